@@ -1,0 +1,1 @@
+"""The QuickBooks Online integration: connection, OAuth, the sync engine and its screens."""

@@ -1,0 +1,346 @@
+"""The CRM's data: every row belongs to one Account, and every invariant has a constraint."""
+
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q, Sum
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from .money import percent_of, to_cents
+from .tokens import TokenValues, render_tokens, unknown_tokens
+
+ZERO = Decimal("0.00")
+NON_NEGATIVE = [MinValueValidator(ZERO)]
+
+COUNTRY_CURRENCIES = {
+    "US": "USD",
+    "CA": "CAD",
+    "GB": "GBP",
+    "AU": "AUD",
+    "NZ": "NZD",
+    "IE": "EUR",
+    "FR": "EUR",
+    "DE": "EUR",
+}
+
+
+class Account(models.Model):
+    """One small business. Only US, CA and GB accounts may later connect to QuickBooks."""
+
+    class Country(models.TextChoices):
+        US = "US", "United States"
+        CA = "CA", "Canada"
+        GB = "GB", "United Kingdom"
+        AU = "AU", "Australia"
+        NZ = "NZ", "New Zealand"
+        IE = "IE", "Ireland"
+        FR = "FR", "France"
+        DE = "DE", "Germany"
+
+    name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2, choices=Country.choices, default=Country.US)
+    currency = models.CharField(max_length=3, blank=True)
+    timezone = models.CharField(max_length=64, default="America/New_York")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.currency:
+            self.currency = COUNTRY_CURRENCIES.get(self.country, "USD")
+        super().save(*args, **kwargs)
+
+
+class User(AbstractUser):
+    """A person who signs in; everything they see is scoped to their account."""
+
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+
+
+class Contact(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["first_name", "last_name", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                "account",
+                Lower("email"),
+                name="contact_email_unique_per_account",
+                violation_error_message="Another contact in this account already has this email.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    def get_absolute_url(self) -> str:
+        return reverse("invoices:contact_edit", args=[self.pk])
+
+
+class TaxRate(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tax_rates")
+    name = models.CharField(max_length=100, help_text="In Canada and the UK this must match "
+                            "the name of a tax code in QuickBooks.")
+    percentage = models.DecimalField(max_digits=6, decimal_places=3, validators=NON_NEGATIVE)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "account",
+                Lower("name"),
+                name="tax_rate_name_unique_per_account",
+                violation_error_message="A tax rate with this name already exists.",
+            ),
+            models.CheckConstraint(
+                condition=Q(percentage__gte=0), name="tax_rate_percentage_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.percentage.normalize():f}%)"
+
+
+class Product(models.Model):
+    """A product or service. Its Display Name may hold tokens rendered per contact."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="products")
+    display_name = models.CharField(
+        max_length=200,
+        help_text="May hold tokens such as [% contact.first_name %], [% contact.last_name %], "
+        "[% contact.full_name %], [% contact.company %] or [% account.name %].",
+    )
+    description = models.TextField(blank=True)
+    rate = models.DecimalField(max_digits=12, decimal_places=2, validators=NON_NEGATIVE)
+    taxable = models.BooleanField(default=True)
+    default_tax_rate = models.ForeignKey(
+        TaxRate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["display_name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gte=0), name="product_rate_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def clean(self) -> None:
+        unknown = unknown_tokens(self.display_name)
+        if unknown:
+            names = ", ".join(f"[% {token} %]" for token in unknown)
+            raise ValidationError(
+                {
+                    "display_name": f"Unknown token {names}. Use contact.first_name, "
+                    "contact.last_name, contact.full_name, contact.company or account.name."
+                }
+            )
+        if (
+            self.default_tax_rate_id
+            and self.account_id
+            and self.default_tax_rate.account_id != self.account_id
+        ):
+            raise ValidationError({"default_tax_rate": "Choose one of this account's tax rates."})
+
+    def rendered_name(self, contact: Contact) -> str:
+        """The Display Name as this contact sees it on an invoice."""
+        values = TokenValues(
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+            company=contact.company,
+            account_name=self.account.name,
+        )
+        return render_tokens(self.display_name, values)
+
+
+class Invoice(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SENT = "sent", "Sent"
+        PARTIALLY_PAID = "partially_paid", "Partially paid"
+        PAID = "paid", "Paid"
+        VOID = "void", "Void"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="invoices")
+    number = models.CharField(max_length=64)
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="invoices")
+    issue_date = models.DateField()
+    due_date = models.DateField()
+    currency = models.CharField(max_length=3)
+    memo = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-issue_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "number"],
+                name="invoice_number_unique_per_account",
+                violation_error_message="Another invoice already has this number.",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_date__gte=models.F("issue_date")),
+                name="invoice_due_on_or_after_issue",
+                violation_error_message="The due date cannot be before the issue date.",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "status"])]
+
+    def __str__(self) -> str:
+        return f"Invoice {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("invoices:invoice_detail", args=[self.pk])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_void(self) -> bool:
+        return self.status == self.Status.VOID
+
+    @property
+    def accepts_payments(self) -> bool:
+        return self.status in {self.Status.SENT, self.Status.PARTIALLY_PAID}
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.amount for line in self.lines.all()), ZERO)
+
+    @property
+    def tax_total(self) -> Decimal:
+        return sum((line.tax_amount for line in self.lines.all()), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal + self.tax_total
+
+    @property
+    def amount_paid(self) -> Decimal:
+        return self.payments.aggregate(paid=Sum("amount"))["paid"] or ZERO
+
+    @property
+    def tips_total(self) -> Decimal:
+        return self.payments.aggregate(tips=Sum("tip_amount"))["tips"] or ZERO
+
+    @property
+    def balance(self) -> Decimal:
+        if self.is_void:
+            return ZERO
+        return self.total - self.amount_paid
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="lines")
+    name = models.CharField(
+        max_length=200, help_text="The product's Display Name, rendered for this contact."
+    )
+    description = models.TextField(blank=True)
+    quantity = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("1"))
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_rate = models.ForeignKey(
+        TaxRate, null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="line_unit_price_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def amount(self) -> Decimal:
+        return to_cents(self.quantity * self.unit_price)
+
+    @property
+    def tax_amount(self) -> Decimal:
+        if self.tax_rate is None:
+            return ZERO
+        return percent_of(self.amount, self.tax_rate.percentage)
+
+
+class Payment(models.Model):
+    class Method(models.TextChoices):
+        CARD = "card", "Card"
+        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+        CHECK = "check", "Check"
+        CASH = "cash", "Cash"
+        OTHER = "other", "Other"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="payments")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    date = models.DateField()
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Applied to the invoice's balance."
+    )
+    tip_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=ZERO, validators=NON_NEGATIVE
+    )
+    method = models.CharField(max_length=20, choices=Method.choices, default=Method.CARD)
+    reference = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(condition=Q(tip_amount__gte=0), name="payment_tip_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment of {self.amount} on {self.invoice.number}"
+
+    @property
+    def total_received(self) -> Decimal:
+        return self.amount + self.tip_amount
+
+
+class Expense(models.Model):
+    """Money spent. Expenses stay in the CRM: they never go to QuickBooks."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="expenses")
+    date = models.DateField()
+    vendor = models.CharField(max_length=200)
+    category = models.CharField(max_length=100)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, validators=NON_NEGATIVE)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="expense_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} {self.amount}"

@@ -1,0 +1,202 @@
+"""SQLite persistence for the sandbox: companies, entities, tokens, request ids and the log.
+
+One connection shared by all threads, guarded by a re-entrant lock: every API request runs its
+reads and writes inside `transaction()`, so concurrent writers never lose each other's changes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS companies (
+    realm_id TEXT PRIMARY KEY, name TEXT NOT NULL, country TEXT NOT NULL,
+    preferences TEXT NOT NULL, created_at REAL NOT NULL, position INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS counters (
+    realm_id TEXT NOT NULL, space TEXT NOT NULL, value INTEGER NOT NULL,
+    PRIMARY KEY (realm_id, space)
+);
+CREATE TABLE IF NOT EXISTS entities (
+    realm_id TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
+    seq INTEGER NOT NULL, PRIMARY KEY (realm_id, type, id)
+);
+CREATE TABLE IF NOT EXISTS auth_codes (
+    code TEXT PRIMARY KEY, client_id TEXT NOT NULL, redirect_uri TEXT NOT NULL,
+    realm_id TEXT NOT NULL, scope TEXT NOT NULL, expires_at REAL NOT NULL, used INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+    token TEXT PRIMARY KEY, grant_id TEXT NOT NULL, client_id TEXT NOT NULL,
+    realm_id TEXT NOT NULL, scope TEXT NOT NULL, issued_at REAL NOT NULL,
+    expires_at REAL NOT NULL, state TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS access_tokens (
+    token TEXT PRIMARY KEY, grant_id TEXT NOT NULL, client_id TEXT NOT NULL,
+    realm_id TEXT NOT NULL, expires_at REAL NOT NULL, revoked INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS request_ids (
+    realm_id TEXT NOT NULL, request_id TEXT NOT NULL, status INTEGER NOT NULL,
+    body TEXT NOT NULL, PRIMARY KEY (realm_id, request_id)
+);
+CREATE TABLE IF NOT EXISTS request_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, method TEXT NOT NULL,
+    path TEXT NOT NULL, realm TEXT, entity TEXT, status INTEGER NOT NULL, requestid TEXT,
+    duration_ms REAL NOT NULL, throttled INTEGER NOT NULL, minorversion TEXT
+);
+"""
+
+
+class Store:
+    """The sandbox's SQLite database at DATA_DIR/sandbox.sqlite3."""
+
+    def __init__(self, data_dir: str | Path) -> None:
+        self.path = Path(data_dir) / "sandbox.sqlite3"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.RLock()
+        self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self.conn.row_factory = sqlite3.Row
+        self._depth = 0
+        with self.lock:
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """Hold the lock and one SQLite transaction; nested calls join the outer one."""
+        with self.lock:
+            outer = self._depth == 0
+            if outer:
+                self.conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield self
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    self.conn.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if outer:
+                self.conn.execute("COMMIT")
+
+    def execute(self, sql: str, params: tuple | list = ()) -> sqlite3.Cursor:
+        with self.lock:
+            return self.conn.execute(sql, params)
+
+    def rows(self, sql: str, params: tuple | list = ()) -> list[sqlite3.Row]:
+        with self.lock:
+            return self.conn.execute(sql, params).fetchall()
+
+    def row(self, sql: str, params: tuple | list = ()) -> sqlite3.Row | None:
+        with self.lock:
+            return self.conn.execute(sql, params).fetchone()
+
+    # settings -------------------------------------------------------------------------------
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        found = self.row("SELECT value FROM settings WHERE key = ?", (key,))
+        return json.loads(found["value"]) if found else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        self.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, json.dumps(value)),
+        )
+
+    # companies ------------------------------------------------------------------------------
+    def company(self, realm_id: str) -> dict[str, Any] | None:
+        found = self.row("SELECT * FROM companies WHERE realm_id = ?", (str(realm_id),))
+        return _company(found) if found else None
+
+    def companies(self) -> list[dict[str, Any]]:
+        return [_company(r) for r in self.rows("SELECT * FROM companies ORDER BY position")]
+
+    def save_company(self, company: dict[str, Any], created_at: float) -> None:
+        with self.transaction():
+            position = self.row("SELECT COALESCE(MAX(position), 0) + 1 AS p FROM companies")["p"]
+            self.execute(
+                "INSERT INTO companies (realm_id, name, country, preferences, created_at, position)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(realm_id) DO UPDATE SET "
+                "name = excluded.name, country = excluded.country, "
+                "preferences = excluded.preferences",
+                (
+                    company["realm_id"], company["name"], company["country"],
+                    json.dumps(company["preferences"]), created_at, position,
+                ),
+            )
+
+    # entities -------------------------------------------------------------------------------
+    def next_id(self, realm_id: str, space: str) -> str:
+        with self.transaction():
+            self.execute(
+                "INSERT INTO counters (realm_id, space, value) VALUES (?, ?, 1) "
+                "ON CONFLICT(realm_id, space) DO UPDATE SET value = value + 1",
+                (realm_id, space),
+            )
+            found = self.row(
+                "SELECT value FROM counters WHERE realm_id = ? AND space = ?", (realm_id, space)
+            )
+            return str(found["value"])
+
+    def entity(self, realm_id: str, type_: str, entity_id: str) -> dict[str, Any] | None:
+        found = self.row(
+            "SELECT data FROM entities WHERE realm_id = ? AND type = ? AND id = ?",
+            (realm_id, type_, str(entity_id)),
+        )
+        return json.loads(found["data"]) if found else None
+
+    def entities(self, realm_id: str, type_: str) -> list[dict[str, Any]]:
+        return [
+            json.loads(r["data"])
+            for r in self.rows(
+                "SELECT data FROM entities WHERE realm_id = ? AND type = ? ORDER BY seq",
+                (realm_id, type_),
+            )
+        ]
+
+    def put_entity(self, realm_id: str, type_: str, data: dict[str, Any]) -> None:
+        with self.transaction():
+            existing = self.row(
+                "SELECT seq FROM entities WHERE realm_id = ? AND type = ? AND id = ?",
+                (realm_id, type_, data["Id"]),
+            )
+            if existing:
+                self.execute(
+                    "UPDATE entities SET data = ? WHERE realm_id = ? AND type = ? AND id = ?",
+                    (json.dumps(data), realm_id, type_, data["Id"]),
+                )
+            else:
+                seq = self.row("SELECT COALESCE(MAX(seq), 0) + 1 AS s FROM entities")["s"]
+                self.execute(
+                    "INSERT INTO entities (realm_id, type, id, data, seq) VALUES (?, ?, ?, ?, ?)",
+                    (realm_id, type_, data["Id"], json.dumps(data), seq),
+                )
+
+    def wipe(self) -> None:
+        with self.transaction():
+            for table in (
+                "companies", "counters", "entities", "auth_codes", "refresh_tokens",
+                "access_tokens", "request_ids", "request_log",
+            ):
+                self.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+
+
+def _company(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "realm_id": row["realm_id"],
+        "name": row["name"],
+        "country": row["country"],
+        "preferences": json.loads(row["preferences"]),
+        "created_at": row["created_at"],
+    }
