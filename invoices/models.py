@@ -87,12 +87,12 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def get_absolute_url(self) -> str:
+        return reverse("invoices:contact_edit", args=[self.pk])
+
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part)
-
-    def get_absolute_url(self) -> str:
-        return reverse("invoices:contact_edit", args=[self.pk])
 
 
 class TaxRate(models.Model):
@@ -240,11 +240,11 @@ class Invoice(models.Model):
 
     @property
     def amount_paid(self) -> Decimal:
-        return self.payments.aggregate(paid=Sum("amount"))["paid"] or ZERO
+        return to_cents(self.payments.aggregate(paid=Sum("amount"))["paid"] or ZERO)
 
     @property
     def tips_total(self) -> Decimal:
-        return self.payments.aggregate(tips=Sum("tip_amount"))["tips"] or ZERO
+        return to_cents(self.payments.aggregate(tips=Sum("tip_amount"))["tips"] or ZERO)
 
     @property
     def balance(self) -> Decimal:

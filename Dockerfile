@@ -1,0 +1,21 @@
+# The production image: gunicorn for the web, the same image for the Celery worker and beat.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_ENV=production
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY hatsync ./hatsync
+COPY invoices ./invoices
+COPY integrations ./integrations
+COPY qbo_sandbox ./qbo_sandbox
+COPY templates ./templates
+COPY manage.py ./
+RUN pip install --no-cache-dir . \
+    && SECRET_KEY=collectstatic-only-collectstatic-only-collectstatic-only \
+       ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
+    && useradd --create-home hatsync
+USER hatsync
+
+EXPOSE 8000
+CMD ["gunicorn", "hatsync.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

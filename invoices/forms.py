@@ -1,0 +1,344 @@
+"""The CRM's forms. Every choice list is scoped to one account, passed in as `account=`."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import UniqueConstraint
+
+from . import selectors
+from .models import ZERO, Account, Contact, Expense, Invoice, Payment, Product, TaxRate
+from .services import LineInput
+from .tokens import SUPPORTED_TOKENS
+
+DUPLICATE_NUMBER = "Another invoice already has this number."
+DUE_BEFORE_ISSUE = "The due date cannot be before the issue date."
+FIRST_INVOICE_NUMBER = 1001
+
+# Messages the services raise without naming a field, and the field they are about.
+SERVICE_MESSAGE_FIELDS = {
+    DUPLICATE_NUMBER: "number",
+    DUE_BEFORE_ISSUE: "due_date",
+}
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; it sends and expects ISO dates."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when one is known."""
+    if hasattr(error, "error_dict"):
+        items = [(field, message) for field, errs in error.error_dict.items()
+                 for e in errs for message in e.messages]
+    else:
+        items = [(NON_FIELD_ERRORS, message) for message in error.messages]
+    for field, message in items:
+        if field not in form.fields:
+            field = SERVICE_MESSAGE_FIELDS.get(message)
+        form.add_error(field, message)
+
+
+def suggested_invoice_number(account: Account) -> str:
+    """The next free number after the highest plain-digit number the account has used."""
+    numbers = set(Invoice.objects.filter(account=account).values_list("number", flat=True))
+    used = [int(number) for number in numbers if number.isdigit()]
+    candidate = max(used, default=FIRST_INVOICE_NUMBER - 1) + 1
+    while str(candidate) in numbers:
+        candidate += 1
+    return str(candidate)
+
+
+# --- Account-scoped model forms ------------------------------------------------------------
+
+
+class AccountModelForm(forms.ModelForm):
+    """A ModelForm for a row that belongs to `account`.
+
+    ModelForm skips every constraint that mentions a field missing from the form, and
+    `account` is never on the form, so the per-account unique constraints would only fail
+    in the database. This form puts the account on the instance up front and checks those
+    constraints itself, showing each error on the field named in `constraint_fields`.
+    """
+
+    constraint_fields: dict[str, str] = {}
+
+    def __init__(self, *args, account: Account, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.instance.account = account
+
+    def validate_unique(self) -> None:
+        super().validate_unique()
+        exclude = {
+            field.name
+            for field in self.instance._meta.fields
+            if field.name != "account" and (field.name not in self.fields or field.name in self.errors)
+        }
+        for constraint in self.instance._meta.constraints:
+            if not isinstance(constraint, UniqueConstraint):
+                continue
+            try:
+                constraint.validate(type(self.instance), self.instance, exclude=exclude)
+            except ValidationError as error:
+                self.add_error(self.constraint_fields.get(constraint.name), error)
+
+
+class ContactForm(AccountModelForm):
+    constraint_fields = {"contact_email_unique_per_account": "email"}
+
+    class Meta:
+        model = Contact
+        fields = ["first_name", "last_name", "company", "email", "phone"]
+
+
+class TaxRateForm(AccountModelForm):
+    constraint_fields = {"tax_rate_name_unique_per_account": "name"}
+
+    class Meta:
+        model = TaxRate
+        fields = ["name", "percentage"]
+        labels = {"percentage": "Percentage (%)"}
+        help_texts = {"percentage": "0 is a real rate: use it for zero-rated or exempt sales."}
+
+    def clean_percentage(self) -> Decimal:
+        percentage = self.cleaned_data["percentage"]
+        if percentage < 0:
+            raise ValidationError("A tax rate cannot be negative. Use 0 for tax-free sales.")
+        return percentage
+
+
+class ProductForm(AccountModelForm):
+    class Meta:
+        model = Product
+        fields = ["display_name", "description", "rate", "taxable", "default_tax_rate"]
+        labels = {"display_name": "Display Name", "rate": "Rate"}
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tokens = ", ".join(f"[% {token} %]" for token in SUPPORTED_TOKENS)
+        self.fields["display_name"].help_text = (
+            f"Tokens are filled in for each contact on the invoice: {tokens}. "
+            "Example: Photography Session for [% contact.first_name %]."
+        )
+        self.fields["default_tax_rate"].queryset = selectors.tax_rate_list(account=self.account)
+        self.fields["default_tax_rate"].empty_label = "No default"
+        self.fields["default_tax_rate"].help_text = "Used on invoice lines left without a tax rate."
+
+    def clean_rate(self) -> Decimal:
+        rate = self.cleaned_data["rate"]
+        if rate < 0:
+            raise ValidationError("A rate cannot be negative.")
+        return rate
+
+
+class ExpenseForm(AccountModelForm):
+    class Meta:
+        model = Expense
+        fields = ["date", "vendor", "category", "amount", "notes"]
+        widgets = {"date": DateInput(), "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_amount(self) -> Decimal:
+        amount = self.cleaned_data["amount"]
+        if amount < 0:
+            raise ValidationError("An expense cannot be negative.")
+        return amount
+
+
+# --- Invoices ------------------------------------------------------------------------------
+
+
+class InvoiceForm(forms.Form):
+    number = forms.CharField(max_length=64)
+    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), empty_label="Choose a contact")
+    issue_date = forms.DateField(widget=DateInput())
+    due_date = forms.DateField(widget=DateInput())
+    memo = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Printed at the bottom of the invoice.",
+    )
+
+    def __init__(self, *args, account: Account, invoice: Invoice | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.invoice = invoice
+        self.fields["contact"].queryset = selectors.contact_list(account=account)
+
+    def clean_number(self) -> str:
+        number = self.cleaned_data["number"].strip()
+        taken = Invoice.objects.filter(account=self.account, number=number)
+        if self.invoice is not None:
+            taken = taken.exclude(pk=self.invoice.pk)
+        if taken.exists():
+            raise ValidationError(DUPLICATE_NUMBER)
+        return number
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        issue_date, due_date = cleaned.get("issue_date"), cleaned.get("due_date")
+        if issue_date and due_date and due_date < issue_date:
+            self.add_error("due_date", DUE_BEFORE_ISSUE)
+        return cleaned
+
+
+class ProductSelect(forms.Select):
+    """Each option carries the product's rate and default tax rate, for the form's script."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        product = getattr(value, "instance", None)
+        if product is not None:
+            option["attrs"]["data-rate"] = f"{product.rate:.2f}"
+            if product.taxable and product.default_tax_rate_id:
+                option["attrs"]["data-tax-rate"] = str(product.default_tax_rate_id)
+        return option
+
+
+class InvoiceLineForm(forms.Form):
+    """One line. A line without a product is a blank row and is left out."""
+
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.none(),
+        required=False,
+        widget=ProductSelect,
+        label="Product or service",
+    )
+    description = forms.CharField(required=False, label="Description")
+    quantity = forms.DecimalField(
+        max_digits=10, decimal_places=2, required=False, initial=Decimal("1"), label="Qty"
+    )
+    unit_price = forms.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        label="Unit price",
+        widget=forms.NumberInput(attrs={"step": "0.01", "placeholder": "Product rate"}),
+    )
+    tax_rate = forms.ModelChoiceField(
+        queryset=TaxRate.objects.none(), required=False, empty_label="Product default"
+    )
+
+    def __init__(self, *args, account: Account, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = selectors.product_list(account=account)
+        self.fields["tax_rate"].queryset = selectors.tax_rate_list(account=account)
+        self.fields["quantity"].widget.attrs.update({"step": "0.01", "min": "0.01"})
+
+    def clean_quantity(self) -> Decimal | None:
+        quantity = self.cleaned_data["quantity"]
+        if quantity is not None and quantity <= 0:
+            raise ValidationError("The quantity must be more than zero.")
+        return quantity
+
+    def clean_unit_price(self) -> Decimal | None:
+        unit_price = self.cleaned_data["unit_price"]
+        if unit_price is not None and unit_price < 0:
+            raise ValidationError("A unit price cannot be negative.")
+        return unit_price
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("product") is None and "product" not in self.errors:
+            typed = cleaned.get("description") or cleaned.get("unit_price") is not None
+            if typed or cleaned.get("tax_rate"):
+                self.add_error("product", "Choose a product or service for this line.")
+        return cleaned
+
+    def line_input(self) -> LineInput | None:
+        """The line for the services, with the product's rate and tax rate filling blanks."""
+        product = self.cleaned_data.get("product")
+        if product is None:
+            return None
+        unit_price = self.cleaned_data.get("unit_price")
+        tax_rate = self.cleaned_data.get("tax_rate")
+        if tax_rate is None and product.taxable:
+            tax_rate = product.default_tax_rate
+        return LineInput(
+            product=product,
+            quantity=self.cleaned_data.get("quantity") or Decimal("1"),
+            unit_price=product.rate if unit_price is None else unit_price,
+            tax_rate=tax_rate,
+            description=self.cleaned_data.get("description", ""),
+        )
+
+
+class BaseInvoiceLineFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        if not self.line_inputs():
+            raise ValidationError("Add at least one line with a product or service.")
+
+    def line_inputs(self) -> list[LineInput]:
+        lines = []
+        for form in self.forms:
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            if not hasattr(form, "cleaned_data"):
+                continue
+            line = form.line_input()
+            if line is not None:
+                lines.append(line)
+        return lines
+
+
+InvoiceLineFormSet = forms.formset_factory(
+    InvoiceLineForm, formset=BaseInvoiceLineFormSet, extra=3, can_delete=True
+)
+
+
+def invoice_line_initial(invoice: Invoice) -> list[dict]:
+    return [
+        {
+            "product": line.product,
+            "description": line.description,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "tax_rate": line.tax_rate,
+        }
+        for line in invoice.lines.all()
+    ]
+
+
+class PaymentForm(forms.Form):
+    date = forms.DateField(widget=DateInput())
+    amount = forms.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="Applied to the invoice's balance.",
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
+    )
+    tip_amount = forms.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        initial=ZERO,
+        label="Tip",
+        help_text="Anything the client paid on top of the invoice.",
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+    )
+    method = forms.ChoiceField(choices=Payment.Method.choices, initial=Payment.Method.CARD)
+    reference = forms.CharField(
+        max_length=64, required=False, help_text="Check number, transfer reference…"
+    )
+
+    def clean_amount(self) -> Decimal:
+        amount = self.cleaned_data["amount"]
+        if amount <= 0:
+            raise ValidationError("The amount must be more than zero.")
+        return amount
+
+    def clean_tip_amount(self) -> Decimal:
+        tip = self.cleaned_data["tip_amount"]
+        if tip is None:
+            return ZERO
+        if tip < 0:
+            raise ValidationError("A tip cannot be negative.")
+        return tip

@@ -1,0 +1,249 @@
+"""Create the demo accounts (US, Canada, UK) with data that exercises every QuickBooks rule.
+
+Safe to run again: an account that already exists is left alone (use --reset to rebuild).
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from invoices import services
+from invoices.models import Account, Contact, Expense, Product, TaxRate, User
+from invoices.services import LineInput
+
+DEMO_PASSWORD = "hatsync-demo"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    name: str
+    country: str
+    timezone: str
+    tax_rates: tuple[tuple[str, str], ...]
+    taxable_rate: str
+    older_invoices: int
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount(
+        username="demo",
+        name="Golden Hour Photography",
+        country="US",
+        timezone="America/New_York",
+        tax_rates=(("Sales Tax", "8.875"), ("No Tax", "0"), ("Exempt", "0")),
+        taxable_rate="Sales Tax",
+        older_invoices=300,
+    ),
+    DemoAccount(
+        username="demo-ca",
+        name="Maple & Pine Events",
+        country="CA",
+        timezone="America/Toronto",
+        # Names match the local QBO sandbox's Canadian tax codes, except "QST" (no such code
+        # there): an invoice using it shows the "tax rate has no QuickBooks match" refusal.
+        tax_rates=(("HST ON", "13"), ("GST", "5"), ("Zero-rated", "0"), ("Exempt", "0"),
+                   ("QST", "9.975")),
+        taxable_rate="HST ON",
+        older_invoices=60,
+    ),
+    DemoAccount(
+        username="demo-uk",
+        name="Thames Wedding Films",
+        country="GB",
+        timezone="Europe/London",
+        # "20.0% S" etc. are QuickBooks UK's own VAT code names; "VAT 17.5%" matches none.
+        tax_rates=(("20.0% S", "20"), ("5.0% R", "5"), ("0.0% Z", "0"), ("Exempt", "0"),
+                   ("VAT 17.5%", "17.5")),
+        taxable_rate="20.0% S",
+        older_invoices=60,
+    ),
+)
+
+FIRST_NAMES = ["Ana", "Ben", "Chloe", "Diego", "Emma", "Farah", "Gus", "Hana", "Ivan", "Jade",
+               "Kofi", "Lena", "Mateo", "Nora", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tess"]
+LAST_NAMES = ["Silva", "Okafor", "Nguyen", "Martin", "Kowalski", "Haddad", "Lindqvist",
+              "O'Brien", "Rossi", "Tanaka", "Dubois", "Murphy"]
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts whose data exercises every QuickBooks sync rule."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--reset", action="store_true", help="Delete and rebuild the demo.")
+
+    def handle(self, *args, reset: bool = False, **options) -> None:
+        for demo in DEMO_ACCOUNTS:
+            existing = User.objects.filter(username=demo.username).select_related("account")
+            if existing.exists():
+                if not reset:
+                    self.stdout.write(f"{demo.name}: already there (use --reset to rebuild).")
+                    continue
+                _delete_account(existing.get().account)
+            account = _seed_account(demo)
+            self.stdout.write(
+                f"{account.name} ({account.country}): {account.invoices.count()} invoices, "
+                f"{account.contacts.count()} contacts. Sign in as {demo.username} / {DEMO_PASSWORD}"
+            )
+
+
+@transaction.atomic
+def _delete_account(account: Account) -> None:
+    account.payments.all().delete()
+    account.invoices.all().delete()
+    account.users.all().delete()
+    account.delete()
+
+
+@transaction.atomic
+def _seed_account(demo: DemoAccount) -> Account:
+    rng = random.Random(f"hatsync-{demo.username}")
+    account = Account.objects.create(name=demo.name, country=demo.country, timezone=demo.timezone)
+    User.objects.create_user(
+        username=demo.username,
+        password=DEMO_PASSWORD,
+        email=f"{demo.username}@example.com",
+        first_name="Demo",
+        account=account,
+    )
+    rates = {
+        name: TaxRate.objects.create(account=account, name=name, percentage=Decimal(pct))
+        for name, pct in demo.tax_rates
+    }
+    taxable = rates[demo.taxable_rate]
+    exempt = rates["Exempt"]
+
+    contacts = _seed_contacts(account, rng)
+    products = _seed_products(account, taxable, exempt)
+    today = date.today()
+
+    # Older invoices: sent and paid over the last two years, waiting for Import Invoices.
+    for n in range(1, demo.older_invoices + 1):
+        issued = today - timedelta(days=rng.randint(30, 730))
+        contact = rng.choice(contacts)
+        product = rng.choice(products[:4])
+        invoice = services.invoice_create(
+            account=account,
+            number=f"{1000 + n}",
+            contact=contact,
+            issue_date=issued,
+            due_date=issued + timedelta(days=14),
+            lines=[LineInput(product, Decimal(rng.choice([1, 1, 2, 3])), product.rate,
+                             product.default_tax_rate)],
+        )
+        services.invoice_send(invoice=invoice)
+        if rng.random() < 0.7:
+            services.payment_record(
+                invoice=invoice, date=issued + timedelta(days=rng.randint(1, 20)),
+                amount=invoice.balance,
+                tip_amount=Decimal(rng.choice(["0", "0", "0", "25.00", "50.00"])),
+                reference=f"ch_{rng.randrange(10**8, 10**9)}",
+            )
+
+    _seed_rule_cases(account, contacts, products, rates, today)
+
+    for n in range(12):
+        Expense.objects.create(
+            account=account, date=today - timedelta(days=7 * n),
+            vendor=rng.choice(["Adobe", "B&H Photo", "Shell", "Studio rent", "Squarespace"]),
+            category=rng.choice(["Software", "Equipment", "Travel", "Rent", "Marketing"]),
+            amount=Decimal(rng.randint(900, 250000)) / 100,
+        )
+    return account
+
+
+def _seed_contacts(account: Account, rng: random.Random) -> list[Contact]:
+    contacts = [
+        # Two different people with one name: they must never share a QuickBooks customer.
+        Contact.objects.create(account=account, first_name="Ana", last_name="Silva",
+                               email="ana.silva@example.com", company="Silva Bakery"),
+        Contact.objects.create(account=account, first_name="Ana", last_name="Silva",
+                               email="ana.s@example.org"),
+        # A colon is not allowed in QuickBooks names; it must be cleaned on the way.
+        Contact.objects.create(account=account, first_name="Dana", last_name="Lee",
+                               email="dana@example.com", company="Lee: Design Studio"),
+    ]
+    seen = set()
+    while len(contacts) < 40:
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        email = f"{first}.{last}".lower().replace("'", "") + f"{len(contacts)}@example.com"
+        if email in seen:
+            continue
+        seen.add(email)
+        contacts.append(Contact.objects.create(account=account, first_name=first,
+                                               last_name=last, email=email))
+    return contacts
+
+
+def _seed_products(account: Account, taxable: TaxRate, exempt: TaxRate) -> list[Product]:
+    def product(name: str, rate: str, tax: TaxRate, taxable_flag: bool = True) -> Product:
+        item = Product(account=account, display_name=name, rate=Decimal(rate),
+                       taxable=taxable_flag, default_tax_rate=tax,
+                       description=f"{name.split('[')[0].strip()}.")
+        item.full_clean()
+        item.save()
+        return item
+
+    return [
+        product("Portrait Session", "350.00", taxable),
+        product("Wedding Package", "2400.00", taxable),
+        product("Photography Session for [% contact.first_name %]", "450.00", taxable),
+        product("Album for [%contact.full_name%]", "180.00", taxable),
+        product("Consultation", "0.00", exempt),
+        product("Travel Fee", "75.00", exempt, taxable_flag=False),
+    ]
+
+
+def _seed_rule_cases(account, contacts, products, rates, today) -> None:
+    ana_bakery, ana_other, dana = contacts[0], contacts[1], contacts[2]
+    portrait, wedding, session, album, consult, travel = products
+    taxable = products[0].default_tax_rate
+
+    def invoice(number: str, contact: Contact, lines: list[LineInput], days_ago: int = 3):
+        return services.invoice_create(
+            account=account, number=number, contact=contact,
+            issue_date=today - timedelta(days=days_ago),
+            due_date=today - timedelta(days=days_ago) + timedelta(days=30), lines=lines,
+        )
+
+    # A number over 21 characters (becomes "INV-2...NG-SMITH-0001") and a long payment reference.
+    long_number = invoice("INV-2024-WEDDING-SMITH-0001", ana_bakery,
+                          [LineInput(wedding, Decimal(1), wedding.rate, taxable)])
+    services.invoice_send(invoice=long_number)
+    services.payment_record(invoice=long_number, date=today, amount=Decimal("1000.00"),
+                            reference="STRIPE-PAYMENT-REFERENCE-000123456789")
+    # Two invoices whose long numbers shorten to the same 21 characters.
+    for number in ("INV-A-2024-WEDDING-SMITH-0002", "INV-B-2024-WEDDING-SMITH-0002"):
+        services.invoice_mark_sent(invoice=invoice(
+            number, ana_other, [LineInput(portrait, Decimal(1), portrait.rate, taxable)]))
+    # Token products rendered per contact: two different QuickBooks items.
+    for contact in (ana_bakery, dana):
+        services.invoice_send(invoice=invoice(
+            f"S-{contact.pk}", contact,
+            [LineInput(session, Decimal(1), session.rate, taxable),
+             LineInput(album, Decimal(1), album.rate, taxable)]))
+    # A paid invoice with a tip, and the same-name contact's own invoice.
+    tipped = invoice("TIP-1", ana_other, [LineInput(portrait, Decimal(2), portrait.rate, taxable)])
+    services.invoice_send(invoice=tipped)
+    services.payment_record(invoice=tipped, date=today, amount=tipped.balance,
+                            tip_amount=Decimal("60.00"), method="cash")
+    # 0% and exempt lines.
+    services.invoice_send(invoice=invoice("ZERO-1", dana, [
+        LineInput(consult, Decimal(1), consult.rate, rates["Exempt"]),
+        LineInput(travel, Decimal(2), travel.rate, rates.get("Zero-rated")
+                  or rates.get("0.0% Z") or rates.get("No Tax")),
+    ]))
+    # A rate whose name has no QuickBooks tax code (CA "QST", UK "VAT 17.5%").
+    unmatched = next((rates[n] for n in ("QST", "VAT 17.5%") if n in rates), None)
+    if unmatched:
+        services.invoice_send(invoice=invoice(
+            "TAX-MISMATCH-1", dana, [LineInput(portrait, Decimal(1), portrait.rate, unmatched)]))
+    # Drafts stay local; a void invoice.
+    invoice("DRAFT-1", ana_bakery, [LineInput(album, Decimal(1), album.rate, taxable)], 1)
+    invoice("DRAFT-2", dana, [LineInput(session, Decimal(1), session.rate, taxable)], 0)
+    services.invoice_void(invoice=services.invoice_send(invoice=invoice(
+        "VOID-1", dana, [LineInput(portrait, Decimal(1), portrait.rate, taxable)], 10)))

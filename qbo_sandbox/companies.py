@@ -1,0 +1,179 @@
+"""Creating sandbox companies: the four sample ones and any a test asks for.
+
+Each company gets what a fresh QBO company has that the integration touches: income accounts,
+the default "Services" item (Id 1), and its country's tax codes and rates.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from .entities import iso
+from .store import Store
+
+COUNTRIES = ("US", "CA", "GB", "AU")
+DEFAULT_PREFERENCES = {
+    "custom_txn_numbers": True,
+    "gratuity": False,
+    "duplicate_doc_number_check": True,
+    "sales_tax": True,
+}
+DEFAULT_TAX_CODES: dict[str, list[dict[str, Any]]] = {
+    "US": [],  # US lines use the pseudo codes TAX / NON
+    "CA": [
+        {"name": "GST", "rate": 5},
+        {"name": "HST ON", "rate": 13},
+        {"name": "PST BC", "rate": 7},
+        {"name": "Zero-rated", "rate": 0},
+        {"name": "Exempt", "rate": 0},
+    ],
+    "GB": [
+        {"name": "20.0% S", "rate": 20},
+        {"name": "5.0% R", "rate": 5},
+        {"name": "0.0% Z", "rate": 0},
+        {"name": "Exempt", "rate": 0},
+    ],
+    "AU": [
+        {"name": "GST", "rate": 10},
+        {"name": "GST free", "rate": 0},
+    ],
+}
+INCOME_ACCOUNTS = [
+    ("Services", "ServiceFeeIncome"),
+    ("Sales of Product Income", "SalesOfProductIncome"),
+    ("Tips Income", "OtherPrimaryIncome"),
+]
+
+# Fixed realm ids so a demo and its docs can rely on them.
+SAMPLE_COMPANIES: list[dict[str, Any]] = [
+    {
+        "realm_id": "9341453108260001",
+        "name": "Sandbox Studio US",
+        "country": "US",
+        "preferences": {"custom_txn_numbers": True, "gratuity": True,
+                        "duplicate_doc_number_check": True, "sales_tax": True},
+    },
+    {
+        "realm_id": "9341453108260002",
+        "name": "Sandbox Studio Canada",
+        "country": "CA",
+        "preferences": {"custom_txn_numbers": True, "gratuity": False,
+                        "duplicate_doc_number_check": True, "sales_tax": True},
+    },
+    {
+        "realm_id": "9341453108260003",
+        "name": "Sandbox Studio UK",
+        "country": "GB",
+        "preferences": {"custom_txn_numbers": True, "gratuity": True,
+                        "duplicate_doc_number_check": True, "sales_tax": True},
+    },
+    {
+        "realm_id": "9341453108260004",
+        "name": "Sandbox Studio Australia",
+        "country": "AU",
+        "preferences": {"custom_txn_numbers": True, "gratuity": False,
+                        "duplicate_doc_number_check": True, "sales_tax": True},
+    },
+]
+
+
+def create_company(
+    store: Store,
+    now: float,
+    *,
+    name: str,
+    country: str,
+    preferences: dict[str, Any] | None = None,
+    tax_codes: list[dict[str, Any]] | None = None,
+    realm_id: str | None = None,
+) -> dict[str, Any]:
+    """Create a company with its accounts, default item and tax codes; return its summary."""
+    country = country.upper()
+    if country not in COUNTRIES:
+        raise ValueError(f"country must be one of {', '.join(COUNTRIES)}")
+    prefs = dict(DEFAULT_PREFERENCES)
+    for key, value in (preferences or {}).items():
+        if key not in DEFAULT_PREFERENCES:
+            raise ValueError(f"unknown preference {key!r}; known: {sorted(DEFAULT_PREFERENCES)}")
+        prefs[key] = bool(value)
+    if country == "CA":
+        prefs["gratuity"] = False  # QBO Canada has no tips setting
+    realm_id = realm_id or "9341" + "".join(secrets.choice("0123456789") for _ in range(12))
+    company = {"realm_id": realm_id, "name": name, "country": country, "preferences": prefs}
+    meta = {"CreateTime": iso(now), "LastUpdatedTime": iso(now)}
+    with store.transaction():
+        store.save_company(company, now)
+        for account_name, sub_type in INCOME_ACCOUNTS:
+            store.put_entity(realm_id, "Account", {
+                "Id": store.next_id(realm_id, "Account"), "SyncToken": "0", "Name": account_name,
+                "FullyQualifiedName": account_name, "AccountType": "Income",
+                "AccountSubType": sub_type, "Classification": "Revenue", "Active": True,
+                "SubAccount": False, "CurrentBalance": 0, "domain": "QBO", "sparse": False,
+                "MetaData": dict(meta),
+            })
+        store.put_entity(realm_id, "Item", {
+            "Id": store.next_id(realm_id, "Item"), "SyncToken": "0", "Name": "Services",
+            "FullyQualifiedName": "Services", "Type": "Service", "Active": True,
+            "IncomeAccountRef": {"value": "1", "name": "Services"}, "UnitPrice": 0,
+            "Taxable": country == "US", "TrackQtyOnHand": False, "SubItem": False,
+            "domain": "QBO", "sparse": False, "MetaData": dict(meta),
+        })
+        codes = DEFAULT_TAX_CODES[country] if tax_codes is None else tax_codes
+        for code in codes:
+            add_tax_code(store, realm_id, now, name=code["name"], rate=code["rate"])
+    created = store.company(realm_id)
+    assert created is not None
+    return summary(store, created)
+
+
+def add_tax_code(store: Store, realm_id: str, now: float, *, name: str, rate: float) -> dict:
+    meta = {"CreateTime": iso(now), "LastUpdatedTime": iso(now)}
+    rate_id = store.next_id(realm_id, "TaxRate")
+    store.put_entity(realm_id, "TaxRate", {
+        "Id": rate_id, "SyncToken": "0", "Name": f"{name} (sales)", "Description": name,
+        "Active": True, "RateValue": rate, "AgencyRef": {"value": "1"},
+        "SpecialTaxType": "ZERO_RATE" if not rate else "NONE", "DisplayType": "ReadOnly",
+        "domain": "QBO", "sparse": False, "MetaData": dict(meta),
+    })
+    code = {
+        "Id": store.next_id(realm_id, "TaxCode"), "SyncToken": "0", "Name": name,
+        "Description": name, "Active": True, "Taxable": True, "TaxGroup": False,
+        "Hidden": False,
+        "SalesTaxRateList": {"TaxRateDetail": [{
+            "TaxRateRef": {"value": rate_id, "name": f"{name} (sales)"},
+            "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0,
+        }]},
+        "PurchaseTaxRateList": {"TaxRateDetail": []},
+        "domain": "QBO", "sparse": False, "MetaData": dict(meta),
+    }
+    store.put_entity(realm_id, "TaxCode", code)
+    return code
+
+
+def create_samples(store: Store, now: float) -> list[dict[str, Any]]:
+    return [create_company(store, now, **sample) for sample in SAMPLE_COMPANIES]
+
+
+def summary(store: Store, company: dict[str, Any]) -> dict[str, Any]:
+    """What the control API shows about a company."""
+    from .entities import GRATUITY_ITEM_ID
+
+    realm = company["realm_id"]
+    return {
+        "realm_id": realm,
+        "name": company["name"],
+        "country": company["country"],
+        "preferences": company["preferences"],
+        "tax_codes": [
+            {"id": c["Id"], "name": c["Name"],
+             "rate": next((r["RateValue"] for r in store.entities(realm, "TaxRate")
+                           if r["Id"] == c["SalesTaxRateList"]["TaxRateDetail"][0]
+                           ["TaxRateRef"]["value"]), None)}
+            for c in store.entities(realm, "TaxCode")
+        ],
+        "income_accounts": [
+            {"id": a["Id"], "name": a["Name"]} for a in store.entities(realm, "Account")
+        ],
+        "gratuity_item_id": GRATUITY_ITEM_ID,
+    }

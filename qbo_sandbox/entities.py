@@ -1,0 +1,742 @@
+"""QBO's business rules per entity: validation, numbering, totals, tax, balances and payments.
+
+`Books` works on one company (realm) inside one store transaction. Every write validates
+first and only then stores, so a fault leaves nothing half-written (a batch relies on this).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from . import faults, query
+from .faults import QBOFault
+from .store import Store
+
+GRATUITY_ITEM_ID = "GRATUITY_ITEM_ID"
+MAX_DOC_NUMBER = 21
+MAX_ITEM_NAME = 100
+MAX_DISPLAY_NAME = 500
+US_TAX_CODES = ("TAX", "NON")
+CENT = Decimal("0.01")
+
+# Path segment (lower case, as python-quickbooks sends it) -> entity name.
+ENTITY_PATHS = {
+    "customer": "Customer",
+    "item": "Item",
+    "invoice": "Invoice",
+    "payment": "Payment",
+    "taxcode": "TaxCode",
+    "taxrate": "TaxRate",
+    "account": "Account",
+    "preferences": "Preferences",
+    "companyinfo": "CompanyInfo",
+}
+WRITABLE = {"Customer", "Item", "Invoice", "Payment"}
+# Ids: name lists count on their own; transactions share one sequence, as in QBO.
+ID_SPACES = {"Invoice": "txn", "Payment": "txn"}
+_BAD_NAME = re.compile(r"[:\x00-\x1f\x7f]")
+_NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
+
+
+def money(value: Any) -> Decimal:
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def as_json_number(value: Decimal) -> float | int:
+    """QBO writes amounts as JSON numbers (10, 10.5, 10.25)."""
+    value = value.normalize() if value == value.to_integral() else value
+    return int(value) if value == value.to_integral() else float(value)
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
+
+
+def clean(payload: dict[str, Any]) -> dict[str, Any]:
+    """Drop the empty strings and nulls python-quickbooks sends for unset fields."""
+    result: dict[str, Any] = {}
+    for key, value in payload.items():
+        if value is None or value == "":
+            continue
+        if isinstance(value, dict):
+            value = clean(value)
+        elif isinstance(value, list):
+            value = [clean(v) if isinstance(v, dict) else v for v in value]
+        result[key] = value
+    return result
+
+
+def _decimal(value: Any, element: str) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise faults.request_malformed(element) from None
+
+
+def _ref_value(ref: Any) -> str | None:
+    if isinstance(ref, dict):
+        value = ref.get("value")
+        return None if value in (None, "") else str(value)
+    if ref in (None, ""):
+        return None
+    return str(ref)
+
+
+class Books:
+    """One company's books, read and written by the API handlers."""
+
+    def __init__(self, store: Store, company: dict[str, Any], now: float) -> None:
+        self.store = store
+        self.company = company
+        self.realm = company["realm_id"]
+        self.prefs = company["preferences"]
+        self.country = company["country"]
+        self.now = now
+
+    # reading ----------------------------------------------------------------------------
+    def get(self, entity: str, entity_id: str) -> dict[str, Any]:
+        if entity == "Preferences":
+            return self.preferences()
+        if entity == "CompanyInfo":
+            return self.company_info()
+        found = self.store.entity(self.realm, entity, str(entity_id))
+        if found is None:
+            raise faults.object_not_found(entity, entity_id)
+        return found
+
+    def all(self, entity: str) -> list[dict[str, Any]]:
+        if entity == "Preferences":
+            return [self.preferences()]
+        if entity == "CompanyInfo":
+            return [self.company_info()]
+        return self.store.entities(self.realm, entity)
+
+    def query(self, text: str) -> dict[str, Any]:
+        parsed = query.parse(text)
+        return query.run(parsed, self.all(parsed.entity))
+
+    def preferences(self) -> dict[str, Any]:
+        other = [{"Name": "SalesFormsPrefs.DefaultCustomerMessage", "Value": ""}]
+        if self.country != "CA":  # Canada has no tipping setting at all
+            other.append({
+                "Name": "SalesFormsPrefs.AllowGratuity",
+                "Value": "true" if self.prefs.get("gratuity") else "false",
+            })
+        currency = {"US": "USD", "CA": "CAD", "GB": "GBP", "AU": "AUD"}[self.country]
+        created = iso(self.company["created_at"])
+        return {
+            "Id": "1",
+            "SyncToken": "0",
+            "domain": "QBO",
+            "sparse": False,
+            "AccountingInfoPrefs": {"TrackDepartments": False, "ClassTrackingPerTxn": False},
+            "ProductAndServicesPrefs": {"ForSales": True, "QuantityWithPriceAndRate": True},
+            "SalesFormsPrefs": {
+                "CustomTxnNumbers": bool(self.prefs.get("custom_txn_numbers")),
+                "AllowDiscount": True,
+                "AllowDeposit": True,
+                "AllowShipping": False,
+                "AllowEstimates": True,
+                "ETransactionEnabledStatus": "NotApplicable",
+                "DefaultTerms": {"value": "3"},
+            },
+            "TaxPrefs": {
+                "UsingSalesTax": bool(self.prefs.get("sales_tax")),
+                "PartnerTaxEnabled": self.country == "US",
+            },
+            "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": currency}},
+            "OtherPrefs": {"NameValue": other},
+            "MetaData": {"CreateTime": created, "LastUpdatedTime": created},
+        }
+
+    def company_info(self) -> dict[str, Any]:
+        created = iso(self.company["created_at"])
+        return {
+            "Id": "1",
+            "SyncToken": "0",
+            "domain": "QBO",
+            "sparse": False,
+            "CompanyName": self.company["name"],
+            "LegalName": self.company["name"],
+            "Country": self.country,
+            "CompanyAddr": {"Country": self.country},
+            "SupportedLanguages": "en",
+            "FiscalYearStartMonth": "January",
+            "CompanyStartDate": created[:10],
+            "NameValue": [
+                {"Name": "NeoEnabled", "Value": "true"},
+                {"Name": "OfferingSku", "Value": "QuickBooks Online Plus"},
+            ],
+            "MetaData": {"CreateTime": created, "LastUpdatedTime": created},
+        }
+
+    # writing ----------------------------------------------------------------------------
+    def create(self, entity: str, payload: dict[str, Any], params: dict[str, str]) -> dict:
+        if entity not in WRITABLE:
+            raise faults.unsupported_operation(f"create {entity}")
+        data = clean(payload)
+        for key in ("Id", "SyncToken", "sparse", "domain", "MetaData"):
+            data.pop(key, None)
+        data["Id"] = self.store.next_id(self.realm, ID_SPACES.get(entity, entity))
+        data["SyncToken"] = "0"
+        data["MetaData"] = {"CreateTime": iso(self.now), "LastUpdatedTime": iso(self.now)}
+        return self._save(entity, data, None, params)
+
+    def update(self, entity: str, payload: dict[str, Any], params: dict[str, str]) -> dict:
+        if entity not in WRITABLE:
+            raise faults.unsupported_operation(f"update {entity}")
+        data = clean(payload)
+        current = self._current(entity, data)
+        if data.get("sparse") in (True, "true"):
+            merged = copy.deepcopy(current)
+            merged.update(data)
+            data = merged
+        data.pop("sparse", None)
+        data.pop("domain", None)
+        data["Id"] = current["Id"]
+        data["SyncToken"] = str(int(current["SyncToken"]) + 1)
+        data["MetaData"] = {
+            "CreateTime": current["MetaData"]["CreateTime"],
+            "LastUpdatedTime": iso(self.now),
+        }
+        return self._save(entity, data, current, params)
+
+    def void(self, entity: str, payload: dict[str, Any]) -> dict:
+        data = clean(payload)
+        current = self._current(entity, data)
+        if entity == "Invoice":
+            return self._void_invoice(current)
+        if entity == "Payment":
+            return self._void_payment(current)
+        raise faults.unsupported_operation(f"void {entity}")
+
+    def delete(self, entity: str, payload: dict[str, Any]) -> dict:
+        if entity not in ("Invoice", "Payment"):
+            raise faults.unsupported_operation(f"delete {entity}")
+        current = self._current(entity, clean(payload))
+        if entity == "Payment":
+            self._unapply_payment(current)
+        else:
+            self._unlink_invoice_payments(current)
+        self.store.execute(
+            "DELETE FROM entities WHERE realm_id = ? AND type = ? AND id = ?",
+            (self.realm, entity, current["Id"]),
+        )
+        self._refresh_customer_balance(_ref_value(current.get("CustomerRef")))
+        return {"Id": current["Id"], "status": "Deleted", "domain": "QBO"}
+
+    def _current(self, entity: str, data: dict[str, Any]) -> dict[str, Any]:
+        if "Id" not in data:
+            raise faults.required_missing("Id")
+        if "SyncToken" not in data:
+            raise faults.required_missing("SyncToken")
+        current = self.get(entity, str(data["Id"]))
+        if str(data["SyncToken"]) != str(current["SyncToken"]):
+            raise faults.stale_object(entity, data["SyncToken"])
+        return current
+
+    def _save(self, entity: str, data: dict, current: dict | None, params: dict) -> dict:
+        saver = {
+            "Customer": self._customer,
+            "Item": self._item,
+            "Invoice": self._invoice,
+            "Payment": self._payment,
+        }[entity]
+        return saver(data, current, params)
+
+    # Customer ---------------------------------------------------------------------------
+    def _customer(self, data: dict, current: dict | None, params: dict) -> dict:
+        if not data.get("DisplayName"):
+            parts = [str(data[p]) for p in _NAME_PARTS if data.get(p)]
+            if parts:
+                data["DisplayName"] = " ".join(parts)
+            elif data.get("CompanyName"):
+                data["DisplayName"] = data["CompanyName"]
+            else:
+                raise faults.required_missing("DisplayName")
+        name = str(data["DisplayName"])
+        if data.get("Active") is False and not name.endswith(" (deleted)"):
+            name = f"{name} (deleted)"  # QBO renames inactive names so they stay unique
+            data["DisplayName"] = name
+        self._check_name(name, "DisplayName", MAX_DISPLAY_NAME)
+        for other in self.store.entities(self.realm, "Customer"):
+            if other["Id"] != data["Id"] and other["DisplayName"].casefold() == name.casefold():
+                raise faults.duplicate_name()
+        data.setdefault("Active", True)
+        data["FullyQualifiedName"] = name
+        data.setdefault("PrintOnCheckName", name)
+        data["Balance"] = current["Balance"] if current else 0
+        data["BalanceWithJobs"] = data["Balance"]
+        data.setdefault("Taxable", self.country == "US")
+        data["Job"] = False
+        data["BillWithParent"] = False
+        data["Level"] = 0
+        data.pop("IsProject", None)
+        data.setdefault("PreferredDeliveryMethod", "Print")
+        data.update(domain="QBO", sparse=False)
+        self.store.put_entity(self.realm, "Customer", data)
+        return data
+
+    # Item -------------------------------------------------------------------------------
+    def _item(self, data: dict, current: dict | None, params: dict) -> dict:
+        name = data.get("Name")
+        if not name:
+            raise faults.required_missing("Name")
+        name = str(name)
+        if data.get("Active") is False and not name.endswith(" (deleted)"):
+            name = f"{name} (deleted)"
+            data["Name"] = name
+        self._check_name(name, "Name", MAX_ITEM_NAME)
+        data.setdefault("Type", "Service")
+        if data["Type"] not in ("Service", "NonInventory"):
+            raise faults.business_rule(
+                f"Item Type {data['Type']} is not supported by this sandbox; use Service or "
+                "NonInventory.", "Type",
+            )
+        income = _ref_value(data.get("IncomeAccountRef"))
+        if income is None:
+            raise faults.required_missing("IncomeAccountRef")
+        account = self.store.entity(self.realm, "Account", income)
+        if account is None or account.get("Classification") != "Revenue":
+            raise faults.invalid_reference("IncomeAccountRef", income)
+        data["IncomeAccountRef"] = {"value": income, "name": account["Name"]}
+        for other in self.store.entities(self.realm, "Item"):
+            if other["Id"] != data["Id"] and other["Name"].casefold() == name.casefold():
+                raise faults.duplicate_item_name()
+        data.setdefault("Active", True)
+        data["FullyQualifiedName"] = name
+        data.setdefault("UnitPrice", 0)
+        data.setdefault("Taxable", False)
+        data["TrackQtyOnHand"] = False
+        data["SubItem"] = False
+        data.update(domain="QBO", sparse=False)
+        self.store.put_entity(self.realm, "Item", data)
+        return data
+
+    def _check_name(self, name: str, element: str, limit: int) -> None:
+        if _BAD_NAME.search(name):
+            raise faults.invalid_name_characters(element)
+        if len(name) > limit or not name.strip():
+            raise faults.string_length(element)
+
+    # Invoice ----------------------------------------------------------------------------
+    def _invoice(self, data: dict, current: dict | None, params: dict) -> dict:
+        if current is not None and current.get("PrivateNote") == "Voided":
+            raise faults.business_rule("A voided transaction can't be edited.")
+        customer = self._customer_ref(data)
+        if not data.get("Line"):
+            raise faults.required_missing("Line")
+        self._invoice_number(data, current, params)
+        self._invoice_dates(data)
+        lines, taxable = self._invoice_lines(data["Line"])
+        subtotal = sum(
+            (Decimal(str(line["Amount"])) for line in lines
+             if line["DetailType"] == "SalesItemLineDetail"),
+            Decimal(0),
+        )
+        discount = sum(
+            (Decimal(str(line["Amount"])) for line in lines
+             if line["DetailType"] == "DiscountLineDetail"),
+            Decimal(0),
+        )
+        tax, tax_detail, inclusive = self._invoice_tax(data, taxable)
+        total = subtotal - discount + (Decimal(0) if inclusive else tax)
+        lines.append({
+            "Amount": as_json_number(money(subtotal)),
+            "DetailType": "SubTotalLineDetail",
+            "SubTotalLineDetail": {},
+        })
+        applied = self._applied_to(current) if current else Decimal(0)
+        if total < applied:
+            raise faults.business_rule(
+                "The invoice total can't be less than the payments already applied to it."
+            )
+        data["Line"] = lines
+        data["TxnTaxDetail"] = tax_detail
+        data["TotalAmt"] = as_json_number(money(total))
+        data["HomeTotalAmt"] = data["TotalAmt"]
+        data["Balance"] = as_json_number(money(total - applied))
+        data["HomeBalance"] = data["Balance"]
+        data["CustomerRef"] = {"value": customer["Id"], "name": customer["DisplayName"]}
+        data["LinkedTxn"] = current.get("LinkedTxn", []) if current else []
+        data.setdefault("GlobalTaxCalculation", "TaxExcluded")
+        data.setdefault("PrintStatus", "NotSet")
+        data.setdefault("EmailStatus", "NotSet")
+        data["CurrencyRef"] = {"value": self.preferences()["CurrencyPrefs"]["HomeCurrency"]
+                               ["value"]}
+        data["ExchangeRate"] = 1
+        for key in ("Deposit", "AllowIPNPayment", "AllowOnlinePayment", "FreeFormAddress",
+                    "AllowOnlineCreditCardPayment", "AllowOnlineACHPayment"):
+            data.pop(key, None) if data.get(key) in (0, False) else None
+        data.update(domain="QBO", sparse=False)
+        self.store.put_entity(self.realm, "Invoice", data)
+        self._refresh_customer_balance(customer["Id"])
+        if current and _ref_value(current.get("CustomerRef")) != customer["Id"]:
+            self._refresh_customer_balance(_ref_value(current.get("CustomerRef")))
+        return data
+
+    def _customer_ref(self, data: dict) -> dict:
+        customer_id = _ref_value(data.get("CustomerRef"))
+        if customer_id is None:
+            raise faults.required_missing("CustomerRef")
+        customer = self.store.entity(self.realm, "Customer", customer_id)
+        if customer is None or not customer.get("Active", True):
+            raise faults.invalid_reference("CustomerRef", customer_id)
+        return customer
+
+    def _invoice_number(self, data: dict, current: dict | None, params: dict) -> None:
+        custom = bool(self.prefs.get("custom_txn_numbers"))
+        sent = data.get("DocNumber")
+        if not custom:
+            # QBO numbers the invoice itself and ignores a number sent with the create.
+            data["DocNumber"] = current["DocNumber"] if current else self._next_doc_number()
+            return
+        if sent is None:
+            data["DocNumber"] = current["DocNumber"] if current else self._next_doc_number()
+            return
+        sent = str(sent)
+        if len(sent) > MAX_DOC_NUMBER:
+            raise faults.string_length("DocNumber")
+        data["DocNumber"] = sent
+        allow_duplicate = "allowduplicatedocnum" in params.get("include", "").lower()
+        if self.prefs.get("duplicate_doc_number_check", True) and not allow_duplicate:
+            for other in self.store.entities(self.realm, "Invoice"):
+                if other["Id"] != data["Id"] and other.get("DocNumber") == sent:
+                    raise faults.duplicate_doc_number(sent, "Invoice", other["Id"])
+
+    def _next_doc_number(self) -> str:
+        numbers = [
+            int(inv["DocNumber"]) for inv in self.store.entities(self.realm, "Invoice")
+            if str(inv.get("DocNumber", "")).isdigit()
+        ]
+        return str(max([1000, *numbers]) + 1)
+
+    def _invoice_dates(self, data: dict) -> None:
+        today = datetime.fromtimestamp(self.now, UTC).date()
+        txn_date = data.get("TxnDate") or today.isoformat()
+        try:
+            parsed = datetime.strptime(str(txn_date)[:10], "%Y-%m-%d").date()
+        except ValueError:
+            raise faults.request_malformed("TxnDate") from None
+        data["TxnDate"] = parsed.isoformat()
+        data.setdefault("DueDate", (parsed + timedelta(days=30)).isoformat())
+
+    def _invoice_lines(self, sent: list[dict]) -> tuple[list[dict], dict[str, Decimal]]:
+        """Validate and complete the lines; also sum the taxable amounts per tax code."""
+        lines: list[dict] = []
+        taxable: dict[str, Decimal] = {}
+        for raw in sent:
+            line = clean(raw)
+            line.pop("LinkedTxn", None) if not line.get("LinkedTxn") else None
+            line.pop("CustomField", None) if not line.get("CustomField") else None
+            kind = line.get("DetailType")
+            if kind == "SubTotalLineDetail":
+                continue  # QBO recomputes the subtotal
+            if kind == "DescriptionOnly":
+                line["Amount"] = 0
+                line.setdefault("DescriptionLineDetail", {})
+                line["DetailType"] = "DescriptionOnly"
+            elif kind == "DiscountLineDetail":
+                line["Amount"] = as_json_number(money(_decimal(line.get("Amount"), "Amount")
+                                                      or 0))
+            elif kind == "SalesItemLineDetail":
+                code, amount = self._sales_line(line)
+                if code is not None:
+                    taxable[code] = taxable.get(code, Decimal(0)) + amount
+            else:
+                raise faults.required_missing("DetailType") if not kind else \
+                    faults.request_malformed(f"Line.DetailType={kind}")
+            line["Id"] = str(len(lines) + 1)
+            line["LineNum"] = len(lines) + 1
+            lines.append(line)
+        if not any(line["DetailType"] == "SalesItemLineDetail" for line in lines):
+            raise faults.required_missing("Line")
+        return lines, taxable
+
+    def _sales_line(self, line: dict) -> tuple[str | None, Decimal]:
+        detail = line.setdefault("SalesItemLineDetail", {})
+        item_id = _ref_value(detail.get("ItemRef")) or "1"  # QBO's default "Services" item
+        if item_id == GRATUITY_ITEM_ID:
+            if self.country == "CA" or not self.prefs.get("gratuity"):
+                raise faults.business_rule(
+                    "Gratuity is not enabled for this company. Turn on tips (Account and "
+                    "Settings > Sales > Tips) before sending a line with ItemRef "
+                    "GRATUITY_ITEM_ID.", "ItemRef",
+                )
+            detail["ItemRef"] = {"value": GRATUITY_ITEM_ID, "name": "Gratuity"}
+        else:
+            item = self.store.entity(self.realm, "Item", item_id)
+            if item is None or not item.get("Active", True):
+                raise faults.invalid_reference("ItemRef", item_id)
+            detail["ItemRef"] = {"value": item_id, "name": item["Name"]}
+        amount = self._line_amount(line, detail)
+        if item_id == GRATUITY_ITEM_ID:
+            detail.pop("TaxCodeRef", None)
+            return None, amount
+        code = _ref_value(detail.get("TaxCodeRef"))
+        if self.country == "US":
+            code = (code or "NON").upper()
+            if code not in US_TAX_CODES:
+                raise faults.business_rule(
+                    f"Invalid tax code {code!r}: US sales lines use TaxCodeRef TAX or NON.",
+                    "TaxCodeRef",
+                )
+            detail["TaxCodeRef"] = {"value": code}
+            return code, amount
+        if code is None:
+            label = {"CA": "GST/HST", "GB": "VAT", "AU": "GST"}[self.country]
+            raise faults.business_rule(
+                f"Make sure all your transactions have a {label} rate before you save. Every "
+                "sales line needs SalesItemLineDetail.TaxCodeRef (the Id of a TaxCode).",
+                "TaxCodeRef",
+            )
+        tax_code = self.store.entity(self.realm, "TaxCode", code)
+        if tax_code is None:
+            raise faults.invalid_reference("TaxCodeRef", code)
+        detail["TaxCodeRef"] = {"value": code}
+        return code, amount
+
+    def _line_amount(self, line: dict, detail: dict) -> Decimal:
+        amount = _decimal(line.get("Amount"), "Amount")
+        qty = _decimal(detail.get("Qty"), "Qty") or None  # the library sends 0 when unset
+        price = _decimal(detail.get("UnitPrice"), "UnitPrice") or None
+        if amount is None:
+            if price is None:
+                raise faults.required_missing("Amount")
+            amount = (qty or Decimal(1)) * price
+            detail.setdefault("Qty", as_json_number(qty or Decimal(1)))
+        elif qty is not None and price is not None:
+            if abs(qty * price - amount) > CENT:
+                raise QBOFault(
+                    6070,
+                    "Amount is not equal to UnitPrice * Qty",
+                    f"Amount is not equal to UnitPrice * Qty. Supplied value:{amount}",
+                    element="Amount",
+                )
+        for key in ("Qty", "UnitPrice"):
+            if detail.get(key) in (0, "0"):
+                detail.pop(key)
+        detail.pop("TaxInclusiveAmt", None) if not detail.get("TaxInclusiveAmt") else None
+        amount = money(amount)
+        line["Amount"] = as_json_number(amount)
+        return amount
+
+    def _invoice_tax(
+        self, data: dict, taxable: dict[str, Decimal]
+    ) -> tuple[Decimal, dict, bool]:
+        mode = data.get("GlobalTaxCalculation", "TaxExcluded")
+        inclusive = mode == "TaxInclusive"
+        sent = data.get("TxnTaxDetail") or {}
+        if self.country == "US":
+            total = money(_decimal(sent.get("TotalTax"), "TotalTax") or 0)
+            detail: dict[str, Any] = {"TotalTax": as_json_number(total)}
+            if sent.get("TxnTaxCodeRef"):
+                detail["TxnTaxCodeRef"] = sent["TxnTaxCodeRef"]
+            return total, detail, False
+        if mode == "NotApplicable":
+            return Decimal(0), {"TotalTax": 0}, False
+        tax_lines = []
+        total = Decimal(0)
+        for code_id, base in taxable.items():
+            code = self.store.entity(self.realm, "TaxCode", code_id)
+            for rate_detail in code["SalesTaxRateList"]["TaxRateDetail"]:
+                rate = self.store.entity(self.realm, "TaxRate",
+                                         rate_detail["TaxRateRef"]["value"])
+                percent = Decimal(str(rate["RateValue"]))
+                if inclusive:
+                    amount = money(base * percent / (100 + percent))
+                    net = base - amount
+                else:
+                    amount = money(base * percent / 100)
+                    net = base
+                total += amount
+                tax_lines.append({
+                    "Amount": as_json_number(amount),
+                    "DetailType": "TaxLineDetail",
+                    "TaxLineDetail": {
+                        "TaxRateRef": {"value": rate["Id"], "name": rate["Name"]},
+                        "PercentBased": True,
+                        "TaxPercent": as_json_number(percent),
+                        "NetAmountTaxable": as_json_number(money(net)),
+                    },
+                })
+        return total, {"TotalTax": as_json_number(money(total)), "TaxLine": tax_lines}, inclusive
+
+    def _applied_to(self, invoice: dict) -> Decimal:
+        return money(Decimal(str(invoice["TotalAmt"])) - Decimal(str(invoice["Balance"])))
+
+    def _void_invoice(self, invoice: dict) -> dict:
+        self._unlink_invoice_payments(invoice)
+        invoice = self.store.entity(self.realm, "Invoice", invoice["Id"])
+        for line in invoice["Line"]:
+            line["Amount"] = 0
+            detail = line.get("SalesItemLineDetail")
+            if detail:
+                detail.pop("Qty", None)
+                detail["UnitPrice"] = 0
+        invoice["TxnTaxDetail"] = {"TotalTax": 0}
+        invoice.update(TotalAmt=0, HomeTotalAmt=0, Balance=0, HomeBalance=0,
+                       PrivateNote="Voided", LinkedTxn=[])
+        invoice["SyncToken"] = str(int(invoice["SyncToken"]) + 1)
+        invoice["MetaData"]["LastUpdatedTime"] = iso(self.now)
+        self.store.put_entity(self.realm, "Invoice", invoice)
+        self._refresh_customer_balance(_ref_value(invoice["CustomerRef"]))
+        return invoice
+
+    def _unlink_invoice_payments(self, invoice: dict) -> None:
+        """Payments applied to a voided or deleted invoice become unapplied credit."""
+        for link in invoice.get("LinkedTxn", []):
+            if link.get("TxnType") != "Payment":
+                continue
+            payment = self.store.entity(self.realm, "Payment", str(link["TxnId"]))
+            if payment is None:
+                continue
+            kept = []
+            for line in payment.get("Line", []):
+                ids = [str(t.get("TxnId")) for t in line.get("LinkedTxn", [])]
+                if invoice["Id"] in ids:
+                    payment["UnappliedAmt"] = as_json_number(money(
+                        Decimal(str(payment.get("UnappliedAmt", 0))) + Decimal(str(line["Amount"]))
+                    ))
+                else:
+                    kept.append(line)
+            payment["Line"] = kept
+            payment["SyncToken"] = str(int(payment["SyncToken"]) + 1)
+            self.store.put_entity(self.realm, "Payment", payment)
+
+    # Payment ----------------------------------------------------------------------------
+    def _payment(self, data: dict, current: dict | None, params: dict) -> dict:
+        if current is not None and current.get("PrivateNote") == "Voided":
+            raise faults.business_rule("A voided transaction can't be edited.")
+        customer = self._customer_ref(data)
+        total = _decimal(data.get("TotalAmt"), "TotalAmt")
+        if total is None:
+            raise faults.required_missing("TotalAmt")
+        total = money(total)
+        if total < 0:
+            raise faults.business_rule("The payment amount can't be negative.", "TotalAmt")
+        ref_num = data.get("PaymentRefNum")
+        if ref_num is not None and len(str(ref_num)) > MAX_DOC_NUMBER:
+            raise faults.string_length("PaymentRefNum")
+        self._invoice_dates(data)
+        data.pop("DueDate", None)
+        # Work out the new applications against balances without this payment's old ones.
+        old = self._applications(current) if current else {}
+        lines, applied = [], Decimal(0)
+        new: dict[str, Decimal] = {}
+        for raw in data.get("Line", []):
+            line = clean(raw)
+            amount = money(_decimal(line.get("Amount"), "Amount") or 0)
+            links = [t for t in line.get("LinkedTxn", []) if t]
+            if not links:
+                raise faults.required_missing("Line.LinkedTxn")
+            for link in links:
+                txn_id = str(link.get("TxnId", ""))
+                if link.get("TxnType", "Invoice") != "Invoice":
+                    raise faults.business_rule(
+                        f"This sandbox applies payments to invoices only, not "
+                        f"{link.get('TxnType')}.", "LinkedTxn")
+                invoice = self.store.entity(self.realm, "Invoice", txn_id)
+                if invoice is None:
+                    raise faults.invalid_reference("LinkedTxn", txn_id)
+                if _ref_value(invoice["CustomerRef"]) != customer["Id"]:
+                    raise faults.business_rule(
+                        f"Invoice {txn_id} belongs to a different customer than the payment's "
+                        "CustomerRef; a payment can only be applied to its own customer's "
+                        "invoices.", "LinkedTxn")
+                open_balance = Decimal(str(invoice["Balance"])) + old.get(txn_id, Decimal(0))
+                if amount + new.get(txn_id, Decimal(0)) > open_balance:
+                    raise faults.business_rule(
+                        f"The amount applied to invoice {txn_id} ({amount}) is more than its open "
+                        f"balance ({open_balance}).", "Line.Amount")
+                new[txn_id] = new.get(txn_id, Decimal(0)) + amount
+                link["TxnId"] = txn_id
+                link["TxnType"] = "Invoice"
+                link.pop("TxnLineId", None)
+            line["Amount"] = as_json_number(amount)
+            line["LinkedTxn"] = links
+            applied += amount
+            lines.append(line)
+        if applied > total:
+            raise faults.business_rule(
+                f"The amounts applied ({applied}) add up to more than the payment's TotalAmt "
+                f"({total}).", "TotalAmt")
+        if current:
+            self._unapply_payment(current)
+        data["Line"] = lines
+        data["TotalAmt"] = as_json_number(total)
+        data["UnappliedAmt"] = as_json_number(total - applied)
+        data["ProcessPayment"] = False
+        data["CustomerRef"] = {"value": customer["Id"], "name": customer["DisplayName"]}
+        data.update(domain="QBO", sparse=False)
+        self.store.put_entity(self.realm, "Payment", data)
+        for txn_id, amount in new.items():
+            self._apply_to_invoice(txn_id, data["Id"], amount)
+        self._refresh_customer_balance(customer["Id"])
+        return data
+
+    def _applications(self, payment: dict) -> dict[str, Decimal]:
+        result: dict[str, Decimal] = {}
+        for line in payment.get("Line", []):
+            for link in line.get("LinkedTxn", []):
+                txn_id = str(link["TxnId"])
+                result[txn_id] = result.get(txn_id, Decimal(0)) + Decimal(str(line["Amount"]))
+        return result
+
+    def _apply_to_invoice(self, txn_id: str, payment_id: str, amount: Decimal) -> None:
+        invoice = self.store.entity(self.realm, "Invoice", txn_id)
+        invoice["Balance"] = as_json_number(money(Decimal(str(invoice["Balance"])) - amount))
+        invoice["HomeBalance"] = invoice["Balance"]
+        links = invoice.setdefault("LinkedTxn", [])
+        if not any(link.get("TxnId") == payment_id for link in links):
+            links.append({"TxnId": payment_id, "TxnType": "Payment"})
+        invoice["SyncToken"] = str(int(invoice["SyncToken"]) + 1)
+        invoice["MetaData"]["LastUpdatedTime"] = iso(self.now)
+        self.store.put_entity(self.realm, "Invoice", invoice)
+
+    def _unapply_payment(self, payment: dict) -> None:
+        for txn_id, amount in self._applications(payment).items():
+            invoice = self.store.entity(self.realm, "Invoice", txn_id)
+            if invoice is None:
+                continue
+            invoice["Balance"] = as_json_number(money(Decimal(str(invoice["Balance"])) + amount))
+            invoice["HomeBalance"] = invoice["Balance"]
+            invoice["LinkedTxn"] = [
+                link for link in invoice.get("LinkedTxn", []) if link.get("TxnId") != payment["Id"]
+            ]
+            invoice["SyncToken"] = str(int(invoice["SyncToken"]) + 1)
+            self.store.put_entity(self.realm, "Invoice", invoice)
+
+    def _void_payment(self, payment: dict) -> dict:
+        self._unapply_payment(payment)
+        payment.update(TotalAmt=0, UnappliedAmt=0, PrivateNote="Voided")
+        for line in payment.get("Line", []):
+            line["Amount"] = 0
+        payment["SyncToken"] = str(int(payment["SyncToken"]) + 1)
+        payment["MetaData"]["LastUpdatedTime"] = iso(self.now)
+        self.store.put_entity(self.realm, "Payment", payment)
+        self._refresh_customer_balance(_ref_value(payment["CustomerRef"]))
+        return payment
+
+    def _refresh_customer_balance(self, customer_id: str | None) -> None:
+        if customer_id is None:
+            return
+        customer = self.store.entity(self.realm, "Customer", customer_id)
+        if customer is None:
+            return
+        balance = Decimal(0)
+        for invoice in self.store.entities(self.realm, "Invoice"):
+            if _ref_value(invoice["CustomerRef"]) == customer_id:
+                balance += Decimal(str(invoice["Balance"]))
+        for payment in self.store.entities(self.realm, "Payment"):
+            if _ref_value(payment["CustomerRef"]) == customer_id:
+                balance -= Decimal(str(payment.get("UnappliedAmt", 0)))
+        customer["Balance"] = as_json_number(money(balance))
+        customer["BalanceWithJobs"] = customer["Balance"]
+        self.store.put_entity(self.realm, "Customer", customer)

@@ -1,0 +1,162 @@
+"""Sandbox time, runtime settings, throttling (per-minute, concurrent, batch) and fault injection.
+
+Sandbox time runs `time_scale` times faster than real time and can be advanced by the control
+API; token lifetimes and the per-minute windows are measured in it. Latency is real time.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from .faults import QBOFault, system_fault, throttled
+
+MINUTE = 60.0
+
+
+@dataclass
+class Config:
+    latency_ms: float = 0
+    time_scale: float = 1.0
+    rate_limit_per_minute: int = 500
+    concurrent_limit: int = 10
+    batch_limit_per_minute: int = 40
+    batch_max_items: int = 30
+    fault_rate: float = 0.0
+    access_token_lifetime: int = 3600
+    refresh_token_lifetime: int = 8_726_400  # 101 days, Intuit's x_refresh_token_expires_in
+    refresh_token_rotation: int = 86_400  # same value returned for ~24 h, then a new one
+    auth_code_lifetime: int = 300
+
+    def update(self, values: dict[str, Any]) -> None:
+        known = {f.name: f.type for f in fields(self)}
+        for key, value in values.items():
+            if key not in known:
+                raise ValueError(f"unknown setting {key!r}; known: {sorted(known)}")
+            current = getattr(self, key)
+            setattr(self, key, type(current)(value))
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Clock:
+    """Sandbox time in epoch seconds: real time, scaled, plus whatever was advanced."""
+
+    def __init__(self, offset: float = 0.0, scale: float = 1.0) -> None:
+        self._lock = threading.Lock()
+        self._real_anchor = time.time()
+        self._sandbox_anchor = self._real_anchor + offset
+        self._scale = scale
+
+    def now(self) -> float:
+        with self._lock:
+            return self._sandbox_anchor + (time.time() - self._real_anchor) * self._scale
+
+    def offset(self) -> float:
+        return self.now() - time.time()
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._sandbox_anchor += seconds
+
+    def set_scale(self, scale: float) -> None:
+        if scale <= 0:
+            raise ValueError("time_scale must be positive")
+        now = self.now()
+        with self._lock:
+            self._real_anchor = time.time()
+            self._sandbox_anchor = now
+            self._scale = scale
+
+    @property
+    def scale(self) -> float:
+        return self._scale
+
+
+class Limiter:
+    """In-memory throttles and scripted faults, per realm (like Intuit's per app+realm limits)."""
+
+    def __init__(self, config: Config, clock: Clock) -> None:
+        self.config = config
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._requests: dict[str, deque[float]] = defaultdict(deque)
+        self._batches: dict[str, deque[float]] = defaultdict(deque)
+        self._in_flight: dict[str, int] = defaultdict(int)
+        self._scripted: list[tuple[str | None, dict[str, Any]]] = []
+
+    def reset(self) -> None:
+        with self._lock:
+            self._requests.clear()
+            self._batches.clear()
+            self._scripted.clear()
+
+    def script_faults(self, realm: str | None, responses: list[dict[str, Any]]) -> None:
+        with self._lock:
+            for response in responses:
+                status = int(response.get("status", 500))
+                if status not in (401, 429, 500, 502, 503, 504):
+                    raise ValueError(f"unsupported scripted status {status}")
+                self._scripted.append((realm, dict(response, status=status)))
+
+    def scripted_count(self) -> int:
+        return len(self._scripted)
+
+    def enter(self, realm: str) -> None:
+        """Count a request in flight; raise a 429 fault if the concurrent limit is exceeded."""
+        with self._lock:
+            if self._in_flight[realm] >= self.config.concurrent_limit:
+                raise throttled(1, "Too many concurrent requests for this company.")
+            self._in_flight[realm] += 1
+
+    def leave(self, realm: str) -> None:
+        with self._lock:
+            self._in_flight[realm] = max(0, self._in_flight[realm] - 1)
+
+    def check_rate(self, realm: str, *, batch: bool) -> None:
+        """Admit one request into the minute windows, or raise a 429 with Retry-After."""
+        now = self.clock.now()
+        with self._lock:
+            windows = [(self._requests[realm], self.config.rate_limit_per_minute)]
+            if batch:
+                windows.append((self._batches[realm], self.config.batch_limit_per_minute))
+            for window, limit in windows:
+                while window and window[0] <= now - MINUTE:
+                    window.popleft()
+                if len(window) >= limit:
+                    wait_sandbox = window[0] + MINUTE - now
+                    wait_real = math.ceil(wait_sandbox / self.clock.scale)
+                    raise throttled(wait_real)
+            for window, _ in windows:
+                window.append(now)
+
+    def injected_fault(self, realm: str) -> QBOFault | None:
+        """The next scripted fault for this realm (or any realm), else a random 500."""
+        with self._lock:
+            for index, (target, response) in enumerate(self._scripted):
+                if target is None or target == realm:
+                    del self._scripted[index]
+                    return _fault_for(response)
+        if self.config.fault_rate and random.random() < self.config.fault_rate:
+            return system_fault(500)
+        return None
+
+
+def _fault_for(response: dict[str, Any]) -> QBOFault:
+    from .faults import authentication_failed
+
+    status = response["status"]
+    if status == 429:
+        return throttled(int(response.get("retry_after", 1)))
+    if status == 401:
+        return authentication_failed("Token expired: injected by the sandbox fault script")
+    fault = system_fault(status)
+    if "retry_after" in response:
+        fault.headers["Retry-After"] = str(int(response["retry_after"]))
+    return fault
