@@ -13,7 +13,7 @@ COPY templates ./templates
 COPY manage.py ./
 RUN pip install --no-cache-dir . \
     && SECRET_KEY=collectstatic-only-collectstatic-only-collectstatic-only \
-       ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
+       ALLOWED_HOSTS=localhost TOKEN_ENCRYPTION_KEY=build-only python manage.py collectstatic --noinput \
     && useradd --create-home hatsync
 USER hatsync
 

@@ -70,6 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "integrations.context_processors.invoice_panel",
             ],
         },
     },
@@ -145,7 +146,54 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+
+# --- Cache: shared by web and workers (rate-limit windows). Redis when REDIS_URL is set. -------
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    )
+}
+
+# --- QuickBooks Online ----------------------------------------------------------------
+# local: the bundled QBO sandbox (python -m qbo_sandbox); sandbox / production: Intuit's.
+QBO_ENVIRONMENT = env.str("QBO_ENVIRONMENT", default="production" if PRODUCTION else "local")
+if QBO_ENVIRONMENT not in {"local", "sandbox", "production"}:
+    raise ImproperlyConfigured("QBO_ENVIRONMENT must be local, sandbox or production.")
+QBO_LOCAL_SANDBOX_URL = env.str(
+    "QBO_LOCAL_SANDBOX_URL",
+    default=f"http://127.0.0.1:{env.int('QBO_SANDBOX_PORT', default=8765)}",
+).rstrip("/")
+_local = QBO_ENVIRONMENT == "local"
+QBO_CLIENT_ID = env.str("QBO_CLIENT_ID", default="hatsync-local" if _local else "")
+QBO_CLIENT_SECRET = env.str("QBO_CLIENT_SECRET", default="hatsync-local-secret" if _local else "")
+# Empty: built from the request (https://<host>/integrations/quickbooks/callback/).
+QBO_REDIRECT_URI = env.str("QBO_REDIRECT_URI", default="")
+QBO_MINOR_VERSION = env.int("QBO_MINOR_VERSION", default=75)
+QBO_REQUESTS_PER_MINUTE = env.int("QBO_REQUESTS_PER_MINUTE", default=450)
+QBO_MAX_ATTEMPTS = env.int("QBO_MAX_ATTEMPTS", default=5)
+QBO_HTTP_TIMEOUT = env.float("QBO_HTTP_TIMEOUT", default=30.0)
+
+# Fernet key(s) for the OAuth tokens at rest; comma-separated, newest first, to rotate.
+# Development derives one from SECRET_KEY; production must set its own.
+TOKEN_ENCRYPTION_KEYS = env.list("TOKEN_ENCRYPTION_KEY", default=[])
+if PRODUCTION and not TOKEN_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "Production needs TOKEN_ENCRYPTION_KEY (generate one with: python -c \"from "
+        "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())\")."
+    )
+
+CELERY_BEAT_SCHEDULE = {
+    "sweep-sync-outbox": {
+        "task": "integrations.tasks.sweep_outbox",
+        "schedule": env.float("SYNC_SWEEP_SECONDS", default=60.0),
+    },
+}
 
 # --- Security ---------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

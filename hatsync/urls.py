@@ -14,4 +14,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("", include("invoices.urls")),
+    path("", include("integrations.urls")),
 ]

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class IntegrationsConfig(AppConfig):
     name = "integrations"
     verbose_name = "QuickBooks integration"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (connects the receivers)

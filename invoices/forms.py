@@ -78,7 +78,8 @@ class AccountModelForm(forms.ModelForm):
         exclude = {
             field.name
             for field in self.instance._meta.fields
-            if field.name != "account" and (field.name not in self.fields or field.name in self.errors)
+            if field.name != "account"
+            and (field.name not in self.fields or field.name in self.errors)
         }
         for constraint in self.instance._meta.constraints:
             if not isinstance(constraint, UniqueConstraint):
@@ -156,7 +157,9 @@ class ExpenseForm(AccountModelForm):
 
 class InvoiceForm(forms.Form):
     number = forms.CharField(max_length=64)
-    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), empty_label="Choose a contact")
+    contact = forms.ModelChoiceField(
+        queryset=Contact.objects.none(), empty_label="Choose a contact"
+    )
     issue_date = forms.DateField(widget=DateInput())
     due_date = forms.DateField(widget=DateInput())
     memo = forms.CharField(

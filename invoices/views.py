@@ -1,7 +1,430 @@
+"""The CRM's pages. Each view reads through selectors, writes through services, and only ever
+sees the signed-in user's account."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import wraps
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import (
+    DUPLICATE_NUMBER,
+    ContactForm,
+    ExpenseForm,
+    InvoiceForm,
+    InvoiceLineFormSet,
+    PaymentForm,
+    ProductForm,
+    TaxRateForm,
+    add_service_errors,
+    invoice_line_initial,
+    suggested_invoice_number,
+)
+from .models import ZERO, Account, Contact, Invoice, Product, TaxRate
+from .tokens import has_tokens
+
+INVOICES_PER_PAGE = 50
+DAYS_UNTIL_DUE = 30
 
 
-@login_required
+def account_required(view):
+    """Sign-in required, and the user must belong to an account, which becomes `request.account`.
+
+    Staff without an account are sent to the admin (where accounts are set up); anyone else
+    gets a page saying why they cannot see anything.
+    """
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        account = request.user.account
+        if account is None:
+            if request.user.is_staff:
+                return redirect("admin:index")
+            return render(request, "invoices/no_account.html", status=403)
+        request.account = account
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def account_today(account: Account) -> date:
+    try:
+        return timezone.localdate(timezone=ZoneInfo(account.timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.localdate()
+
+
+@dataclass(frozen=True)
+class InvoiceFigures:
+    """An invoice's money, computed from its prefetched lines and payments (no extra queries)."""
+
+    subtotal: Decimal
+    tax_total: Decimal
+    total: Decimal
+    paid: Decimal
+    tips: Decimal
+    balance: Decimal
+
+    @classmethod
+    def of(cls, invoice: Invoice) -> "InvoiceFigures":
+        lines = invoice.lines.all()
+        payments = invoice.payments.all()
+        subtotal = sum((line.amount for line in lines), ZERO)
+        tax_total = sum((line.tax_amount for line in lines), ZERO)
+        total = subtotal + tax_total
+        paid = sum((payment.amount for payment in payments), ZERO)
+        return cls(
+            subtotal=subtotal,
+            tax_total=tax_total,
+            total=total,
+            paid=paid,
+            tips=sum((payment.tip_amount for payment in payments), ZERO),
+            balance=ZERO if invoice.is_void else total - paid,
+        )
+
+
+def _get_invoice(request, pk: int) -> Invoice:
+    invoices = Invoice.objects.select_related("contact").prefetch_related(
+        "lines__tax_rate", "lines__product", "payments"
+    )
+    return get_object_or_404(invoices, pk=pk, account=request.account)
+
+
+# --- Invoices ------------------------------------------------------------------------------
+
+
+@account_required
 def invoice_list(request):
-    return HttpResponse("placeholder")
+    search = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    if status not in Invoice.Status.values:
+        status = ""
+    invoices = selectors.invoice_list(account=request.account, search=search, status=status)
+    page = Paginator(invoices, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(invoice, InvoiceFigures.of(invoice)) for invoice in page]
+    filters = urlencode({key: value for key, value in (("q", search), ("status", status)) if value})
+    return render(
+        request,
+        "invoices/invoice_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "search": search,
+            "status": status,
+            "statuses": Invoice.Status.choices,
+            "filters": filters,
+            "currency": request.account.currency,
+        },
+    )
+
+
+@account_required
+def invoice_detail(request, pk: int):
+    invoice = _get_invoice(request, pk)
+    payments = list(invoice.payments.all())
+    return render(
+        request,
+        "invoices/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "figures": InvoiceFigures.of(invoice),
+            "payments": payments,
+            "can_edit": not invoice.is_void,
+            "can_send": invoice.is_draft,
+            "can_record_payment": invoice.accepts_payments,
+            "can_void": not invoice.is_void and not payments,
+            "can_delete": invoice.is_draft,
+        },
+    )
+
+
+def _save_invoice(form: InvoiceForm, lines, save):
+    """Validate the invoice and its lines, then call `save(**fields, lines=...)`.
+
+    Returns the saved invoice, or None after putting every error on the form.
+    """
+    if not all([form.is_valid(), lines.is_valid()]):
+        return None
+    try:
+        return save(**form.cleaned_data, lines=lines.line_inputs())
+    except ValidationError as error:
+        add_service_errors(form, error)
+    except IntegrityError:
+        # Two people saved the same number at the same moment; the database kept one.
+        form.add_error("number", DUPLICATE_NUMBER)
+    return None
+
+
+@account_required
+def invoice_create(request):
+    account = request.account
+    line_kwargs = {"prefix": "lines", "form_kwargs": {"account": account}}
+    if request.method == "POST":
+        form = InvoiceForm(request.POST, account=account)
+        lines = InvoiceLineFormSet(request.POST, **line_kwargs)
+
+        def save(**fields):
+            return services.invoice_create(account=account, **fields)
+
+        invoice = _save_invoice(form, lines, save)
+        if invoice is not None:
+            messages.success(request, f"Invoice {invoice.number} created as a draft.")
+            return redirect(invoice)
+    else:
+        today = account_today(account)
+        form = InvoiceForm(
+            account=account,
+            initial={
+                "number": suggested_invoice_number(account),
+                "issue_date": today,
+                "due_date": today + timedelta(days=DAYS_UNTIL_DUE),
+            },
+        )
+        lines = InvoiceLineFormSet(**line_kwargs)
+    return render(
+        request, "invoices/invoice_form.html", {"form": form, "lines": lines, "invoice": None}
+    )
+
+
+@account_required
+def invoice_edit(request, pk: int):
+    invoice = _get_invoice(request, pk)
+    if invoice.is_void:
+        messages.error(request, f"Invoice {invoice.number} is void, so it cannot be edited.")
+        return redirect(invoice)
+    line_kwargs = {"prefix": "lines", "form_kwargs": {"account": request.account}}
+    if request.method == "POST":
+        form = InvoiceForm(request.POST, account=request.account, invoice=invoice)
+        lines = InvoiceLineFormSet(request.POST, **line_kwargs)
+
+        def save(**fields):
+            return services.invoice_update(invoice=invoice, **fields)
+
+        saved = _save_invoice(form, lines, save)
+        if saved is not None:
+            messages.success(request, f"Invoice {saved.number} saved.")
+            return redirect(saved)
+    else:
+        form = InvoiceForm(
+            account=request.account,
+            invoice=invoice,
+            initial={
+                "number": invoice.number,
+                "contact": invoice.contact,
+                "issue_date": invoice.issue_date,
+                "due_date": invoice.due_date,
+                "memo": invoice.memo,
+            },
+        )
+        lines = InvoiceLineFormSet(initial=invoice_line_initial(invoice), **line_kwargs)
+    return render(
+        request, "invoices/invoice_form.html", {"form": form, "lines": lines, "invoice": invoice}
+    )
+
+
+def _invoice_action(request, pk: int, action, success: str):
+    """Run a status-changing service on a POST and report how it went as a flash message."""
+    invoice = get_object_or_404(Invoice, pk=pk, account=request.account)
+    try:
+        action(invoice=invoice)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return None
+    messages.success(request, success.format(number=invoice.number))
+    return invoice
+
+
+@account_required
+@require_POST
+def invoice_send(request, pk: int):
+    _invoice_action(request, pk, services.invoice_send, "Invoice {number} sent.")
+    return redirect("invoices:invoice_detail", pk=pk)
+
+
+@account_required
+@require_POST
+def invoice_mark_sent(request, pk: int):
+    _invoice_action(request, pk, services.invoice_mark_sent, "Invoice {number} marked as sent.")
+    return redirect("invoices:invoice_detail", pk=pk)
+
+
+@account_required
+@require_POST
+def invoice_void(request, pk: int):
+    _invoice_action(request, pk, services.invoice_void, "Invoice {number} is now void.")
+    return redirect("invoices:invoice_detail", pk=pk)
+
+
+@account_required
+@require_POST
+def invoice_delete(request, pk: int):
+    if _invoice_action(request, pk, services.invoice_delete, "Invoice {number} deleted."):
+        return redirect("invoices:invoice_list")
+    return redirect("invoices:invoice_detail", pk=pk)
+
+
+@account_required
+def payment_create(request, pk: int):
+    invoice = _get_invoice(request, pk)
+    if not invoice.accepts_payments:
+        messages.error(
+            request,
+            f"Invoice {invoice.number} is {invoice.get_status_display().lower()}; "
+            "payments can only be recorded on sent, unpaid invoices.",
+        )
+        return redirect(invoice)
+    figures = InvoiceFigures.of(invoice)
+    if request.method == "POST":
+        form = PaymentForm(request.POST)
+        if form.is_valid():
+            try:
+                payment = services.payment_record(invoice=invoice, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Payment of {payment.amount:.2f} {invoice.currency} recorded "
+                    f"on invoice {invoice.number}.",
+                )
+                return redirect(invoice)
+    else:
+        form = PaymentForm(
+            initial={"date": account_today(request.account), "amount": figures.balance}
+        )
+    return render(
+        request,
+        "invoices/payment_form.html",
+        {"form": form, "invoice": invoice, "figures": figures},
+    )
+
+
+# --- Contacts, products, tax rates, expenses ----------------------------------------------
+
+
+def _edit_page(request, form_class, template: str, instance, list_url: str, noun: str):
+    """The create/edit page shared by the simple account-owned records."""
+    label = str(instance) if instance is not None else ""
+    if request.method == "POST":
+        form = form_class(request.POST, instance=instance, account=request.account)
+        if form.is_valid():
+            saved = form.save()
+            verb = "added" if instance is None else "saved"
+            messages.success(request, f"{noun} {saved} {verb}.")
+            return redirect(list_url)
+    else:
+        form = form_class(instance=instance, account=request.account)
+    # `label` was taken before the form wrote what was typed onto the instance.
+    return render(request, template, {"form": form, "object": instance, "object_label": label})
+
+
+@account_required
+def contact_list(request):
+    contacts = selectors.contact_list(account=request.account)
+    return render(request, "invoices/contact_list.html", {"contacts": contacts})
+
+
+@account_required
+def contact_create(request):
+    return _edit_page(
+        request, ContactForm, "invoices/contact_form.html", None, "invoices:contact_list", "Contact"
+    )
+
+
+@account_required
+def contact_edit(request, pk: int):
+    contact = get_object_or_404(Contact, pk=pk, account=request.account)
+    return _edit_page(
+        request, ContactForm, "invoices/contact_form.html", contact, "invoices:contact_list",
+        "Contact",
+    )
+
+
+@account_required
+def product_list(request):
+    products = [
+        (product, has_tokens(product.display_name))
+        for product in selectors.product_list(account=request.account)
+    ]
+    return render(
+        request,
+        "invoices/product_list.html",
+        {"products": products, "currency": request.account.currency},
+    )
+
+
+@account_required
+def product_create(request):
+    return _edit_page(
+        request, ProductForm, "invoices/product_form.html", None, "invoices:product_list",
+        "Product",
+    )
+
+
+@account_required
+def product_edit(request, pk: int):
+    product = get_object_or_404(Product, pk=pk, account=request.account)
+    return _edit_page(
+        request, ProductForm, "invoices/product_form.html", product, "invoices:product_list",
+        "Product",
+    )
+
+
+@account_required
+def tax_rate_list(request):
+    tax_rates = selectors.tax_rate_list(account=request.account)
+    return render(request, "invoices/tax_rate_list.html", {"tax_rates": tax_rates})
+
+
+@account_required
+def tax_rate_create(request):
+    return _edit_page(
+        request, TaxRateForm, "invoices/tax_rate_form.html", None, "invoices:tax_rate_list",
+        "Tax rate",
+    )
+
+
+@account_required
+def tax_rate_edit(request, pk: int):
+    tax_rate = get_object_or_404(TaxRate, pk=pk, account=request.account)
+    return _edit_page(
+        request, TaxRateForm, "invoices/tax_rate_form.html", tax_rate, "invoices:tax_rate_list",
+        "Tax rate",
+    )
+
+
+@account_required
+def expense_list(request):
+    expenses = selectors.expense_list(account=request.account)
+    return render(
+        request,
+        "invoices/expense_list.html",
+        {"expenses": expenses, "currency": request.account.currency},
+    )
+
+
+@account_required
+def expense_create(request):
+    if request.method == "POST":
+        form = ExpenseForm(request.POST, account=request.account)
+        if form.is_valid():
+            expense = form.save()
+            messages.success(request, f"Expense from {expense.vendor} added.")
+            return redirect("invoices:expense_list")
+    else:
+        today = account_today(request.account)
+        form = ExpenseForm(account=request.account, initial={"date": today})
+    return render(request, "invoices/expense_form.html", {"form": form})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from .entities import iso
+from .entities import GRATUITY_ITEM_ID, iso
 from .store import Store
 
 COUNTRIES = ("US", "CA", "GB", "AU")
@@ -157,8 +157,6 @@ def create_samples(store: Store, now: float) -> list[dict[str, Any]]:
 
 def summary(store: Store, company: dict[str, Any]) -> dict[str, Any]:
     """What the control API shows about a company."""
-    from .entities import GRATUITY_ITEM_ID
-
     realm = company["realm_id"]
     return {
         "realm_id": realm,

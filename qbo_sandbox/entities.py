@@ -373,7 +373,8 @@ class Books:
         data["ExchangeRate"] = 1
         for key in ("Deposit", "AllowIPNPayment", "AllowOnlinePayment", "FreeFormAddress",
                     "AllowOnlineCreditCardPayment", "AllowOnlineACHPayment"):
-            data.pop(key, None) if data.get(key) in (0, False) else None
+            if data.get(key) in (0, False):
+                data.pop(key, None)  # python-quickbooks defaults, not part of QBO's answer
         data.update(domain="QBO", sparse=False)
         self.store.put_entity(self.realm, "Invoice", data)
         self._refresh_customer_balance(customer["Id"])
@@ -433,8 +434,9 @@ class Books:
         taxable: dict[str, Decimal] = {}
         for raw in sent:
             line = clean(raw)
-            line.pop("LinkedTxn", None) if not line.get("LinkedTxn") else None
-            line.pop("CustomField", None) if not line.get("CustomField") else None
+            for empty in ("LinkedTxn", "CustomField", "LineNum"):
+                if not line.get(empty):
+                    line.pop(empty, None)
             kind = line.get("DetailType")
             if kind == "SubTotalLineDetail":
                 continue  # QBO recomputes the subtotal
@@ -449,9 +451,10 @@ class Books:
                 code, amount = self._sales_line(line)
                 if code is not None:
                     taxable[code] = taxable.get(code, Decimal(0)) + amount
+            elif not kind:
+                raise faults.required_missing("DetailType")
             else:
-                raise faults.required_missing("DetailType") if not kind else \
-                    faults.request_malformed(f"Line.DetailType={kind}")
+                raise faults.request_malformed(f"Line.DetailType={kind}")
             line["Id"] = str(len(lines) + 1)
             line["LineNum"] = len(lines) + 1
             lines.append(line)
@@ -522,7 +525,8 @@ class Books:
         for key in ("Qty", "UnitPrice"):
             if detail.get(key) in (0, "0"):
                 detail.pop(key)
-        detail.pop("TaxInclusiveAmt", None) if not detail.get("TaxInclusiveAmt") else None
+        if not detail.get("TaxInclusiveAmt"):
+            detail.pop("TaxInclusiveAmt", None)
         amount = money(amount)
         line["Amount"] = as_json_number(amount)
         return amount

@@ -9,7 +9,7 @@ from typing import Any
 def qbo_time(ts: float | None = None) -> str:
     """A timestamp the way QBO writes it (ISO 8601 with milliseconds and offset)."""
     moment = datetime.fromtimestamp(ts, UTC) if ts is not None else datetime.now(UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "-00:00")
+    return moment.isoformat(timespec="milliseconds")
 
 
 class QBOFault(Exception):

@@ -14,7 +14,7 @@ from collections import defaultdict, deque
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from .faults import QBOFault, system_fault, throttled
+from .faults import QBOFault, authentication_failed, system_fault, throttled
 
 MINUTE = 60.0
 
@@ -149,8 +149,6 @@ class Limiter:
 
 
 def _fault_for(response: dict[str, Any]) -> QBOFault:
-    from .faults import authentication_failed
-
     status = response["status"]
     if status == 429:
         return throttled(int(response.get("retry_after", 1)))

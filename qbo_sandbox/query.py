@@ -165,7 +165,11 @@ def parse(text: str) -> Query:
             query.conditions.append(_condition(p, entity))
             if not p.keyword("and"):
                 break
-    if p.keyword("orderby") or (p.keyword("order") and (p.expect_keyword("by") or True)):
+    ordered = p.keyword("orderby")
+    if not ordered and p.keyword("order"):
+        p.expect_keyword("by")
+        ordered = True
+    if ordered:
         while True:
             name = _field(entity, p.expect("word"))
             descending = False

@@ -90,6 +90,20 @@ class Store:
             if outer:
                 self.conn.execute("COMMIT")
 
+    @contextmanager
+    def savepoint(self) -> Iterator[Store]:
+        """A nested unit inside `transaction()`: undone alone if its block raises."""
+        with self.lock:
+            name = f"sp{self._depth}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield self
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                raise
+            self.conn.execute(f"RELEASE {name}")
+
     def execute(self, sql: str, params: tuple | list = ()) -> sqlite3.Cursor:
         with self.lock:
             return self.conn.execute(sql, params)

@@ -1,0 +1,58 @@
+/* hatsync: small progressive enhancements; every page works without them. */
+(function () {
+  "use strict";
+
+  // Forms with data-confirm ask before they submit (void, delete).
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+    }
+  });
+
+  // Invoice lines: pick a product and its rate and default tax rate fill the empty fields.
+  function prefillFromProduct(select) {
+    var row = select.closest("tr");
+    var option = select.options[select.selectedIndex];
+    if (!row || !option) return;
+    var price = row.querySelector("input[name$='-unit_price']");
+    var tax = row.querySelector("select[name$='-tax_rate']");
+    if (price && (price.value === "" || price.dataset.autofilled === "1")) {
+      price.value = option.getAttribute("data-rate") || "";
+      price.dataset.autofilled = "1";
+    }
+    if (tax && (tax.value === "" || tax.dataset.autofilled === "1")) {
+      tax.value = option.getAttribute("data-tax-rate") || "";
+      tax.dataset.autofilled = "1";
+    }
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.matches("select[name$='-product']")) {
+      prefillFromProduct(target);
+    } else if (target.matches("input[name$='-unit_price'], select[name$='-tax_rate']")) {
+      target.dataset.autofilled = "0";
+    } else if (target.matches("input[name$='-DELETE']")) {
+      target.closest("tr").classList.toggle("removed", target.checked);
+    }
+  });
+
+  // Invoice lines: "Add line" copies the formset's empty form.
+  document.querySelectorAll("[data-formset-add]").forEach(function (button) {
+    var form = button.closest("form");
+    var body = form.querySelector("[data-formset-body]");
+    var template = form.querySelector("template[data-formset-template]");
+    var total = form.querySelector("input[name$='-TOTAL_FORMS']");
+    if (!body || !template || !total) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var index = parseInt(total.value, 10);
+      var html = template.innerHTML.replace(/__prefix__/g, String(index));
+      body.insertAdjacentHTML("beforeend", html);
+      total.value = String(index + 1);
+      var added = body.lastElementChild.querySelector("select");
+      if (added) added.focus();
+    });
+  });
+})();

@@ -1,0 +1,34 @@
+"""Adds the QuickBooks panel to the invoice page without the CRM knowing about QuickBooks."""
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+
+from invoices.models import Invoice
+
+from . import selectors
+from .models import QuickBooksConnection, SyncRecord
+
+
+def invoice_panel(request: HttpRequest) -> dict:
+    match = getattr(request, "resolver_match", None)
+    account = getattr(getattr(request, "user", None), "account", None)
+    if not match or match.view_name != "invoices:invoice_detail" or account is None:
+        return {}
+    connection = QuickBooksConnection.objects.filter(account=account).first()
+    if connection is None:
+        return {}
+    invoice = Invoice.objects.filter(account=account, pk=match.kwargs.get("pk")).first()
+    if invoice is None:
+        return {}
+    record = selectors.invoice_records(connection=connection, invoice_ids=[invoice.pk]).get(
+        invoice.pk
+    )
+    payments = SyncRecord.objects.filter(
+        realm_id=connection.realm_id, kind=SyncRecord.Kind.PAYMENT, payment__invoice=invoice
+    )
+    html = render_to_string("integrations/_invoice_panel.html", {
+        "invoice": invoice, "record": record, "payments": payments,
+        "link": selectors.invoice_link(connection, record),
+        "connected": connection.is_connected,
+    }, request=request)
+    return {"integration_panel": html}

@@ -1,0 +1,139 @@
+"""What the integration remembers: the connection, a sync record per object, and the log."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from invoices.models import Account, Contact, Invoice, Payment
+
+from .encryption import EncryptedTextField
+
+
+class QuickBooksConnection(models.Model):
+    """One account's link to one QuickBooks company (realm)."""
+
+    class Status(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+        DISCONNECTED = "disconnected", "Disconnected"
+
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, related_name="quickbooks_connection"
+    )
+    environment = models.CharField(max_length=20)
+    realm_id = models.CharField(max_length=40)
+    company_name = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
+    settings_snapshot = models.JSONField(default=dict, blank=True)
+    settings_checked_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONNECTED)
+    status_reason = models.TextField(blank=True)
+    connected_at = models.DateTimeField(default=timezone.now)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.account} → {self.company_name or self.realm_id} ({self.status})"
+
+    @property
+    def is_connected(self) -> bool:
+        return self.status == self.Status.CONNECTED
+
+
+class SyncRecord(models.Model):
+    """One CRM object (or one rendered item name) as it stands in one QuickBooks company.
+
+    It is also the outbox: a record in NEEDS_SYNC is work to do, swept up if a task is lost.
+    """
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        ITEM = "item", "Product/service"
+        INVOICE = "invoice", "Invoice"
+        PAYMENT = "payment", "Payment"
+
+    class State(models.TextChoices):
+        NEEDS_SYNC = "needs_sync", "Needs Sync"
+        SYNCING = "syncing", "Syncing"
+        SYNCED = "synced", "Synced"
+        FAILED = "failed", "Failed"
+        BLOCKED = "blocked", "Blocked"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="sync_records")
+    realm_id = models.CharField(max_length=40)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key = models.CharField(max_length=200, help_text="contact:<id>, item:<name>, invoice:<id>…")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="sync_records")
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="sync_records")
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="sync_records")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.NEEDS_SYNC)
+    qbo_id = models.CharField(max_length=40, blank=True)
+    sync_token = models.CharField(max_length=20, blank=True)
+    qbo_name = models.CharField(max_length=500, blank=True, help_text="DocNumber or name in QBO")
+    fingerprint = models.CharField(max_length=64, blank=True)
+    pending_request_id = models.CharField(max_length=64, blank=True)
+    last_error = models.TextField(blank=True)
+    warning = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    voided = models.BooleanField(default=False)
+    state_changed_at = models.DateTimeField(default=timezone.now)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["realm_id", "key"], name="sync_record_once_per_realm"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "state_changed_at"]),
+            models.Index(fields=["account", "kind", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.realm_id}: {self.state}"
+
+
+class SyncLog(models.Model):
+    """One row per attempt to push something to QuickBooks."""
+
+    class Outcome(models.TextChoices):
+        SYNCED = "synced", "Synced"
+        FAILED = "failed", "Failed"
+        BLOCKED = "blocked", "Blocked"
+        RETRY = "retry", "Will retry"
+
+    record = models.ForeignKey(SyncRecord, on_delete=models.CASCADE, related_name="log")
+    created_at = models.DateTimeField(default=timezone.now)
+    operation = models.CharField(max_length=20)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    message = models.TextField(blank=True)
+    qbo_error_code = models.CharField(max_length=20, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.record.key} {self.operation} {self.outcome}"
+
+
+class BulkSyncJob(models.Model):
+    """Import Invoices: a batch of invoices the user asked to sync, for the progress bar."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="bulk_sync_jobs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    invoice_ids = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Import of {len(self.invoice_ids)} invoices"

@@ -1,0 +1,239 @@
+"""One client for QuickBooks Online: OAuth through intuit-oauth, the API through python-quickbooks.
+
+It sees every HTTP status before python-quickbooks does, so throttling (429) and outages (5xx)
+become retryable errors instead of a user's "validation error", and Retry-After is kept.
+"""
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from functools import cache
+
+import requests
+from django.conf import settings
+from django.core.cache import cache as shared_cache
+from intuitlib.client import AuthClient
+from intuitlib.enums import Scopes
+from intuitlib.exceptions import AuthClientError
+from quickbooks import QuickBooks
+from quickbooks.exceptions import QuickbooksException
+
+from .environments import environment
+from .errors import QboAuthError, QboError, QboFault, QboThrottled, QboUnavailable
+
+logger = logging.getLogger(__name__)
+SCOPES = [Scopes.ACCOUNTING]
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    refresh_expires_in: int | None
+
+
+@cache
+def _discovered_auth_client(env_name: str) -> AuthClient:
+    # AuthClient downloads the discovery document in its constructor: do that once a process.
+    return AuthClient(
+        settings.QBO_CLIENT_ID, settings.QBO_CLIENT_SECRET, "", environment(env_name).discovery
+    )
+
+
+def auth_client(*, env_name: str, redirect_uri: str = "", **tokens: str | None) -> AuthClient:
+    """A fresh AuthClient (its own HTTP session and tokens) with the cached endpoints."""
+    try:
+        template = _discovered_auth_client(env_name)
+    except requests.RequestException as error:
+        _discovered_auth_client.cache_clear()
+        raise QboUnavailable(f"QuickBooks sign-in could not be reached ({error}).") from error
+    client = AuthClient.__new__(AuthClient)
+    requests.Session.__init__(client)
+    client.__dict__.update(
+        {k: v for k, v in template.__dict__.items() if k not in requests.Session.__attrs__}
+    )
+    client.redirect_uri = redirect_uri
+    client.access_token = tokens.get("access_token")
+    client.refresh_token = tokens.get("refresh_token")
+    client.realm_id = tokens.get("realm_id")
+    return client
+
+
+def authorization_url(*, env_name: str, redirect_uri: str, state: str) -> str:
+    client = auth_client(env_name=env_name, redirect_uri=redirect_uri)
+    return client.get_authorization_url(SCOPES, state_token=state)
+
+
+def _token_call(call, what: str) -> Tokens:
+    try:
+        client = call()
+    except AuthClientError as error:
+        body = error.content.decode(errors="replace") if error.content else ""
+        if error.status_code in (400, 401):
+            raise QboAuthError(
+                f"QuickBooks refused the {what} ({body.strip() or error.status_code}).",
+                status=error.status_code, detail=body,
+            ) from error
+        raise QboUnavailable(f"QuickBooks sign-in failed ({error.status_code}).",
+                             status=error.status_code, detail=body) from error
+    except requests.RequestException as error:
+        raise QboUnavailable(f"QuickBooks sign-in could not be reached ({error}).") from error
+    return Tokens(
+        access_token=client.access_token,
+        refresh_token=client.refresh_token,
+        expires_in=int(client.expires_in or 3600),
+        refresh_expires_in=(
+            int(client.x_refresh_token_expires_in) if client.x_refresh_token_expires_in else None
+        ),
+    )
+
+
+def exchange_code(*, env_name: str, code: str, realm_id: str, redirect_uri: str) -> Tokens:
+    client = auth_client(env_name=env_name, redirect_uri=redirect_uri)
+
+    def call() -> AuthClient:
+        client.get_bearer_token(code, realm_id=realm_id)
+        return client
+
+    return _token_call(call, "sign-in code")
+
+
+def refresh_tokens(*, env_name: str, refresh_token: str) -> Tokens:
+    client = auth_client(env_name=env_name)
+
+    def call() -> AuthClient:
+        client.refresh(refresh_token=refresh_token)
+        return client
+
+    return _token_call(call, "refresh token")
+
+
+def revoke(*, env_name: str, token: str) -> None:
+    client = auth_client(env_name=env_name)
+    try:
+        client.revoke(token=token)
+    except (AuthClientError, requests.RequestException) as error:
+        # Disconnecting must work even when QuickBooks already forgot the token.
+        logger.warning("QuickBooks token revoke failed: %s", error)
+
+
+class _QuickBooks(QuickBooks):
+    """python-quickbooks with our timeout, rate limit and HTTP status handling."""
+
+    realm_limit_key = ""
+
+    def process_request(self, request_type, url, headers="", params="", data=""):
+        _take_rate_limit_slot(self.company_id)
+        headers.update({"Authorization": "Bearer " + self.session.access_token})
+        try:
+            # A plain requests call: we add the bearer header ourselves, and OAuth2Session's
+            # own request() would refuse the local sandbox's http:// URL.
+            response = requests.Session.request(
+                self.session, request_type, url, headers=headers, params=params, data=data,
+                timeout=settings.QBO_HTTP_TIMEOUT,
+            )
+        except requests.RequestException as error:
+            raise QboUnavailable(f"QuickBooks could not be reached ({error}).") from error
+        if response.status_code == 429:
+            raise QboThrottled(
+                "QuickBooks asked us to slow down.", status=429, code="3001",
+                retry_after=_retry_after(response), detail=response.text[:500],
+            )
+        if response.status_code >= 500:
+            raise QboUnavailable(
+                f"QuickBooks had a problem ({response.status_code}).",
+                status=response.status_code, detail=response.text[:500],
+            )
+        if response.status_code in (401, 403):
+            raise QboAuthError(
+                "QuickBooks no longer accepts this connection.",
+                status=response.status_code, detail=response.text[:500],
+            )
+        return response
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    try:
+        return float(response.headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+
+
+def _take_rate_limit_slot(realm_id: str) -> None:
+    """A per-company request budget shared by every worker (Django's cache: Redis in prod)."""
+    window = int(time.time() // 60)
+    key = f"qbo-rate:{realm_id}:{window}"
+    shared_cache.add(key, 0, timeout=120)
+    try:
+        used = shared_cache.incr(key)
+    except ValueError:  # expired between add and incr
+        shared_cache.add(key, 1, timeout=120)
+        used = 1
+    if used > settings.QBO_REQUESTS_PER_MINUTE:
+        raise QboThrottled(
+            "Paused to stay under QuickBooks' request limit.", retry_after=60 - time.time() % 60
+        )
+
+
+class QboClient:
+    """The API calls the sync engine makes, as plain dicts in and out."""
+
+    def __init__(self, *, env_name: str, realm_id: str, access_token: str):
+        env = environment(env_name)
+        client = auth_client(env_name=env_name, access_token=access_token, realm_id=realm_id)
+        self._qb = _QuickBooks(
+            auth_client=client, refresh_token="unused", company_id=realm_id,
+            minorversion=settings.QBO_MINOR_VERSION, use_decimal=True,
+        )
+        # python-quickbooks picks its sandbox URL only for environment == "sandbox".
+        self._qb.api_url_v3 = env.api_url
+        self._qb.sandbox_api_url_v3 = env.api_url
+        self.realm_id = realm_id
+
+    def _call(self, fn, *args, **kwargs) -> dict:
+        try:
+            return fn(*args, **kwargs)
+        except QboError:
+            raise
+        except QuickbooksException as error:
+            raise QboFault(
+                error.message, code=str(error.error_code or ""), detail=error.detail or ""
+            ) from error
+
+    def _url(self, path: str) -> str:
+        return f"{self._qb.api_url}/company/{self.realm_id}/{path}"
+
+    def query(self, statement: str) -> list[dict]:
+        result = self._call(self._qb.query, statement)["QueryResponse"]
+        entity = statement.split()[3] if statement.lower().startswith("select") else ""
+        for key, value in result.items():
+            if isinstance(value, list) and key.lower() == entity.lower():
+                return value
+        return []
+
+    def read(self, entity: str, qbo_id: str) -> dict:
+        return self._call(self._qb.get_single_object, entity, qbo_id)[entity]
+
+    def create(self, entity: str, payload: dict, *, request_id: str) -> dict:
+        body = json.dumps(payload)
+        return self._call(self._qb.create_object, entity, body, request_id=request_id)[entity]
+
+    def update(self, entity: str, payload: dict, *, request_id: str) -> dict:
+        body = json.dumps(payload)
+        return self._call(self._qb.update_object, entity, body, request_id=request_id)[entity]
+
+    def void_invoice(self, *, qbo_id: str, sync_token: str, request_id: str) -> dict:
+        body = json.dumps({"Id": qbo_id, "SyncToken": sync_token})
+        result = self._call(
+            self._qb.update_object, "Invoice", body, request_id=request_id,
+            params={"operation": "void"},
+        )
+        return result["Invoice"]
+
+    def preferences(self) -> dict:
+        return self._call(self._qb.get, self._url("preferences"))["Preferences"]
+
+    def company_info(self) -> dict:
+        return self._call(self._qb.get, self._url(f"companyinfo/{self.realm_id}"))["CompanyInfo"]

@@ -1,0 +1,52 @@
+"""A small set of our own errors for everything QuickBooks can answer, with readable text."""
+
+
+class QboError(Exception):
+    """Base: `message` is for people; `code` is QBO's fault code when there is one."""
+
+    retryable = False
+
+    def __init__(self, message: str, *, code: str = "", detail: str = "", status: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.code = str(code or "")
+        self.detail = detail
+        self.status = status
+
+
+class QboAuthError(QboError):
+    """The tokens no longer work: the user has to reconnect."""
+
+
+class QboThrottled(QboError):
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class QboUnavailable(QboError):
+    """5xx or a network failure: try again later."""
+
+    retryable = True
+
+
+class QboFault(QboError):
+    """QBO refused the request (validation, duplicate, stale object, not found...)."""
+
+    @property
+    def is_stale_object(self) -> bool:
+        return self.code == "5010"
+
+    @property
+    def is_duplicate_name(self) -> bool:
+        return self.code == "6240"
+
+    @property
+    def is_duplicate_doc_number(self) -> bool:
+        return self.code == "6140"
+
+    @property
+    def is_not_found(self) -> bool:
+        return self.code == "610"

@@ -1,0 +1,175 @@
+"""The QuickBooks rules as pure functions: no database, no HTTP. Sources: shared/QBO-FACTS.md."""
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+SUPPORTED_COUNTRIES = frozenset({"US", "CA", "GB"})
+MAX_REFERENCE_LENGTH = 21  # DocNumber and PaymentRefNum
+MAX_ITEM_NAME_LENGTH = 100
+MAX_DISPLAY_NAME_LENGTH = 500
+MAX_PERSON_NAME_LENGTH = 100
+GRATUITY_ITEM_ID = "GRATUITY_ITEM_ID"
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+_REQUEST_ID_NAMESPACE = uuid.UUID("6b0c3f6e-3a53-4c4d-9a49-8f1f4a6b7e21")
+
+
+def is_supported_country(country: str) -> bool:
+    return country.upper() in SUPPORTED_COUNTRIES
+
+
+def shorten_reference(number: str) -> str:
+    """Invoice numbers and payment references: over 21 characters, keep 5 + '...' + last 13."""
+    number = number.strip()
+    if len(number) <= MAX_REFERENCE_LENGTH:
+        return number
+    return f"{number[:5]}...{number[-13:]}"
+
+
+def clean_qbo_name(name: str, max_length: int) -> str:
+    """QBO names may not hold ':' (it separates sub-customers), tabs, new lines or controls."""
+    name = name.replace(":", " -")
+    name = _CONTROL_CHARACTERS.sub(" ", name)
+    name = " ".join(name.split())
+    return name[:max_length].rstrip()
+
+
+def item_name_for(rendered_display_name: str) -> str:
+    return clean_qbo_name(rendered_display_name, MAX_ITEM_NAME_LENGTH) or "Service"
+
+
+def customer_base_name(*, first_name: str, last_name: str, company: str, email: str) -> str:
+    full_name = " ".join(part for part in (first_name, last_name) if part)
+    return clean_qbo_name(full_name or company or email, MAX_DISPLAY_NAME_LENGTH)
+
+
+def customer_display_name_for(*, base_name: str, email: str, shared: bool, attempt: int = 0) -> str:
+    """A DisplayName that no other contact can take.
+
+    A name that only this contact has stays as it is; a name shared with another contact (or
+    taken in QuickBooks by someone with another email) carries the email; later attempts add
+    a counter.
+    """
+    if not shared and attempt == 0:
+        return base_name
+    suffix = f" ({email})" if email else ""
+    if attempt > 1:
+        suffix += f" {attempt}"
+    room = MAX_DISPLAY_NAME_LENGTH - len(suffix)
+    return clean_qbo_name(base_name[:room] + suffix, MAX_DISPLAY_NAME_LENGTH)
+
+
+def same_email(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and a.strip().lower() == b.strip().lower()
+
+
+def normalise_tax_name(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def match_tax_codes(
+    rate_names: Iterable[str], tax_codes: Mapping[str, str]
+) -> tuple[dict[str, str], list[str]]:
+    """Map CRM tax rate names to QBO TaxCode ids by name; return (matches, names unmatched)."""
+    by_name = {normalise_tax_name(name): code_id for name, code_id in tax_codes.items()}
+    matches: dict[str, str] = {}
+    unmatched: list[str] = []
+    for name in rate_names:
+        code_id = by_name.get(normalise_tax_name(name))
+        if code_id is None:
+            if name not in unmatched:
+                unmatched.append(name)
+        else:
+            matches[name] = code_id
+    return matches, unmatched
+
+
+def us_tax_code(percentage: Decimal | None) -> str:
+    return "TAX" if percentage is not None and percentage > 0 else "NON"
+
+
+def fingerprint(payload: Mapping) -> str:
+    """A stable hash of what we would push, to skip updates that change nothing."""
+    canonical = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def request_id_for(*, key: str, operation: str, content: str) -> str:
+    """The same intended write always gets the same requestid, so QBO applies it once."""
+    return uuid.uuid5(_REQUEST_ID_NAMESPACE, f"{key}|{operation}|{content}").hex
+
+
+def escape_query_value(value: str) -> str:
+    """Quote a value for the QBO query language: backslash-escape backslashes and quotes."""
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def invoice_deep_link(*, app_base_url: str, qbo_id: str) -> str:
+    return f"{app_base_url.rstrip('/')}/app/invoice?txnId={qbo_id}"
+
+
+def settings_checklist(
+    *,
+    country: str,
+    snapshot: Mapping,
+    crm_tax_rate_names: Iterable[str],
+    untaxable_products: Iterable[str],
+) -> list[dict]:
+    """What the sync needs from the QuickBooks company, each with how to fix it there."""
+    items = [
+        {
+            "key": "custom_txn_numbers",
+            "label": "Custom transaction numbers are on",
+            "ok": bool(snapshot.get("custom_txn_numbers")),
+            "applicable": True,
+            "fix": "In QuickBooks: Settings ⚙ > Account and settings > Sales > Sales form "
+            "content > turn on “Custom transaction numbers”. Without it QuickBooks numbers "
+            "invoices itself and your invoice numbers are lost.",
+        },
+        {
+            "key": "gratuity",
+            "label": "Tips (gratuity) are on",
+            "ok": bool(snapshot.get("gratuity")),
+            "applicable": country != "CA",
+            "fix": "In QuickBooks: Settings ⚙ > Account and settings > Sales > Sales form "
+            "content > turn on “Tips (Gratuity)”. Without it tips stay as unapplied credit.",
+        },
+        {
+            "key": "sales_tax",
+            "label": "Sales tax is set up",
+            "ok": bool(snapshot.get("sales_tax")),
+            "applicable": True,
+            "fix": "In QuickBooks: Taxes > Sales tax > Set up sales tax.",
+        },
+    ]
+    if country in {"CA", "GB"}:
+        _, unmatched = match_tax_codes(crm_tax_rate_names, snapshot.get("tax_codes", {}))
+        items.append(
+            {
+                "key": "tax_names",
+                "label": "Every tax rate name matches a QuickBooks tax code",
+                "ok": not unmatched,
+                "applicable": True,
+                "detail": ", ".join(unmatched),
+                "fix": "Rename these tax rates here to the exact name of a QuickBooks tax code "
+                f"({', '.join(sorted(snapshot.get('tax_codes', {}))) or 'none found'}): "
+                + ", ".join(unmatched),
+            }
+        )
+        untaxable = list(untaxable_products)
+        items.append(
+            {
+                "key": "products_taxable",
+                "label": "Every product is marked taxable",
+                "ok": not untaxable,
+                "applicable": True,
+                "detail": ", ".join(untaxable),
+                "fix": "In Canada and the UK every product must be taxable, even when its rate "
+                "is 0% or exempt. Mark these taxable: " + ", ".join(untaxable),
+            }
+        )
+    return items

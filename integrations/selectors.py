@@ -1,0 +1,42 @@
+"""Reads for the integration screens, always scoped to one account."""
+
+from django.db.models import QuerySet
+
+from invoices.models import Account, Invoice
+
+from .models import QuickBooksConnection, SyncLog, SyncRecord
+from .qbo.environments import environment
+from .rules import invoice_deep_link
+
+
+def invoice_link(connection: QuickBooksConnection, record: SyncRecord | None) -> str:
+    if record is None or not record.qbo_id:
+        return ""
+    return invoice_deep_link(app_base_url=environment(connection.environment).app_url,
+                             qbo_id=record.qbo_id)
+
+
+def importable_invoices(*, account: Account) -> QuerySet[Invoice]:
+    return (
+        Invoice.objects.filter(account=account)
+        .exclude(status=Invoice.Status.DRAFT)
+        .select_related("contact")
+        .order_by("-issue_date", "-pk")
+    )
+
+
+def invoice_records(*, connection: QuickBooksConnection | None, invoice_ids) -> dict:
+    if connection is None:
+        return {}
+    records = SyncRecord.objects.filter(
+        realm_id=connection.realm_id, kind=SyncRecord.Kind.INVOICE, invoice_id__in=invoice_ids
+    )
+    return {record.invoice_id: record for record in records}
+
+
+def recent_problems(*, account: Account, limit: int = 20) -> QuerySet[SyncLog]:
+    return (
+        SyncLog.objects.filter(record__account=account)
+        .exclude(outcome=SyncLog.Outcome.SYNCED)
+        .select_related("record", "record__invoice", "record__payment")[:limit]
+    )

@@ -1,0 +1,1 @@
+"""The integration's verbs: connect, refresh, check settings, sync. Views and tasks call these."""

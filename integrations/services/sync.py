@@ -1,0 +1,587 @@
+"""The sync engine: invoices, their customers and items, and payments, pushed exactly once.
+
+Every push runs under a row lock on the account's connection, so one company is written by
+one worker at a time (as Intuit asks), a token refresh happens once, and a record is never
+pushed twice at once. Before creating anything we look for it in QuickBooks (by DocNumber,
+name, or our marker), and every write carries a stable requestid: a retry after a crash at
+any point finds or replays the first write instead of making a second object.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from invoices.models import Account, Contact, Invoice, Payment, User
+
+from .. import payloads, rules
+from ..models import BulkSyncJob, QuickBooksConnection, SyncLog, SyncRecord
+from ..qbo.client import QboClient
+from ..qbo.errors import QboAuthError, QboError, QboFault
+from .connection import client_for, connection_mark_needs_reconnect
+
+logger = logging.getLogger(__name__)
+State = SyncRecord.State
+Kind = SyncRecord.Kind
+
+
+class Blocked(Exception):
+    """A rule stops this object from syncing until the user changes something."""
+
+
+class Waiting(Exception):
+    """Not an error: this object waits for another one (a payment for its invoice)."""
+
+
+@dataclass
+class Outcome:
+    state: str
+    message: str = ""
+    retry_after: float | None = None
+    retryable: bool = False
+
+
+# --- records (the outbox) ---------------------------------------------------------------
+
+def invoice_key(invoice_id: int) -> str:
+    return f"invoice:{invoice_id}"
+
+
+def payment_key(payment_id: int) -> str:
+    return f"payment:{payment_id}"
+
+
+def mark_needs_sync(
+    *, connection: QuickBooksConnection, kind: str, key: str, **links
+) -> SyncRecord:
+    """Create or reset the record to NEEDS_SYNC; the caller enqueues it on commit."""
+    record, created = SyncRecord.objects.get_or_create(
+        realm_id=connection.realm_id, key=key,
+        defaults={"account": connection.account, "kind": kind, **links},
+    )
+    if not created and record.state != State.NEEDS_SYNC:
+        SyncRecord.objects.filter(pk=record.pk).update(
+            state=State.NEEDS_SYNC, state_changed_at=timezone.now()
+        )
+        record.state = State.NEEDS_SYNC
+    return record
+
+
+def enqueue(record_ids: list[int]) -> None:
+    from ..tasks import sync_record  # tasks import services; keep the cycle lazy
+
+    def send() -> None:
+        for record_id in record_ids:
+            sync_record.delay(record_id)
+
+    transaction.on_commit(send)
+
+
+def resume_paused(*, connection: QuickBooksConnection) -> int:
+    """After a reconnect: everything that waited for the connection goes again."""
+    waiting = list(
+        SyncRecord.objects.filter(
+            realm_id=connection.realm_id, state__in=[State.NEEDS_SYNC, State.SYNCING],
+            kind__in=[Kind.INVOICE, Kind.PAYMENT],
+        ).values_list("pk", flat=True)
+    )
+    enqueue(waiting)
+    return len(waiting)
+
+
+def sync_many(*, account: Account, user: User | None, invoice_ids: list[int]) -> BulkSyncJob:
+    """Import Invoices: queue the chosen sent invoices (drafts and void ones are skipped)."""
+    connection = QuickBooksConnection.objects.get(account=account)
+    if not connection.is_connected:
+        raise QboAuthError(connection.status_reason or "Connect to QuickBooks first.")
+    invoices = Invoice.objects.filter(account=account, pk__in=invoice_ids).exclude(
+        status__in=[Invoice.Status.DRAFT, Invoice.Status.VOID]
+    )
+    chosen = list(invoices.order_by("issue_date", "pk").values_list("pk", flat=True))
+    with transaction.atomic():
+        records = [
+            mark_needs_sync(connection=connection, kind=Kind.INVOICE, key=invoice_key(pk),
+                            invoice_id=pk)
+            for pk in chosen
+        ]
+        job = BulkSyncJob.objects.create(account=account, created_by=user, invoice_ids=chosen)
+        enqueue([record.pk for record in records])
+    return job
+
+
+def bulk_job_progress(job: BulkSyncJob) -> dict:
+    realm = job.account.quickbooks_connection.realm_id
+    rows = SyncRecord.objects.filter(
+        realm_id=realm, key__in=[invoice_key(pk) for pk in job.invoice_ids]
+    ).values("state").annotate(n=Count("id"))
+    states = {row["state"]: row["n"] for row in rows}
+    total = len(job.invoice_ids)
+    done = sum(states.get(s, 0) for s in (State.SYNCED, State.FAILED, State.BLOCKED))
+    return {
+        "total": total,
+        "done": done,
+        "synced": states.get(State.SYNCED, 0),
+        "failed": states.get(State.FAILED, 0),
+        "blocked": states.get(State.BLOCKED, 0),
+        "finished": done >= total,
+        "percent": int(100 * done / total) if total else 100,
+    }
+
+
+# --- the one entry point tasks call -------------------------------------------------------
+
+def sync_record(*, record_id: int) -> Outcome:
+    """Push one record. Returns the outcome; retryable trouble comes back as state NEEDS_SYNC."""
+    started = time.monotonic()
+    SyncRecord.objects.filter(pk=record_id, state=State.NEEDS_SYNC).update(
+        state=State.SYNCING, state_changed_at=timezone.now()
+    )
+    record = SyncRecord.objects.select_related("account").get(pk=record_id)
+    connection = QuickBooksConnection.objects.filter(
+        account=record.account, realm_id=record.realm_id
+    ).first()
+    if connection is None or not connection.is_connected:
+        # Paused: stays in the outbox until the account reconnects to this company.
+        _set_state(record, State.NEEDS_SYNC)
+        return Outcome(State.NEEDS_SYNC, "Waiting for QuickBooks to be reconnected.")
+    operation = "sync"
+    try:
+        with transaction.atomic():
+            connection = QuickBooksConnection.objects.select_for_update().get(pk=connection.pk)
+            record = SyncRecord.objects.select_for_update().get(pk=record_id)
+            engine = _Engine(connection)
+            if record.kind == Kind.INVOICE:
+                operation = engine.sync_invoice(record)
+            elif record.kind == Kind.PAYMENT:
+                operation = engine.sync_payment(record)
+            else:
+                raise Blocked(f"{record.kind} records sync with their invoice.")
+        outcome = Outcome(State.SYNCED)
+    except Blocked as error:
+        outcome = Outcome(State.BLOCKED, str(error))
+    except Waiting as error:
+        outcome = Outcome(State.NEEDS_SYNC, str(error))
+    except QboAuthError as error:
+        connection_mark_needs_reconnect(
+            connection=connection,
+            reason="QuickBooks no longer accepts this connection. Reconnect to QuickBooks; "
+            "syncing resumes where it stopped.",
+        )
+        outcome = Outcome(State.NEEDS_SYNC, f"Paused: {error.message}")
+        _log(record, operation, SyncLog.Outcome.RETRY, outcome.message, error, started)
+        _set_state(record, State.NEEDS_SYNC, error=outcome.message)
+        return outcome
+    except QboFault as error:
+        outcome = Outcome(State.FAILED, explain_fault(error))
+        _log(record, operation, SyncLog.Outcome.FAILED, outcome.message, error, started)
+        _set_state(record, State.FAILED, error=outcome.message)
+        return outcome
+    except QboError as error:  # throttled, unavailable: the task retries with backoff
+        outcome = Outcome(State.NEEDS_SYNC, error.message,
+                          retry_after=getattr(error, "retry_after", None), retryable=True)
+        _log(record, operation, SyncLog.Outcome.RETRY, error.message, error, started)
+        _set_state(record, State.NEEDS_SYNC, error=f"{error.message} Retrying.")
+        return outcome
+
+    record.refresh_from_db()
+    if outcome.state == State.SYNCED:
+        _log(record, operation, SyncLog.Outcome.SYNCED, record.warning, None, started)
+    elif outcome.state == State.BLOCKED:
+        _log(record, operation, SyncLog.Outcome.BLOCKED, outcome.message, None, started)
+        _set_state(record, State.BLOCKED, error=outcome.message)
+    else:
+        _set_state(record, State.NEEDS_SYNC, error=outcome.message)
+    return outcome
+
+
+def _set_state(record: SyncRecord, state: str, *, error: str = "") -> None:
+    SyncRecord.objects.filter(pk=record.pk).update(
+        state=state, last_error=error, state_changed_at=timezone.now()
+    )
+
+
+def _log(record, operation, outcome, message, error, started) -> None:
+    SyncLog.objects.create(
+        record=record,
+        operation=operation,
+        outcome=outcome,
+        message=message or "",
+        qbo_error_code=getattr(error, "code", "") if error else "",
+        request_id=record.pending_request_id,
+        duration_ms=int((time.monotonic() - started) * 1000),
+    )
+
+
+def explain_fault(error: QboFault) -> str:
+    """QBO's refusal in words a business owner can act on."""
+    detail = (error.detail or error.message).strip()
+    if error.is_duplicate_doc_number:
+        return (f"QuickBooks already has a transaction with this number ({detail}). Change "
+                "the number here (or remove the one in QuickBooks), then press Sync.")
+    if error.is_duplicate_name:
+        return f"QuickBooks already uses this name for another customer or item ({detail})."
+    if error.is_stale_object:
+        return ("Someone changed this in QuickBooks while we were updating it. Press Sync to "
+                "try again.")
+    if error.code == "2500":
+        return f"QuickBooks could not find something this refers to ({detail})."
+    if error.code in {"2050", "2020"}:
+        return f"QuickBooks refused a field ({detail})."
+    return f"QuickBooks refused it: {detail} (error {error.code or 'unknown'})."
+
+
+# --- the engine: one company, one locked transaction ------------------------------------
+
+class _Engine:
+    def __init__(self, connection: QuickBooksConnection):
+        self.connection = connection
+        self.account = connection.account
+        self.country = connection.country
+        self.snapshot = connection.settings_snapshot or {}
+        self._client: QboClient | None = None
+        self._refreshed = False
+
+    @property
+    def client(self) -> QboClient:
+        if self._client is None:
+            self._client = client_for(self.connection)
+        return self._client
+
+    def call(self, fn_name: str, *args, **kwargs):
+        """Call the client; a 401 gets one token refresh and one more try, then gives up."""
+        try:
+            return getattr(self.client, fn_name)(*args, **kwargs)
+        except QboAuthError:
+            if self._refreshed:
+                raise
+            self._refreshed = True
+            self._client = client_for(self.connection, force_refresh=True)
+            return getattr(self._client, fn_name)(*args, **kwargs)
+
+    def _write(self, record: SyncRecord, entity: str, payload: dict, *, op: str) -> dict:
+        """Create or update with a requestid fixed before sending and kept until it lands."""
+        if not record.pending_request_id:
+            record.pending_request_id = rules.request_id_for(
+                key=f"{record.realm_id}:{record.key}", operation=op,
+                content=rules.fingerprint(payload),
+            )
+            SyncRecord.objects.filter(pk=record.pk).update(
+                pending_request_id=record.pending_request_id
+            )
+        if op == "create":
+            return self.call("create", entity, payload, request_id=record.pending_request_id)
+        return self.call("update", entity, payload, request_id=record.pending_request_id)
+
+    def _landed(self, record: SyncRecord, entity: dict, *, fingerprint: str, name: str = ""):
+        record.qbo_id = str(entity["Id"])
+        record.sync_token = str(entity.get("SyncToken", ""))
+        record.fingerprint = fingerprint
+        record.qbo_name = name or record.qbo_name
+        record.pending_request_id = ""
+        record.state = State.SYNCED
+        record.last_error = ""
+        record.synced_at = timezone.now()
+        record.state_changed_at = record.synced_at
+        record.save()
+
+    # customers ---------------------------------------------------------------------------
+    def customer_id(self, contact: Contact) -> str:
+        record, _ = SyncRecord.objects.get_or_create(
+            realm_id=self.connection.realm_id, key=f"contact:{contact.pk}",
+            defaults={"account": self.account, "kind": Kind.CUSTOMER, "contact": contact},
+        )
+        base = rules.customer_base_name(first_name=contact.first_name,
+                                        last_name=contact.last_name,
+                                        company=contact.company, email=contact.email)
+        if record.qbo_id and record.state == State.SYNCED:
+            return record.qbo_id
+        shared = (
+            Contact.objects.filter(account=self.account)
+            .exclude(pk=contact.pk)
+            .filter(first_name__iexact=contact.first_name, last_name__iexact=contact.last_name)
+            .exists()
+        )
+        for attempt in range(0, 6):
+            name = rules.customer_display_name_for(
+                base_name=base, email=contact.email, shared=shared, attempt=attempt
+            )
+            found = self.call("query", "select * from Customer where DisplayName = "
+                              f"'{rules.escape_query_value(name)}'")
+            if found:
+                email = (found[0].get("PrimaryEmailAddr") or {}).get("Address")
+                if rules.same_email(email, contact.email):
+                    self._landed(record, found[0], fingerprint="", name=name)
+                    return record.qbo_id
+                continue  # someone else has this name: never share a customer
+            payload = payloads.customer_payload(contact=contact, display_name=name)
+            record.pending_request_id = ""
+            try:
+                created = self._write(record, "Customer", payload, op="create")
+            except QboFault as error:
+                if error.is_duplicate_name:  # a vendor/employee or inactive customer has it
+                    continue
+                raise
+            self._landed(record, created, fingerprint=rules.fingerprint(payload), name=name)
+            return record.qbo_id
+        raise Blocked(f"No free QuickBooks customer name was found for {contact.full_name} "
+                      f"({contact.email}).")
+
+    # items ---------------------------------------------------------------------------------
+    def item_id(self, name: str, *, taxable: bool) -> str:
+        record, _ = SyncRecord.objects.get_or_create(
+            realm_id=self.connection.realm_id, key=f"item:{name.casefold()}"[:200],
+            defaults={"account": self.account, "kind": Kind.ITEM, "qbo_name": name},
+        )
+        if record.qbo_id and record.state == State.SYNCED:
+            return record.qbo_id
+        found = self.call(
+            "query", f"select * from Item where Name = '{rules.escape_query_value(name)}'"
+        )
+        if found:  # products with the same name are one QuickBooks item, by design
+            self._landed(record, found[0], fingerprint="", name=name)
+            return record.qbo_id
+        income = self.snapshot.get("income_account_id")
+        if not income:
+            raise Blocked("QuickBooks has no income account to record sales in. Add one in "
+                          "QuickBooks, then press Re-check settings and Sync.")
+        payload = payloads.item_payload(name=name, income_account_id=income, taxable=taxable)
+        created = self._write(record, "Item", payload, op="create")
+        self._landed(record, created, fingerprint=rules.fingerprint(payload), name=name)
+        return record.qbo_id
+
+    # invoices ------------------------------------------------------------------------------
+    def _invoice_checks(self, invoice: Invoice, lines) -> tuple[str, dict[str, str]]:
+        if not rules.is_supported_country(self.account.country):
+            raise Blocked("Only businesses in the US, Canada and the UK sync with QuickBooks.")
+        if invoice.is_draft:
+            raise Blocked("Drafts stay in hatsync. Send the invoice (or mark it as sent) first.")
+        if not self.snapshot.get("custom_txn_numbers"):
+            raise Blocked(
+                "Custom transaction numbers are off in QuickBooks, so it would renumber this "
+                "invoice. Turn them on (Settings > Account and settings > Sales), press "
+                "Re-check settings, then Sync."
+            )
+        doc_number = rules.shorten_reference(invoice.number)
+        if doc_number != invoice.number:
+            clash = (
+                Invoice.objects.filter(account=self.account, pk__lt=invoice.pk)
+                .exclude(status=Invoice.Status.DRAFT)
+                .filter(number__startswith=invoice.number[:5],
+                        number__endswith=invoice.number[-13:])
+                .exclude(pk=invoice.pk)
+                .first()
+            )
+            if clash and rules.shorten_reference(clash.number) == doc_number:
+                raise Blocked(
+                    f"Invoice numbers {clash.number} and {invoice.number} both become "
+                    f"{doc_number} in QuickBooks (its limit is 21 characters), and "
+                    f"{clash.number} came first. Give this invoice a shorter or different "
+                    "number, then press Sync."
+                )
+        tax_ids: dict[str, str] = {}
+        if self.country in {"CA", "GB"}:
+            missing = [line.name for line in lines if line.tax_rate is None]
+            if missing:
+                raise Blocked(
+                    "In Canada and the UK every line needs a tax rate (0% and exempt are "
+                    f"rates too). Lines without one: {', '.join(missing)}."
+                )
+            tax_ids, unmatched = rules.match_tax_codes(
+                [line.tax_rate.name for line in lines], self.snapshot.get("tax_codes", {})
+            )
+            if unmatched:
+                known = ", ".join(sorted(self.snapshot.get("tax_codes", {}))) or "none"
+                raise Blocked(
+                    f"These tax rates have no QuickBooks tax code of the same name: "
+                    f"{', '.join(unmatched)}. Rename them here to match QuickBooks "
+                    f"({known}), press Re-check settings, then Sync."
+                )
+        return doc_number, tax_ids
+
+    def _tips_for(self, invoice: Invoice) -> Decimal:
+        if self.country == "CA" or not self.snapshot.get("gratuity"):
+            return Decimal("0")
+        return invoice.payments.aggregate(t=Sum("tip_amount"))["t"] or Decimal("0")
+
+    def _marker(self, invoice: Invoice) -> str:
+        return f"hatsync invoice #{invoice.pk}"
+
+    def sync_invoice(self, record: SyncRecord) -> str:
+        invoice = (
+            Invoice.objects.select_related("contact", "account")
+            .prefetch_related("lines__tax_rate", "lines__product")
+            .get(pk=record.invoice_id)
+        )
+        lines = list(invoice.lines.all())
+        if invoice.is_void:
+            return self._void(record, invoice)
+        doc_number, tax_ids = self._invoice_checks(invoice, lines)
+        customer = self.customer_id(invoice.contact)
+        taxable_items = self.country in {"CA", "GB"}
+        item_ids = {
+            rules.item_name_for(line.name): self.item_id(
+                rules.item_name_for(line.name), taxable=taxable_items or line.product.taxable
+            )
+            for line in lines
+        }
+        payload = payloads.invoice_payload(
+            invoice=invoice, lines=lines, doc_number=doc_number, customer_id=customer,
+            item_ids=item_ids, country=self.country, tax_code_ids=tax_ids,
+            tips=self._tips_for(invoice),
+        )
+        payload["PrivateNote"] = self._marker(invoice)
+        fingerprint = rules.fingerprint(payload)
+        if record.qbo_id and record.fingerprint == fingerprint and not record.voided:
+            record.state = State.SYNCED
+            record.save(update_fields=["state"])
+            return "unchanged"
+        if not record.qbo_id:
+            self._adopt_existing_invoice(record, invoice, doc_number)
+        if record.qbo_id:
+            self._update_invoice(record, payload, fingerprint, doc_number)
+            operation = "update"
+        else:
+            try:
+                created = self._write(record, "Invoice", payload, op="create")
+            except QboFault as error:
+                if not error.is_duplicate_doc_number:
+                    raise
+                self._adopt_existing_invoice(record, invoice, doc_number)  # raises Blocked
+                raise
+            self._landed(record, created, fingerprint=fingerprint, name=doc_number)
+            operation = "create"
+        self._queue_payments(invoice)
+        return operation
+
+    def _adopt_existing_invoice(self, record, invoice: Invoice, doc_number: str) -> None:
+        found = self.call(
+            "query",
+            f"select * from Invoice where DocNumber = '{rules.escape_query_value(doc_number)}'",
+        )
+        for existing in found:
+            if existing.get("PrivateNote") == self._marker(invoice):
+                record.qbo_id = str(existing["Id"])
+                record.sync_token = str(existing["SyncToken"])
+                return
+        if found:
+            raise Blocked(
+                f"QuickBooks already has invoice {doc_number} (not one hatsync made), so this "
+                "invoice was not synced. Change the number here (or remove the one in "
+                "QuickBooks), then press Sync."
+            )
+
+    def _update_invoice(self, record, payload, fingerprint, doc_number) -> None:
+        body = {**payload, "Id": record.qbo_id, "SyncToken": record.sync_token, "sparse": False}
+        record.pending_request_id = ""
+        try:
+            updated = self._write(record, "Invoice", body, op="update")
+        except QboFault as error:
+            if not error.is_stale_object:
+                raise
+            current = self.call("read", "Invoice", record.qbo_id)  # stale: re-read, once
+            body["SyncToken"] = str(current["SyncToken"])
+            record.pending_request_id = ""
+            updated = self._write(record, "Invoice", body, op="update")
+        self._landed(record, updated, fingerprint=fingerprint, name=doc_number)
+
+    def _void(self, record: SyncRecord, invoice: Invoice) -> str:
+        if not record.qbo_id:
+            self._adopt_existing_invoice(record, invoice, rules.shorten_reference(invoice.number))
+        if not record.qbo_id or record.voided:
+            record.voided = True
+            record.state = State.SYNCED
+            record.save(update_fields=["voided", "state"])
+            return "void"
+        record.pending_request_id = rules.request_id_for(
+            key=f"{record.realm_id}:{record.key}", operation="void", content=record.qbo_id
+        )
+        try:
+            voided = self.call("void_invoice", qbo_id=record.qbo_id,
+                               sync_token=record.sync_token,
+                               request_id=record.pending_request_id)
+        except QboFault as error:
+            if not error.is_stale_object:
+                raise
+            current = self.call("read", "Invoice", record.qbo_id)
+            voided = self.call("void_invoice", qbo_id=record.qbo_id,
+                               sync_token=str(current["SyncToken"]),
+                               request_id=record.pending_request_id + "-2")
+        record.voided = True
+        self._landed(record, voided, fingerprint=record.fingerprint)
+        return "void"
+
+    def _queue_payments(self, invoice: Invoice) -> None:
+        """Payments follow their invoice: queue those not yet in QuickBooks."""
+        pending = []
+        for payment in invoice.payments.all():
+            record, _ = SyncRecord.objects.get_or_create(
+                realm_id=self.connection.realm_id, key=payment_key(payment.pk),
+                defaults={"account": self.account, "kind": Kind.PAYMENT, "payment": payment},
+            )
+            if record.state != State.SYNCED:
+                SyncRecord.objects.filter(pk=record.pk).update(state=State.NEEDS_SYNC)
+                pending.append(record.pk)
+        enqueue(pending)
+
+    # payments ------------------------------------------------------------------------------
+    def sync_payment(self, record: SyncRecord) -> str:
+        payment = Payment.objects.select_related("invoice__contact").get(pk=record.payment_id)
+        if record.qbo_id:
+            record.state = State.SYNCED
+            record.save(update_fields=["state"])
+            return "unchanged"
+        invoice_record = SyncRecord.objects.filter(
+            realm_id=self.connection.realm_id, key=invoice_key(payment.invoice_id)
+        ).first()
+        if invoice_record is None or not invoice_record.qbo_id:
+            raise Waiting(f"Waiting for invoice {payment.invoice.number} to sync first.")
+        if invoice_record.state != State.SYNCED or payment.tip_amount:
+            # tips change the invoice (its gratuity line): bring it up to date first
+            self.sync_invoice(invoice_record)
+        customer = self.customer_id(payment.invoice.contact)
+        tip_applied = bool(payment.tip_amount) and self._tips_for(payment.invoice) > 0
+        payload = payloads.payment_payload(
+            payment=payment, customer_id=customer, invoice_qbo_id=invoice_record.qbo_id,
+            ref_number=rules.shorten_reference(payment.reference), tip_applied=tip_applied,
+        )
+        marker = f"hatsync payment #{payment.pk}"
+        payload["PrivateNote"] = marker
+        existing = self._find_payment(invoice_record.qbo_id, marker)
+        entity = existing or self._write(record, "Payment", payload, op="create")
+        record.warning = self._tip_warning(payment, tip_applied)
+        self._landed(record, entity, fingerprint=rules.fingerprint(payload),
+                     name=payload.get("PaymentRefNum", ""))
+        return "create"
+
+    def _find_payment(self, invoice_qbo_id: str, marker: str) -> dict | None:
+        invoice = self.call("read", "Invoice", invoice_qbo_id)
+        for linked in invoice.get("LinkedTxn", []):
+            if linked.get("TxnType") == "Payment":
+                payment = self.call("read", "Payment", str(linked["TxnId"]))
+                if payment.get("PrivateNote") == marker:
+                    return payment
+        return None
+
+    def _tip_warning(self, payment: Payment, tip_applied: bool) -> str:
+        if not payment.tip_amount or tip_applied:
+            return ""
+        if self.country == "CA":
+            return (f"QuickBooks Canada has no tips setting, so the {payment.tip_amount} tip "
+                    "is recorded as unapplied credit for the customer.")
+        return (f"Tips are off in QuickBooks, so the {payment.tip_amount} tip is recorded as "
+                "unapplied credit for the customer. Turn on Tips (gratuity) in QuickBooks and "
+                "press Re-check settings so later tips are applied.")
+
+
+def invoice_sync_state(*, account: Account, invoice_ids: list[int]) -> dict[int, SyncRecord]:
+    connection = QuickBooksConnection.objects.filter(account=account).first()
+    if connection is None:
+        return {}
+    records = SyncRecord.objects.filter(
+        Q(realm_id=connection.realm_id) & Q(kind=Kind.INVOICE) & Q(invoice_id__in=invoice_ids)
+    )
+    return {record.invoice_id: record for record in records}

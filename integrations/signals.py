@@ -1,0 +1,43 @@
+"""Receivers: a saved invoice or payment marks its record "needs sync"; the push is a task."""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from invoices.models import Invoice, Payment
+
+from .models import QuickBooksConnection, SyncRecord
+from .services.sync import enqueue, invoice_key, mark_needs_sync, payment_key
+
+
+def _connection(account_id: int) -> QuickBooksConnection | None:
+    return QuickBooksConnection.objects.filter(
+        account_id=account_id, status=QuickBooksConnection.Status.CONNECTED
+    ).first()
+
+
+@receiver(post_save, sender=Invoice, dispatch_uid="integrations.invoice_saved")
+def invoice_saved(sender, instance: Invoice, **kwargs) -> None:
+    connection = _connection(instance.account_id)
+    if connection is None or instance.is_draft:
+        return
+    known = SyncRecord.objects.filter(
+        realm_id=connection.realm_id, key=invoice_key(instance.pk)
+    ).exists()
+    sent_since_connecting = instance.sent_at and instance.sent_at >= connection.connected_at
+    if known or (sent_since_connecting and not instance.is_void):
+        record = mark_needs_sync(connection=connection, kind=SyncRecord.Kind.INVOICE,
+                                 key=invoice_key(instance.pk), invoice=instance)
+        enqueue([record.pk])
+
+
+@receiver(post_save, sender=Payment, dispatch_uid="integrations.payment_saved")
+def payment_saved(sender, instance: Payment, created: bool, **kwargs) -> None:
+    connection = _connection(instance.account_id)
+    if connection is None:
+        return
+    if SyncRecord.objects.filter(
+        realm_id=connection.realm_id, key=invoice_key(instance.invoice_id)
+    ).exists():
+        record = mark_needs_sync(connection=connection, kind=SyncRecord.Kind.PAYMENT,
+                                 key=payment_key(instance.pk), payment=instance)
+        enqueue([record.pk])

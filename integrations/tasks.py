@@ -1,0 +1,50 @@
+"""Celery tasks: a few lines each, calling one service. Retries and backoff are declared here."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from .models import QuickBooksConnection, SyncRecord
+from .services import sync
+
+logger = logging.getLogger(__name__)
+MAX_RETRIES = 6
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
+def sync_record(self, record_id: int) -> str:
+    outcome = sync.sync_record(record_id=record_id)
+    if outcome.retryable:
+        if self.request.retries >= MAX_RETRIES:
+            logger.warning("Giving up on record %s for now; the sweep retries it", record_id)
+            return outcome.state
+        # Honour Retry-After when QuickBooks sends it; otherwise back off exponentially.
+        raise self.retry(countdown=outcome.retry_after or min(600, 5 * 2**self.request.retries))
+    return outcome.state
+
+
+@shared_task
+def sweep_outbox() -> int:
+    """Re-enqueue records left waiting (broker outage) or stuck syncing (a killed worker)."""
+    now = timezone.now()
+    connected = QuickBooksConnection.objects.filter(
+        status=QuickBooksConnection.Status.CONNECTED
+    ).values_list("realm_id", flat=True)
+    stale = SyncRecord.objects.filter(realm_id__in=list(connected)).filter(
+        kind__in=[SyncRecord.Kind.INVOICE, SyncRecord.Kind.PAYMENT]
+    )
+    waiting = stale.filter(state=SyncRecord.State.NEEDS_SYNC,
+                           state_changed_at__lt=now - timedelta(minutes=2))
+    stuck = stale.filter(state=SyncRecord.State.SYNCING,
+                         state_changed_at__lt=now - timedelta(minutes=10))
+    ids = list(waiting.values_list("pk", flat=True)[:500]) + list(
+        stuck.values_list("pk", flat=True)[:500]
+    )
+    SyncRecord.objects.filter(pk__in=ids).update(
+        state=SyncRecord.State.NEEDS_SYNC, state_changed_at=now
+    )
+    for record_id in ids:
+        sync_record.delay(record_id)
+    return len(ids)

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "integrations"
+
+urlpatterns = [
+    path("settings/integrations/", views.settings_page, name="settings"),
+    path("integrations/quickbooks/connect/", views.connect, name="connect"),
+    path("integrations/quickbooks/callback/", views.callback, name="callback"),
+    path("integrations/quickbooks/recheck/", views.recheck, name="recheck"),
+    path("integrations/quickbooks/disconnect/", views.disconnect, name="disconnect"),
+    path("import-invoices/", views.import_invoices, name="import_invoices"),
+    path("import-invoices/sync/", views.import_sync, name="import_sync"),
+    path("import-invoices/jobs/<int:pk>/", views.import_progress, name="import_progress"),
+    path("invoices/<int:pk>/sync/", views.invoice_sync, name="invoice_sync"),
+]

@@ -1,0 +1,164 @@
+"""Integrations screens: connect, checklist, re-check, disconnect, Import Invoices. Thin."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from invoices.models import Invoice
+from invoices.views import account_required
+
+from . import selectors
+from .models import BulkSyncJob
+from .qbo.environments import environment
+from .qbo.errors import QboError
+from .services import connection as connection_service
+from .services import sync as sync_service
+
+
+def _redirect_uri(request: HttpRequest) -> str:
+    return settings.QBO_REDIRECT_URI or request.build_absolute_uri(
+        reverse("integrations:callback")
+    )
+
+
+@account_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    connection = connection_service.connection_for(request.account)
+    checklist = (
+        connection_service.connection_checklist(connection=connection)
+        if connection and connection.settings_snapshot else []
+    )
+    return render(request, "integrations/settings.html", {
+        "connection": connection,
+        "checklist": checklist,
+        "environment": environment(),
+        "problems": selectors.recent_problems(account=request.account),
+    })
+
+
+@require_POST
+@account_required
+def connect(request: HttpRequest) -> HttpResponse:
+    try:
+        url = connection_service.connection_start(
+            session=request.session, account=request.account, redirect_uri=_redirect_uri(request)
+        )
+    except connection_service.ConnectError as error:
+        messages.error(request, str(error))
+        return redirect("integrations:settings")
+    return redirect(url)
+
+
+@account_required
+def callback(request: HttpRequest) -> HttpResponse:
+    try:
+        connection, note = connection_service.connection_complete(
+            session=request.session, account=request.account, user=request.user,
+            params=request.GET.dict(), redirect_uri=_redirect_uri(request),
+        )
+    except connection_service.ConnectError as error:
+        messages.error(request, str(error))
+        return redirect("integrations:settings")
+    except QboError as error:
+        messages.error(request, f"QuickBooks could not finish connecting: {error.message}")
+        return redirect("integrations:settings")
+    messages.success(request, f"Connected to {connection.company_name} in QuickBooks.")
+    if note:
+        messages.warning(request, note)
+    return redirect("integrations:settings")
+
+
+@require_POST
+@account_required
+def recheck(request: HttpRequest) -> HttpResponse:
+    connection = connection_service.connection_for(request.account)
+    if connection is None or not connection.is_connected:
+        messages.error(request, "Connect to QuickBooks first.")
+        return redirect("integrations:settings")
+    try:
+        connection_service.connection_check_settings(connection=connection)
+    except QboError as error:
+        messages.error(request, f"QuickBooks settings could not be read: {error.message}")
+    else:
+        messages.success(request, "QuickBooks settings checked again.")
+    return redirect("integrations:settings")
+
+
+@require_POST
+@account_required
+def disconnect(request: HttpRequest) -> HttpResponse:
+    connection = connection_service.connection_for(request.account)
+    if connection is not None:
+        connection_service.connection_disconnect(connection=connection)
+        messages.success(request, "Disconnected from QuickBooks. Your sync history is kept.")
+    return redirect("integrations:settings")
+
+
+@account_required
+def import_invoices(request: HttpRequest) -> HttpResponse:
+    connection = connection_service.connection_for(request.account)
+    invoices = selectors.importable_invoices(account=request.account)
+    page = Paginator(invoices, 100).get_page(request.GET.get("page"))
+    records = selectors.invoice_records(
+        connection=connection, invoice_ids=[invoice.pk for invoice in page]
+    )
+    rows = [
+        {
+            "invoice": invoice,
+            "record": records.get(invoice.pk),
+            "link": selectors.invoice_link(connection, records.get(invoice.pk)),
+        }
+        for invoice in page
+    ]
+    job = None
+    if request.GET.get("job"):
+        job = BulkSyncJob.objects.filter(account=request.account, pk=request.GET["job"]).first()
+    return render(request, "integrations/import_invoices.html", {
+        "connection": connection, "rows": rows, "page": page, "job": job,
+        "progress": sync_service.bulk_job_progress(job) if job else None,
+    })
+
+
+@require_POST
+@account_required
+def import_sync(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("all") == "1":
+        ids = list(selectors.importable_invoices(account=request.account)
+                   .exclude(status=Invoice.Status.VOID).values_list("pk", flat=True))
+    else:
+        ids = [int(pk) for pk in request.POST.getlist("invoice") if pk.isdigit()]
+    if not ids:
+        messages.error(request, "Select at least one invoice to sync.")
+        return redirect("integrations:import_invoices")
+    try:
+        job = sync_service.sync_many(account=request.account, user=request.user, invoice_ids=ids)
+    except (QboError, connection_service.QuickBooksConnection.DoesNotExist):
+        messages.error(request, "Connect to QuickBooks first (Account Settings > Integrations).")
+        return redirect("integrations:import_invoices")
+    messages.info(request, f"Syncing {len(job.invoice_ids)} invoices in the background. This "
+                           "can take a few minutes; you can leave this page.")
+    return redirect(f"{reverse('integrations:import_invoices')}?job={job.pk}")
+
+
+@account_required
+def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    job = get_object_or_404(BulkSyncJob, account=request.account, pk=pk)
+    return JsonResponse(sync_service.bulk_job_progress(job))
+
+
+@require_POST
+@account_required
+def invoice_sync(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_object_or_404(Invoice, account=request.account, pk=pk)
+    try:
+        sync_service.sync_many(account=request.account, user=request.user,
+                               invoice_ids=[invoice.pk])
+    except (QboError, connection_service.QuickBooksConnection.DoesNotExist):
+        messages.error(request, "Connect to QuickBooks first (Account Settings > Integrations).")
+    else:
+        messages.info(request, f"Invoice {invoice.number} is being synced to QuickBooks.")
+    return redirect(invoice.get_absolute_url())

@@ -1,0 +1,14 @@
+"""A local stand-in for Intuit's OAuth 2.0 server and the QuickBooks Online Accounting API v3."""
+
+from .app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxApp, create_app
+from .companies import SAMPLE_COMPANIES
+from .entities import GRATUITY_ITEM_ID
+
+__all__ = [
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_CLIENT_SECRET",
+    "GRATUITY_ITEM_ID",
+    "SAMPLE_COMPANIES",
+    "SandboxApp",
+    "create_app",
+]

@@ -1,0 +1,51 @@
+"""Command line: `python -m qbo_sandbox --port 8765 --data-dir var/qbo-sandbox`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+
+from werkzeug.serving import make_server
+
+from .app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, create_app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m qbo_sandbox",
+        description="A local stand-in for Intuit's OAuth server and QuickBooks Online API v3.",
+    )
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--data-dir", required=True, help="holds sandbox.sqlite3")
+    parser.add_argument("--latency-ms", type=float, default=0)
+    parser.add_argument("--time-scale", type=float, default=1.0)
+    parser.add_argument("--client-id",
+                        default=os.environ.get("QBO_SANDBOX_CLIENT_ID", DEFAULT_CLIENT_ID))
+    parser.add_argument("--client-secret",
+                        default=os.environ.get("QBO_SANDBOX_CLIENT_SECRET", DEFAULT_CLIENT_SECRET))
+    parser.add_argument("--public-url", default=None,
+                        help="base URL to advertise in discovery documents and links")
+    args = parser.parse_args(argv)
+
+    app = create_app(
+        args.data_dir, client_id=args.client_id, client_secret=args.client_secret,
+        time_scale=args.time_scale, latency_ms=args.latency_ms, public_url=args.public_url,
+    )
+    server = make_server(args.host, args.port, app, threaded=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print(f"qbo_sandbox listening on http://{args.host}:{server.server_port}", flush=True)
+    try:
+        server.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.server_close()
+        app.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,243 @@
+"""The control API under /_sandbox/ (JSON) used by tests, benchmarks and the demo, and batch.
+
+Endpoints: reset, companies (+ preferences, entities), requests (+ counts), config, faults,
+authorize, tokens/expire, clock (+ advance). See README.md for bodies and answers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Request, Response
+
+from .companies import DEFAULT_PREFERENCES, create_company, summary
+from .entities import ENTITY_PATHS, Books
+from .faults import QBOFault
+from .oauth import OAuthError
+
+if TYPE_CHECKING:
+    from .app import SandboxApp
+
+RULES = [
+    Rule("/_sandbox/reset", endpoint="ctl_reset", methods=["POST"]),
+    Rule("/_sandbox/companies", endpoint="ctl_companies", methods=["GET", "POST"]),
+    Rule("/_sandbox/companies/<realm>", endpoint="ctl_company", methods=["GET"]),
+    Rule("/_sandbox/companies/<realm>/preferences", endpoint="ctl_preferences",
+         methods=["GET", "PATCH", "POST"]),
+    Rule("/_sandbox/companies/<realm>/entities/<entity>", endpoint="ctl_entities",
+         methods=["GET"]),
+    Rule("/_sandbox/requests", endpoint="ctl_requests", methods=["GET", "DELETE"]),
+    Rule("/_sandbox/requests/counts", endpoint="ctl_request_counts", methods=["GET"]),
+    Rule("/_sandbox/config", endpoint="ctl_config", methods=["GET", "POST", "PATCH"]),
+    Rule("/_sandbox/faults", endpoint="ctl_faults", methods=["GET", "POST", "DELETE"]),
+    Rule("/_sandbox/authorize", endpoint="ctl_authorize", methods=["POST"]),
+    Rule("/_sandbox/tokens/expire", endpoint="ctl_expire_tokens", methods=["POST"]),
+    Rule("/_sandbox/clock", endpoint="ctl_clock", methods=["GET"]),
+    Rule("/_sandbox/clock/advance", endpoint="ctl_clock_advance", methods=["POST"]),
+]
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, content_type="application/json")
+
+
+def dispatch(app: SandboxApp, endpoint: str, request: Request, **args: Any) -> Response:
+    handler = globals().get(endpoint)
+    if handler is None or not endpoint.startswith("ctl_"):
+        return _json({"error": f"no handler for {endpoint}"}, 404)
+    payload = request.get_json(force=True, silent=True) if request.get_data() else {}
+    if payload is None or not isinstance(payload, dict):
+        return _json({"error": "the body must be a JSON object"}, 400)
+    try:
+        return _json(*handler(app, request, payload, **args))
+    except (ControlError, ValueError, KeyError, TypeError) as exc:
+        status = exc.status if isinstance(exc, ControlError) else 400
+        return _json({"error": str(exc)}, status)
+
+
+def _company(app: SandboxApp, realm: str) -> dict[str, Any]:
+    company = app.store.company(realm)
+    if company is None:
+        raise ControlError(404, f"no company with realm id {realm}")
+    return company
+
+
+def ctl_reset(app: SandboxApp, request: Request, payload: dict) -> tuple:
+    app.reset(empty=bool(payload.get("empty")))
+    return ({"companies": [summary(app.store, c) for c in app.store.companies()]},)
+
+
+def ctl_companies(app: SandboxApp, request: Request, payload: dict) -> tuple:
+    if request.method == "GET":
+        return ({"companies": [summary(app.store, c) for c in app.store.companies()]},)
+    if not payload.get("name"):
+        raise ValueError("name is required")
+    created = create_company(
+        app.store, app.clock.now(), name=payload["name"], country=payload.get("country", "US"),
+        preferences=payload.get("preferences"), tax_codes=payload.get("tax_codes"),
+        realm_id=payload.get("realm_id"),
+    )
+    return created, 201
+
+
+def ctl_company(app: SandboxApp, request: Request, payload: dict, realm: str) -> tuple:
+    return (summary(app.store, _company(app, realm)),)
+
+
+def ctl_preferences(app: SandboxApp, request: Request, payload: dict, realm: str) -> tuple:
+    company = _company(app, realm)
+    if request.method != "GET":
+        for key, value in payload.items():
+            if key not in DEFAULT_PREFERENCES:
+                known = sorted(DEFAULT_PREFERENCES)
+                raise ValueError(f"unknown preference {key!r}; known: {known}")
+            company["preferences"][key] = bool(value)
+        if company["country"] == "CA":
+            company["preferences"]["gratuity"] = False
+        app.store.save_company(company, company["created_at"])
+    return (company["preferences"],)
+
+
+def ctl_entities(app: SandboxApp, request: Request, payload: dict, realm: str,
+                 entity: str) -> tuple:
+    company = _company(app, realm)
+    name = ENTITY_PATHS.get(entity.lower())
+    if name is None:
+        raise ControlError(404, f"unknown entity {entity}")
+    books = Books(app.store, company, app.clock.now())
+    return ({name: books.all(name)},)
+
+
+def ctl_requests(app: SandboxApp, request: Request, payload: dict) -> tuple:
+    if request.method == "DELETE":
+        app.store.execute("DELETE FROM request_log")
+        return ({"deleted": True},)
+    sql, params = "SELECT * FROM request_log WHERE 1 = 1", []
+    if request.args.get("realm"):
+        sql += " AND realm = ?"
+        params.append(request.args["realm"])
+    if request.args.get("since"):
+        sql += " AND time >= ?"
+        params.append(float(request.args["since"]))
+    rows = app.store.rows(sql + " ORDER BY id", params)
+    return ({"requests": [dict(row) for row in rows]},)
+
+
+def ctl_request_counts(app: SandboxApp, request: Request, payload: dict) -> tuple:
+    rows = app.store.rows("SELECT realm, status, method, entity, throttled FROM request_log")
+    counts: dict[str, Any] = {"total": len(rows), "by_realm": {}, "by_status": {},
+                              "by_operation": {}, "throttled": 0}
+    for row in rows:
+        for key, value in (
+            ("by_realm", row["realm"] or "-"),
+            ("by_status", str(row["status"])),
+            ("by_operation", f"{row['method']} {row['entity'] or '-'}"),
+        ):
+            counts[key][value] = counts[key].get(value, 0) + 1
+        counts["throttled"] += row["throttled"]
+    return (counts,)
+
+
+def ctl_config(app: SandboxApp, request: Request, payload: dict) -> tuple:
+    if request.method != "GET":
+        app.config.update(payload)
+        if "time_scale" in payload:
+            app.clock.set_scale(app.config.time_scale)
+    return (app.config.as_dict(),)
+
+
+def ctl_faults(app: SandboxApp, request: Request, payload: dict) -> tuple:
+    if request.method == "DELETE":
+        app.limiter.reset()
+    elif request.method == "POST":
+        app.limiter.script_faults(payload.get("realm"), list(payload.get("responses", [])))
+    return ({"pending": app.limiter.scripted_count()},)
+
+
+def ctl_authorize(app: SandboxApp, request: Request, payload: dict) -> tuple:
+    """Press "Connect" without a browser: returns the code and the redirect it would send."""
+    params = {
+        "client_id": payload.get("client_id", app.oauth.client_id),
+        "response_type": "code",
+        "scope": payload.get("scope", "com.intuit.quickbooks.accounting"),
+        "redirect_uri": payload.get("redirect_uri", ""),
+        "state": payload.get("state", ""),
+    }
+    try:
+        app.oauth.check_authorize_request(params)
+    except OAuthError as exc:
+        raise ControlError(400, f"{exc.error}: {exc.description}") from None
+    realm = str(payload.get("realm_id", ""))
+    _company(app, realm)
+    code = app.oauth.issue_code(realm_id=realm, redirect_uri=params["redirect_uri"],
+                                scope=params["scope"], now=app.clock.now())
+    query = urlencode({"code": code, "state": params["state"], "realmId": realm})
+    separator = "&" if "?" in params["redirect_uri"] else "?"
+    return ({"code": code, "realm_id": realm, "state": params["state"],
+             "redirect": params["redirect_uri"] + separator + query},)
+
+
+def ctl_expire_tokens(app: SandboxApp, request: Request, payload: dict) -> tuple:
+    expired = app.oauth.expire_access_tokens(payload.get("realm"), app.clock.now())
+    return ({"expired": expired},)
+
+
+def ctl_clock(app: SandboxApp, request: Request, payload: dict) -> tuple:
+    return ({"now": app.clock.now(), "time_scale": app.clock.scale},)
+
+
+def ctl_clock_advance(app: SandboxApp, request: Request, payload: dict) -> tuple:
+    app.advance_clock(float(payload.get("seconds", 0)))
+    return ({"now": app.clock.now()},)
+
+
+# batch (lives here because it fans out to the same writes the API routes use) ------------
+def run_batch(app: SandboxApp, books: Books, payload: dict, params: Any) -> dict:
+    items = payload.get("BatchItemRequest")
+    if not isinstance(items, list) or not items:
+        raise QBOFault(2020, "Required param missing, need to supply the required value for "
+                       "the API", "Required parameter BatchItemRequest is missing in the request",
+                       element="BatchItemRequest")
+    limit = app.config.batch_max_items
+    if len(items) > limit:
+        raise QBOFault(
+            2010, "Request has invalid or unsupported property",
+            f"Property Name:BatchItemRequest has {len(items)} items; the maximum is {limit} "
+            "per batch request.", element="BatchItemRequest",
+        )
+    answers = []
+    for item in items:
+        answer: dict[str, Any]
+        try:
+            with app.store.savepoint():
+                answer = _batch_item(app, books, item)
+        except QBOFault as fault:
+            answer = {"Fault": fault.fault()}
+        answer["bId"] = item.get("bId")
+        answers.append(answer)
+    return {"BatchItemResponse": answers}
+
+
+def _batch_item(app: SandboxApp, books: Books, item: dict) -> dict:
+    if "Query" in item:
+        return {"QueryResponse": books.query(item["Query"])}
+    names = set(ENTITY_PATHS.values())
+    entity = next((key for key in item if key in names), None)
+    if entity is None:
+        raise QBOFault(2010, "Request has invalid or unsupported property",
+                       "Property Name:BatchItemRequest item names no supported entity")
+    operation = item.get("operation", "create")
+    body = item[entity]
+    if operation == "create":
+        return {entity: books.create(entity, body, {"include": ""})}
+    params = {"operation": operation, "include": item.get("optionsData", "")}
+    return {entity: app.write(books, entity, body, params)}

@@ -1,0 +1,118 @@
+"""Throttling, scripted faults and latency, with the sandbox clock instead of real waiting."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from quickbooks.exceptions import ValidationException
+from quickbooks.objects.customer import Customer
+
+from .conftest import US, control
+
+
+def test_the_501st_request_in_a_minute_is_a_429_with_retry_after(us):
+    control("POST", "config", {"rate_limit_per_minute": 5})
+    for _ in range(5):
+        assert us.get("preferences").status_code == 200
+    answer = us.get("preferences")
+    assert answer.status_code == 429
+    assert int(answer.headers["Retry-After"]) >= 1
+    error = answer.json()["Fault"]["Error"][0]
+    assert error["code"] == "3001"
+    assert error["Message"] == "message=ThrottleExceeded; errorCode=003001; statusCode=429"
+
+
+def test_the_rate_window_reopens_when_the_sandbox_clock_moves_a_minute(us):
+    control("POST", "config", {"rate_limit_per_minute": 2})
+    us.get("preferences")
+    us.get("preferences")
+    assert us.get("preferences").status_code == 429
+    control("POST", "clock/advance", {"seconds": 61})
+    assert us.get("preferences").status_code == 200
+
+
+def test_time_scale_makes_a_minute_pass_in_a_real_second(us):
+    control("POST", "config", {"rate_limit_per_minute": 1, "time_scale": 120})
+    us.get("preferences")
+    throttled = us.get("preferences")
+    assert throttled.status_code == 429
+    assert throttled.headers["Retry-After"] == "1"
+    time.sleep(0.6)
+    assert us.get("preferences").status_code == 200
+
+
+def test_batch_requests_have_their_own_per_minute_limit(us):
+    control("POST", "config", {"batch_limit_per_minute": 2})
+    batch = {"BatchItemRequest": [{"bId": "1", "Query": "select * from Customer"}]}
+    assert us.post("batch", batch).status_code == 200
+    assert us.post("batch", batch).status_code == 200
+    assert us.post("batch", batch).status_code == 429
+    assert us.get("preferences").status_code == 200  # ordinary calls are still fine
+
+
+def test_throttled_call_surfaces_in_python_quickbooks_as_validation_exception_3001(qb):
+    control("POST", "faults", {"responses": [{"status": 429, "retry_after": 7}]})
+    with pytest.raises(ValidationException) as error:
+        Customer.all(qb=qb)
+    assert error.value.error_code == 3001
+
+
+def test_scripted_faults_answer_the_next_calls_in_order_then_stop(us):
+    control("POST", "faults", {"realm": US, "responses": [
+        {"status": 503, "retry_after": 3}, {"status": 500}, {"status": 401}]})
+    first, second, third = (us.get("preferences") for _ in range(3))
+    assert (first.status_code, second.status_code, third.status_code) == (503, 500, 401)
+    assert first.headers["Retry-After"] == "3"
+    assert first.json()["Fault"]["type"] == "SystemFault"
+    assert us.get("preferences").status_code == 200
+
+
+def test_scripted_faults_for_another_realm_do_not_touch_this_one(us):
+    control("POST", "faults", {"realm": "1234", "responses": [{"status": 500}]})
+    assert us.get("preferences").status_code == 200
+    assert control("GET", "faults")["pending"] == 1
+
+
+def test_a_faulted_write_is_not_applied(us):
+    control("POST", "faults", {"responses": [{"status": 500}]})
+    assert us.post("customer", {"DisplayName": "Lost"}).status_code == 500
+    assert control("GET", f"companies/{US}/entities/Customer")["Customer"] == []
+
+
+def test_fault_rate_one_fails_every_call(us):
+    control("POST", "config", {"fault_rate": 1.0})
+    assert us.get("preferences").status_code == 500
+    control("POST", "config", {"fault_rate": 0.0})
+    assert us.get("preferences").status_code == 200
+
+
+def test_latency_is_added_in_real_time(us):
+    control("POST", "config", {"latency_ms": 150})
+    started = time.monotonic()
+    us.get("preferences")
+    assert time.monotonic() - started >= 0.15
+
+
+def test_request_log_and_counts_record_calls_and_throttles(us):
+    control("DELETE", "requests")
+    control("POST", "config", {"rate_limit_per_minute": 1})
+    us.get("preferences", requestid="r1")
+    us.get("preferences")
+    log = control("GET", f"requests?realm={US}")["requests"]
+    assert [r["status"] for r in log] == [200, 429]
+    assert log[0]["minorversion"] == "75" and log[0]["requestid"] == "r1"
+    counts = control("GET", "requests/counts")
+    assert counts["throttled"] == 1
+    assert counts["by_status"] == {"200": 1, "429": 1}
+    assert counts["by_realm"] == {US: 2}
+    assert counts["by_operation"] == {"GET preferences": 2}
+
+
+def test_config_rejects_unknown_settings(rsps):
+    import requests
+
+    from .conftest import BASE
+
+    answer = requests.post(f"{BASE}/_sandbox/config", json={"nonsense": 1})
+    assert answer.status_code == 400
