@@ -31,8 +31,7 @@ class Sandbox:
         return response.json()
 
     def entities(self, realm: str, entity: str) -> list[dict]:
-        data = self.control("GET", f"companies/{realm}/entities/{entity}")
-        return data["entities"] if isinstance(data, dict) else data
+        return self.control("GET", f"companies/{realm}/entities/{entity}")[entity]
 
     def api_calls(self, fragment: str = "") -> list:
         return [c for c in self.rsps.calls if "/v3/" in c.request.url and fragment in c.request.url]

@@ -41,7 +41,8 @@ def test_two_contacts_may_share_a_name_with_different_emails(signed_in_client, c
 def test_an_email_already_used_in_the_account_is_refused_whatever_its_case(
     signed_in_client, contact
 ):
-    response = signed_in_client.post(NEW, contact_data(first_name="Augusta", email="ADA@Example.com"))
+    data = contact_data(first_name="Augusta", email="ADA@Example.com")
+    response = signed_in_client.post(NEW, data)
     assert response.status_code == 200
     assert response.context["form"].errors["email"] == [
         "Another contact in this account already has this email."

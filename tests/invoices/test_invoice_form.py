@@ -70,9 +70,10 @@ def test_creating_an_invoice_saves_a_draft_with_its_lines_and_totals(
     data = invoice_data(
         contact,
         [
-            {"product": product.pk, "quantity": "2", "unit_price": "100.00", "tax_rate": tax_rate.pk},
-            {"product": product.pk, "quantity": "1.5", "unit_price": "40.00", "tax_rate": reduced.pk,
-             "description": "Extra hour"},
+            {"product": product.pk, "quantity": "2", "unit_price": "100.00",
+             "tax_rate": tax_rate.pk},
+            {"product": product.pk, "quantity": "1.5", "unit_price": "40.00",
+             "tax_rate": reduced.pk, "description": "Extra hour"},
         ],
         memo="Thank you!",
     )

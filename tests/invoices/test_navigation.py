@@ -21,7 +21,10 @@ def test_the_navigation_shows_the_account_and_the_user(signed_in_client, account
 
 @pytest.mark.parametrize(
     ("name", "label"),
-    [("integrations:import_invoices", "Import Invoices"), ("integrations:settings", "Integrations")],
+    [
+        ("integrations:import_invoices", "Import Invoices"),
+        ("integrations:settings", "Integrations"),
+    ],
 )
 def test_an_integration_link_appears_exactly_when_its_page_exists(signed_in_client, name, label):
     content = signed_in_client.get(reverse("invoices:invoice_list")).content.decode()

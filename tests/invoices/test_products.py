@@ -49,7 +49,8 @@ def test_the_form_lists_the_tokens_that_can_be_used(signed_in_client):
 
 
 def test_an_unknown_token_is_refused_and_the_name_kept(signed_in_client):
-    response = signed_in_client.post(NEW, product_data(display_name="Shoot for [% contact.nickname %]"))
+    data = product_data(display_name="Shoot for [% contact.nickname %]")
+    response = signed_in_client.post(NEW, data)
     assert response.status_code == 200
     [error] = response.context["form"].errors["display_name"]
     assert error.startswith("Unknown token [% contact.nickname %].")

@@ -217,7 +217,7 @@ def _seed_rule_cases(account, contacts, products, rates, today) -> None:
     services.payment_record(invoice=long_number, date=today, amount=Decimal("1000.00"),
                             reference="STRIPE-PAYMENT-REFERENCE-000123456789")
     # Two invoices whose long numbers shorten to the same 21 characters.
-    for number in ("INV-A-2024-WEDDING-SMITH-0002", "INV-B-2024-WEDDING-SMITH-0002"):
+    for number in ("INV-2024-A-WEDDING-SMITH-0002", "INV-2024-B-WEDDING-SMITH-0002"):
         services.invoice_mark_sent(invoice=invoice(
             number, ana_other, [LineInput(portrait, Decimal(1), portrait.rate, taxable)]))
     # Token products rendered per contact: two different QuickBooks items.
