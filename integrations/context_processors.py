@@ -1,6 +1,7 @@
 """Adds the QuickBooks panel to the invoice page without the CRM knowing about QuickBooks."""
 
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
 from invoices.models import Invoice
@@ -30,5 +31,7 @@ def invoice_panel(request: HttpRequest) -> dict:
         "invoice": invoice, "record": record, "payments": payments,
         "link": selectors.invoice_link(connection, record),
         "connected": connection.is_connected,
-    }, request=request)
+        # Rendered without `request` (that would run this processor again): pass the token.
+        "csrf_token": get_token(request),
+    })
     return {"integration_panel": html}

@@ -232,7 +232,11 @@ class InvoiceLineForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = selectors.product_list(account=account)
         self.fields["tax_rate"].queryset = selectors.tax_rate_list(account=account)
+        self.fields["product"].empty_label = "Choose a product or service"
         self.fields["quantity"].widget.attrs.update({"step": "0.01", "min": "0.01"})
+        # The lines are table rows: the column headings stand in for visible labels.
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("aria-label", field.label)
 
     def clean_quantity(self) -> Decimal | None:
         quantity = self.cleaned_data["quantity"]
@@ -256,7 +260,7 @@ class InvoiceLineForm(forms.Form):
 
     def line_input(self) -> LineInput | None:
         """The line for the services, with the product's rate and tax rate filling blanks."""
-        product = self.cleaned_data.get("product")
+        product = getattr(self, "cleaned_data", {}).get("product")
         if product is None:
             return None
         unit_price = self.cleaned_data.get("unit_price")
@@ -282,9 +286,7 @@ class BaseInvoiceLineFormSet(forms.BaseFormSet):
     def line_inputs(self) -> list[LineInput]:
         lines = []
         for form in self.forms:
-            if self.can_delete and self._should_delete_form(form):
-                continue
-            if not hasattr(form, "cleaned_data"):
+            if getattr(form, "cleaned_data", {}).get("DELETE"):
                 continue
             line = form.line_input()
             if line is not None:
