@@ -37,9 +37,14 @@ def test_an_integration_link_appears_exactly_when_its_page_exists(signed_in_clie
         assert label in content
 
 
-def test_the_stylesheet_is_served_by_the_app(signed_in_client):
+def test_the_stylesheet_and_script_are_linked_and_served_by_the_app(signed_in_client):
     content = signed_in_client.get(reverse("invoices:invoice_list")).content.decode()
-    assert "/static/hatsync/app.css" in content
+    for path in ("/static/hatsync/app.css", "/static/hatsync/app.js"):
+        assert path in content
+        response = signed_in_client.get(path)
+        assert response.status_code == 200
+        response.close()
+    assert "https://" not in content  # nothing is loaded from the internet
 
 
 def test_a_flash_message_appears_on_the_next_page(signed_in_client, draft_invoice):
