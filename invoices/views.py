@@ -1,5 +1,4 @@
-"""The CRM's pages. Each view reads through selectors, writes through services, and only ever
-sees the signed-in user's account."""
+"""The CRM's pages: thin views over selectors and services, each scoped to the user's account."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta

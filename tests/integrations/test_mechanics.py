@@ -1,0 +1,97 @@
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from integrations import tasks
+from integrations.models import BulkSyncJob, QuickBooksConnection, SyncLog, SyncRecord
+from integrations.services import sync
+from tests.factories import make_account, make_invoice, make_user
+from tests.integrations.conftest import US_REALM, run_outbox, send
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_503_is_retried_not_recorded_as_the_users_error(sandbox, account_for):
+    account = account_for("US", US_REALM)
+    invoice = send(make_invoice(account=account, number="R-1"))
+    record = SyncRecord.objects.get(key=f"invoice:{invoice.pk}")
+    sandbox.control("POST", "faults", json={"responses": [{"status": 503}]})
+    outcome = sync.sync_record(record_id=record.pk)
+    assert outcome.retryable and outcome.state == "needs_sync"
+    assert SyncLog.objects.filter(record=record, outcome="retry").exists()
+    assert sync.sync_record(record_id=record.pk).state == "synced"
+
+
+def test_a_429_carries_retry_after_to_the_task(sandbox, account_for):
+    account = account_for("US", US_REALM)
+    invoice = send(make_invoice(account=account, number="R-2"))
+    record = SyncRecord.objects.get(key=f"invoice:{invoice.pk}")
+    sandbox.control("POST", "faults", json={"responses": [{"status": 429, "retry_after": 7}]})
+    outcome = sync.sync_record(record_id=record.pk)
+    assert outcome.retryable and outcome.retry_after == 7
+    with mock.patch.object(tasks.sync_record, "retry", side_effect=RuntimeError) as retry:
+        SyncRecord.objects.filter(pk=record.pk).update(state="needs_sync")
+        sandbox.control("POST", "faults", json={"responses": [{"status": 429, "retry_after": 7}]})
+        with pytest.raises(RuntimeError):
+            tasks.sync_record.apply(args=[record.pk], throw=True)
+    assert retry.call_args.kwargs["countdown"] == 7
+
+
+def test_the_sweep_re_enqueues_records_left_waiting_or_stuck(sandbox, account_for):
+    account = account_for("US", US_REALM)
+    invoice = send(make_invoice(account=account))
+    record = SyncRecord.objects.get(key=f"invoice:{invoice.pk}")
+    SyncRecord.objects.filter(pk=record.pk).update(
+        state="syncing", state_changed_at=timezone.now() - timedelta(minutes=30))
+    with mock.patch.object(tasks.sync_record, "delay") as delay:
+        assert tasks.sweep_outbox() == 1
+    delay.assert_called_once_with(record.pk)
+    assert SyncRecord.objects.get(pk=record.pk).state == "needs_sync"
+
+
+def test_recheck_settings_reads_quickbooks_again(sandbox, account_for, client):
+    account = account_for("US", US_REALM)
+    sandbox.control("PATCH", f"companies/{US_REALM}/preferences",
+                    json={"custom_txn_numbers": False})
+    client.post("/integrations/quickbooks/recheck/")
+    connection = QuickBooksConnection.objects.get(account=account)
+    assert connection.settings_snapshot["custom_txn_numbers"] is False
+    page = client.get("/settings/integrations/").content.decode()
+    assert "turn on “Custom transaction numbers”" in page
+
+
+def test_import_progress_counts_synced_blocked_and_failed(sandbox, account_for, client):
+    account = account_for("US", US_REALM, connect=False)
+    one = make_invoice(account=account, number="I-1", send=True)
+    two = make_invoice(account=account, number="I-2", send=True)
+    from tests.integrations.conftest import connect_through_consent_page
+
+    connect_through_consent_page(client, US_REALM)
+    response = client.post("/import-invoices/sync/", {"all": "1"})
+    job = BulkSyncJob.objects.get(account=account)
+    assert sorted(job.invoice_ids) == sorted([one.pk, two.pk])
+    assert client.get(f"/import-invoices/jobs/{job.pk}/").json()["done"] == 0
+    run_outbox(account)
+    progress = client.get(f"/import-invoices/jobs/{job.pk}/").json()
+    assert progress == {"total": 2, "done": 2, "synced": 2, "failed": 0, "blocked": 0,
+                        "finished": True, "percent": 100}
+    assert response.status_code == 302
+
+
+def test_another_accounts_job_and_invoice_are_404(sandbox, account_for, client):
+    other = make_account()
+    job = BulkSyncJob.objects.create(account=other, invoice_ids=[])
+    invoice = make_invoice(account=other, send=True)
+    client.force_login(make_user(account=make_account()))
+    assert client.get(f"/import-invoices/jobs/{job.pk}/").status_code == 404
+    assert client.post(f"/invoices/{invoice.pk}/sync/").status_code == 404
+
+
+def test_a_needs_sync_record_waits_while_disconnected(sandbox, account_for, client):
+    account = account_for("US", US_REALM)
+    invoice = send(make_invoice(account=account))
+    client.post("/integrations/quickbooks/disconnect/")
+    run_outbox(account)
+    assert SyncRecord.objects.get(key=f"invoice:{invoice.pk}").state == "needs_sync"
