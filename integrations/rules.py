@@ -173,3 +173,8 @@ def settings_checklist(
             }
         )
     return items
+
+
+def select_where_equals(entity: str, field: str, value: str) -> str:
+    """A QBO query (not SQL) for one exact value, quoted the way QBO's parser expects."""
+    return f"select * from {entity} where {field} = '{escape_query_value(value)}'"  # noqa: S608

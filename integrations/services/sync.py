@@ -309,8 +309,9 @@ class _Engine:
             name = rules.customer_display_name_for(
                 base_name=base, email=contact.email, shared=shared, attempt=attempt
             )
-            found = self.call("query", "select * from Customer where DisplayName = "
-                              f"'{rules.escape_query_value(name)}'")
+            found = self.call(
+                "query", rules.select_where_equals("Customer", "DisplayName", name)
+            )
             if found:
                 email = (found[0].get("PrimaryEmailAddr") or {}).get("Address")
                 if rules.same_email(email, contact.email):
@@ -338,9 +339,7 @@ class _Engine:
         )
         if record.qbo_id and record.state == State.SYNCED:
             return record.qbo_id
-        found = self.call(
-            "query", f"select * from Item where Name = '{rules.escape_query_value(name)}'"
-        )
+        found = self.call("query", rules.select_where_equals("Item", "Name", name))
         if found:  # products with the same name are one QuickBooks item, by design
             self._landed(record, found[0], fingerprint="", name=name)
             return record.qbo_id
@@ -458,10 +457,7 @@ class _Engine:
         return operation
 
     def _adopt_existing_invoice(self, record, invoice: Invoice, doc_number: str) -> None:
-        found = self.call(
-            "query",
-            f"select * from Invoice where DocNumber = '{rules.escape_query_value(doc_number)}'",
-        )
+        found = self.call("query", rules.select_where_equals("Invoice", "DocNumber", doc_number))
         for existing in found:
             if existing.get("PrivateNote") == self._marker(invoice):
                 record.qbo_id = str(existing["Id"])
