@@ -3,7 +3,7 @@
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from invoices.models import Invoice, Payment
+from invoices.models import Contact, Invoice, Payment
 
 from .models import QuickBooksConnection, SyncRecord
 from .services.sync import enqueue, invoice_key, mark_needs_sync, payment_key
@@ -41,3 +41,19 @@ def payment_saved(sender, instance: Payment, created: bool, **kwargs) -> None:
         record = mark_needs_sync(connection=connection, kind=SyncRecord.Kind.PAYMENT,
                                  key=payment_key(instance.pk), payment=instance)
         enqueue([record.pk])
+
+
+@receiver(post_save, sender=Contact, dispatch_uid="integrations.contact_saved")
+def contact_saved(sender, instance: Contact, created: bool, **kwargs) -> None:
+    """An edited contact: its synced invoices go again, which updates the customer first."""
+    connection = None if created else _connection(instance.account_id)
+    if connection is None:
+        return
+    records = SyncRecord.objects.filter(
+        realm_id=connection.realm_id, kind=SyncRecord.Kind.INVOICE, invoice__contact=instance
+    ).values_list("pk", "key")
+    ids = [
+        mark_needs_sync(connection=connection, kind=SyncRecord.Kind.INVOICE, key=key).pk
+        for _, key in records
+    ]
+    enqueue(ids)

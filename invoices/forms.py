@@ -13,7 +13,6 @@ from .tokens import SUPPORTED_TOKENS
 
 DUPLICATE_NUMBER = "Another invoice already has this number."
 DUE_BEFORE_ISSUE = "The due date cannot be before the issue date."
-FIRST_INVOICE_NUMBER = 1001
 
 # Messages the services raise without naming a field, and the field they are about.
 SERVICE_MESSAGE_FIELDS = {
@@ -42,16 +41,6 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         if field not in form.fields:
             field = SERVICE_MESSAGE_FIELDS.get(message)
         form.add_error(field, message)
-
-
-def suggested_invoice_number(account: Account) -> str:
-    """The next free number after the highest plain-digit number the account has used."""
-    numbers = set(Invoice.objects.filter(account=account).values_list("number", flat=True))
-    used = [int(number) for number in numbers if number.isdigit()]
-    candidate = max(used, default=FIRST_INVOICE_NUMBER - 1) + 1
-    while str(candidate) in numbers:
-        candidate += 1
-    return str(candidate)
 
 
 # --- Account-scoped model forms ------------------------------------------------------------

@@ -38,3 +38,16 @@ def tax_rate_list(*, account: Account) -> QuerySet[TaxRate]:
 
 def expense_list(*, account: Account) -> QuerySet[Expense]:
     return Expense.objects.filter(account=account)
+
+
+FIRST_INVOICE_NUMBER = 1001
+
+
+def invoice_next_number(*, account: Account) -> str:
+    """The next free number after the highest plain-digit number the account has used."""
+    numbers = set(Invoice.objects.filter(account=account).values_list("number", flat=True))
+    used = [int(number) for number in numbers if number.isdigit()]
+    candidate = max(used, default=FIRST_INVOICE_NUMBER - 1) + 1
+    while str(candidate) in numbers:
+        candidate += 1
+    return str(candidate)

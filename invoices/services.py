@@ -29,6 +29,12 @@ def _check_same_account(account: Account, *objects: object) -> None:
             raise ValidationError("That record belongs to another account.")
 
 
+def _check_number_free(invoice: Invoice) -> None:
+    taken = Invoice.objects.filter(account=invoice.account, number=invoice.number)
+    if taken.exclude(pk=invoice.pk).exists():
+        raise ValidationError({"number": "Another invoice already has this number."})
+
+
 def _replace_lines(invoice: Invoice, lines: list[LineInput]) -> None:
     if not lines:
         raise ValidationError("An invoice needs at least one line.")
@@ -73,6 +79,7 @@ def invoice_create(
         memo=memo,
         currency=currency or account.currency,
     )
+    _check_number_free(invoice)
     invoice.full_clean()
     invoice.save()
     _replace_lines(invoice, lines)
@@ -100,6 +107,7 @@ def invoice_update(
     invoice.issue_date = issue_date
     invoice.due_date = due_date
     invoice.memo = memo
+    _check_number_free(invoice)
     invoice.full_clean()
     _replace_lines(invoice, lines)
     if invoice.total < invoice.amount_paid:

@@ -28,9 +28,8 @@ from .forms import (
     TaxRateForm,
     add_service_errors,
     invoice_line_initial,
-    suggested_invoice_number,
 )
-from .models import ZERO, Account, Contact, Invoice, Product, TaxRate
+from .models import Account, Contact, Invoice, Product, TaxRate
 from .tokens import has_tokens
 
 INVOICES_PER_PAGE = 50
@@ -67,7 +66,7 @@ def account_today(account: Account) -> date:
 
 @dataclass(frozen=True)
 class InvoiceFigures:
-    """An invoice's money, computed from its prefetched lines and payments (no extra queries)."""
+    """An invoice's money for a template; with lines and payments prefetched, no queries."""
 
     subtotal: Decimal
     tax_total: Decimal
@@ -78,19 +77,13 @@ class InvoiceFigures:
 
     @classmethod
     def of(cls, invoice: Invoice) -> "InvoiceFigures":
-        lines = invoice.lines.all()
-        payments = invoice.payments.all()
-        subtotal = sum((line.amount for line in lines), ZERO)
-        tax_total = sum((line.tax_amount for line in lines), ZERO)
-        total = subtotal + tax_total
-        paid = sum((payment.amount for payment in payments), ZERO)
         return cls(
-            subtotal=subtotal,
-            tax_total=tax_total,
-            total=total,
-            paid=paid,
-            tips=sum((payment.tip_amount for payment in payments), ZERO),
-            balance=ZERO if invoice.is_void else total - paid,
+            subtotal=invoice.subtotal,
+            tax_total=invoice.tax_total,
+            total=invoice.total,
+            paid=invoice.amount_paid,
+            tips=invoice.tips_total,
+            balance=invoice.balance,
         )
 
 
@@ -186,7 +179,7 @@ def invoice_create(request):
         form = InvoiceForm(
             account=account,
             initial={
-                "number": suggested_invoice_number(account),
+                "number": selectors.invoice_next_number(account=account),
                 "issue_date": today,
                 "due_date": today + timedelta(days=DAYS_UNTIL_DUE),
             },

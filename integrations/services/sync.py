@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from invoices.models import Account, Contact, Invoice, Payment, User
@@ -137,8 +137,9 @@ def bulk_job_progress(job: BulkSyncJob) -> dict:
 def sync_record(*, record_id: int) -> Outcome:
     """Push one record. Returns the outcome; retryable trouble comes back as state NEEDS_SYNC."""
     started = time.monotonic()
+    # Committed before the work starts: a later attempt knows an earlier one may have landed.
     SyncRecord.objects.filter(pk=record_id, state=State.NEEDS_SYNC).update(
-        state=State.SYNCING, state_changed_at=timezone.now()
+        state=State.SYNCING, state_changed_at=timezone.now(), attempts=F("attempts") + 1
     )
     record = SyncRecord.objects.select_related("account").get(pk=record_id)
     connection = QuickBooksConnection.objects.filter(
@@ -294,11 +295,12 @@ class _Engine:
             realm_id=self.connection.realm_id, key=f"contact:{contact.pk}",
             defaults={"account": self.account, "kind": Kind.CUSTOMER, "contact": contact},
         )
+        if record.qbo_id and record.state == State.SYNCED:
+            self._update_customer(record, contact)
+            return record.qbo_id
         base = rules.customer_base_name(first_name=contact.first_name,
                                         last_name=contact.last_name,
                                         company=contact.company, email=contact.email)
-        if record.qbo_id and record.state == State.SYNCED:
-            return record.qbo_id
         shared = (
             Contact.objects.filter(account=self.account)
             .exclude(pk=contact.pk)
@@ -330,6 +332,29 @@ class _Engine:
             return record.qbo_id
         raise Blocked(f"No free QuickBooks customer name was found for {contact.full_name} "
                       f"({contact.email}).")
+
+    def _update_customer(self, record: SyncRecord, contact: Contact) -> None:
+        """A contact edited after its customer was made: bring the customer up to date.
+
+        The DisplayName stays the one it was created with (renaming could collide); the
+        email, names, company and phone follow the contact.
+        """
+        payload = payloads.customer_payload(contact=contact, display_name=record.qbo_name)
+        fingerprint = rules.fingerprint(payload)
+        if record.fingerprint == fingerprint:
+            return
+        body = {**payload, "Id": record.qbo_id, "SyncToken": record.sync_token, "sparse": True}
+        body.pop("DisplayName")
+        record.pending_request_id = ""
+        try:
+            updated = self._write(record, "Customer", body, op="update")
+        except QboFault as error:
+            if not error.is_stale_object:
+                raise
+            body["SyncToken"] = str(self.call("read", "Customer", record.qbo_id)["SyncToken"])
+            record.pending_request_id = ""
+            updated = self._write(record, "Customer", body, op="update")
+        self._landed(record, updated, fingerprint=fingerprint)
 
     # items ---------------------------------------------------------------------------------
     def item_id(self, name: str, *, taxable: bool) -> str:
@@ -546,7 +571,10 @@ class _Engine:
         )
         marker = f"hatsync payment #{payment.pk}"
         payload["PrivateNote"] = marker
-        existing = self._find_payment(invoice_record.qbo_id, marker)
+        # Only an earlier attempt can have left a payment behind: then look before creating.
+        existing = None
+        if record.attempts > 1:
+            existing = self._find_payment(invoice_record.qbo_id, marker)
         entity = existing or self._write(record, "Payment", payload, op="create")
         record.warning = self._tip_warning(payment, tip_applied)
         self._landed(record, entity, fingerprint=rules.fingerprint(payload),

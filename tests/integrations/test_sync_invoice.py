@@ -304,3 +304,33 @@ def test_expenses_never_reach_quickbooks(sandbox, account_for):
     assert not sandbox.api_calls("purchase")
     assert not sync.SyncRecord.objects.exists() or not SyncRecord.objects.filter(
         key__startswith="expense").exists()
+
+
+def test_editing_a_contact_updates_its_quickbooks_customer(sandbox, account_for):
+    account = account_for("US", US_REALM)
+    contact = make_contact(account=account, first_name="Rosa", last_name="Rossi",
+                           email="rosa@example.com")
+    send(make_invoice(account=account, contact=contact, number="C-UP"))
+    run_outbox(account)
+    contact.email = "rosa@studio.example"
+    contact.company = "Rossi Studio"
+    contact.save()
+    run_outbox(account)
+    customer_id = SyncRecord.objects.get(key=f"contact:{contact.pk}").qbo_id
+    [customer] = [c for c in sandbox.entities(US_REALM, "Customer") if c["Id"] == customer_id]
+    assert customer["PrimaryEmailAddr"]["Address"] == "rosa@studio.example"
+    assert customer["CompanyName"] == "Rossi Studio"
+    assert customer["DisplayName"] == "Rosa Rossi"
+    invoice = next(i for i in sandbox.entities(US_REALM, "Invoice") if i["DocNumber"] == "C-UP")
+    assert invoice["BillEmail"]["Address"] == "rosa@studio.example"
+
+
+def test_a_payment_retried_after_a_lost_answer_is_not_created_twice(sandbox, account_for):
+    account = account_for("US", US_REALM)
+    invoice = send(make_invoice(account=account, number="PX-1"))
+    pay(invoice, "40.00")
+    run_outbox(account)
+    SyncRecord.objects.filter(kind="payment").update(qbo_id="", state="needs_sync")
+    run_outbox(account)
+    assert len(sandbox.entities(US_REALM, "Payment")) == 1
+    assert SyncRecord.objects.get(kind="payment").state == "synced"
