@@ -161,19 +161,28 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
 
 
+RATE_WINDOW_SECONDS = 10
+
+
 def _take_rate_limit_slot(realm_id: str) -> None:
-    """A per-company request budget shared by every worker (Django's cache: Redis in prod)."""
-    window = int(time.time() // 60)
+    """A per-company request budget shared by every worker (Django's cache: Redis in prod).
+
+    Intuit counts requests per rolling minute. We count in 10-second windows, each allowed a
+    seventh of the minute's budget: any 60 seconds touch at most seven windows, so no rolling
+    minute can go over the budget, whatever the phase of Intuit's clock.
+    """
+    window = int(time.time() // RATE_WINDOW_SECONDS)
     key = f"qbo-rate:{realm_id}:{window}"
-    shared_cache.add(key, 0, timeout=120)
+    shared_cache.add(key, 0, timeout=RATE_WINDOW_SECONDS * 3)
     try:
         used = shared_cache.incr(key)
     except ValueError:  # expired between add and incr
-        shared_cache.add(key, 1, timeout=120)
+        shared_cache.add(key, 1, timeout=RATE_WINDOW_SECONDS * 3)
         used = 1
-    if used > settings.QBO_REQUESTS_PER_MINUTE:
+    if used > settings.QBO_REQUESTS_PER_MINUTE // 7:
         raise QboThrottled(
-            "Paused to stay under QuickBooks' request limit.", retry_after=60 - time.time() % 60
+            "Paused to stay under QuickBooks' request limit.",
+            retry_after=RATE_WINDOW_SECONDS - time.time() % RATE_WINDOW_SECONDS,
         )
 
 
