@@ -181,7 +181,8 @@ def _take_rate_limit_slot(realm_id: str) -> None:
         used = 1
     if used > settings.QBO_REQUESTS_PER_MINUTE // 7:
         raise QboThrottled(
-            "Paused to stay under QuickBooks' request limit.",
+            "Waiting a few seconds to stay under QuickBooks' limit of 500 requests a minute; "
+            "it goes on by itself.",
             retry_after=RATE_WINDOW_SECONDS - time.time() % RATE_WINDOW_SECONDS,
         )
 

@@ -185,7 +185,7 @@ def sync_record(*, record_id: int) -> Outcome:
         outcome = Outcome(State.NEEDS_SYNC, error.message,
                           retry_after=getattr(error, "retry_after", None), retryable=True)
         _log(record, operation, SyncLog.Outcome.RETRY, error.message, error, started)
-        _set_state(record, State.NEEDS_SYNC, error=f"{error.message} Retrying.")
+        _set_state(record, State.NEEDS_SYNC, error=error.message)
         return outcome
 
     record.refresh_from_db()

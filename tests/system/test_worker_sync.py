@@ -1,84 +1,21 @@
 """System test: the real sandbox server process, a real Celery worker, a real database.
 
-Runs on PostgreSQL (as in CI); the worker process reads the same test database.
+Runs on PostgreSQL (as in CI); the worker process reads the same test database. The server
+and the worker are started once per session (tests/system/conftest.py).
 """
 
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from django.conf import settings
-from django.db import connection as db_connection
 
 from integrations.models import SyncRecord
-from integrations.qbo import client as qbo_client
 from tests.factories import make_account, make_invoice, make_user
 from tests.integrations.conftest import US_REALM, pay, send
+from tests.system.helpers import wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def sandbox_server(tmp_path):
-    from qbo_sandbox.testing import start_subprocess
-
-    process, base_url = start_subprocess(tmp_path / "qbo")
-    yield base_url
-    process.terminate()
-    process.wait(timeout=10)
-
-
-@pytest.fixture
-def worker(sandbox_server, settings, tmp_path):
-    if db_connection.vendor != "postgresql":
-        pytest.skip("the worker shares the test database only on PostgreSQL (CI sets it)")
-    db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "QBO_LOCAL_SANDBOX_URL": sandbox_server,
-        "QBO_ENVIRONMENT": "local",
-        "HATSYNC_VAR_DIR": str(tmp_path / "var"),
-    }
-    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        # The test process must write where the worker reads.
-        env["HATSYNC_VAR_DIR"] = str(Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[
-            "data_folder_in"]).parent.parent)
-    settings.QBO_LOCAL_SANDBOX_URL = sandbox_server
-    qbo_client._discovered_auth_client.cache_clear()
-    log = open(tmp_path / "worker.log", "w+")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hatsync", "worker", "--pool", "solo",
-         "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        log.seek(0)
-        if "ready." in log.read():
-            break
-        assert process.poll() is None, open(tmp_path / "worker.log").read()
-        time.sleep(0.3)
-    yield sandbox_server
-    process.terminate()
-    process.wait(timeout=20)
-    qbo_client._discovered_auth_client.cache_clear()
-
-
-def wait_for(predicate, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError("timed out waiting for the worker")
 
 
 def test_a_sent_invoice_and_its_payment_reach_quickbooks_through_the_worker(worker, client):

@@ -38,6 +38,52 @@
     }
   });
 
+  // Menus (<details class="menu">) close on a click elsewhere or on Escape.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      menu.removeAttribute("open");
+      var summary = menu.querySelector("summary");
+      if (summary) summary.focus();
+    });
+  });
+
+  // Import Invoices: "select all" ticks every selectable row; the Sync button shows the count.
+  document.querySelectorAll("[data-select-scope]").forEach(function (scope) {
+    var all = scope.querySelector("[data-select-all]");
+    var count = scope.querySelector("[data-selected-count]");
+    function boxes() { return scope.querySelectorAll("input[type=checkbox][name=invoice]"); }
+    function refresh() {
+      var list = boxes(), ticked = 0;
+      list.forEach(function (box) {
+        if (box.checked) ticked += 1;
+        var row = box.closest("tr");
+        if (row) row.classList.toggle("is-selected", box.checked);
+      });
+      if (count) count.textContent = ticked ? " (" + ticked + ")" : "";
+      if (all) {
+        all.disabled = list.length === 0;
+        all.checked = list.length > 0 && ticked === list.length;
+        all.indeterminate = ticked > 0 && ticked < list.length;
+      }
+    }
+    if (all) {
+      all.addEventListener("change", function () {
+        boxes().forEach(function (box) { box.checked = all.checked; });
+        refresh();
+      });
+    }
+    scope.addEventListener("change", function (event) {
+      if (event.target.name === "invoice") refresh();
+    });
+    refresh();
+  });
+
   // Invoice lines: "Add line" copies the formset's empty form.
   document.querySelectorAll("[data-formset-add]").forEach(function (button) {
     var form = button.closest("form");

@@ -5,8 +5,17 @@
   const bar = box.querySelector("progress");
   const text = box.querySelector("[data-role=text]");
   async function poll() {
-    const response = await fetch(box.dataset.url, { headers: { Accept: "application/json" } });
-    if (!response.ok) return;
+    let response;
+    try {
+      response = await fetch(box.dataset.url, { headers: { Accept: "application/json" } });
+    } catch (error) {
+      setTimeout(poll, 5000);
+      return;
+    }
+    if (!response.ok) {
+      if (response.status >= 500) setTimeout(poll, 5000);  // a hiccup: try again; 4xx: stop
+      return;
+    }
     const p = await response.json();
     bar.max = p.total; bar.value = p.done;
     text.textContent = `${p.done} of ${p.total} done: ${p.synced} synced, ${p.failed} failed, ${p.blocked} blocked.`;

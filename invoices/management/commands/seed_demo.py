@@ -180,21 +180,25 @@ def _seed_contacts(account: Account, rng: random.Random) -> list[Contact]:
 
 
 def _seed_products(account: Account, taxable: TaxRate, exempt: TaxRate) -> list[Product]:
-    def product(name: str, rate: str, tax: TaxRate, taxable_flag: bool = True) -> Product:
+    def product(name: str, rate: str, tax: TaxRate, taxable_flag: bool = True,
+                description: str = "") -> Product:
         item = Product(account=account, display_name=name, rate=Decimal(rate),
-                       taxable=taxable_flag, default_tax_rate=tax,
-                       description=f"{name.split('[')[0].strip()}.")
+                       taxable=taxable_flag, default_tax_rate=tax, description=description)
         item.full_clean()
         item.save()
         return item
 
     return [
-        product("Portrait Session", "350.00", taxable),
-        product("Wedding Package", "2400.00", taxable),
-        product("Photography Session for [% contact.first_name %]", "450.00", taxable),
-        product("Album for [%contact.full_name%]", "180.00", taxable),
-        product("Consultation", "0.00", exempt),
-        product("Travel Fee", "75.00", exempt, taxable_flag=False),
+        product("Portrait Session", "350.00", taxable, description="One-hour studio session."),
+        product("Wedding Package", "2400.00", taxable,
+                description="Full-day coverage, second shooter, online gallery."),
+        product("Photography Session for [% contact.first_name %]", "450.00", taxable,
+                description="Two-hour on-location session."),
+        product("Album for [%contact.full_name%]", "180.00", taxable,
+                description="30-page lay-flat album."),
+        product("Consultation", "0.00", exempt, description="Planning call."),
+        product("Travel Fee", "75.00", exempt, taxable_flag=False,
+                description="Travel beyond 25 miles."),
     ]
 
 
