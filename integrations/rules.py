@@ -178,3 +178,9 @@ def settings_checklist(
 def select_where_equals(entity: str, field: str, value: str) -> str:
     """A QBO query (not SQL) for one exact value, quoted the way QBO's parser expects."""
     return f"select * from {entity} where {field} = '{escape_query_value(value)}'"  # noqa: S608
+
+
+def select_where_in(entity: str, field: str, values: Iterable[str]) -> str:
+    """A QBO query (not SQL) for a list of exact values."""
+    quoted = ", ".join(f"'{escape_query_value(value)}'" for value in values)
+    return f"select * from {entity} where {field} in ({quoted}) maxresults 1000"  # noqa: S608

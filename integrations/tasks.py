@@ -25,6 +25,14 @@ def sync_record(self, record_id: int) -> str:
     return outcome.state
 
 
+@shared_task(acks_late=True)
+def prepare_import(job_id: int) -> int:
+    record_ids = sync.prepare_import(job_id=job_id)
+    for record_id in record_ids:
+        sync_record.delay(record_id)
+    return len(record_ids)
+
+
 @shared_task
 def sweep_outbox() -> int:
     """Re-enqueue records left waiting (broker outage) or stuck syncing (a killed worker)."""

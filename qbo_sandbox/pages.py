@@ -28,7 +28,8 @@ border-bottom:1px solid #eceef1;font-size:14px}td.num,th.num{text-align:right}
 .status{display:inline-block;padding:3px 10px;border-radius:12px;font-size:12px;font-weight:600}
 .Paid{background:#dff3da;color:#1e7b12}.Open{background:#fff3d6;color:#8a5a00}
 .Voided{background:#eceef1;color:#6b6c72}.Partial{background:#e5f0fb;color:#0b5ea8}
-dl{display:grid;grid-template-columns:minmax(0,max-content) 1fr;gap:6px 12px;font-size:14px}dt{color:#6b6c72}
+dl{display:grid;grid-template-columns:minmax(0,max-content) 1fr;gap:6px 12px;font-size:14px}
+dt{color:#6b6c72}.scroll{overflow-x:auto}
 footer{text-align:center;color:#8d9096;font-size:12px;margin:24px}
 """
 
@@ -108,8 +109,10 @@ def invoice(company: dict[str, Any], inv: dict[str, Any], home_url: str) -> str:
         f"<dt>Invoice date</dt><dd>{escape(inv.get('TxnDate', ''))}</dd>"
         f"<dt>Due date</dt><dd>{escape(inv.get('DueDate', ''))}</dd>"
         f"<dt>Transaction ID</dt><dd>{escape(inv['Id'])}</dd></dl>"
-        "<div style='overflow-x:auto'><table><tr><th>Product/service</th><th>Description</th><th class=num>Qty</th>"
-        f"<th class=num>Rate</th><th>Tax</th><th class=num>Amount</th></tr>{lines}</table></div><dl>"
+        "<div class=scroll><table><tr><th>Product/service</th><th>Description</th>"
+        "<th class=num>Qty</th>"
+        f"<th class=num>Rate</th><th>Tax</th><th class=num>Amount</th></tr>{lines}</table>"
+        "</div><dl>"
         f"<dt>Tax</dt><dd>{tax:.2f}</dd>"
         f"<dt>Total</dt><dd><b>{float(inv['TotalAmt']):.2f}</b></dd>"
         f"<dt>Balance due</dt><dd>{float(inv['Balance']):.2f}</dd></dl>",
@@ -130,8 +133,9 @@ def homepage(company: dict[str, Any], invoices: list[dict[str, Any]], base: str)
     return page(
         company["name"],
         f"<h1>{escape(company['name'])}</h1><p class=lead>{escape(company['country'])} &middot; "
-        f"Company ID {escape(realm)}</p><div style='overflow-x:auto'><table><tr><th>No.</th><th>Customer</th><th>Date</th>"
-        f"<th class=num>Total</th><th class=num>Balance</th><th>Status</th></tr>{rows}</table></div>",
+        f"Company ID {escape(realm)}</p><div class=scroll><table><tr><th>No.</th>"
+        "<th>Customer</th><th>Date</th><th class=num>Total</th><th class=num>Balance</th>"
+        f"<th>Status</th></tr>{rows}</table></div>",
     )
 
 

@@ -109,8 +109,52 @@ def sync_many(*, account: Account, user: User | None, invoice_ids: list[int]) ->
             for pk in chosen
         ]
         job = BulkSyncJob.objects.create(account=account, created_by=user, invoice_ids=chosen)
-        enqueue([record.pk for record in records])
+        if len(records) > 1:
+            from ..tasks import prepare_import  # one look-up for many, then one task each
+
+            transaction.on_commit(lambda: prepare_import.delay(job.pk))
+        else:
+            enqueue([record.pk for record in records])
     return job
+
+
+DOC_NUMBER_CHUNK = 100
+
+
+def prepare_import(*, job_id: int) -> list[int]:
+    """Look up many DocNumbers in one query each hundred, so each invoice's own sync can skip
+    its look-up when its number was found free. Returns the records to push. If QuickBooks
+    cannot be asked now, nothing is lost: each sync then looks its number up itself."""
+    job = BulkSyncJob.objects.select_related("account").get(pk=job_id)
+    connection = QuickBooksConnection.objects.get(account=job.account)
+    records = list(
+        SyncRecord.objects.filter(
+            realm_id=connection.realm_id, key__in=[invoice_key(pk) for pk in job.invoice_ids],
+            state=State.NEEDS_SYNC,
+        ).select_related("invoice")
+    )
+    unsynced = {
+        rules.shorten_reference(r.invoice.number): r for r in records if r.invoice and not r.qbo_id
+    }
+    if connection.is_connected and unsynced:
+        try:
+            client = client_for(connection)
+            taken: set[str] = set()
+            numbers = sorted(unsynced)
+            for start in range(0, len(numbers), DOC_NUMBER_CHUNK):
+                chunk = numbers[start:start + DOC_NUMBER_CHUNK]
+                found = client.query(rules.select_where_in("Invoice", "DocNumber", chunk))
+                taken |= {str(i.get("DocNumber", "")).casefold() for i in found}
+        except QboError as error:
+            logger.info("Bulk DocNumber look-up skipped (%s); invoices look up one by one", error)
+        else:
+            free = []
+            for number, record in unsynced.items():
+                if number.casefold() not in taken:
+                    record.free_doc_number = number
+                    free.append(record)
+            SyncRecord.objects.bulk_update(free, ["free_doc_number"])
+    return [record.pk for record in records]
 
 
 def bulk_job_progress(job: BulkSyncJob) -> dict:
@@ -463,7 +507,10 @@ class _Engine:
             record.state = State.SYNCED
             record.save(update_fields=["state"])
             return "unchanged"
-        if not record.qbo_id:
+        # An import may have looked this number up already; a second attempt always looks
+        # again, in case the first one created it before we could record that.
+        looked_up = record.free_doc_number == doc_number and record.attempts <= 1
+        if not record.qbo_id and not looked_up:
             self._adopt_existing_invoice(record, invoice, doc_number)
         if record.qbo_id:
             self._update_invoice(record, payload, fingerprint, doc_number)

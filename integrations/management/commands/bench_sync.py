@@ -63,8 +63,8 @@ class Command(BaseCommand):
             requests.delete(f"{base_url}/_sandbox/requests", timeout=10)
             invoice_ids = list(account.invoices.values_list("pk", flat=True))
             job = sync.sync_many(account=account, user=None, invoice_ids=invoice_ids)
-            ids = [SyncRecord.objects.get(key=sync.invoice_key(pk)).pk for pk in job.invoice_ids]
             started = time.perf_counter()
+            ids = sync.prepare_import(job_id=job.pk)  # what the prepare_import task does
             waited = 0.0
             for record_id in ids:
                 waited += _sync_like_the_worker(record_id)
