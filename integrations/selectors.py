@@ -25,6 +25,19 @@ def importable_invoices(*, account: Account) -> QuerySet[Invoice]:
     )
 
 
+def invoices_needing_sync(*, account: Account) -> QuerySet[Invoice]:
+    """Sent (not void) invoices that are not yet synced with the connected company."""
+    invoices = importable_invoices(account=account).exclude(status=Invoice.Status.VOID)
+    connection = QuickBooksConnection.objects.filter(account=account).first()
+    if connection is None:
+        return invoices
+    synced = SyncRecord.objects.filter(
+        realm_id=connection.realm_id, kind=SyncRecord.Kind.INVOICE,
+        state=SyncRecord.State.SYNCED,
+    ).values("invoice_id")
+    return invoices.exclude(pk__in=synced)
+
+
 def invoice_records(*, connection: QuickBooksConnection | None, invoice_ids) -> dict:
     if connection is None:
         return {}

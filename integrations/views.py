@@ -127,8 +127,8 @@ def import_invoices(request: HttpRequest) -> HttpResponse:
 @account_required
 def import_sync(request: HttpRequest) -> HttpResponse:
     if request.POST.get("all") == "1":
-        ids = list(selectors.importable_invoices(account=request.account)
-                   .exclude(status=Invoice.Status.VOID).values_list("pk", flat=True))
+        ids = list(selectors.invoices_needing_sync(account=request.account)
+                   .values_list("pk", flat=True))
     else:
         ids = [int(pk) for pk in request.POST.getlist("invoice") if pk.isdigit()]
     if not ids:

@@ -135,3 +135,16 @@ def test_an_import_looks_up_all_numbers_at_once_and_still_blocks_a_taken_one(
     assert states == {"IM-0": "synced", "IM-1": "synced", "IM-2": "synced", "IM-3": "blocked",
                       "IM-4": "synced"}
     assert [i["DocNumber"] for i in sandbox.entities(US_REALM, "Invoice")].count("IM-3") == 1
+
+
+def test_sync_all_leaves_out_invoices_already_synced(sandbox, account_for, client):
+    account = account_for("US", US_REALM)
+    synced = make_invoice(account=account, number="SA-1", send=True)
+    run_outbox(account)
+    QuickBooksConnection.objects.filter(account=account).update(
+        connected_at=timezone.now() + timedelta(days=1))  # later sends wait for Import
+    waiting = make_invoice(account=account, number="SA-2", send=True)
+    client.post("/import-invoices/sync/", {"all": "1"})
+    job = BulkSyncJob.objects.get(account=account)
+    assert job.invoice_ids == [waiting.pk]
+    assert SyncRecord.objects.get(key=f"invoice:{synced.pk}").state == "synced"
