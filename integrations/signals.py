@@ -10,8 +10,10 @@ from .services.sync import enqueue, invoice_key, mark_needs_sync, payment_key
 
 
 def _connection(account_id: int) -> QuickBooksConnection | None:
-    return QuickBooksConnection.objects.filter(
-        account_id=account_id, status=QuickBooksConnection.Status.CONNECTED
+    """The account's company, also while it needs reconnecting: what is sent meanwhile waits
+    in the outbox and goes when the user reconnects. Disconnected means nothing is recorded."""
+    return QuickBooksConnection.objects.filter(account_id=account_id).exclude(
+        status=QuickBooksConnection.Status.DISCONNECTED
     ).first()
 
 

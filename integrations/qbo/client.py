@@ -122,10 +122,10 @@ def revoke(*, env_name: str, token: str) -> None:
 class _QuickBooks(QuickBooks):
     """python-quickbooks with our timeout, rate limit and HTTP status handling."""
 
-    realm_limit_key = ""
+    wait_for_budget = False
 
     def process_request(self, request_type, url, headers="", params="", data=""):
-        _take_rate_limit_slot(self.company_id)
+        _take_rate_limit_slot(self.company_id, wait=self.wait_for_budget)
         headers.update({"Authorization": "Bearer " + self.session.access_token})
         try:
             # A plain requests call: we add the bearer header ourselves, and OAuth2Session's
@@ -164,7 +164,7 @@ def _retry_after(response: requests.Response) -> float | None:
 RATE_WINDOW_SECONDS = 10
 
 
-def _take_rate_limit_slot(realm_id: str) -> None:
+def _take_rate_limit_slot(realm_id: str, *, wait: bool = False) -> None:
     """A per-company request budget shared by every worker (Django's cache: Redis in prod).
 
     Intuit counts requests per rolling minute. We count in 10-second windows, each allowed a
@@ -180,17 +180,26 @@ def _take_rate_limit_slot(realm_id: str) -> None:
         shared_cache.add(key, 1, timeout=RATE_WINDOW_SECONDS * 3)
         used = 1
     if used > settings.QBO_REQUESTS_PER_MINUTE // 7:
+        retry_after = RATE_WINDOW_SECONDS - time.time() % RATE_WINDOW_SECONDS
+        if wait:  # someone is looking at the screen: a short pause beats an error
+            time.sleep(retry_after)
+            return _take_rate_limit_slot(realm_id, wait=False)
         raise QboThrottled(
             "Waiting a few seconds to stay under QuickBooks' limit of 500 requests a minute; "
             "it goes on by itself.",
-            retry_after=RATE_WINDOW_SECONDS - time.time() % RATE_WINDOW_SECONDS,
+            retry_after=retry_after,
         )
+    return None
 
 
 class QboClient:
     """The API calls the sync engine makes, as plain dicts in and out."""
 
-    def __init__(self, *, env_name: str, realm_id: str, access_token: str):
+    def __init__(
+        self, *, env_name: str, realm_id: str, access_token: str, interactive: bool = False
+    ):
+        """`interactive`: a person waits for this (connect, re-check), so a full request
+        budget pauses for the rest of its window instead of failing; workers never wait."""
         env = environment(env_name)
         client = auth_client(env_name=env_name, access_token=access_token, realm_id=realm_id)
         self._qb = _QuickBooks(
@@ -199,6 +208,7 @@ class QboClient:
         )
         # python-quickbooks picks its sandbox URL only for environment == "sandbox".
         self._qb.api_url_v3 = env.api_url
+        self._qb.wait_for_budget = interactive
         self._qb.sandbox_api_url_v3 = env.api_url
         self.realm_id = realm_id
 

@@ -18,6 +18,9 @@ from ..qbo.errors import QboAuthError, QboError
 logger = logging.getLogger(__name__)
 SESSION_STATE_KEY = "qbo_oauth_state"
 REFRESH_MARGIN = timedelta(minutes=5)
+TOKEN_FIELDS = [
+    "access_token", "refresh_token", "access_token_expires_at", "refresh_token_expires_at",
+]
 
 
 class ConnectError(Exception):
@@ -71,7 +74,8 @@ def connection_complete(
     except QboError as error:
         raise ConnectError(f"QuickBooks did not accept the sign-in: {error.message}") from error
 
-    client = qbo.QboClient(env_name=env_name, realm_id=realm_id, access_token=tokens.access_token)
+    client = qbo.QboClient(env_name=env_name, realm_id=realm_id, access_token=tokens.access_token,
+                           interactive=True)
     try:
         info = client.company_info()
     except QboError as error:
@@ -112,7 +116,13 @@ def connection_complete(
             connection.connected_at = now
         connection.connected_by = user
         connection.save()
-    connection_check_settings(connection=connection, client=client)
+    try:
+        connection_check_settings(connection=connection, client=client)
+    except QboError as error:
+        note = (f"{note} " if note else "") + (
+            f"Connected, but the QuickBooks settings could not be read yet ({error.message}). "
+            "Press Re-check settings; syncing reads them first in the meantime."
+        )
     from .sync import resume_paused  # a reconnect resumes what waited
 
     resume_paused(connection=connection)
@@ -135,11 +145,15 @@ def connection_mark_needs_reconnect(*, connection: QuickBooksConnection, reason:
     connection.status_reason = reason
 
 
-def connection_access_token(*, connection_id: int, force: bool = False) -> str:
+def connection_access_token(
+    *, connection_id: int, force: bool = False, rejected: str = ""
+) -> str:
     """A valid access token, refreshed at most once however many workers ask at the same time.
 
     The refresh happens under a row lock on the connection: the second worker waits, then
     re-reads the token the first one stored and uses it (no second refresh, no lost token).
+    `force` refreshes a token QuickBooks rejected (`rejected`), unless another worker has
+    already replaced it.
     """
     with transaction.atomic():
         connection = QuickBooksConnection.objects.select_for_update().get(pk=connection_id)
@@ -153,6 +167,8 @@ def connection_access_token(*, connection_id: int, force: bool = False) -> str:
         )
         if fresh and not force:
             return connection.access_token
+        if rejected and connection.access_token != rejected and fresh:
+            return connection.access_token  # another worker already replaced the rejected one
         try:
             tokens = qbo.refresh_tokens(
                 env_name=connection.environment, refresh_token=connection.refresh_token
@@ -168,18 +184,19 @@ def connection_access_token(*, connection_id: int, force: bool = False) -> str:
             logger.warning("QuickBooks refresh refused for connection %s", connection.pk)
             return ""
         _store_tokens(connection, tokens, now)
-        connection.save()
+        connection.save(update_fields=TOKEN_FIELDS)  # never overwrite a settings re-check
         logger.info("Refreshed QuickBooks tokens for connection %s", connection.pk)
         return connection.access_token
 
 
-def client_for(connection: QuickBooksConnection, *, force_refresh: bool = False) -> qbo.QboClient:
-    token = connection_access_token(connection_id=connection.pk, force=force_refresh)
+def client_for(connection: QuickBooksConnection, *, interactive: bool = False) -> qbo.QboClient:
+    token = connection_access_token(connection_id=connection.pk)
     if not token:
         connection.refresh_from_db()
         raise QboAuthError(connection.status_reason)
     return qbo.QboClient(
-        env_name=connection.environment, realm_id=connection.realm_id, access_token=token
+        env_name=connection.environment, realm_id=connection.realm_id, access_token=token,
+        interactive=interactive,
     )
 
 
@@ -212,7 +229,7 @@ def connection_check_settings(
     *, connection: QuickBooksConnection, client: qbo.QboClient | None = None
 ) -> dict:
     """Read the QuickBooks settings the sync depends on (at connect and on “Re-check”)."""
-    client = client or client_for(connection)
+    client = client or client_for(connection, interactive=True)
     snapshot = read_company_settings(client)
     connection.settings_snapshot = snapshot
     connection.settings_checked_at = timezone.now()
@@ -240,4 +257,4 @@ def connection_disconnect(*, connection: QuickBooksConnection) -> None:
     connection.access_token_expires_at = None
     connection.status = QuickBooksConnection.Status.DISCONNECTED
     connection.status_reason = "Disconnected by you. Connect again to resume syncing."
-    connection.save()
+    connection.save(update_fields=[*TOKEN_FIELDS, "status", "status_reason"])

@@ -22,7 +22,12 @@ from .. import payloads, rules
 from ..models import BulkSyncJob, QuickBooksConnection, SyncLog, SyncRecord
 from ..qbo.client import QboClient
 from ..qbo.errors import QboAuthError, QboError, QboFault
-from .connection import client_for, connection_mark_needs_reconnect
+from .connection import (
+    client_for,
+    connection_access_token,
+    connection_mark_needs_reconnect,
+    read_company_settings,
+)
 
 logger = logging.getLogger(__name__)
 State = SyncRecord.State
@@ -195,16 +200,7 @@ def sync_record(*, record_id: int) -> Outcome:
         return Outcome(State.NEEDS_SYNC, "Waiting for QuickBooks to be reconnected.")
     operation = "sync"
     try:
-        with transaction.atomic():
-            connection = QuickBooksConnection.objects.select_for_update().get(pk=connection.pk)
-            record = SyncRecord.objects.select_for_update().get(pk=record_id)
-            engine = _Engine(connection)
-            if record.kind == Kind.INVOICE:
-                operation = engine.sync_invoice(record)
-            elif record.kind == Kind.PAYMENT:
-                operation = engine.sync_payment(record)
-            else:
-                raise Blocked(f"{record.kind} records sync with their invoice.")
+        operation = _push(connection, record_id)
         outcome = Outcome(State.SYNCED)
     except Blocked as error:
         outcome = Outcome(State.BLOCKED, str(error))
@@ -241,6 +237,39 @@ def sync_record(*, record_id: int) -> Outcome:
     else:
         _set_state(record, State.NEEDS_SYNC, error=outcome.message)
     return outcome
+
+
+def _push(connection: QuickBooksConnection, record_id: int) -> str:
+    """Push one record under the company's row lock.
+
+    The access token is fetched (and refreshed if need be) in its own committed transaction
+    before the push: a push that rolls back must never take a rotated refresh token with it.
+    A 401 during the push gets one forced refresh and one more push (lookups and requestids
+    make the second push safe), then the connection needs reconnecting.
+    """
+    token = ""
+    for force_refresh in (False, True):
+        token = connection_access_token(
+            connection_id=connection.pk, force=force_refresh, rejected=token
+        )
+        if not token:
+            raise QboAuthError("QuickBooks no longer accepts this connection.")
+        try:
+            with transaction.atomic():
+                locked = QuickBooksConnection.objects.select_for_update().get(pk=connection.pk)
+                if locked.access_token and locked.access_token != token:
+                    token = locked.access_token  # refreshed by another worker while we waited
+                record = SyncRecord.objects.select_for_update().get(pk=record_id)
+                engine = _Engine(locked, access_token=token)
+                if record.kind == Kind.INVOICE:
+                    return engine.sync_invoice(record)
+                if record.kind == Kind.PAYMENT:
+                    return engine.sync_payment(record)
+                raise Blocked(f"{record.kind} records sync with their invoice.")
+        except QboAuthError:
+            if force_refresh:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _set_state(record: SyncRecord, state: str, *, error: str = "") -> None:
@@ -282,30 +311,22 @@ def explain_fault(error: QboFault) -> str:
 # --- the engine: one company, one locked transaction ------------------------------------
 
 class _Engine:
-    def __init__(self, connection: QuickBooksConnection):
+    def __init__(self, connection: QuickBooksConnection, *, access_token: str):
         self.connection = connection
         self.account = connection.account
         self.country = connection.country
         self.snapshot = connection.settings_snapshot or {}
-        self._client: QboClient | None = None
-        self._refreshed = False
-
-    @property
-    def client(self) -> QboClient:
-        if self._client is None:
-            self._client = client_for(self.connection)
-        return self._client
+        self.client = QboClient(env_name=connection.environment, realm_id=connection.realm_id,
+                                access_token=access_token)
+        if connection.settings_checked_at is None:
+            # Connecting could not read the settings: read them now, before any rule uses them.
+            self.snapshot = read_company_settings(self.client)
+            connection.settings_snapshot = self.snapshot
+            connection.settings_checked_at = timezone.now()
+            connection.save(update_fields=["settings_snapshot", "settings_checked_at"])
 
     def call(self, fn_name: str, *args, **kwargs):
-        """Call the client; a 401 gets one token refresh and one more try, then gives up."""
-        try:
-            return getattr(self.client, fn_name)(*args, **kwargs)
-        except QboAuthError:
-            if self._refreshed:
-                raise
-            self._refreshed = True
-            self._client = client_for(self.connection, force_refresh=True)
-            return getattr(self._client, fn_name)(*args, **kwargs)
+        return getattr(self.client, fn_name)(*args, **kwargs)
 
     def _write(self, record: SyncRecord, entity: str, payload: dict, *, op: str) -> dict:
         """Create or update with a requestid fixed before sending and kept until it lands."""

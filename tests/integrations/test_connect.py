@@ -93,3 +93,31 @@ def test_disconnect_revokes_and_reconnecting_elsewhere_warns_of_a_fresh_mapping(
 def test_integration_pages_need_a_sign_in(client, db):
     assert client.get("/settings/integrations/").status_code == 302
     assert client.get("/import-invoices/").status_code == 302
+
+
+def test_settings_unreadable_at_connect_warn_and_are_read_before_the_first_sync(
+    sandbox, account_for, client
+):
+    from unittest import mock
+
+    from integrations.qbo.errors import QboUnavailable
+    from integrations.services import connection as connection_service
+    from tests.factories import make_invoice
+    from tests.integrations.conftest import run_outbox, send
+
+    account = account_for("US", connect=False)
+    with mock.patch.object(connection_service, "read_company_settings",
+                           side_effect=QboUnavailable("QuickBooks had a problem (503).")):
+        response = connect_through_consent_page(client, US_REALM)
+    page = client.get(response["Location"]).content.decode()
+    assert "settings could not be read yet" in page
+    connection = QuickBooksConnection.objects.get(account=account)
+    assert connection.is_connected and connection.settings_checked_at is None
+
+    invoice = send(make_invoice(account=account, number="LATE-1"))
+    run_outbox(account)
+    connection.refresh_from_db()
+    assert connection.settings_snapshot["custom_txn_numbers"] is True
+    from integrations.models import SyncRecord
+
+    assert SyncRecord.objects.get(key=f"invoice:{invoice.pk}").state == "synced"

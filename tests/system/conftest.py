@@ -119,6 +119,11 @@ def worker(celery_worker_process, sandbox_server, settings):
     sandbox.control("POST", "reset", json={})
     sandbox.control("DELETE", "faults")
     qbo_client._discovered_auth_client.cache_clear()
+    # Every test uses the same sample company: start each with a full request budget
+    # (with REDIS_URL, as in CI, this cache is the one the worker counts in too).
+    from django.core.cache import cache
+
+    cache.clear()
     yield sandbox_server
     qbo_client._discovered_auth_client.cache_clear()
 

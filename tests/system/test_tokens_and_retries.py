@@ -85,7 +85,9 @@ def test_quickbooks_expiring_tokens_early_makes_concurrent_syncs_refresh_once_af
         synced(invoice, timeout=60)
 
     assert len(sandbox.token_calls()) == 1, sandbox.token_calls()
-    assert [r["status"] for r in sandbox.log(US_REALM)].count(401) == 1
+    # A worker that picked up the old token before the refresh may see one 401 too; it then
+    # uses the token the first worker stored, without refreshing again.
+    assert 1 <= [r["status"] for r in sandbox.log(US_REALM)].count(401) <= 4
     assert _connection(account).status == "connected"
     sandbox.assert_exactly_once(US_REALM)
 
