@@ -190,7 +190,9 @@ def sync_record(*, record_id: int) -> Outcome:
     SyncRecord.objects.filter(pk=record_id, state=State.NEEDS_SYNC).update(
         state=State.SYNCING, state_changed_at=timezone.now(), attempts=F("attempts") + 1
     )
-    record = SyncRecord.objects.select_related("account").get(pk=record_id)
+    record = SyncRecord.objects.select_related("account").filter(pk=record_id).first()
+    if record is None:  # its account was deleted while the task waited
+        return Outcome(State.BLOCKED, "Nothing to sync any more.")
     connection = QuickBooksConnection.objects.filter(
         account=record.account, realm_id=record.realm_id
     ).first()

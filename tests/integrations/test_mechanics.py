@@ -148,3 +148,7 @@ def test_sync_all_leaves_out_invoices_already_synced(sandbox, account_for, clien
     job = BulkSyncJob.objects.get(account=account)
     assert job.invoice_ids == [waiting.pk]
     assert SyncRecord.objects.get(key=f"invoice:{synced.pk}").state == "synced"
+
+
+def test_a_task_for_a_record_that_no_longer_exists_does_nothing(db):
+    assert sync.sync_record(record_id=987654).message == "Nothing to sync any more."
