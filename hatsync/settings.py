@@ -128,7 +128,7 @@ STORAGES = {
 
 # --- Celery -----------------------------------------------------------------------------
 # Embedded default: kombu's filesystem transport, which needs no server. Production: Redis.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed"):
