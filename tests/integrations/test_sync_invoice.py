@@ -334,3 +334,60 @@ def test_a_payment_retried_after_a_lost_answer_is_not_created_twice(sandbox, acc
     run_outbox(account)
     assert len(sandbox.entities(US_REALM, "Payment")) == 1
     assert SyncRecord.objects.get(kind="payment").state == "synced"
+
+
+def test_a_stale_sync_token_is_re_read_and_the_update_retried_once(sandbox, account_for):
+    import requests
+
+    account = account_for("US", US_REALM)
+    invoice = send(make_invoice(account=account, number="ST-1"))
+    run_outbox(account)
+    record = record_for(invoice)
+    token = QuickBooksConnection.objects.get(account=account).access_token
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    base = f"http://qbo-sandbox.test/v3/company/{US_REALM}"
+    requests.post(f"{base}/invoice", headers=headers, json={  # someone edits it in QuickBooks
+        "Id": record.qbo_id, "SyncToken": record.sync_token, "sparse": True,
+        "PrivateNote": f"hatsync invoice #{invoice.pk}", "DueDate": "2026-12-31",
+    }).raise_for_status()
+    services.invoice_update(invoice=invoice, number="ST-1", contact=invoice.contact,
+                            issue_date=invoice.issue_date, due_date=invoice.due_date,
+                            memo="changed here", lines=[services.LineInput(
+                                invoice.lines.get().product, Decimal(2), Decimal("100.00"))])
+    run_outbox(account)
+    assert record_for(invoice).state == "synced"
+    qbo = next(i for i in sandbox.entities(US_REALM, "Invoice") if i["DocNumber"] == "ST-1")
+    assert Decimal(str(qbo["TotalAmt"])) == Decimal("200.00")
+    assert int(qbo["SyncToken"]) == 2
+    rejected = [c for c in sandbox.api_calls("/invoice?") if c.response.status_code == 400]
+    assert [json.loads(c.response.text)["Fault"]["Error"][0]["code"] for c in rejected] == [
+        "5010"]
+
+
+def test_customer_and_payment_payloads_are_exactly_this_json(sandbox, account_for):
+    account = account_for("US", US_REALM)
+    contact = make_contact(account=account, first_name="Dana", last_name="Lee",
+                           email="dana@example.com")
+    contact.company = "Lee: Design\tStudio"
+    contact.save()
+    invoice = send(make_invoice(account=account, contact=contact, number="J-1"))
+    payment = pay(invoice, "60.00", reference="REF-1")
+    run_outbox(account)
+    [customer] = sent_json(sandbox, "Customer")
+    assert customer == {
+        "DisplayName": "Dana Lee",
+        "GivenName": "Dana",
+        "FamilyName": "Lee",
+        "PrimaryEmailAddr": {"Address": "dana@example.com"},
+        "CompanyName": "Lee - Design Studio",
+    }
+    [payment_json] = sent_json(sandbox, "Payment")
+    invoice_id = record_for(invoice).qbo_id
+    assert payment_json == {
+        "TotalAmt": "60.00",
+        "CustomerRef": {"value": SyncRecord.objects.get(key=f"contact:{contact.pk}").qbo_id},
+        "TxnDate": "2026-11-20",
+        "Line": [{"Amount": "60.00", "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}],
+        "PaymentRefNum": "REF-1",
+        "PrivateNote": f"hatsync payment #{payment.pk}",
+    }
