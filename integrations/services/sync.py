@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from invoices.models import Account, Contact, Invoice, Payment, User
@@ -669,13 +669,3 @@ class _Engine:
         return (f"Tips are off in QuickBooks, so the {payment.tip_amount} tip is recorded as "
                 "unapplied credit for the customer. Turn on Tips (gratuity) in QuickBooks and "
                 "press Re-check settings so later tips are applied.")
-
-
-def invoice_sync_state(*, account: Account, invoice_ids: list[int]) -> dict[int, SyncRecord]:
-    connection = QuickBooksConnection.objects.filter(account=account).first()
-    if connection is None:
-        return {}
-    records = SyncRecord.objects.filter(
-        Q(realm_id=connection.realm_id) & Q(kind=Kind.INVOICE) & Q(invoice_id__in=invoice_ids)
-    )
-    return {record.invoice_id: record for record in records}
