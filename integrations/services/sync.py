@@ -25,8 +25,8 @@ from ..qbo.errors import QboAuthError, QboError, QboFault
 from .connection import (
     client_for,
     connection_access_token,
+    connection_check_settings,
     connection_mark_needs_reconnect,
-    read_company_settings,
 )
 
 logger = logging.getLogger(__name__)
@@ -322,10 +322,7 @@ class _Engine:
                                 access_token=access_token)
         if connection.settings_checked_at is None:
             # Connecting could not read the settings: read them now, before any rule uses them.
-            self.snapshot = read_company_settings(self.client)
-            connection.settings_snapshot = self.snapshot
-            connection.settings_checked_at = timezone.now()
-            connection.save(update_fields=["settings_snapshot", "settings_checked_at"])
+            self.snapshot = connection_check_settings(connection=connection, client=self.client)
 
     def call(self, fn_name: str, *args, **kwargs):
         return getattr(self.client, fn_name)(*args, **kwargs)
@@ -343,6 +340,18 @@ class _Engine:
         if op == "create":
             return self.call("create", entity, payload, request_id=record.pending_request_id)
         return self.call("update", entity, payload, request_id=record.pending_request_id)
+
+    def _update(self, record: SyncRecord, entity: str, body: dict) -> dict:
+        """Update with the stored SyncToken; a stale one (5010) is re-read and retried once."""
+        record.pending_request_id = ""
+        try:
+            return self._write(record, entity, body, op="update")
+        except QboFault as error:
+            if not error.is_stale_object:
+                raise
+            body["SyncToken"] = str(self.call("read", entity, record.qbo_id)["SyncToken"])
+            record.pending_request_id = ""
+            return self._write(record, entity, body, op="update")
 
     def _landed(self, record: SyncRecord, entity: dict, *, fingerprint: str, name: str = ""):
         record.qbo_id = str(entity["Id"])
@@ -412,15 +421,7 @@ class _Engine:
             return
         body = {**payload, "Id": record.qbo_id, "SyncToken": record.sync_token, "sparse": True}
         body.pop("DisplayName")
-        record.pending_request_id = ""
-        try:
-            updated = self._write(record, "Customer", body, op="update")
-        except QboFault as error:
-            if not error.is_stale_object:
-                raise
-            body["SyncToken"] = str(self.call("read", "Customer", record.qbo_id)["SyncToken"])
-            record.pending_request_id = ""
-            updated = self._write(record, "Customer", body, op="update")
+        updated = self._update(record, "Customer", body)
         self._landed(record, updated, fingerprint=fingerprint)
 
     # items ---------------------------------------------------------------------------------
@@ -567,16 +568,7 @@ class _Engine:
 
     def _update_invoice(self, record, payload, fingerprint, doc_number) -> None:
         body = {**payload, "Id": record.qbo_id, "SyncToken": record.sync_token, "sparse": False}
-        record.pending_request_id = ""
-        try:
-            updated = self._write(record, "Invoice", body, op="update")
-        except QboFault as error:
-            if not error.is_stale_object:
-                raise
-            current = self.call("read", "Invoice", record.qbo_id)  # stale: re-read, once
-            body["SyncToken"] = str(current["SyncToken"])
-            record.pending_request_id = ""
-            updated = self._write(record, "Invoice", body, op="update")
+        updated = self._update(record, "Invoice", body)
         self._landed(record, updated, fingerprint=fingerprint, name=doc_number)
 
     def _void(self, record: SyncRecord, invoice: Invoice) -> str:

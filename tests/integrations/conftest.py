@@ -33,6 +33,29 @@ class Sandbox:
     def entities(self, realm: str, entity: str) -> list[dict]:
         return self.control("GET", f"companies/{realm}/entities/{entity}")[entity]
 
+    def api_post(self, account, entity: str, body: dict) -> dict:
+        """Write to QuickBooks directly, as someone using QuickBooks itself would."""
+        from integrations.models import QuickBooksConnection
+
+        connection = QuickBooksConnection.objects.get(account=account)
+        response = requests.post(
+            f"{BASE}/v3/company/{connection.realm_id}/{entity.lower()}", json=body,
+            headers={"Authorization": f"Bearer {connection.access_token}",
+                     "Accept": "application/json"},
+        )
+        response.raise_for_status()
+        return response.json()[entity]
+
+    def foreign_invoice(self, account, doc_number: str) -> dict:
+        """An invoice made in QuickBooks, not by hatsync, for a customer of its own."""
+        customer = self.api_post(account, "Customer", {"DisplayName": f"Other {doc_number}"})
+        return self.api_post(account, "Invoice", {
+            "DocNumber": doc_number, "CustomerRef": {"value": customer["Id"]},
+            "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 5,
+                      "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 1,
+                                              "UnitPrice": 5, "TaxCodeRef": {"value": "NON"}}}],
+        })
+
     def api_calls(self, fragment: str = "") -> list:
         return [c for c in self.rsps.calls if "/v3/" in c.request.url and fragment in c.request.url]
 

@@ -100,24 +100,12 @@ def test_a_needs_sync_record_waits_while_disconnected(sandbox, account_for, clie
 def test_an_import_looks_up_all_numbers_at_once_and_still_blocks_a_taken_one(
     sandbox, account_for, client
 ):
-    import requests
-
     account = account_for("US", US_REALM, connect=False)
     invoices = [make_invoice(account=account, number=f"IM-{n}", send=True) for n in range(5)]
     from tests.integrations.conftest import connect_through_consent_page
 
     connect_through_consent_page(client, US_REALM)
-    token = QuickBooksConnection.objects.get(account=account).access_token
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    base = f"http://qbo-sandbox.test/v3/company/{US_REALM}"
-    requests.post(f"{base}/invoice", headers=headers, json={
-        "DocNumber": "IM-3", "CustomerRef": {"value": requests.post(
-            f"{base}/customer", json={"DisplayName": "Other"}, headers=headers
-        ).json()["Customer"]["Id"]},
-        "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 5,
-                  "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 1, "UnitPrice": 5,
-                                          "TaxCodeRef": {"value": "NON"}}}],
-    }).raise_for_status()
+    sandbox.foreign_invoice(account, "IM-3")
 
     with mock.patch.object(tasks.prepare_import, "delay") as delay:
         job = sync.sync_many(account=account, user=None, invoice_ids=[i.pk for i in invoices])

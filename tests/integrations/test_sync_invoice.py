@@ -111,19 +111,7 @@ def test_a_long_number_is_shortened_and_a_clash_blocks_the_later_invoice(sandbox
 
 def test_a_number_quickbooks_already_has_is_blocked_and_not_duplicated(sandbox, account_for):
     account = account_for("US", US_REALM)
-    sandbox_customer = {"DisplayName": "Someone Else"}
-    import requests
-
-    token = QuickBooksConnection.objects.get(account=account).access_token
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    base = f"http://qbo-sandbox.test/v3/company/{US_REALM}"
-    customer = requests.post(f"{base}/customer", json=sandbox_customer, headers=headers).json()
-    requests.post(f"{base}/invoice", headers=headers, json={
-        "DocNumber": "1042", "CustomerRef": {"value": customer["Customer"]["Id"]},
-        "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 5,
-                  "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 1,
-                                          "UnitPrice": 5, "TaxCodeRef": {"value": "NON"}}}],
-    }).raise_for_status()
+    sandbox.foreign_invoice(account, "1042")
     invoice = send(make_invoice(account=account, number="1042"))
     run_outbox(account)
     record = record_for(invoice)
@@ -152,20 +140,15 @@ def test_two_contacts_with_one_name_get_two_customers(sandbox, account_for):
 def test_an_existing_quickbooks_customer_is_reused_only_when_the_email_matches(
     sandbox, account_for
 ):
-    import requests
-
     account = account_for("US", US_REALM)
-    token = QuickBooksConnection.objects.get(account=account).access_token
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    base = f"http://qbo-sandbox.test/v3/company/{US_REALM}"
-    stranger = requests.post(f"{base}/customer", headers=headers, json={
-        "DisplayName": "Dana Lee", "PrimaryEmailAddr": {"Address": "other@example.com"}}).json()
+    stranger = sandbox.api_post(account, "Customer", {
+        "DisplayName": "Dana Lee", "PrimaryEmailAddr": {"Address": "other@example.com"}})
     dana = make_contact(account=account, first_name="Dana", last_name="Lee",
                         email="dana@example.com")
     invoice = send(make_invoice(account=account, contact=dana, number="DL-1"))
     run_outbox(account)
     qbo_invoice = next(i for i in sandbox.entities(US_REALM, "Invoice") if i["DocNumber"] == "DL-1")
-    assert qbo_invoice["CustomerRef"]["value"] != stranger["Customer"]["Id"]
+    assert qbo_invoice["CustomerRef"]["value"] != stranger["Id"]
     assert record_for(invoice).state == "synced"
 
 
@@ -337,19 +320,15 @@ def test_a_payment_retried_after_a_lost_answer_is_not_created_twice(sandbox, acc
 
 
 def test_a_stale_sync_token_is_re_read_and_the_update_retried_once(sandbox, account_for):
-    import requests
 
     account = account_for("US", US_REALM)
     invoice = send(make_invoice(account=account, number="ST-1"))
     run_outbox(account)
     record = record_for(invoice)
-    token = QuickBooksConnection.objects.get(account=account).access_token
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    base = f"http://qbo-sandbox.test/v3/company/{US_REALM}"
-    requests.post(f"{base}/invoice", headers=headers, json={  # someone edits it in QuickBooks
+    sandbox.api_post(account, "Invoice", {  # someone edits it in QuickBooks
         "Id": record.qbo_id, "SyncToken": record.sync_token, "sparse": True,
         "PrivateNote": f"hatsync invoice #{invoice.pk}", "DueDate": "2026-12-31",
-    }).raise_for_status()
+    })
     services.invoice_update(invoice=invoice, number="ST-1", contact=invoice.contact,
                             issue_date=invoice.issue_date, due_date=invoice.due_date,
                             memo="changed here", lines=[services.LineInput(
