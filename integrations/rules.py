@@ -39,7 +39,15 @@ def clean_qbo_name(name: str, max_length: int) -> str:
 
 
 def item_name_for(rendered_display_name: str) -> str:
-    return clean_qbo_name(rendered_display_name, MAX_ITEM_NAME_LENGTH) or "Service"
+    """The QBO item name for a rendered Display Name: the same name is one item, and
+    different names stay different items. QBO allows 100 characters: a longer name keeps its
+    first 88, then "... " and 8 characters of a hash of the whole name, so two names that
+    agree in their first 100 characters never become one item."""
+    name = clean_qbo_name(rendered_display_name, len(rendered_display_name)) or "Service"
+    if len(name) <= MAX_ITEM_NAME_LENGTH:
+        return name
+    digest = hashlib.sha256(name.casefold().encode()).hexdigest()[:8]
+    return f"{name[:MAX_ITEM_NAME_LENGTH - 12].rstrip()}... {digest}"
 
 
 def customer_base_name(*, first_name: str, last_name: str, company: str, email: str) -> str:

@@ -10,11 +10,10 @@ from .services.sync import enqueue, invoice_key, mark_needs_sync, payment_key
 
 
 def _connection(account_id: int) -> QuickBooksConnection | None:
-    """The account's company, also while it needs reconnecting: what is sent meanwhile waits
-    in the outbox and goes when the user reconnects. Disconnected means nothing is recorded."""
-    return QuickBooksConnection.objects.filter(account_id=account_id).exclude(
-        status=QuickBooksConnection.Status.DISCONNECTED
-    ).first()
+    """The account's company, also while it needs reconnecting or is disconnected: what is
+    sent meanwhile waits in the outbox (saying why) and goes when the user connects to the
+    same company again. Connecting to another company starts a fresh mapping instead."""
+    return QuickBooksConnection.objects.filter(account_id=account_id).first()
 
 
 @receiver(post_save, sender=Invoice, dispatch_uid="integrations.invoice_saved")

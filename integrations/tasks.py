@@ -1,9 +1,11 @@
 """Celery tasks: a few lines each, calling one service. Retries and backoff are declared here."""
 
 import logging
+import random
 from datetime import timedelta
 
 from celery import shared_task
+from django.db import DatabaseError
 from django.utils import timezone
 
 from .models import QuickBooksConnection, SyncRecord
@@ -11,11 +13,24 @@ from .services import sync
 
 logger = logging.getLogger(__name__)
 MAX_RETRIES = 6
+BUDGET_JITTER = 1.0  # seconds
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
 def sync_record(self, record_id: int) -> str:
-    outcome = sync.sync_record(record_id=record_id)
+    try:
+        outcome = sync.sync_record(record_id=record_id)
+    except DatabaseError as error:  # e.g. a dropped connection: the record is retried
+        raise self.retry(exc=error, countdown=min(600, 5 * 2**self.request.retries)) from error
+    if outcome.budget_wait:
+        # Only the request budget is in the way: go again the moment it has room. This is
+        # not a retry (it must never run out and leave the record to the sweep); a little
+        # jitter keeps a whole import from waking in the same millisecond.
+        sync_record.apply_async(
+            (record_id,), countdown=outcome.retry_after + random.uniform(0, BUDGET_JITTER),
+            retries=self.request.retries,
+        )
+        return outcome.state
     if outcome.retryable:
         if self.request.retries >= MAX_RETRIES:
             logger.warning("Giving up on record %s for now; the sweep retries it", record_id)

@@ -266,7 +266,7 @@ class Books:
             data["DisplayName"] = name
         self._check_name(name, "DisplayName", MAX_DISPLAY_NAME)
         for other in self.store.entities(self.realm, "Customer"):
-            if other["Id"] != data["Id"] and other["DisplayName"].casefold() == name.casefold():
+            if other["Id"] != data["Id"] and _reserved(other, "DisplayName") == _base(name):
                 raise faults.duplicate_name()
         data.setdefault("Active", True)
         data["FullyQualifiedName"] = name
@@ -307,7 +307,7 @@ class Books:
             raise faults.invalid_reference("IncomeAccountRef", income)
         data["IncomeAccountRef"] = {"value": income, "name": account["Name"]}
         for other in self.store.entities(self.realm, "Item"):
-            if other["Id"] != data["Id"] and other["Name"].casefold() == name.casefold():
+            if other["Id"] != data["Id"] and _reserved(other, "Name") == _base(name):
                 raise faults.duplicate_item_name()
         data.setdefault("Active", True)
         data["FullyQualifiedName"] = name
@@ -744,3 +744,17 @@ class Books:
         customer["Balance"] = as_json_number(money(balance))
         customer["BalanceWithJobs"] = customer["Balance"]
         self.store.put_entity(self.realm, "Customer", customer)
+
+
+_DELETED = " (deleted)"
+
+
+def _base(name: str) -> str:
+    name = name.casefold()
+    return name[: -len(_DELETED)] if name.endswith(_DELETED) else name
+
+
+def _reserved(entity: dict, field: str) -> str:
+    """The name an object keeps from others: an inactive one is shown as "Name (deleted)"
+    but still holds "Name" (QBO answers 6240 to a new object of that name)."""
+    return _base(str(entity[field]))

@@ -26,6 +26,11 @@ class QboThrottled(QboError):
         self.retry_after = retry_after
 
 
+class QboBudgetExhausted(QboThrottled):
+    """Our own per-company request budget is spent for now: not QuickBooks' refusal, and
+    not a problem; the work goes again when the budget has room."""
+
+
 class QboUnavailable(QboError):
     """5xx or a network failure: try again later."""
 
@@ -50,3 +55,11 @@ class QboFault(QboError):
     @property
     def is_not_found(self) -> bool:
         return self.code == "610"
+
+    @property
+    def is_invalid_reference(self) -> bool:
+        """A customer, item or code the request names is inactive ("deleted") or missing."""
+        text = f"{self.message} {self.detail}".lower()
+        return self.code == "2500" or (
+            self.code in {"610", "6000"} and ("inactive" in text or "deleted" in text)
+        )

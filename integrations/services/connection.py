@@ -10,7 +10,7 @@ from django.utils import timezone
 from invoices.models import Account, Product, TaxRate, User
 
 from .. import rules
-from ..models import QuickBooksConnection
+from ..models import QuickBooksConnection, SyncRecord
 from ..qbo import client as qbo
 from ..qbo.environments import environment
 from ..qbo.errors import QboAuthError, QboError
@@ -74,8 +74,7 @@ def connection_complete(
     except QboError as error:
         raise ConnectError(f"QuickBooks did not accept the sign-in: {error.message}") from error
 
-    client = qbo.QboClient(env_name=env_name, realm_id=realm_id, access_token=tokens.access_token,
-                           interactive=True)
+    client = qbo.QboClient(env_name=env_name, realm_id=realm_id, access_token=tokens.access_token)
     try:
         info = client.company_info()
     except QboError as error:
@@ -137,12 +136,32 @@ def _store_tokens(connection: QuickBooksConnection, tokens: qbo.Tokens, now) -> 
         connection.refresh_token_expires_at = now + timedelta(seconds=tokens.refresh_expires_in)
 
 
+def paused_reason(connection: QuickBooksConnection | None) -> str:
+    """Why records wait while the company cannot be reached: shown on every waiting record."""
+    if connection is None:
+        return ("Paused: not connected to QuickBooks. Connect under Account Settings > "
+                "Integrations; it syncs then.")
+    if connection.status == QuickBooksConnection.Status.DISCONNECTED:
+        name = connection.company_name or "the same QuickBooks company"
+        return (f"Paused: disconnected from QuickBooks. It syncs by itself when you connect "
+                f"to {name} again.")
+    return f"Paused: {connection.status_reason or 'QuickBooks needs you to reconnect.'}"
+
+
+def _mark_waiting_paused(connection: QuickBooksConnection) -> None:
+    SyncRecord.objects.filter(
+        realm_id=connection.realm_id, state=SyncRecord.State.NEEDS_SYNC,
+        kind__in=[SyncRecord.Kind.INVOICE, SyncRecord.Kind.PAYMENT],
+    ).update(last_error=paused_reason(connection))
+
+
 def connection_mark_needs_reconnect(*, connection: QuickBooksConnection, reason: str) -> None:
     QuickBooksConnection.objects.filter(pk=connection.pk).update(
         status=QuickBooksConnection.Status.NEEDS_RECONNECT, status_reason=reason
     )
     connection.status = QuickBooksConnection.Status.NEEDS_RECONNECT
     connection.status_reason = reason
+    _mark_waiting_paused(connection)
 
 
 def connection_access_token(
@@ -181,6 +200,7 @@ def connection_access_token(
             connection.status = QuickBooksConnection.Status.NEEDS_RECONNECT
             connection.status_reason = reason
             connection.save(update_fields=["status", "status_reason"])
+            _mark_waiting_paused(connection)
             logger.warning("QuickBooks refresh refused for connection %s", connection.pk)
             return ""
         _store_tokens(connection, tokens, now)
@@ -189,14 +209,13 @@ def connection_access_token(
         return connection.access_token
 
 
-def client_for(connection: QuickBooksConnection, *, interactive: bool = False) -> qbo.QboClient:
+def client_for(connection: QuickBooksConnection) -> qbo.QboClient:
     token = connection_access_token(connection_id=connection.pk)
     if not token:
         connection.refresh_from_db()
         raise QboAuthError(connection.status_reason)
     return qbo.QboClient(
         env_name=connection.environment, realm_id=connection.realm_id, access_token=token,
-        interactive=interactive,
     )
 
 
@@ -229,7 +248,7 @@ def connection_check_settings(
     *, connection: QuickBooksConnection, client: qbo.QboClient | None = None
 ) -> dict:
     """Read the QuickBooks settings the sync depends on (at connect and on “Re-check”)."""
-    client = client or client_for(connection, interactive=True)
+    client = client or client_for(connection)
     snapshot = read_company_settings(client)
     connection.settings_snapshot = snapshot
     connection.settings_checked_at = timezone.now()
@@ -258,3 +277,4 @@ def connection_disconnect(*, connection: QuickBooksConnection) -> None:
     connection.status = QuickBooksConnection.Status.DISCONNECTED
     connection.status_reason = "Disconnected by you. Connect again to resume syncing."
     connection.save(update_fields=[*TOKEN_FIELDS, "status", "status_reason"])
+    _mark_waiting_paused(connection)

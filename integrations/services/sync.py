@@ -8,11 +8,12 @@ any point finds or replays the first write instead of making a second object.
 """
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
@@ -20,13 +21,14 @@ from invoices.models import Account, Contact, Invoice, Payment, User
 
 from .. import payloads, rules
 from ..models import BulkSyncJob, QuickBooksConnection, SyncLog, SyncRecord
-from ..qbo.client import QboClient
+from ..qbo.client import QboClient, budget_wait_seconds
 from ..qbo.errors import QboAuthError, QboError, QboFault
 from .connection import (
     client_for,
     connection_access_token,
     connection_check_settings,
     connection_mark_needs_reconnect,
+    paused_reason,
 )
 
 logger = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class Outcome:
     message: str = ""
     retry_after: float | None = None
     retryable: bool = False
+    budget_wait: bool = False  # only our own request budget is in the way: not an attempt
 
 
 # --- records (the outbox) ---------------------------------------------------------------
@@ -63,14 +66,19 @@ def payment_key(payment_id: int) -> str:
 def mark_needs_sync(
     *, connection: QuickBooksConnection, kind: str, key: str, **links
 ) -> SyncRecord:
-    """Create or reset the record to NEEDS_SYNC; the caller enqueues it on commit."""
+    """Create or reset the record to NEEDS_SYNC; the caller enqueues it on commit.
+
+    While the connection is paused (needs reconnecting, or disconnected) the record says so.
+    """
+    reason = "" if connection.is_connected else paused_reason(connection)
     record, created = SyncRecord.objects.get_or_create(
         realm_id=connection.realm_id, key=key,
-        defaults={"account": connection.account, "kind": kind, **links},
+        defaults={"account": connection.account, "kind": kind, "last_error": reason, **links},
     )
-    if not created and record.state != State.NEEDS_SYNC:
+    if not created and (record.state != State.NEEDS_SYNC or reason):
         SyncRecord.objects.filter(pk=record.pk).update(
-            state=State.NEEDS_SYNC, state_changed_at=timezone.now()
+            state=State.NEEDS_SYNC, state_changed_at=timezone.now(),
+            **({"last_error": reason} if reason else {}),
         )
         record.state = State.NEEDS_SYNC
     return record
@@ -87,15 +95,41 @@ def enqueue(record_ids: list[int]) -> None:
 
 
 def resume_paused(*, connection: QuickBooksConnection) -> int:
-    """After a reconnect: everything that waited for the connection goes again."""
-    waiting = list(
-        SyncRecord.objects.filter(
-            realm_id=connection.realm_id, state__in=[State.NEEDS_SYNC, State.SYNCING],
-            kind__in=[Kind.INVOICE, Kind.PAYMENT],
-        ).values_list("pk", flat=True)
+    """After a reconnect: carry on where the connection left off.
+
+    Everything that waited goes again, and so does what the outbox never heard of while the
+    account was disconnected: invoices sent since this company was connected (and payments on
+    invoices already synced) that have no record yet.
+    """
+    realm = connection.realm_id
+    known_invoices = SyncRecord.objects.filter(realm_id=realm, kind=Kind.INVOICE)
+    sent_meanwhile = (
+        Invoice.objects.filter(account=connection.account, sent_at__gte=connection.connected_at)
+        .exclude(status__in=[Invoice.Status.DRAFT, Invoice.Status.VOID])
+        .exclude(pk__in=known_invoices.values("invoice_id"))
+        .values_list("pk", flat=True)
     )
-    enqueue(waiting)
-    return len(waiting)
+    paid_meanwhile = (
+        Payment.objects.filter(invoice_id__in=known_invoices.values("invoice_id"))
+        .exclude(pk__in=SyncRecord.objects.filter(realm_id=realm, kind=Kind.PAYMENT)
+                 .values("payment_id"))
+        .values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        for pk in sent_meanwhile:
+            mark_needs_sync(connection=connection, kind=Kind.INVOICE, key=invoice_key(pk),
+                            invoice_id=pk)
+        for pk in paid_meanwhile:
+            mark_needs_sync(connection=connection, kind=Kind.PAYMENT, key=payment_key(pk),
+                            payment_id=pk)
+        waiting = SyncRecord.objects.filter(
+            realm_id=realm, state__in=[State.NEEDS_SYNC, State.SYNCING],
+            kind__in=[Kind.INVOICE, Kind.PAYMENT],
+        )
+        waiting.filter(last_error__startswith="Paused:").update(last_error="")
+        ids = list(waiting.values_list("pk", flat=True))
+        enqueue(ids)
+    return len(ids)
 
 
 def sync_many(*, account: Account, user: User | None, invoice_ids: list[int]) -> BulkSyncJob:
@@ -184,12 +218,13 @@ def bulk_job_progress(job: BulkSyncJob) -> dict:
 # --- the one entry point tasks call -------------------------------------------------------
 
 def sync_record(*, record_id: int) -> Outcome:
-    """Push one record. Returns the outcome; retryable trouble comes back as state NEEDS_SYNC."""
+    """Push one record. Returns the outcome; retryable trouble comes back as state NEEDS_SYNC.
+
+    A record that would only wait for the company's request budget is not started at all:
+    the outcome says how long to wait (`budget_wait`) and the task puts it back on the queue
+    for that moment. That wait is not an attempt, not a retry and not a problem to show.
+    """
     started = time.monotonic()
-    # Committed before the work starts: a later attempt knows an earlier one may have landed.
-    SyncRecord.objects.filter(pk=record_id, state=State.NEEDS_SYNC).update(
-        state=State.SYNCING, state_changed_at=timezone.now(), attempts=F("attempts") + 1
-    )
     record = SyncRecord.objects.select_related("account").filter(pk=record_id).first()
     if record is None:  # its account was deleted while the task waited
         return Outcome(State.BLOCKED, "Nothing to sync any more.")
@@ -198,8 +233,16 @@ def sync_record(*, record_id: int) -> Outcome:
     ).first()
     if connection is None or not connection.is_connected:
         # Paused: stays in the outbox until the account reconnects to this company.
-        _set_state(record, State.NEEDS_SYNC)
-        return Outcome(State.NEEDS_SYNC, "Waiting for QuickBooks to be reconnected.")
+        message = paused_reason(connection)
+        _set_state(record, State.NEEDS_SYNC, error=message)
+        return Outcome(State.NEEDS_SYNC, message)
+    wait = budget_wait_seconds(record.realm_id)
+    if wait > 0:
+        return Outcome(State.NEEDS_SYNC, retry_after=wait, budget_wait=True)
+    # Committed before the work starts: a later attempt knows an earlier one may have landed.
+    SyncRecord.objects.filter(pk=record_id, state=State.NEEDS_SYNC).update(
+        state=State.SYNCING, state_changed_at=timezone.now(), attempts=F("attempts") + 1
+    )
     operation = "sync"
     try:
         operation = _push(connection, record_id)
@@ -214,12 +257,12 @@ def sync_record(*, record_id: int) -> Outcome:
             reason="QuickBooks no longer accepts this connection. Reconnect to QuickBooks; "
             "syncing resumes where it stopped.",
         )
-        outcome = Outcome(State.NEEDS_SYNC, f"Paused: {error.message}")
+        outcome = Outcome(State.NEEDS_SYNC, paused_reason(connection))
         _log(record, operation, SyncLog.Outcome.RETRY, outcome.message, error, started)
         _set_state(record, State.NEEDS_SYNC, error=outcome.message)
         return outcome
     except QboFault as error:
-        outcome = Outcome(State.FAILED, explain_fault(error))
+        outcome = Outcome(State.FAILED, explain_fault(error, names=_names_for_ids(record)))
         _log(record, operation, SyncLog.Outcome.FAILED, outcome.message, error, started)
         _set_state(record, State.FAILED, error=outcome.message)
         return outcome
@@ -229,6 +272,15 @@ def sync_record(*, record_id: int) -> Outcome:
         _log(record, operation, SyncLog.Outcome.RETRY, error.message, error, started)
         _set_state(record, State.NEEDS_SYNC, error=error.message)
         return outcome
+    except DatabaseError:
+        raise  # the database itself is in trouble: let the task retry
+    except Exception:  # a bug of ours must not leave the record stuck in "Syncing"
+        logger.exception("Unexpected error syncing record %s", record_id)
+        message = ("hatsync hit an unexpected problem syncing this (our side, not "
+                   "QuickBooks'). It was logged; press Sync to try again.")
+        _log(record, operation, SyncLog.Outcome.FAILED, message, None, started)
+        _set_state(record, State.FAILED, error=message)
+        return Outcome(State.FAILED, message)
 
     record.refresh_from_db()
     if outcome.state == State.SYNCED:
@@ -292,9 +344,67 @@ def _log(record, operation, outcome, message, error, started) -> None:
     )
 
 
-def explain_fault(error: QboFault) -> str:
-    """QBO's refusal in words a business owner can act on."""
+_MARKER = re.compile(r"^hatsync invoice #(\d+)$")
+_REFERENCE = re.compile(r"\b(\w+Ref)\b(?:\s*=\s*([\w-]+))?")
+
+
+def invoice_marker(invoice_id: int) -> str:
+    """What we put in an invoice's PrivateNote, so we can tell our invoices from others."""
+    return f"hatsync invoice #{invoice_id}"
+
+
+def marker_invoice_id(private_note: str) -> int | None:
+    match = _MARKER.match((private_note or "").strip())
+    return int(match.group(1)) if match else None
+
+
+def number_clash_message(
+    *, number: str, doc_number: str, holder: str | None, outside: bool = False
+) -> str:
+    """Why an invoice cannot have its number in QuickBooks, naming who has it."""
+    fix = "Give this invoice a shorter or different number, then press Sync."
+    if outside:
+        return (f"QuickBooks already has invoice {doc_number} (made outside hatsync), so this "
+                "invoice was not synced. Change the number here (or remove the one in "
+                "QuickBooks), then press Sync.")
+    if holder is None:
+        return f"Another invoice already has the number {doc_number} in QuickBooks. {fix}"
+    if holder == number or doc_number == number:
+        return f"Invoice {holder} already has the number {doc_number} in QuickBooks. {fix}"
+    return (f"Invoice numbers {number} and {holder} both become {doc_number} in QuickBooks "
+            f"(its limit is 21 characters), and invoice {holder} already has that number "
+            f"there. {fix}")
+
+
+def _names_for_ids(record: SyncRecord) -> dict[str, dict[str, str]]:
+    """What our customers and items are called, by QuickBooks id: messages name them."""
+    names: dict[str, dict[str, str]] = {"CustomerRef": {}, "ItemRef": {}}
+    rows = SyncRecord.objects.filter(
+        realm_id=record.realm_id, kind__in=[Kind.CUSTOMER, Kind.ITEM]
+    ).exclude(qbo_id="").select_related("contact")
+    for row in rows:
+        if row.kind == Kind.CUSTOMER:
+            label = row.contact.full_name if row.contact else row.qbo_name
+            names["CustomerRef"][row.qbo_id] = f"the customer {label}"
+        else:
+            names["ItemRef"][row.qbo_id] = f"the product {row.qbo_name}"
+    return names
+
+
+def explain_fault(error: QboFault, *, names: dict[str, dict[str, str]] | None = None) -> str:
+    """QBO's refusal in words a business owner can act on (never a bare QuickBooks id)."""
     detail = (error.detail or error.message).strip()
+    if error.is_invalid_reference:
+        what = "something this refers to (a customer, product or tax code)"
+        match = _REFERENCE.search(detail)
+        if match:
+            field, qbo_id = match.group(1), match.group(2) or ""
+            what = (names or {}).get(field, {}).get(qbo_id) or {
+                "CustomerRef": "its customer", "ItemRef": "one of its products",
+                "TaxCodeRef": "one of its tax codes",
+            }.get(field, what)
+        return (f"QuickBooks could not use {what}: it is inactive or missing there. Make it "
+                "active in QuickBooks (or press Re-check settings), then press Sync.")
     if error.is_duplicate_doc_number:
         return (f"QuickBooks already has a transaction with this number ({detail}). Change "
                 "the number here (or remove the one in QuickBooks), then press Sync.")
@@ -303,8 +413,6 @@ def explain_fault(error: QboFault) -> str:
     if error.is_stale_object:
         return ("Someone changed this in QuickBooks while we were updating it. Press Sync to "
                 "try again.")
-    if error.code == "2500":
-        return f"QuickBooks could not find something this refers to ({detail})."
     if error.code in {"2050", "2020"}:
         return f"QuickBooks refused a field ({detail})."
     return f"QuickBooks refused it: {detail} (error {error.code or 'unknown'})."
@@ -318,6 +426,7 @@ class _Engine:
         self.account = connection.account
         self.country = connection.country
         self.snapshot = connection.settings_snapshot or {}
+        self.notes: list[str] = []  # what the user should know about this push (warnings)
         self.client = QboClient(env_name=connection.environment, realm_id=connection.realm_id,
                                 access_token=access_token)
         if connection.settings_checked_at is None:
@@ -383,31 +492,60 @@ class _Engine:
             .filter(first_name__iexact=contact.first_name, last_name__iexact=contact.last_name)
             .exists()
         )
-        for attempt in range(0, 6):
-            name = rules.customer_display_name_for(
+        candidates = list(dict.fromkeys(
+            rules.customer_display_name_for(
                 base_name=base, email=contact.email, shared=shared, attempt=attempt
             )
-            found = self.call(
-                "query", rules.select_where_equals("Customer", "DisplayName", name)
-            )
-            if found:
-                email = (found[0].get("PrimaryEmailAddr") or {}).get("Address")
-                if rules.same_email(email, contact.email):
-                    self._landed(record, found[0], fingerprint="", name=name)
-                    return record.qbo_id
+            for attempt in range(6)
+        ))
+        # One look-up for every name this contact could have, the plain name included: a
+        # QuickBooks customer with the contact's email is the same person, whatever its name.
+        names = list(dict.fromkeys([base, *candidates]))
+        found = {
+            str(c.get("DisplayName", "")).casefold(): c
+            for c in self.call("query", rules.select_where_in("Customer", "DisplayName", names))
+        }
+        for name in names:
+            existing = found.get(name.casefold())
+            if existing and self._is_contacts_customer(existing, contact, record):
+                self._landed(record, existing, fingerprint="", name=existing["DisplayName"])
+                return record.qbo_id
+        for name in candidates:
+            if name.casefold() in found:
                 continue  # someone else has this name: never share a customer
             payload = payloads.customer_payload(contact=contact, display_name=name)
             record.pending_request_id = ""
             try:
                 created = self._write(record, "Customer", payload, op="create")
             except QboFault as error:
-                if error.is_duplicate_name:  # a vendor/employee or inactive customer has it
-                    continue
-                raise
+                if not error.is_duplicate_name:
+                    raise
+                # An inactive customer (or a vendor or employee) has the name.
+                inactive = self._find_inactive("Customer", "DisplayName", name)
+                if inactive and self._is_contacts_customer(inactive, contact, record):
+                    created = self._reactivate(record, "Customer", inactive,
+                                               name_field="DisplayName", name=name)
+                    self.notes.append(
+                        f"The QuickBooks customer {name} was inactive; hatsync made it active "
+                        f"again for {contact.full_name}."
+                    )
+                    self._landed(record, created, fingerprint="", name=name)
+                    return record.qbo_id
+                continue
             self._landed(record, created, fingerprint=rules.fingerprint(payload), name=name)
             return record.qbo_id
         raise Blocked(f"No free QuickBooks customer name was found for {contact.full_name} "
                       f"({contact.email}).")
+
+    def _is_contacts_customer(self, customer: dict, contact: Contact, record) -> bool:
+        """Reuse a QuickBooks customer only when its email is the contact's and no other
+        contact of ours already uses it: a payment must never land on the wrong person."""
+        email = (customer.get("PrimaryEmailAddr") or {}).get("Address")
+        if not rules.same_email(email, contact.email):
+            return False
+        return not SyncRecord.objects.filter(
+            realm_id=self.connection.realm_id, kind=Kind.CUSTOMER, qbo_id=str(customer["Id"])
+        ).exclude(pk=record.pk).exists()
 
     def _update_customer(self, record: SyncRecord, contact: Contact) -> None:
         """A contact edited after its customer was made: bring the customer up to date.
@@ -441,9 +579,70 @@ class _Engine:
             raise Blocked("QuickBooks has no income account to record sales in. Add one in "
                           "QuickBooks, then press Re-check settings and Sync.")
         payload = payloads.item_payload(name=name, income_account_id=income, taxable=taxable)
-        created = self._write(record, "Item", payload, op="create")
+        record.pending_request_id = ""
+        try:
+            created = self._write(record, "Item", payload, op="create")
+        except QboFault as error:
+            inactive = (self._find_inactive("Item", "Name", name)
+                        if error.is_duplicate_name else None)
+            if inactive is None:
+                raise
+            created = self._reactivate(record, "Item", inactive, name_field="Name", name=name)
+            self.notes.append(f"The product {name} was inactive in QuickBooks; hatsync made it "
+                              "active again because this invoice uses it.")
         self._landed(record, created, fingerprint=rules.fingerprint(payload), name=name)
         return record.qbo_id
+
+    # inactive customers and items -------------------------------------------------------
+    def _find_inactive(self, entity: str, name_field: str, name: str) -> dict | None:
+        """QuickBooks hides inactive names from queries, appends " (deleted)" to them, and
+        still refuses their name to a new object (6240)."""
+        names = [name, f"{name} (deleted)"]
+        found = self.call("query", rules.select_where_in(entity, name_field, names).replace(
+            " where ", " where Active = false and ", 1))
+        return found[0] if found else None
+
+    def _reactivate(self, record: SyncRecord, entity: str, current: dict, *, name_field: str,
+                    name: str) -> dict:
+        """Make an inactive customer or item active again, under its own name."""
+        body = {"Id": str(current["Id"]), "SyncToken": str(current["SyncToken"]),
+                "sparse": True, "Active": True, name_field: name}
+        record.pending_request_id = ""
+        return self._write(record, entity, body, op="update")
+
+    def _repair_references(self, invoice: Invoice, customer_id: str,
+                           item_ids: dict[str, str]) -> bool:
+        """After QuickBooks refused a reference: make the invoice's inactive customer or items
+        active again (as QuickBooks itself offers when you use one). True if anything was."""
+        repaired = False
+        refs = [("Customer", "DisplayName", customer_id)] + [
+            ("Item", "Name", qbo_id) for qbo_id in dict.fromkeys(item_ids.values())
+            if qbo_id != rules.GRATUITY_ITEM_ID
+        ]
+        for entity, name_field, qbo_id in refs:
+            try:
+                current = self.call("read", entity, qbo_id)
+            except QboFault as error:
+                if not error.is_not_found:
+                    raise
+                current = None
+            if current is not None and current.get("Active", True):
+                continue
+            record = SyncRecord.objects.get(realm_id=self.connection.realm_id,
+                                            kind=Kind.CUSTOMER if entity == "Customer"
+                                            else Kind.ITEM, qbo_id=qbo_id)
+            label = (invoice.contact.full_name if entity == "Customer" else record.qbo_name)
+            what = "customer" if entity == "Customer" else "product"
+            if current is None:
+                raise Blocked(f"The QuickBooks {what} for {label} no longer exists. Press "
+                              "Sync to make it again.")
+            reactivated = self._reactivate(record, entity, current, name_field=name_field,
+                                           name=record.qbo_name)
+            self._landed(record, reactivated, fingerprint=record.fingerprint)
+            self.notes.append(f"The {what} {label} was inactive in QuickBooks; hatsync made it "
+                              "active again because this invoice uses it.")
+            repaired = True
+        return repaired
 
     # invoices ------------------------------------------------------------------------------
     def _invoice_checks(self, invoice: Invoice, lines) -> tuple[str, dict[str, str]]:
@@ -458,22 +657,6 @@ class _Engine:
                 "Re-check settings, then Sync."
             )
         doc_number = rules.shorten_reference(invoice.number)
-        if doc_number != invoice.number:
-            clash = (
-                Invoice.objects.filter(account=self.account, pk__lt=invoice.pk)
-                .exclude(status=Invoice.Status.DRAFT)
-                .filter(number__startswith=invoice.number[:5],
-                        number__endswith=invoice.number[-13:])
-                .exclude(pk=invoice.pk)
-                .first()
-            )
-            if clash and rules.shorten_reference(clash.number) == doc_number:
-                raise Blocked(
-                    f"Invoice numbers {clash.number} and {invoice.number} both become "
-                    f"{doc_number} in QuickBooks (its limit is 21 characters), and "
-                    f"{clash.number} came first. Give this invoice a shorter or different "
-                    "number, then press Sync."
-                )
         tax_ids: dict[str, str] = {}
         if self.country in {"CA", "GB"}:
             missing = [line.name for line in lines if line.tax_rate is None]
@@ -499,9 +682,6 @@ class _Engine:
             return Decimal("0")
         return invoice.payments.aggregate(t=Sum("tip_amount"))["t"] or Decimal("0")
 
-    def _marker(self, invoice: Invoice) -> str:
-        return f"hatsync invoice #{invoice.pk}"
-
     def sync_invoice(self, record: SyncRecord) -> str:
         invoice = (
             Invoice.objects.select_related("contact", "account")
@@ -512,6 +692,11 @@ class _Engine:
         if invoice.is_void:
             return self._void(record, invoice)
         doc_number, tax_ids = self._invoice_checks(invoice, lines)
+        # The invoice that holds a number in QuickBooks keeps it for good: its edits, voids
+        # and payments always go through. Any other (a create, or a renumbered invoice) must
+        # first claim the number, by the same rules.
+        if not (record.qbo_id and record.qbo_name == doc_number):
+            self._claim_number(record, invoice, doc_number)
         customer = self.customer_id(invoice.contact)
         taxable_items = self.country in {"CA", "GB"}
         item_ids = {
@@ -520,60 +705,110 @@ class _Engine:
             )
             for line in lines
         }
-        payload = payloads.invoice_payload(
-            invoice=invoice, lines=lines, doc_number=doc_number, customer_id=customer,
-            item_ids=item_ids, country=self.country, tax_code_ids=tax_ids,
-            tips=self._tips_for(invoice),
-        )
-        payload["PrivateNote"] = self._marker(invoice)
-        fingerprint = rules.fingerprint(payload)
+
+        def payload_for() -> tuple[dict, str]:
+            payload = payloads.invoice_payload(
+                invoice=invoice, lines=lines, doc_number=doc_number, customer_id=customer,
+                item_ids=item_ids, country=self.country, tax_code_ids=tax_ids,
+                tips=self._tips_for(invoice),
+            )
+            payload["PrivateNote"] = invoice_marker(invoice.pk)
+            return payload, rules.fingerprint(payload)
+
+        payload, fingerprint = payload_for()
         if record.qbo_id and record.fingerprint == fingerprint and not record.voided:
             record.state = State.SYNCED
             record.save(update_fields=["state"])
             return "unchanged"
-        # An import may have looked this number up already; a second attempt always looks
-        # again, in case the first one created it before we could record that.
-        looked_up = record.free_doc_number == doc_number and record.attempts <= 1
-        if not record.qbo_id and not looked_up:
-            self._adopt_existing_invoice(record, invoice, doc_number)
-        if record.qbo_id:
-            self._update_invoice(record, payload, fingerprint, doc_number)
-            operation = "update"
-        else:
-            try:
-                created = self._write(record, "Invoice", payload, op="create")
-            except QboFault as error:
-                if not error.is_duplicate_doc_number:
-                    raise
-                self._adopt_existing_invoice(record, invoice, doc_number)  # raises Blocked
+        try:
+            operation = self._write_invoice(record, invoice, payload, fingerprint, doc_number)
+        except QboFault as error:
+            if not (error.is_invalid_reference
+                    and self._repair_references(invoice, customer, item_ids)):
                 raise
-            self._landed(record, created, fingerprint=fingerprint, name=doc_number)
-            operation = "create"
+            payload, fingerprint = payload_for()
+            operation = self._write_invoice(record, invoice, payload, fingerprint, doc_number)
         self._queue_payments(invoice)
         return operation
 
-    def _adopt_existing_invoice(self, record, invoice: Invoice, doc_number: str) -> None:
+    def _write_invoice(self, record, invoice, payload, fingerprint, doc_number) -> str:
+        record.warning = " ".join(self.notes)
+        if record.qbo_id:
+            try:
+                self._update_invoice(record, payload, fingerprint, doc_number)
+            except QboFault as error:
+                if error.is_duplicate_doc_number:  # QuickBooks' own check caught a clash
+                    self._claim_number(record, invoice, doc_number, force_lookup=True)
+                raise
+            return "update"
+        try:
+            created = self._write(record, "Invoice", payload, op="create")
+        except QboFault as error:
+            if not error.is_duplicate_doc_number:
+                raise
+            self._claim_number(record, invoice, doc_number, force_lookup=True)
+            if not record.qbo_id:
+                raise
+            # It was ours after all (an earlier attempt's create): update it instead.
+            self._update_invoice(record, payload, fingerprint, doc_number)
+            return "update"
+        self._landed(record, created, fingerprint=fingerprint, name=doc_number)
+        return "create"
+
+    def _claim_number(self, record: SyncRecord, invoice: Invoice, doc_number: str, *,
+                      force_lookup: bool = False) -> None:
+        """Make sure `doc_number` is free for this invoice in QuickBooks, or raise Blocked
+        naming the invoice that holds it. Adopts our own invoice if an earlier attempt made
+        it (the marker in PrivateNote says whose it is)."""
+        holder = (
+            SyncRecord.objects.filter(realm_id=self.connection.realm_id, kind=Kind.INVOICE,
+                                      qbo_name=doc_number)
+            .exclude(pk=record.pk).exclude(qbo_id="").select_related("invoice").first()
+        )
+        if holder is not None:
+            raise Blocked(number_clash_message(
+                number=invoice.number, doc_number=doc_number,
+                holder=holder.invoice.number if holder.invoice else None,
+            ))
+        # An import may have looked this number up already; a second attempt always looks
+        # again, in case the first one created it before we could record that.
+        if (not force_lookup and not record.qbo_id and record.free_doc_number == doc_number
+                and record.attempts <= 1):
+            return
         found = self.call("query", rules.select_where_equals("Invoice", "DocNumber", doc_number))
         for existing in found:
-            if existing.get("PrivateNote") == self._marker(invoice):
+            if str(existing["Id"]) == record.qbo_id:
+                continue  # this very invoice
+            owner = marker_invoice_id(existing.get("PrivateNote", ""))
+            if owner == invoice.pk and not record.qbo_id:
                 record.qbo_id = str(existing["Id"])
                 record.sync_token = str(existing["SyncToken"])
-                return
-        if found:
-            raise Blocked(
-                f"QuickBooks already has invoice {doc_number} (not one hatsync made), so this "
-                "invoice was not synced. Change the number here (or remove the one in "
-                "QuickBooks), then press Sync."
-            )
+                continue
+            other = (Invoice.objects.filter(account=self.account, pk=owner).first()
+                     if owner else None)
+            raise Blocked(number_clash_message(
+                number=invoice.number, doc_number=doc_number,
+                holder=other.number if other else None, outside=other is None,
+            ))
 
     def _update_invoice(self, record, payload, fingerprint, doc_number) -> None:
         body = {**payload, "Id": record.qbo_id, "SyncToken": record.sync_token, "sparse": False}
         updated = self._update(record, "Invoice", body)
         self._landed(record, updated, fingerprint=fingerprint, name=doc_number)
 
+    def _adopt_own_invoice(self, record: SyncRecord, invoice: Invoice) -> None:
+        """An earlier attempt may have created this invoice before we could record it."""
+        doc_number = rules.shorten_reference(invoice.number)
+        found = self.call("query", rules.select_where_equals("Invoice", "DocNumber", doc_number))
+        for existing in found:
+            if marker_invoice_id(existing.get("PrivateNote", "")) == invoice.pk:
+                record.qbo_id = str(existing["Id"])
+                record.sync_token = str(existing["SyncToken"])
+                record.qbo_name = doc_number
+
     def _void(self, record: SyncRecord, invoice: Invoice) -> str:
         if not record.qbo_id:
-            self._adopt_existing_invoice(record, invoice, rules.shorten_reference(invoice.number))
+            self._adopt_own_invoice(record, invoice)
         if not record.qbo_id or record.voided:
             record.voided = True
             record.state = State.SYNCED

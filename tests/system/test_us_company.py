@@ -113,7 +113,7 @@ def test_a_number_quickbooks_already_has_is_blocked_and_not_duplicated(sandbox, 
     record = settled(invoice)
     assert record.state == "blocked"
     assert record.last_error.startswith(
-        "QuickBooks already has invoice 1042 (not one hatsync made)")
+        "QuickBooks already has invoice 1042 (made outside hatsync)")
     [only] = sandbox.invoices(US_REALM, "1042")
     assert only["CustomerRef"]["value"] == stranger["Customer"]["Id"]
 
