@@ -43,7 +43,7 @@ def item_name_for(rendered_display_name: str) -> str:
     different names stay different items. QBO allows 100 characters: a longer name keeps its
     first 88, then "... " and 8 characters of a hash of the whole name, so two names that
     agree in their first 100 characters never become one item."""
-    name = clean_qbo_name(rendered_display_name, len(rendered_display_name)) or "Service"
+    name = clean_qbo_name(rendered_display_name, 2 * len(rendered_display_name)) or "Service"
     if len(name) <= MAX_ITEM_NAME_LENGTH:
         return name
     digest = hashlib.sha256(name.casefold().encode()).hexdigest()[:8]

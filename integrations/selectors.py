@@ -53,3 +53,13 @@ def recent_problems(*, account: Account, limit: int = 20) -> QuerySet[SyncLog]:
         .exclude(outcome=SyncLog.Outcome.SYNCED)
         .select_related("record", "record__invoice", "record__payment")[:limit]
     )
+
+
+def waiting_count(*, connection: QuickBooksConnection | None) -> int:
+    """Invoices and payments waiting in the outbox for this company (e.g. while paused)."""
+    if connection is None:
+        return 0
+    return SyncRecord.objects.filter(
+        realm_id=connection.realm_id, state=SyncRecord.State.NEEDS_SYNC,
+        kind__in=[SyncRecord.Kind.INVOICE, SyncRecord.Kind.PAYMENT],
+    ).count()

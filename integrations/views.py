@@ -37,6 +37,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "checklist": checklist,
         "environment": environment(),
         "problems": selectors.recent_problems(account=request.account),
+        "waiting_count": selectors.waiting_count(connection=connection),
     })
 
 

@@ -314,7 +314,9 @@ def _push(connection: QuickBooksConnection, record_id: int) -> str:
                 if locked.access_token and locked.access_token != token:
                     token = locked.access_token  # refreshed by another worker while we waited
                 record = SyncRecord.objects.select_for_update().get(pk=record_id)
-                engine = _Engine(locked, access_token=token)
+                refusals = SyncLog.objects.filter(
+                    record_id=record_id, outcome=SyncLog.Outcome.FAILED).count()
+                engine = _Engine(locked, access_token=token, refusals=refusals)
                 if record.kind == Kind.INVOICE:
                     return engine.sync_invoice(record)
                 if record.kind == Kind.PAYMENT:
@@ -421,7 +423,12 @@ def explain_fault(error: QboFault, *, names: dict[str, dict[str, str]] | None = 
 # --- the engine: one company, one locked transaction ------------------------------------
 
 class _Engine:
-    def __init__(self, connection: QuickBooksConnection, *, access_token: str):
+    def __init__(self, connection: QuickBooksConnection, *, access_token: str,
+                 refusals: int = 0):
+        """`refusals`: how often QuickBooks has refused this record's push outright. QBO
+        answers a repeated requestid with its first answer, so a write that was refused must
+        go again under a new requestid; a write whose answer was lost keeps its requestid."""
+        self.request_salt = f"|refused:{refusals}" if refusals else ""
         self.connection = connection
         self.account = connection.account
         self.country = connection.country
@@ -441,7 +448,7 @@ class _Engine:
         if not record.pending_request_id:
             record.pending_request_id = rules.request_id_for(
                 key=f"{record.realm_id}:{record.key}", operation=op,
-                content=rules.fingerprint(payload),
+                content=rules.fingerprint(payload) + self.request_salt,
             )
             SyncRecord.objects.filter(pk=record.pk).update(
                 pending_request_id=record.pending_request_id
@@ -726,6 +733,8 @@ class _Engine:
             if not (error.is_invalid_reference
                     and self._repair_references(invoice, customer, item_ids)):
                 raise
+            self.request_salt += "|repaired"  # the refused write's requestid is spent
+            record.pending_request_id = ""
             payload, fingerprint = payload_for()
             operation = self._write_invoice(record, invoice, payload, fingerprint, doc_number)
         self._queue_payments(invoice)
