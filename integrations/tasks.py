@@ -42,7 +42,12 @@ def sync_record(self, record_id: int) -> str:
 
 @shared_task(acks_late=True)
 def prepare_import(job_id: int) -> int:
-    record_ids = sync.prepare_import(job_id=job_id)
+    try:
+        record_ids = sync.prepare_import(job_id=job_id)
+    except Exception:  # the look-up is only a shortcut: never let it hold the import back
+        logger.exception("Import %s: the bulk look-up failed; each invoice looks up itself",
+                         job_id)
+        record_ids = sync.import_record_ids(job_id=job_id)
     for record_id in record_ids:
         sync_record.delay(record_id)
     return len(record_ids)

@@ -196,6 +196,15 @@ def prepare_import(*, job_id: int) -> list[int]:
     return [record.pk for record in records]
 
 
+def import_record_ids(*, job_id: int) -> list[int]:
+    """The records an import still has to push."""
+    job = BulkSyncJob.objects.select_related("account__quickbooks_connection").get(pk=job_id)
+    return list(SyncRecord.objects.filter(
+        realm_id=job.account.quickbooks_connection.realm_id,
+        key__in=[invoice_key(pk) for pk in job.invoice_ids], state=State.NEEDS_SYNC,
+    ).values_list("pk", flat=True))
+
+
 def bulk_job_progress(job: BulkSyncJob) -> dict:
     realm = job.account.quickbooks_connection.realm_id
     rows = SyncRecord.objects.filter(
@@ -617,10 +626,11 @@ class _Engine:
         record.pending_request_id = ""
         return self._write(record, entity, body, op="update")
 
-    def _repair_references(self, invoice: Invoice, customer_id: str,
+    def _repair_references(self, contact: Contact, customer_id: str,
                            item_ids: dict[str, str]) -> bool:
-        """After QuickBooks refused a reference: make the invoice's inactive customer or items
-        active again (as QuickBooks itself offers when you use one). True if anything was."""
+        """After QuickBooks refused a reference: make the inactive customer or items of an
+        invoice or payment active again (as QuickBooks itself offers when you use one).
+        True if anything was."""
         repaired = False
         refs = [("Customer", "DisplayName", customer_id)] + [
             ("Item", "Name", qbo_id) for qbo_id in dict.fromkeys(item_ids.values())
@@ -635,14 +645,20 @@ class _Engine:
                 current = None
             if current is not None and current.get("Active", True):
                 continue
-            record = SyncRecord.objects.get(realm_id=self.connection.realm_id,
-                                            kind=Kind.CUSTOMER if entity == "Customer"
-                                            else Kind.ITEM, qbo_id=qbo_id)
-            label = (invoice.contact.full_name if entity == "Customer" else record.qbo_name)
+            record = SyncRecord.objects.filter(
+                realm_id=self.connection.realm_id, qbo_id=qbo_id,
+                kind=Kind.CUSTOMER if entity == "Customer" else Kind.ITEM,
+            ).first()
+            if record is None:
+                continue
+            label = contact.full_name if entity == "Customer" else record.qbo_name
             what = "customer" if entity == "Customer" else "product"
-            if current is None:
-                raise Blocked(f"The QuickBooks {what} for {label} no longer exists. Press "
-                              "Sync to make it again.")
+            if current is None:  # gone for good: forget it; resolving again finds or makes one
+                record.qbo_id = record.sync_token = ""
+                record.state = State.NEEDS_SYNC
+                record.save(update_fields=["qbo_id", "sync_token", "state"])
+                repaired = True
+                continue
             reactivated = self._reactivate(record, entity, current, name_field=name_field,
                                            name=record.qbo_name)
             self._landed(record, reactivated, fingerprint=record.fingerprint)
@@ -704,16 +720,17 @@ class _Engine:
         # first claim the number, by the same rules.
         if not (record.qbo_id and record.qbo_name == doc_number):
             self._claim_number(record, invoice, doc_number)
-        customer = self.customer_id(invoice.contact)
         taxable_items = self.country in {"CA", "GB"}
-        item_ids = {
-            rules.item_name_for(line.name): self.item_id(
-                rules.item_name_for(line.name), taxable=taxable_items or line.product.taxable
-            )
-            for line in lines
-        }
 
         def payload_for() -> tuple[dict, str]:
+            nonlocal customer, item_ids
+            customer = self.customer_id(invoice.contact)
+            item_ids = {
+                rules.item_name_for(line.name): self.item_id(
+                    rules.item_name_for(line.name), taxable=taxable_items or line.product.taxable
+                )
+                for line in lines
+            }
             payload = payloads.invoice_payload(
                 invoice=invoice, lines=lines, doc_number=doc_number, customer_id=customer,
                 item_ids=item_ids, country=self.country, tax_code_ids=tax_ids,
@@ -722,6 +739,7 @@ class _Engine:
             payload["PrivateNote"] = invoice_marker(invoice.pk)
             return payload, rules.fingerprint(payload)
 
+        customer, item_ids = "", {}
         payload, fingerprint = payload_for()
         if record.qbo_id and record.fingerprint == fingerprint and not record.voided:
             record.state = State.SYNCED
@@ -731,7 +749,7 @@ class _Engine:
             operation = self._write_invoice(record, invoice, payload, fingerprint, doc_number)
         except QboFault as error:
             if not (error.is_invalid_reference
-                    and self._repair_references(invoice, customer, item_ids)):
+                    and self._repair_references(invoice.contact, customer, item_ids)):
                 raise
             self.request_salt += "|repaired"  # the refused write's requestid is spent
             record.pending_request_id = ""
@@ -881,8 +899,18 @@ class _Engine:
         existing = None
         if record.attempts > 1:
             existing = self._find_payment(invoice_record.qbo_id, marker)
-        entity = existing or self._write(record, "Payment", payload, op="create")
-        record.warning = self._tip_warning(payment, tip_applied)
+        try:
+            entity = existing or self._write(record, "Payment", payload, op="create")
+        except QboFault as error:
+            contact = payment.invoice.contact
+            if not (error.is_invalid_reference
+                    and self._repair_references(contact, customer, {})):
+                raise
+            self.request_salt += "|repaired"  # the refused write's requestid is spent
+            record.pending_request_id = ""
+            payload["CustomerRef"] = {"value": self.customer_id(contact)}
+            entity = self._write(record, "Payment", payload, op="create")
+        record.warning = " ".join([*self.notes, self._tip_warning(payment, tip_applied)]).strip()
         self._landed(record, entity, fingerprint=rules.fingerprint(payload),
                      name=payload.get("PaymentRefNum", ""))
         return "create"

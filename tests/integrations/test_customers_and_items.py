@@ -7,7 +7,7 @@ from integrations.models import SyncRecord
 from integrations.qbo.errors import QboFault
 from integrations.services.sync import explain_fault
 from tests.factories import make_contact, make_invoice, make_product
-from tests.integrations.conftest import US_REALM, run_outbox, send
+from tests.integrations.conftest import US_REALM, pay, run_outbox, send
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +104,23 @@ def test_a_customer_made_inactive_in_quickbooks_is_made_active_again(sandbox, ac
     [customer] = [c for c in sandbox.entities(US_REALM, "Customer") if c["Id"] == customer_id]
     assert customer["Active"] is True and customer["DisplayName"] == "Dana Lee"
     assert "Dana Lee was inactive in QuickBooks" in record.warning
+
+
+def test_a_payment_whose_customer_was_made_inactive_reactivates_it_and_syncs(
+    sandbox, account_for
+):
+    account = account_for("US", US_REALM)
+    dana = make_contact(account=account, first_name="Dana", last_name="Lee",
+                        email="dana@example.com")
+    invoice = send(make_invoice(account=account, contact=dana, number="CU-3"))
+    run_outbox(account)
+    deactivate(sandbox, account, "Customer", record_for(dana, "contact").qbo_id)
+    pay(invoice, "100.00")
+    run_outbox(account)
+    payment = SyncRecord.objects.get(kind="payment")
+    assert payment.state == "synced", payment.last_error
+    assert "Dana Lee was inactive in QuickBooks" in payment.warning
+    assert float(qbo_invoice(sandbox, "CU-3")["Balance"]) == 0
 
 
 def test_an_inactive_item_found_by_name_is_reactivated_not_duplicated(sandbox, account_for):
