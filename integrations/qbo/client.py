@@ -221,6 +221,15 @@ def _take_rate_limit_slot(realm_id: str, *, wait: bool = False) -> None:
                 retry_after=retry_after,
             )
         time.sleep(retry_after + 0.01)
+        _budget_slept[0] += retry_after + 0.01
+
+
+_budget_slept = [0.0]
+
+
+def budget_slept_seconds() -> float:
+    """How long this process has slept inside pushes waiting for the budget (benchmarks)."""
+    return _budget_slept[0]
 
 
 class QboClient:

@@ -811,7 +811,11 @@ class _Engine:
                 record.qbo_id = str(existing["Id"])
                 record.sync_token = str(existing["SyncToken"])
                 continue
-            other = (Invoice.objects.filter(account=self.account, pk=owner).first()
+            ours = SyncRecord.objects.filter(  # ours even if its PrivateNote was edited
+                realm_id=self.connection.realm_id, kind=Kind.INVOICE, qbo_id=str(existing["Id"])
+            ).select_related("invoice").first()
+            other = (ours.invoice if ours and ours.invoice else
+                     Invoice.objects.filter(account=self.account, pk=owner).first()
                      if owner else None)
             raise Blocked(number_clash_message(
                 number=invoice.number, doc_number=doc_number,

@@ -34,7 +34,7 @@ def _sync_like_the_worker(record_id: int) -> float:
     waited = 0.0
     for _ in range(20):
         outcome = sync.sync_record(record_id=record_id)
-        if not outcome.retryable:
+        if not (outcome.retryable or outcome.budget_wait):
             return waited
         pause = outcome.retry_after or 1.0
         time.sleep(pause)
@@ -95,7 +95,8 @@ class Command(BaseCommand):
             f"QBO requests        {counts['total']} "
             f"({counts['total'] / max(n_inv + n_pay, 1):.2f} per object), "
             f"throttled {counts.get('throttled', 0)}\n"
-            f"waited for limits   {waited:.1f} s (our budget: "
+            f"waited for limits   {waited + qbo_client.budget_slept_seconds():.1f} s "
+            f"(our budget: "
             f"{settings.QBO_REQUESTS_PER_MINUTE} requests/min per company)\n"
             f"peak memory (RSS)   {peak_mb:.0f} MB\n"
             f"final states        {states}"
