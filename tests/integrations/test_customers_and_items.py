@@ -63,7 +63,7 @@ def test_a_quickbooks_customer_whose_email_differs_is_never_reused_even_by_its_p
 
 
 def test_an_item_made_inactive_in_quickbooks_is_made_active_again_for_the_next_invoice(
-    sandbox, account_for
+    sandbox, account_for, client
 ):
     account = account_for("US", US_REALM)
     product = make_product(account=account, display_name="Portrait Session")
@@ -85,6 +85,8 @@ def test_an_item_made_inactive_in_quickbooks_is_made_active_again_for_the_next_i
     assert "Portrait Session was inactive in QuickBooks" in record.warning
     assert f"={item_id}" not in record.warning
     assert record_for(first).state == "synced"
+    page = client.get(f"/invoices/{second.pk}/").content.decode()
+    assert "hatsync made it active again because this invoice uses it" in page
 
 
 def test_a_customer_made_inactive_in_quickbooks_is_made_active_again(sandbox, account_for):

@@ -91,8 +91,10 @@ def test_a_long_number_is_shortened_and_a_second_that_shortens_alike_is_blocked(
     blocked = settled(later)
     assert blocked.state == "blocked"
     assert blocked.last_error.startswith(
-        "Invoice numbers INV-2024-A-WEDDING-SMITH-0002 and INV-2024-B-WEDDING-SMITH-0002 both "
+        "Invoice numbers INV-2024-B-WEDDING-SMITH-0002 and INV-2024-A-WEDDING-SMITH-0002 both "
         "become INV-2...NG-SMITH-0002 in QuickBooks")
+    assert "invoice INV-2024-A-WEDDING-SMITH-0002 already has that number there" in \
+        blocked.last_error
     assert len(sandbox.entities(US_REALM, "Invoice")) == 1
     sandbox.assert_exactly_once(US_REALM)
 
