@@ -164,8 +164,11 @@ def prepare_import(*, job_id: int) -> list[int]:
     """Look up many DocNumbers in one query each hundred, so each invoice's own sync can skip
     its look-up when its number was found free. Returns the records to push. If QuickBooks
     cannot be asked now, nothing is lost: each sync then looks its number up itself."""
-    job = BulkSyncJob.objects.select_related("account").get(pk=job_id)
-    connection = QuickBooksConnection.objects.get(account=job.account)
+    job = BulkSyncJob.objects.select_related("account").filter(pk=job_id).first()
+    connection = QuickBooksConnection.objects.filter(account_id=job.account_id).first() if job \
+        else None
+    if connection is None:  # the account (or its connection) went while the task waited
+        return []
     records = list(
         SyncRecord.objects.filter(
             realm_id=connection.realm_id, key__in=[invoice_key(pk) for pk in job.invoice_ids],
@@ -198,9 +201,13 @@ def prepare_import(*, job_id: int) -> list[int]:
 
 def import_record_ids(*, job_id: int) -> list[int]:
     """The records an import still has to push."""
-    job = BulkSyncJob.objects.select_related("account__quickbooks_connection").get(pk=job_id)
+    job = BulkSyncJob.objects.filter(pk=job_id).first()
+    connection = QuickBooksConnection.objects.filter(account_id=job.account_id).first() if job \
+        else None
+    if connection is None:
+        return []
     return list(SyncRecord.objects.filter(
-        realm_id=job.account.quickbooks_connection.realm_id,
+        realm_id=connection.realm_id,
         key__in=[invoice_key(pk) for pk in job.invoice_ids], state=State.NEEDS_SYNC,
     ).values_list("pk", flat=True))
 

@@ -140,3 +140,7 @@ def test_sync_all_leaves_out_invoices_already_synced(sandbox, account_for, clien
 
 def test_a_task_for_a_record_that_no_longer_exists_does_nothing(db):
     assert sync.sync_record(record_id=987654).message == "Nothing to sync any more."
+
+
+def test_an_import_task_whose_job_is_gone_does_nothing(db):
+    assert tasks.prepare_import(987654) == 0
