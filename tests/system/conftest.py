@@ -12,6 +12,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -49,6 +51,7 @@ class WorkerProcess:
     def __init__(self, process: subprocess.Popen, log_path: Path):
         self.process = process
         self.log_path = log_path
+        self.broker_options: dict = {}  # the embedded-broker worker's transport options
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -62,16 +65,11 @@ class WorkerProcess:
             return log.read().decode(errors="replace")
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(postgres_test_database, sandbox_server, tmp_path_factory):
-    from django.conf import settings
-
-    db = postgres_test_database
-    var_dir = tmp_path_factory.mktemp("worker-var")
+def _worker_env(db: dict, sandbox_server: str, var_dir: Path) -> dict:
     auth = quote(db["USER"] or "", safe="")
     if db.get("PASSWORD"):
         auth += ":" + quote(db["PASSWORD"], safe="")
-    env = {
+    return {
         **os.environ,
         "DATABASE_URL": f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "QBO_LOCAL_SANDBOX_URL": sandbox_server,
@@ -80,12 +78,12 @@ def celery_worker_process(postgres_test_database, sandbox_server, tmp_path_facto
         "QBO_CLIENT_SECRET": "hatsync-local-secret",
         "HATSYNC_VAR_DIR": str(var_dir),
     }
-    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        # The test process must write where the worker reads.
-        env["HATSYNC_VAR_DIR"] = str(Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[
-            "data_folder_in"]).parent.parent)
-    log_path = var_dir / "worker.log"
-    log = open(log_path, "w")  # closed at teardown
+
+
+@contextmanager
+def _running_worker(env: dict, log_path: Path) -> Iterator[WorkerProcess]:
+    """A `celery -A hatsync worker` process (prefork) with `env`, until the block ends."""
+    log = open(log_path, "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "hatsync", "worker", "--pool", "prefork",
          "--concurrency", str(WORKER_CONCURRENCY), "--purge", "--loglevel", "INFO",
@@ -93,19 +91,102 @@ def celery_worker_process(postgres_test_database, sandbox_server, tmp_path_facto
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     worker = WorkerProcess(process, log_path)
-    deadline = time.monotonic() + 60
-    while " ready." not in worker.log():
-        assert process.poll() is None, worker.log()
-        assert time.monotonic() < deadline, "the worker did not start:\n" + worker.log()
-        time.sleep(0.3)
-    yield worker
-    process.terminate()
     try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-    log.close()
+        deadline = time.monotonic() + 60
+        while " ready." not in worker.log():
+            assert process.poll() is None, worker.log()
+            assert time.monotonic() < deadline, "the worker did not start:\n" + worker.log()
+            time.sleep(0.3)
+        yield worker
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(postgres_test_database, sandbox_server, tmp_path_factory):
+    from django.conf import settings
+
+    var_dir = tmp_path_factory.mktemp("worker-var")
+    env = _worker_env(postgres_test_database, sandbox_server, var_dir)
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        # The test process must write where the worker reads.
+        env["HATSYNC_VAR_DIR"] = str(Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS[
+            "data_folder_in"]).parent.parent)
+    with _running_worker(env, var_dir / "worker.log") as worker:
+        yield worker
+
+
+# --- a second worker on the embedded broker (kombu's filesystem transport, as bin/demo runs) --
+
+FILESYSTEM_BROKER_URL = "filesystem://localhost//"
+
+
+def filesystem_broker_options(var_dir: Path) -> dict:
+    """The transport options hatsync/settings.py derives from HATSYNC_VAR_DIR=var_dir."""
+    broker = var_dir / "broker"
+    return {
+        "data_folder_in": str(broker / "queue"),
+        "data_folder_out": str(broker / "queue"),
+        "processed_folder": str(broker / "processed"),
+        "store_processed": False,
+        "polling_interval": 0.2,
+    }
+
+
+@pytest.fixture(scope="session")
+def embedded_broker_worker(postgres_test_database, sandbox_server, tmp_path_factory):
+    """A worker whose broker is the filesystem transport under its own folder (the request
+    budget is still the shared cache, REDIS_URL in CI). The session's worker never sees its
+    tasks: they are never published to that worker's broker."""
+    var_dir = tmp_path_factory.mktemp("embedded-worker-var")
+    env = _worker_env(postgres_test_database, sandbox_server, var_dir)
+    env["CELERY_BROKER_URL"] = FILESYSTEM_BROKER_URL
+    for name in ("CELERY_BROKER_READ_URL", "CELERY_BROKER_WRITE_URL"):
+        env.pop(name, None)
+    with _running_worker(env, var_dir / "worker.log") as worker:
+        # settings.py made these folders in the worker: proof the layout below is its own.
+        options = filesystem_broker_options(var_dir)
+        assert Path(options["data_folder_in"]).is_dir(), worker.log()
+        worker.broker_options = options
+        yield worker
+
+
+def _reset_broker_pools(app) -> None:
+    """Drop the app's connection and producer pools, so the next publish builds them from its
+    current broker settings. (Not closed: kombu keeps them for reuse under their settings.)"""
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def embedded_broker(embedded_broker_worker, monkeypatch):
+    """For one test, this process publishes its tasks into the embedded-broker worker's
+    folders; the Celery app's broker settings and pools are restored afterwards."""
+    from hatsync.celery import app
+
+    names = ("broker_url", "broker_write_url", "broker_transport_options")
+    saved = {name: app.conf.get(name) for name in names}
+    # The CELERY_BROKER_URL variable (set in CI) outranks conf.broker_url; broker_write_url,
+    # which is what publishing uses, outranks both unless CELERY_BROKER_WRITE_URL is set.
+    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
+    app.conf.broker_url = FILESYSTEM_BROKER_URL
+    app.conf.broker_write_url = FILESYSTEM_BROKER_URL
+    app.conf.broker_transport_options = embedded_broker_worker.broker_options
+    _reset_broker_pools(app)
+    assert app.conf.broker_write_url == FILESYSTEM_BROKER_URL
+    try:
+        yield embedded_broker_worker
+    finally:
+        _reset_broker_pools(app)
+        for name, value in saved.items():
+            app.conf[name] = value
 
 
 @pytest.fixture
