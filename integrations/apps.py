@@ -6,4 +6,4 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "QuickBooks integration"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the receivers)
+        from . import signals, tasks  # noqa: F401  (connect the receivers)

@@ -6,7 +6,7 @@ from django.dispatch import receiver
 from invoices.models import Contact, Invoice, Payment
 
 from .models import QuickBooksConnection, SyncRecord
-from .services.sync import enqueue, invoice_key, mark_needs_sync, payment_key
+from .services.outbox import enqueue, invoice_key, mark_needs_sync, payment_key
 
 
 def _connection(account_id: int) -> QuickBooksConnection | None:

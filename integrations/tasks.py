@@ -6,10 +6,13 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.db import DatabaseError
+from django.dispatch import receiver
 from django.utils import timezone
 
 from .models import QuickBooksConnection, SyncRecord
-from .services import sync
+from .services import imports, sync
+from .services.imports import import_requested
+from .services.outbox import records_waiting
 
 logger = logging.getLogger(__name__)
 MAX_RETRIES = 6
@@ -43,11 +46,11 @@ def sync_record(self, record_id: int) -> str:
 @shared_task(acks_late=True)
 def prepare_import(job_id: int) -> int:
     try:
-        record_ids = sync.prepare_import(job_id=job_id)
+        record_ids = imports.prepare_import(job_id=job_id)
     except Exception:  # the look-up is only a shortcut: never let it hold the import back
         logger.exception("Import %s: the bulk look-up failed; each invoice looks up itself",
                          job_id)
-        record_ids = sync.import_record_ids(job_id=job_id)
+        record_ids = imports.import_record_ids(job_id=job_id)
     for record_id in record_ids:
         sync_record.delay(record_id)
     return len(record_ids)
@@ -76,3 +79,14 @@ def sweep_outbox() -> int:
     for record_id in ids:
         sync_record.delay(record_id)
     return len(ids)
+
+
+@receiver(records_waiting, dispatch_uid="integrations.queue_waiting_records")
+def queue_waiting_records(sender, record_ids: list[int], **kwargs) -> None:
+    for record_id in record_ids:
+        sync_record.delay(record_id)
+
+
+@receiver(import_requested, dispatch_uid="integrations.queue_import")
+def queue_import(sender, job_id: int, **kwargs) -> None:
+    prepare_import.delay(job_id)

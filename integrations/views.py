@@ -16,7 +16,7 @@ from .models import BulkSyncJob
 from .qbo.environments import environment
 from .qbo.errors import QboError
 from .services import connection as connection_service
-from .services import sync as sync_service
+from .services import imports as import_service
 
 
 def _redirect_uri(request: HttpRequest) -> str:
@@ -120,7 +120,7 @@ def import_invoices(request: HttpRequest) -> HttpResponse:
         job = BulkSyncJob.objects.filter(account=request.account, pk=request.GET["job"]).first()
     return render(request, "integrations/import_invoices.html", {
         "connection": connection, "rows": rows, "page": page, "job": job,
-        "progress": sync_service.bulk_job_progress(job) if job else None,
+        "progress": import_service.bulk_job_progress(job) if job else None,
     })
 
 
@@ -136,7 +136,7 @@ def import_sync(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Select at least one invoice to sync.")
         return redirect("integrations:import_invoices")
     try:
-        job = sync_service.sync_many(account=request.account, user=request.user, invoice_ids=ids)
+        job = import_service.sync_many(account=request.account, user=request.user, invoice_ids=ids)
     except (QboError, connection_service.QuickBooksConnection.DoesNotExist):
         messages.error(request, "Connect to QuickBooks first (Account Settings > Integrations).")
         return redirect("integrations:import_invoices")
@@ -148,7 +148,7 @@ def import_sync(request: HttpRequest) -> HttpResponse:
 @account_required
 def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
     job = get_object_or_404(BulkSyncJob, account=request.account, pk=pk)
-    return JsonResponse(sync_service.bulk_job_progress(job))
+    return JsonResponse(import_service.bulk_job_progress(job))
 
 
 @require_POST
@@ -156,7 +156,7 @@ def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
 def invoice_sync(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_object_or_404(Invoice, account=request.account, pk=pk)
     try:
-        sync_service.sync_many(account=request.account, user=request.user,
+        import_service.sync_many(account=request.account, user=request.user,
                                invoice_ids=[invoice.pk])
     except (QboError, connection_service.QuickBooksConnection.DoesNotExist):
         messages.error(request, "Connect to QuickBooks first (Account Settings > Integrations).")

@@ -10,10 +10,11 @@ from django.utils import timezone
 from invoices.models import Account, Product, TaxRate, User
 
 from .. import rules
-from ..models import QuickBooksConnection, SyncRecord
+from ..models import QuickBooksConnection
 from ..qbo import client as qbo
 from ..qbo.environments import environment
 from ..qbo.errors import QboAuthError, QboError
+from .outbox import mark_waiting_paused, resume_paused
 
 logger = logging.getLogger(__name__)
 SESSION_STATE_KEY = "qbo_oauth_state"
@@ -122,9 +123,7 @@ def connection_complete(
             f"Connected, but the QuickBooks settings could not be read yet ({error.message}). "
             "Press Re-check settings; syncing reads them first in the meantime."
         )
-    from .sync import resume_paused  # a reconnect resumes what waited
-
-    resume_paused(connection=connection)
+    resume_paused(connection=connection)  # a reconnect carries on where it stopped
     return connection, note
 
 
@@ -136,32 +135,13 @@ def _store_tokens(connection: QuickBooksConnection, tokens: qbo.Tokens, now) -> 
         connection.refresh_token_expires_at = now + timedelta(seconds=tokens.refresh_expires_in)
 
 
-def paused_reason(connection: QuickBooksConnection | None) -> str:
-    """Why records wait while the company cannot be reached: shown on every waiting record."""
-    if connection is None:
-        return ("Paused: not connected to QuickBooks. Connect under Account Settings > "
-                "Integrations; it syncs then.")
-    if connection.status == QuickBooksConnection.Status.DISCONNECTED:
-        name = connection.company_name or "the same QuickBooks company"
-        return (f"Paused: disconnected from QuickBooks. It syncs by itself when you connect "
-                f"to {name} again.")
-    return f"Paused: {connection.status_reason or 'QuickBooks needs you to reconnect.'}"
-
-
-def _mark_waiting_paused(connection: QuickBooksConnection) -> None:
-    SyncRecord.objects.filter(
-        realm_id=connection.realm_id, state=SyncRecord.State.NEEDS_SYNC,
-        kind__in=[SyncRecord.Kind.INVOICE, SyncRecord.Kind.PAYMENT],
-    ).update(last_error=paused_reason(connection))
-
-
 def connection_mark_needs_reconnect(*, connection: QuickBooksConnection, reason: str) -> None:
     QuickBooksConnection.objects.filter(pk=connection.pk).update(
         status=QuickBooksConnection.Status.NEEDS_RECONNECT, status_reason=reason
     )
     connection.status = QuickBooksConnection.Status.NEEDS_RECONNECT
     connection.status_reason = reason
-    _mark_waiting_paused(connection)
+    mark_waiting_paused(connection)
 
 
 def connection_access_token(
@@ -200,7 +180,7 @@ def connection_access_token(
             connection.status = QuickBooksConnection.Status.NEEDS_RECONNECT
             connection.status_reason = reason
             connection.save(update_fields=["status", "status_reason"])
-            _mark_waiting_paused(connection)
+            mark_waiting_paused(connection)
             logger.warning("QuickBooks refresh refused for connection %s", connection.pk)
             return ""
         _store_tokens(connection, tokens, now)
@@ -277,4 +257,4 @@ def connection_disconnect(*, connection: QuickBooksConnection) -> None:
     connection.status = QuickBooksConnection.Status.DISCONNECTED
     connection.status_reason = "Disconnected by you. Connect again to resume syncing."
     connection.save(update_fields=[*TOKEN_FIELDS, "status", "status_reason"])
-    _mark_waiting_paused(connection)
+    mark_waiting_paused(connection)

@@ -5,7 +5,7 @@ import pytest
 
 from integrations.models import SyncRecord
 from integrations.qbo.errors import QboFault
-from integrations.services.sync import explain_fault
+from integrations.services.messages import explain_fault
 from tests.factories import make_contact, make_invoice, make_product
 from tests.integrations.conftest import US_REALM, pay, run_outbox, send
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from integrations import tasks
 from integrations.models import BulkSyncJob, QuickBooksConnection, SyncLog, SyncRecord
-from integrations.services import sync
+from integrations.services import imports, sync
 from tests.factories import make_account, make_invoice, make_user
 from tests.integrations.conftest import US_REALM, run_outbox, send
 
@@ -108,10 +108,10 @@ def test_an_import_looks_up_all_numbers_at_once_and_still_blocks_a_taken_one(
     sandbox.foreign_invoice(account, "IM-3")
 
     with mock.patch.object(tasks.prepare_import, "delay") as delay:
-        job = sync.sync_many(account=account, user=None, invoice_ids=[i.pk for i in invoices])
+        job = imports.sync_many(account=account, user=None, invoice_ids=[i.pk for i in invoices])
     assert not delay.called  # only on commit: the test transaction never commits
     sandbox.rsps.calls.reset()
-    ids = sync.prepare_import(job_id=job.pk)
+    ids = imports.prepare_import(job_id=job.pk)
     assert len(ids) == 5
     run_outbox(account)
 

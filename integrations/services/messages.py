@@ -1,0 +1,83 @@
+"""What the sync says to people: why something is blocked or failed, in words they can act
+on, naming their invoices, contacts and products (never a QuickBooks id)."""
+
+import re
+
+from ..models import SyncRecord
+from ..qbo.errors import QboFault
+
+Kind = SyncRecord.Kind
+
+
+_MARKER = re.compile(r"^hatsync invoice #(\d+)$")
+_REFERENCE = re.compile(r"\b(\w+Ref)\b(?:\s*=\s*([\w-]+))?")
+
+
+def invoice_marker(invoice_id: int) -> str:
+    """What we put in an invoice's PrivateNote, so we can tell our invoices from others."""
+    return f"hatsync invoice #{invoice_id}"
+
+
+def marker_invoice_id(private_note: str) -> int | None:
+    match = _MARKER.match((private_note or "").strip())
+    return int(match.group(1)) if match else None
+
+
+def number_clash_message(
+    *, number: str, doc_number: str, holder: str | None, outside: bool = False
+) -> str:
+    """Why an invoice cannot have its number in QuickBooks, naming who has it."""
+    fix = "Give this invoice a shorter or different number, then press Sync."
+    if outside:
+        return (f"QuickBooks already has invoice {doc_number} (made outside hatsync), so this "
+                "invoice was not synced. Change the number here (or remove the one in "
+                "QuickBooks), then press Sync.")
+    if holder is None:
+        return f"Another invoice already has the number {doc_number} in QuickBooks. {fix}"
+    if holder == number or doc_number == number:
+        return f"Invoice {holder} already has the number {doc_number} in QuickBooks. {fix}"
+    return (f"Invoice numbers {number} and {holder} both become {doc_number} in QuickBooks "
+            f"(its limit is 21 characters), and invoice {holder} already has that number "
+            f"there. {fix}")
+
+
+def names_for_ids(record: SyncRecord) -> dict[str, dict[str, str]]:
+    """What our customers and items are called, by QuickBooks id: messages name them."""
+    names: dict[str, dict[str, str]] = {"CustomerRef": {}, "ItemRef": {}}
+    rows = SyncRecord.objects.filter(
+        realm_id=record.realm_id, kind__in=[Kind.CUSTOMER, Kind.ITEM]
+    ).exclude(qbo_id="").select_related("contact")
+    for row in rows:
+        if row.kind == Kind.CUSTOMER:
+            label = row.contact.full_name if row.contact else row.qbo_name
+            names["CustomerRef"][row.qbo_id] = f"the customer {label}"
+        else:
+            names["ItemRef"][row.qbo_id] = f"the product {row.qbo_name}"
+    return names
+
+
+def explain_fault(error: QboFault, *, names: dict[str, dict[str, str]] | None = None) -> str:
+    """QBO's refusal in words a business owner can act on (never a bare QuickBooks id)."""
+    detail = (error.detail or error.message).strip()
+    if error.is_invalid_reference:
+        what = "something this refers to (a customer, product or tax code)"
+        match = _REFERENCE.search(detail)
+        if match:
+            field, qbo_id = match.group(1), match.group(2) or ""
+            what = (names or {}).get(field, {}).get(qbo_id) or {
+                "CustomerRef": "its customer", "ItemRef": "one of its products",
+                "TaxCodeRef": "one of its tax codes",
+            }.get(field, what)
+        return (f"QuickBooks could not use {what}: it is inactive or missing there. Make it "
+                "active in QuickBooks (or press Re-check settings), then press Sync.")
+    if error.is_duplicate_doc_number:
+        return (f"QuickBooks already has a transaction with this number ({detail}). Change "
+                "the number here (or remove the one in QuickBooks), then press Sync.")
+    if error.is_duplicate_name:
+        return f"QuickBooks already uses this name for another customer or item ({detail})."
+    if error.is_stale_object:
+        return ("Someone changed this in QuickBooks while we were updating it. Press Sync to "
+                "try again.")
+    if error.code in {"2050", "2020"}:
+        return f"QuickBooks refused a field ({detail})."
+    return f"QuickBooks refused it: {detail} (error {error.code or 'unknown'})."

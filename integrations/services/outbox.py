@@ -1,0 +1,111 @@
+"""The outbox: which records wait for QuickBooks, and handing them to the queue.
+
+A record in NEEDS_SYNC is work to do. Services never import the tasks: `enqueue` sends
+`records_waiting` when the transaction commits, and `integrations.tasks` queues them.
+"""
+
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+
+from invoices.models import Invoice, Payment
+
+from ..models import QuickBooksConnection, SyncRecord
+
+State = SyncRecord.State
+Kind = SyncRecord.Kind
+
+records_waiting = Signal()  # record_ids: these records wait; queue them
+
+
+def invoice_key(invoice_id: int) -> str:
+    return f"invoice:{invoice_id}"
+
+
+def payment_key(payment_id: int) -> str:
+    return f"payment:{payment_id}"
+
+
+def mark_needs_sync(
+    *, connection: QuickBooksConnection, kind: str, key: str, **links
+) -> SyncRecord:
+    """Create or reset the record to NEEDS_SYNC; the caller enqueues it on commit.
+
+    While the connection is paused (needs reconnecting, or disconnected) the record says so.
+    """
+    reason = "" if connection.is_connected else paused_reason(connection)
+    record, created = SyncRecord.objects.get_or_create(
+        realm_id=connection.realm_id, key=key,
+        defaults={"account": connection.account, "kind": kind, "last_error": reason, **links},
+    )
+    if not created and (record.state != State.NEEDS_SYNC or reason):
+        SyncRecord.objects.filter(pk=record.pk).update(
+            state=State.NEEDS_SYNC, state_changed_at=timezone.now(),
+            **({"last_error": reason} if reason else {}),
+        )
+        record.state = State.NEEDS_SYNC
+    return record
+
+
+def enqueue(record_ids: list[int]) -> None:
+    """Queue these records once the current transaction commits."""
+    if record_ids:
+        ids = list(record_ids)
+        transaction.on_commit(lambda: records_waiting.send(sender=None, record_ids=ids))
+
+
+def resume_paused(*, connection: QuickBooksConnection) -> int:
+    """After a reconnect: carry on where the connection left off.
+
+    Everything that waited goes again, and so does what the outbox never heard of while the
+    account was disconnected: invoices sent since this company was connected (and payments on
+    invoices already synced) that have no record yet.
+    """
+    realm = connection.realm_id
+    known_invoices = SyncRecord.objects.filter(realm_id=realm, kind=Kind.INVOICE)
+    sent_meanwhile = (
+        Invoice.objects.filter(account=connection.account, sent_at__gte=connection.connected_at)
+        .exclude(status__in=[Invoice.Status.DRAFT, Invoice.Status.VOID])
+        .exclude(pk__in=known_invoices.values("invoice_id"))
+        .values_list("pk", flat=True)
+    )
+    paid_meanwhile = (
+        Payment.objects.filter(invoice_id__in=known_invoices.values("invoice_id"))
+        .exclude(pk__in=SyncRecord.objects.filter(realm_id=realm, kind=Kind.PAYMENT)
+                 .values("payment_id"))
+        .values_list("pk", flat=True)
+    )
+    with transaction.atomic():
+        for pk in sent_meanwhile:
+            mark_needs_sync(connection=connection, kind=Kind.INVOICE, key=invoice_key(pk),
+                            invoice_id=pk)
+        for pk in paid_meanwhile:
+            mark_needs_sync(connection=connection, kind=Kind.PAYMENT, key=payment_key(pk),
+                            payment_id=pk)
+        waiting = SyncRecord.objects.filter(
+            realm_id=realm, state__in=[State.NEEDS_SYNC, State.SYNCING],
+            kind__in=[Kind.INVOICE, Kind.PAYMENT],
+        )
+        waiting.filter(last_error__startswith="Paused:").update(last_error="")
+        ids = list(waiting.values_list("pk", flat=True))
+        enqueue(ids)
+    return len(ids)
+
+
+def paused_reason(connection: QuickBooksConnection | None) -> str:
+    """Why records wait while the company cannot be reached: shown on every waiting record."""
+    if connection is None:
+        return ("Paused: not connected to QuickBooks. Connect under Account Settings > "
+                "Integrations; it syncs then.")
+    if connection.status == QuickBooksConnection.Status.DISCONNECTED:
+        name = connection.company_name or "the same QuickBooks company"
+        return (f"Paused: disconnected from QuickBooks. It syncs by itself when you connect "
+                f"to {name} again.")
+    return f"Paused: {connection.status_reason or 'QuickBooks needs you to reconnect.'}"
+
+
+def mark_waiting_paused(connection: QuickBooksConnection) -> None:
+    SyncRecord.objects.filter(
+        realm_id=connection.realm_id, state=SyncRecord.State.NEEDS_SYNC,
+        kind__in=[SyncRecord.Kind.INVOICE, SyncRecord.Kind.PAYMENT],
+    ).update(last_error=paused_reason(connection))
