@@ -176,7 +176,14 @@ QBO_CLIENT_SECRET = env.str("QBO_CLIENT_SECRET", default="hatsync-local-secret" 
 # Empty: built from the request (https://<host>/integrations/quickbooks/callback/).
 QBO_REDIRECT_URI = env.str("QBO_REDIRECT_URI", default="")
 QBO_MINOR_VERSION = env.int("QBO_MINOR_VERSION", default=75)
-QBO_REQUESTS_PER_MINUTE = env.int("QBO_REQUESTS_PER_MINUTE", default=450)
+# QuickBooks allows 500 requests and 40 batch requests a minute per company; we use 96% / 95%.
+QBO_REQUESTS_PER_MINUTE = env.int("QBO_REQUESTS_PER_MINUTE", default=480)
+QBO_BATCHES_PER_MINUTE = env.int("QBO_BATCHES_PER_MINUTE", default=38)
+# Where the per-company moving windows live: Redis (shared by every machine) or, embedded,
+# files under the var folder (shared by the processes of one machine).
+QBO_BUDGET_URL = env.str(
+    "QBO_BUDGET_URL", default=REDIS_URL or f"file://{VAR_DIR / 'budget'}"
+)
 QBO_MAX_ATTEMPTS = env.int("QBO_MAX_ATTEMPTS", default=5)
 QBO_HTTP_TIMEOUT = env.float("QBO_HTTP_TIMEOUT", default=30.0)
 

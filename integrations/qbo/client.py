@@ -12,13 +12,13 @@ from functools import cache
 
 import requests
 from django.conf import settings
-from django.core.cache import cache as shared_cache
 from intuitlib.client import AuthClient
 from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 from quickbooks import QuickBooks
 from quickbooks.exceptions import QuickbooksException
 
+from . import budget
 from .environments import environment
 from .errors import (
     QboAuthError,
@@ -168,60 +168,33 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
 
 
-RATE_WINDOW_SECONDS = 10
-
-
-def _window_budget() -> int:
-    return max(1, settings.QBO_REQUESTS_PER_MINUTE // 7)
-
-
-def _window_key(realm_id: str, window: int) -> str:
-    return f"qbo-rate:{realm_id}:{window}"
-
-
 def budget_wait_seconds(realm_id: str) -> float:
     """How long until this company's request budget has room again (0: it has room now).
 
     A read only: workers ask before they start a push, so a record that would only wait for
     the budget is put back on the queue for the moment it has room, at no cost.
     """
-    now = time.time()
-    used = shared_cache.get(_window_key(realm_id, int(now // RATE_WINDOW_SECONDS))) or 0
-    if used < _window_budget():
-        return 0.0
-    return RATE_WINDOW_SECONDS - now % RATE_WINDOW_SECONDS
+    return budget.wait_seconds(realm_id)
 
 
-def _take_rate_limit_slot(realm_id: str, *, wait: bool = False) -> None:
-    """A per-company request budget shared by every worker (Django's cache: Redis in prod).
+def _take_rate_limit_slot(realm_id: str, *, wait: bool = False, batch: bool = False) -> None:
+    """Count one request in the company's budget, shared by every worker (budget.py).
 
-    Intuit counts requests per rolling minute. We count in 10-second windows, each allowed a
-    seventh of the minute's budget: any 60 seconds touch at most seven windows, so no rolling
-    minute can go over the budget, whatever the phase of Intuit's clock.
-
-    `wait`: sleep until the next window instead of raising (a person waits, or a push is
+    `wait`: sleep until the budget has room instead of raising (a person waits, or a push is
     already under way and stopping it half-done would only cost more requests later).
     """
     while True:
-        now = time.time()
-        key = _window_key(realm_id, int(now // RATE_WINDOW_SECONDS))
-        shared_cache.add(key, 0, timeout=RATE_WINDOW_SECONDS * 3)
-        try:
-            used = shared_cache.incr(key)
-        except ValueError:  # expired between add and incr
-            shared_cache.add(key, 1, timeout=RATE_WINDOW_SECONDS * 3)
-            used = 1
-        if used <= _window_budget():
+        retry_after = budget.take(realm_id, batch=batch)
+        if not retry_after:
             return
-        retry_after = RATE_WINDOW_SECONDS - now % RATE_WINDOW_SECONDS
         if not wait:
             raise QboBudgetExhausted(
                 "Waiting a few seconds to stay under QuickBooks' limit of 500 requests a "
                 "minute; it goes on by itself.",
                 retry_after=retry_after,
             )
-        time.sleep(retry_after + 0.01)
-        _budget_slept[0] += retry_after + 0.01
+        time.sleep(retry_after)
+        _budget_slept[0] += retry_after
 
 
 _budget_slept = [0.0]
@@ -238,9 +211,9 @@ class QboClient:
     def __init__(
         self, *, env_name: str, realm_id: str, access_token: str, wait_for_budget: bool = True
     ):
-        """`wait_for_budget`: a full request budget pauses for the rest of its window (at most
-        RATE_WINDOW_SECONDS) instead of raising QboBudgetExhausted. Workers check the budget
-        before they start a push (`budget_wait_seconds`), so they seldom wait inside one."""
+        """`wait_for_budget`: a full request budget pauses until it has room instead of
+        raising QboBudgetExhausted. Workers check the budget before they start a push
+        (`budget_wait_seconds`), so they seldom wait inside one."""
         env = environment(env_name)
         client = auth_client(env_name=env_name, access_token=access_token, realm_id=realm_id)
         self._qb = _QuickBooks(

@@ -68,6 +68,7 @@ def sandbox(tmp_path, settings):
     settings.QBO_CLIENT_SECRET = "hatsync-local-secret"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.QBO_REQUESTS_PER_MINUTE = 7000  # the budget has tests of its own
+    settings.QBO_BUDGET_URL = f"file://{tmp_path / 'budget'}"
     qbo_client._discovered_auth_client.cache_clear()
     app = create_app(tmp_path / "qbo")
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:

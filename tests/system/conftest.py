@@ -201,10 +201,13 @@ def worker(celery_worker_process, sandbox_server, settings):
     sandbox.control("DELETE", "faults")
     qbo_client._discovered_auth_client.cache_clear()
     # Every test uses the same sample company: start each with a full request budget
-    # (with REDIS_URL, as in CI, this cache is the one the worker counts in too).
+    # (with REDIS_URL, as in CI, the worker counts in the same windows).
     from django.core.cache import cache
 
+    from integrations.qbo import budget
+
     cache.clear()
+    budget.clear()
     yield sandbox_server
     qbo_client._discovered_auth_client.cache_clear()
 

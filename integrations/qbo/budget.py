@@ -1,0 +1,164 @@
+"""QuickBooks' per-company request limits, kept by every worker on every machine together.
+
+Intuit allows each company 500 requests a minute and 40 batch requests a minute (a batch
+counts against both; shared/QBO-FACTS.md). We keep a moving window of each company's last
+minute of requests, never fixed windows (which waste up to a quarter of the limit), and use
+96% and 95% of the limits by default: the rest is room for clocks and latency, so QuickBooks
+never has to answer 429. A second, 10-second moving window holds a sixth of the minute's
+budget: bursts stay short, so a fast import never spends a whole minute's budget at once and
+then stands still for most of the next (the longest pause is `longest_pause_seconds()`, 10 s),
+while a whole minute still uses all of its budget.
+
+Where the window lives: Redis when REDIS_URL is set (through `limits`, whose moving window is
+one atomic Lua script), else a small file per company under HATSYNC_VAR_DIR, taken under an
+flock (the embedded default: one machine, several processes).
+"""
+
+import fcntl
+import json
+import math
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from limits import RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+MINUTE = 60.0
+BURST_SECONDS = 10
+BURST_SHARE = 1.0  # of an even share (1/6) of the minute; more gives longer pauses
+
+
+class RedisStore:
+    """The moving window in Redis, shared by every machine."""
+
+    def __init__(self, url: str):
+        self.storage = storage_from_string(url)
+        self.limiter = MovingWindowRateLimiter(self.storage)
+
+    def take(self, key: str, limit: int, period: int) -> float:
+        item = RateLimitItemPerSecond(limit, period)
+        if self.limiter.hit(item, key):
+            return 0.0
+        return self._until_free(item, key)
+
+    def wait(self, key: str, limit: int, period: int) -> float:
+        item = RateLimitItemPerSecond(limit, period)
+        if self.limiter.get_window_stats(item, key).remaining > 0:
+            return 0.0
+        return self._until_free(item, key)
+
+    def _until_free(self, item, key: str) -> float:
+        reset = self.limiter.get_window_stats(item, key).reset_time
+        return max(0.01, reset - time.time())
+
+    def clear(self) -> None:
+        self.storage.reset()
+
+
+class FileStore:
+    """The moving window in a file per key, for processes on one machine."""
+
+    def __init__(self, folder: Path, clock: Callable[[], float] = time.time):
+        self.folder = Path(folder)
+        self.clock = clock
+
+    @contextmanager
+    def _window(self, key: str, period: int) -> Iterator[list[float]]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / (re.sub(r"[^\w.-]", "_", key) + ".json")
+        with open(path, "a+") as file:
+            fcntl.flock(file, fcntl.LOCK_EX)
+            file.seek(0)
+            try:
+                stamps = json.loads(file.read() or "[]")
+            except ValueError:
+                stamps = []
+            now = self.clock()
+            stamps = [stamp for stamp in stamps if stamp > now - period]
+            yield stamps
+            file.seek(0)
+            file.truncate()
+            file.write(json.dumps(stamps))
+
+    def take(self, key: str, limit: int, period: int) -> float:
+        with self._window(key, period) as stamps:
+            now = self.clock()
+            if len(stamps) < limit:
+                stamps.append(now)
+                return 0.0
+            return max(0.01, stamps[len(stamps) - limit] + period - now)
+
+    def wait(self, key: str, limit: int, period: int) -> float:
+        with self._window(key, period) as stamps:
+            if len(stamps) < limit:
+                return 0.0
+            return max(0.01, stamps[len(stamps) - limit] + period - self.clock())
+
+    def clear(self) -> None:
+        for path in self.folder.glob("*.json"):
+            path.unlink(missing_ok=True)
+
+
+@cache
+def _store_for(url: str) -> RedisStore | FileStore:
+    if url.startswith("file://"):
+        return FileStore(Path(url.removeprefix("file://")))
+    return RedisStore(url)
+
+
+def store() -> RedisStore | FileStore:
+    return _store_for(settings.QBO_BUDGET_URL)
+
+
+def burst_limit(per_minute: int) -> int:
+    return max(1, math.ceil(per_minute * BURST_SECONDS / MINUTE * BURST_SHARE))
+
+
+def longest_pause_seconds(per_minute: int | None = None) -> float:
+    """The longest a steady stream of requests can stand still waiting for the budget."""
+    per_minute = per_minute or settings.QBO_REQUESTS_PER_MINUTE
+    bursts = math.ceil(per_minute / burst_limit(per_minute))
+    return MINUTE - (bursts - 1) * BURST_SECONDS
+
+
+def _windows(realm_id: str, batch: bool) -> list[tuple[str, int, int]]:
+    """(key, limit, seconds) of every window one request counts in."""
+    kinds = [("requests", settings.QBO_REQUESTS_PER_MINUTE)]
+    if batch:
+        kinds.append(("batches", settings.QBO_BATCHES_PER_MINUTE))
+    windows = []
+    for kind, per_minute in kinds:
+        windows.append((f"qbo-budget:{kind}:{realm_id}", per_minute, int(MINUTE)))
+        windows.append((f"qbo-budget:{kind}-burst:{realm_id}", burst_limit(per_minute),
+                        BURST_SECONDS))
+    return windows
+
+
+def take(realm_id: str, *, batch: bool = False) -> float:
+    """Count one request (a batch request counts in both limits) if the budget has room,
+    and return 0; otherwise count nothing and return the seconds until it has room."""
+    windows = _windows(realm_id, batch)
+    wait = max(store().wait(*window) for window in windows)
+    if wait:
+        return wait
+    for window in windows:
+        wait = store().take(*window)
+        if wait:  # another worker took the last slot between our look and our take
+            return wait
+    return 0.0
+
+
+def wait_seconds(realm_id: str, *, batch: bool = False) -> float:
+    """How long until this company's budget has room (0: now). Counts nothing."""
+    return max(store().wait(*window) for window in _windows(realm_id, batch))
+
+
+def clear() -> None:
+    """Forget every window (tests, and a benchmark's fresh start)."""
+    store().clear()
