@@ -186,6 +186,10 @@ QBO_BUDGET_URL = env.str(
 )
 QBO_MAX_ATTEMPTS = env.int("QBO_MAX_ATTEMPTS", default=5)
 QBO_HTTP_TIMEOUT = env.float("QBO_HTTP_TIMEOUT", default=30.0)
+# How long a worker holds a company before another may take it over (a killed worker's lease
+# runs out by itself); a push renews nothing, so keep it well above a push's duration.
+QBO_LEASE_SECONDS = env.int("QBO_LEASE_SECONDS", default=120)
+QBO_LEASE_WAIT_SECONDS = env.float("QBO_LEASE_WAIT_SECONDS", default=2.0)
 
 # Fernet key(s) for the OAuth tokens at rest; comma-separated, newest first, to rotate.
 # Development derives one from SECRET_KEY; production must set its own.

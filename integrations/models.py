@@ -37,6 +37,9 @@ class QuickBooksConnection(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )
+    # One writer per company, without a transaction held open across HTTP: a lease.
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.account} → {self.company_name or self.realm_id} ({self.status})"

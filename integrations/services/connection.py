@@ -2,9 +2,15 @@
 
 import logging
 import secrets
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from invoices.models import Account, Product, TaxRate, User
@@ -142,6 +148,36 @@ def connection_mark_needs_reconnect(*, connection: QuickBooksConnection, reason:
     connection.status = QuickBooksConnection.Status.NEEDS_RECONNECT
     connection.status_reason = reason
     mark_waiting_paused(connection)
+
+
+class CompanyBusy(Exception):
+    """Another worker is writing to this company right now."""
+
+
+@contextmanager
+def connection_lease(*, connection_id: int) -> Iterator[None]:
+    """Hold the company for one push: one writer per company, with no database transaction
+    (nor row lock) kept open while QuickBooks answers. Taking and giving back the lease are
+    single UPDATEs; a lease whose holder died runs out after QBO_LEASE_SECONDS. Waits up to
+    QBO_LEASE_WAIT_SECONDS for a busy company, then raises CompanyBusy."""
+    owner = uuid.uuid4().hex
+    deadline = time.monotonic() + settings.QBO_LEASE_WAIT_SECONDS
+    while True:
+        now = timezone.now()
+        taken = QuickBooksConnection.objects.filter(pk=connection_id).filter(
+            Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
+        ).update(lease_owner=owner,
+                 lease_expires_at=now + timedelta(seconds=settings.QBO_LEASE_SECONDS))
+        if taken:
+            break
+        if time.monotonic() >= deadline:
+            raise CompanyBusy
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        QuickBooksConnection.objects.filter(pk=connection_id, lease_owner=owner).update(
+            lease_owner="", lease_expires_at=None)
 
 
 def connection_access_token(

@@ -66,9 +66,14 @@ class CompanyEngine:
             SyncRecord.objects.filter(pk=record.pk).update(
                 pending_request_id=record.pending_request_id
             )
-        if op == "create":
-            return self.call("create", entity, payload, request_id=record.pending_request_id)
-        return self.call("update", entity, payload, request_id=record.pending_request_id)
+        try:
+            return self.call(op, entity, payload, request_id=record.pending_request_id)
+        except QboFault:
+            # A definite refusal: that requestid is spent (QuickBooks would only repeat the
+            # refusal). An answer that was lost keeps it, so the retry is applied once.
+            record.pending_request_id = ""
+            SyncRecord.objects.filter(pk=record.pk).update(pending_request_id="")
+            raise
 
     def _update(self, record: SyncRecord, entity: str, body: dict) -> dict:
         """Update with the stored SyncToken; a stale one (5010) is re-read and retried once."""

@@ -1,22 +1,28 @@
 """One attempt to push one record: the entry point tasks call.
 
-Every push runs under a row lock on the account's connection, so one company is written by
-one worker at a time (as Intuit asks), a token refresh happens once, and a record is never
-pushed twice at once. The outcome is recorded on the record and in the sync log.
+Every push runs under a lease on the account's company, so one company is written by one
+worker at a time (as Intuit asks) without a transaction held open across HTTP, a token
+refresh happens once, and a record is never pushed twice at once. The outcome is recorded
+on the record and in the sync log.
 """
 
 import logging
 import time
 from dataclasses import dataclass
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.db.models import F
 from django.utils import timezone
 
 from ..models import QuickBooksConnection, SyncLog, SyncRecord
 from ..qbo.client import budget_wait_seconds
 from ..qbo.errors import QboAuthError, QboError, QboFault
-from .connection import connection_access_token, connection_mark_needs_reconnect
+from .connection import (
+    CompanyBusy,
+    connection_access_token,
+    connection_lease,
+    connection_mark_needs_reconnect,
+)
 from .engine import Blocked, CompanyEngine, Waiting
 from .messages import explain_fault, names_for_ids
 from .outbox import paused_reason
@@ -24,6 +30,7 @@ from .outbox import paused_reason
 logger = logging.getLogger(__name__)
 State = SyncRecord.State
 Kind = SyncRecord.Kind
+COMPANY_BUSY_RETRY = 0.5  # seconds before a record whose company was busy goes again
 
 
 @dataclass
@@ -32,7 +39,7 @@ class Outcome:
     message: str = ""
     retry_after: float | None = None
     retryable: bool = False
-    budget_wait: bool = False  # only our own request budget is in the way: not an attempt
+    budget_wait: bool = False  # only our budget (or a busy company) is in the way
 
 
 def sync_record(*, record_id: int) -> Outcome:
@@ -65,6 +72,10 @@ def sync_record(*, record_id: int) -> Outcome:
     try:
         operation = _push(connection, record_id)
         outcome = Outcome(State.SYNCED)
+    except CompanyBusy:  # another worker is writing to this company: not an attempt
+        SyncRecord.objects.filter(pk=record_id, state=State.SYNCING).update(
+            state=State.NEEDS_SYNC, attempts=F("attempts") - 1)
+        return Outcome(State.NEEDS_SYNC, retry_after=COMPANY_BUSY_RETRY, budget_wait=True)
     except Blocked as error:
         outcome = Outcome(State.BLOCKED, str(error))
     except Waiting as error:
@@ -112,37 +123,38 @@ def sync_record(*, record_id: int) -> Outcome:
 
 
 def _push(connection: QuickBooksConnection, record_id: int) -> str:
-    """Push one record under the company's row lock.
+    """Push one record while holding the company's lease (one writer per company).
 
-    The access token is fetched (and refreshed if need be) in its own committed transaction
-    before the push: a push that rolls back must never take a rotated refresh token with it.
-    A 401 during the push gets one forced refresh and one more push (lookups and requestids
-    make the second push safe), then the connection needs reconnecting.
+    No transaction is held across HTTP: each of our own writes is its own short statement, so
+    what landed in QuickBooks is recorded at once (and a crash between two requests loses
+    nothing that a look-up cannot find again). The access token is fetched, and refreshed if
+    need be, under a short row lock (one refresh however many workers). A 401 during the push
+    gets one forced refresh and one more push (look-ups and requestids make it safe), then
+    the connection needs reconnecting.
     """
     token = ""
-    for force_refresh in (False, True):
-        token = connection_access_token(
-            connection_id=connection.pk, force=force_refresh, rejected=token
-        )
-        if not token:
-            raise QboAuthError("QuickBooks no longer accepts this connection.")
-        try:
-            with transaction.atomic():
-                locked = QuickBooksConnection.objects.select_for_update().get(pk=connection.pk)
-                if locked.access_token and locked.access_token != token:
-                    token = locked.access_token  # refreshed by another worker while we waited
-                record = SyncRecord.objects.select_for_update().get(pk=record_id)
-                refusals = SyncLog.objects.filter(
-                    record_id=record_id, outcome=SyncLog.Outcome.FAILED).count()
-                engine = CompanyEngine(locked, access_token=token, refusals=refusals)
+    with connection_lease(connection_id=connection.pk):
+        for force_refresh in (False, True):
+            token = connection_access_token(
+                connection_id=connection.pk, force=force_refresh, rejected=token
+            )
+            if not token:
+                raise QboAuthError("QuickBooks no longer accepts this connection.")
+            current = QuickBooksConnection.objects.select_related("account").get(
+                pk=connection.pk)
+            record = SyncRecord.objects.get(pk=record_id)
+            refusals = SyncLog.objects.filter(
+                record_id=record_id, outcome=SyncLog.Outcome.FAILED).count()
+            engine = CompanyEngine(current, access_token=token, refusals=refusals)
+            try:
                 if record.kind == Kind.INVOICE:
                     return engine.sync_invoice(record)
                 if record.kind == Kind.PAYMENT:
                     return engine.sync_payment(record)
                 raise Blocked(f"{record.kind} records sync with their invoice.")
-        except QboAuthError:
-            if force_refresh:
-                raise
+            except QboAuthError:
+                if force_refresh:
+                    raise
     raise AssertionError("unreachable")
 
 
