@@ -64,6 +64,16 @@ def sync_record(*, record_id: int) -> Outcome:
     wait = budget_wait_seconds(record.realm_id)
     if wait > 0:
         return Outcome(State.NEEDS_SYNC, retry_after=wait, budget_wait=True)
+    try:
+        with connection_lease(connection_id=connection.pk):
+            return _attempt(record, connection, started)
+    except CompanyBusy:  # another worker is writing to this company: not an attempt
+        return Outcome(State.NEEDS_SYNC, retry_after=COMPANY_BUSY_RETRY, budget_wait=True)
+
+
+def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: float) -> Outcome:
+    """One attempt, while this worker holds the company; records its outcome."""
+    record_id = record.pk
     # Committed before the work starts: a later attempt knows an earlier one may have landed.
     SyncRecord.objects.filter(pk=record_id, state=State.NEEDS_SYNC).update(
         state=State.SYNCING, state_changed_at=timezone.now(), attempts=F("attempts") + 1
@@ -72,10 +82,6 @@ def sync_record(*, record_id: int) -> Outcome:
     try:
         operation = _push(connection, record_id)
         outcome = Outcome(State.SYNCED)
-    except CompanyBusy:  # another worker is writing to this company: not an attempt
-        SyncRecord.objects.filter(pk=record_id, state=State.SYNCING).update(
-            state=State.NEEDS_SYNC, attempts=F("attempts") - 1)
-        return Outcome(State.NEEDS_SYNC, retry_after=COMPANY_BUSY_RETRY, budget_wait=True)
     except Blocked as error:
         outcome = Outcome(State.BLOCKED, str(error))
     except Waiting as error:
@@ -123,7 +129,7 @@ def sync_record(*, record_id: int) -> Outcome:
 
 
 def _push(connection: QuickBooksConnection, record_id: int) -> str:
-    """Push one record while holding the company's lease (one writer per company).
+    """Push one record; the caller holds the company's lease (one writer per company).
 
     No transaction is held across HTTP: each of our own writes is its own short statement, so
     what landed in QuickBooks is recorded at once (and a crash between two requests loses
@@ -133,28 +139,26 @@ def _push(connection: QuickBooksConnection, record_id: int) -> str:
     the connection needs reconnecting.
     """
     token = ""
-    with connection_lease(connection_id=connection.pk):
-        for force_refresh in (False, True):
-            token = connection_access_token(
-                connection_id=connection.pk, force=force_refresh, rejected=token
-            )
-            if not token:
-                raise QboAuthError("QuickBooks no longer accepts this connection.")
-            current = QuickBooksConnection.objects.select_related("account").get(
-                pk=connection.pk)
-            record = SyncRecord.objects.get(pk=record_id)
-            refusals = SyncLog.objects.filter(
-                record_id=record_id, outcome=SyncLog.Outcome.FAILED).count()
-            engine = CompanyEngine(current, access_token=token, refusals=refusals)
-            try:
-                if record.kind == Kind.INVOICE:
-                    return engine.sync_invoice(record)
-                if record.kind == Kind.PAYMENT:
-                    return engine.sync_payment(record)
-                raise Blocked(f"{record.kind} records sync with their invoice.")
-            except QboAuthError:
-                if force_refresh:
-                    raise
+    for force_refresh in (False, True):
+        token = connection_access_token(
+            connection_id=connection.pk, force=force_refresh, rejected=token
+        )
+        if not token:
+            raise QboAuthError("QuickBooks no longer accepts this connection.")
+        current = QuickBooksConnection.objects.select_related("account").get(pk=connection.pk)
+        record = SyncRecord.objects.get(pk=record_id)
+        refusals = SyncLog.objects.filter(
+            record_id=record_id, outcome=SyncLog.Outcome.FAILED).count()
+        engine = CompanyEngine(current, access_token=token, refusals=refusals)
+        try:
+            if record.kind == Kind.INVOICE:
+                return engine.sync_invoice(record)
+            if record.kind == Kind.PAYMENT:
+                return engine.sync_payment(record)
+            raise Blocked(f"{record.kind} records sync with their invoice.")
+        except QboAuthError:
+            if force_refresh:
+                raise
     raise AssertionError("unreachable")
 
 
