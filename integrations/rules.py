@@ -188,7 +188,12 @@ def select_where_equals(entity: str, field: str, value: str) -> str:
     return f"select * from {entity} where {field} = '{escape_query_value(value)}'"  # noqa: S608
 
 
-def select_where_in(entity: str, field: str, values: Iterable[str]) -> str:
-    """A QBO query (not SQL) for a list of exact values."""
+def select_where_in(
+    entity: str, field: str, values: Iterable[str], *, inactive: bool = False
+) -> str:
+    """A QBO query (not SQL) for a list of exact values. QBO answers only active customers
+    and items unless the query asks about Active: `inactive` asks for the inactive ones."""
     quoted = ", ".join(f"'{escape_query_value(value)}'" for value in values)
-    return f"select * from {entity} where {field} in ({quoted}) maxresults 1000"  # noqa: S608
+    active = "Active = false and " if inactive else ""
+    return (f"select * from {entity} where {active}{field} in ({quoted}) "  # noqa: S608
+            "maxresults 1000")

@@ -87,18 +87,19 @@ class FileStore:
             file.write(json.dumps(stamps))
 
     def take(self, key: str, limit: int, period: int) -> float:
-        with self._window(key, period) as stamps:
-            now = self.clock()
-            if len(stamps) < limit:
-                stamps.append(now)
-                return 0.0
-            return max(0.01, stamps[len(stamps) - limit] + period - now)
+        return self._use(key, limit, period, take=True)
 
     def wait(self, key: str, limit: int, period: int) -> float:
+        return self._use(key, limit, period, take=False)
+
+    def _use(self, key: str, limit: int, period: int, *, take: bool) -> float:
         with self._window(key, period) as stamps:
-            if len(stamps) < limit:
-                return 0.0
-            return max(0.01, stamps[len(stamps) - limit] + period - self.clock())
+            now = self.clock()
+            if len(stamps) >= limit:
+                return max(0.01, stamps[len(stamps) - limit] + period - now)
+            if take:
+                stamps.append(now)
+            return 0.0
 
     def clear(self) -> None:
         for path in self.folder.glob("*.json"):

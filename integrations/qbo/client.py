@@ -168,15 +168,6 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
 
 
-def budget_wait_seconds(realm_id: str) -> float:
-    """How long until this company's request budget has room again (0: it has room now).
-
-    A read only: workers ask before they start a push, so a record that would only wait for
-    the budget is put back on the queue for the moment it has room, at no cost.
-    """
-    return budget.wait_seconds(realm_id)
-
-
 def _take_rate_limit_slot(realm_id: str, *, wait: bool = False, batch: bool = False) -> None:
     """Count one request in the company's budget, shared by every worker (budget.py).
 
@@ -213,7 +204,7 @@ class QboClient:
     ):
         """`wait_for_budget`: a full request budget pauses until it has room instead of
         raising QboBudgetExhausted. Workers check the budget before they start a push
-        (`budget_wait_seconds`), so they seldom wait inside one."""
+        (`budget.wait_seconds`), so they seldom wait inside one."""
         env = environment(env_name)
         client = auth_client(env_name=env_name, access_token=access_token, realm_id=realm_id)
         self._qb = _QuickBooks(

@@ -70,9 +70,11 @@ class CompanyEngine:
             return self.call(op, entity, payload, request_id=record.pending_request_id)
         except QboFault:
             # A definite refusal: that requestid is spent (QuickBooks would only repeat the
-            # refusal). An answer that was lost keeps it, so the retry is applied once.
+            # refusal), so whatever this push writes next gets another one. An answer that
+            # was lost keeps its requestid, so the retry is applied once.
             record.pending_request_id = ""
             SyncRecord.objects.filter(pk=record.pk).update(pending_request_id="")
+            self.request_salt += "|refused"
             raise
 
     def _update(self, record: SyncRecord, entity: str, body: dict) -> dict:
@@ -223,8 +225,8 @@ class CompanyEngine:
         """QuickBooks hides inactive names from queries, appends " (deleted)" to them, and
         still refuses their name to a new object (6240)."""
         names = [name, f"{name} (deleted)"]
-        found = self.call("query", rules.select_where_in(entity, name_field, names).replace(
-            " where ", " where Active = false and ", 1))
+        found = self.call("query", rules.select_where_in(entity, name_field, names,
+                                                         inactive=True))
         return found[0] if found else None
 
     def _reactivate(self, record: SyncRecord, entity: str, current: dict, *, name_field: str,
@@ -360,8 +362,6 @@ class CompanyEngine:
             if not (error.is_invalid_reference
                     and self._repair_references(invoice.contact, customer, item_ids)):
                 raise
-            self.request_salt += "|repaired"  # the refused write's requestid is spent
-            record.pending_request_id = ""
             payload, fingerprint = payload_for()
             operation = self._write_invoice(record, invoice, payload, fingerprint, doc_number)
         self._queue_payments(invoice)
@@ -519,8 +519,6 @@ class CompanyEngine:
             if not (error.is_invalid_reference
                     and self._repair_references(contact, customer, {})):
                 raise
-            self.request_salt += "|repaired"  # the refused write's requestid is spent
-            record.pending_request_id = ""
             payload["CustomerRef"] = {"value": self.customer_id(contact)}
             entity = self._write(record, "Payment", payload, op="create")
         record.warning = " ".join([*self.notes, self._tip_warning(payment, tip_applied)]).strip()

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..models import QuickBooksConnection, SyncLog, SyncRecord
-from ..qbo.client import budget_wait_seconds
+from ..qbo import budget
 from ..qbo.errors import QboAuthError, QboError, QboFault
 from .connection import (
     CompanyBusy,
@@ -61,7 +61,7 @@ def sync_record(*, record_id: int) -> Outcome:
         message = paused_reason(connection)
         _set_state(record, State.NEEDS_SYNC, error=message)
         return Outcome(State.NEEDS_SYNC, message)
-    wait = budget_wait_seconds(record.realm_id)
+    wait = budget.wait_seconds(record.realm_id)
     if wait > 0:
         return Outcome(State.NEEDS_SYNC, retry_after=wait, budget_wait=True)
     try:

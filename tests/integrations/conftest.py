@@ -129,3 +129,10 @@ def run_outbox(account) -> list:
             break
         outcomes += [sync.sync_record(record_id=pk) for pk in waiting]
     return outcomes
+
+
+def record_for(obj, kind: str = "invoice"):
+    """The sync record of an invoice, payment or contact (kind "contact")."""
+    from integrations.models import SyncRecord
+
+    return SyncRecord.objects.get(key=f"{kind}:{obj.pk}")

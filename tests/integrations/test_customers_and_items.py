@@ -7,13 +7,9 @@ from integrations.models import SyncRecord
 from integrations.qbo.errors import QboFault
 from integrations.services.messages import explain_fault
 from tests.factories import make_contact, make_invoice, make_product
-from tests.integrations.conftest import US_REALM, pay, run_outbox, send
+from tests.integrations.conftest import US_REALM, pay, record_for, run_outbox, send
 
 pytestmark = pytest.mark.django_db
-
-
-def record_for(obj, kind: str = "invoice") -> SyncRecord:
-    return SyncRecord.objects.get(key=f"{kind}:{obj.pk}")
 
 
 def qbo_invoice(sandbox, doc_number: str) -> dict:

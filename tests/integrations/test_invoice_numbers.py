@@ -10,16 +10,12 @@ from integrations.services.connection import connection_check_settings
 from invoices import services
 from invoices.services import LineInput
 from tests.factories import make_invoice
-from tests.integrations.conftest import US_REALM, run_outbox, send
+from tests.integrations.conftest import US_REALM, record_for, run_outbox, send
 
 pytestmark = pytest.mark.django_db
 
 OLDER, NEWER = "BBBBB-x-Z1234567890123", "BBBBB-y-Z1234567890123"
 SHORT = "BBBBB...1234567890123"
-
-
-def record_for(invoice) -> SyncRecord:
-    return SyncRecord.objects.get(key=f"invoice:{invoice.pk}")
 
 
 def qbo_invoices(sandbox, doc_number: str) -> list[dict]:

@@ -14,15 +14,12 @@ from tests.integrations.conftest import (
     US_REALM,
     connect_through_consent_page,
     pay,
+    record_for,
     run_outbox,
     send,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def record_for(obj, kind: str = "invoice") -> SyncRecord:
-    return SyncRecord.objects.get(key=f"{kind}:{obj.pk}")
 
 
 def revoke_sign_in(account) -> None:

@@ -12,15 +12,12 @@ from tests.integrations.conftest import (
     GB_REALM,
     US_REALM,
     pay,
+    record_for,
     run_outbox,
     send,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def record_for(invoice):
-    return SyncRecord.objects.get(key=f"invoice:{invoice.pk}")
 
 
 def sent_json(sandbox, entity: str) -> list[dict]:
