@@ -147,6 +147,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
+# Two queues: "sync" for what a person just did (one invoice, one payment: seconds matter),
+# "bulk" for imports and backlogs. Run a worker on each (see Procfile) so a big import never
+# stands in front of a person's invoice.
+CELERY_TASK_DEFAULT_QUEUE = "sync"
+CELERY_TASK_ROUTES = {"integrations.tasks.drain_company": {"queue": "bulk"}}
 
 # --- Cache: shared by web and workers (rate-limit windows). Redis when REDIS_URL is set. -------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -190,6 +195,19 @@ QBO_HTTP_TIMEOUT = env.float("QBO_HTTP_TIMEOUT", default=30.0)
 # runs out by itself); a push renews nothing, so keep it well above a push's duration.
 QBO_LEASE_SECONDS = env.int("QBO_LEASE_SECONDS", default=120)
 QBO_LEASE_WAIT_SECONDS = env.float("QBO_LEASE_WAIT_SECONDS", default=2.0)
+# Bulk sync (Import Invoices, a reconnect's backlog, the sweeper): QuickBooks' batch endpoint
+# takes up to 30 operations; a company is worked through in chunks of invoices (bounded
+# memory), with up to QBO_MAX_IN_FLIGHT requests at once (Intuit allows 10 per company), and
+# gives its worker back after QBO_DRAIN_SLICE_SECONDS so other companies get their turn.
+QBO_BATCH_SIZE = min(30, env.int("QBO_BATCH_SIZE", default=30))
+QBO_MAX_IN_FLIGHT = min(10, env.int("QBO_MAX_IN_FLIGHT", default=8))
+QBO_BULK_CHUNK = env.int("QBO_BULK_CHUNK", default=300)
+QBO_DRAIN_SLICE_SECONDS = env.float("QBO_DRAIN_SLICE_SECONDS", default=30.0)
+# Benchmarks only: the local sandbox's clock can run faster (its --time-scale); the budget's
+# minute then lasts 60 / scale seconds. Against Intuit this must stay 1.
+QBO_LIMITS_TIME_SCALE = env.float("QBO_LIMITS_TIME_SCALE", default=1.0)
+if QBO_LIMITS_TIME_SCALE != 1.0 and QBO_ENVIRONMENT != "local":
+    raise ImproperlyConfigured("QBO_LIMITS_TIME_SCALE is for the local sandbox only.")
 
 # Fernet key(s) for the OAuth tokens at rest; comma-separated, newest first, to rotate.
 # Development derives one from SECRET_KEY; production must set its own.

@@ -84,9 +84,6 @@ class SyncRecord(models.Model):
     qbo_name = models.CharField(max_length=500, blank=True, help_text="DocNumber or name in QBO")
     fingerprint = models.CharField(max_length=64, blank=True)
     pending_request_id = models.CharField(max_length=64, blank=True)
-    free_doc_number = models.CharField(
-        max_length=21, blank=True, help_text="A DocNumber an import's bulk look-up found free"
-    )
     last_error = models.TextField(blank=True)
     warning = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)

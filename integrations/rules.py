@@ -106,6 +106,17 @@ def fingerprint(payload: Mapping) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+BATCH_REQUEST_PREFIX = "batch-"
+
+
+def batch_request_id(*, realm_id: str, operations: Iterable[tuple[str, str]]) -> str:
+    """One requestid for a batch of (record key, fingerprint): the same batch, sent again
+    after its answer was lost, is applied once."""
+    content = ";".join(f"{key}={print_}" for key, print_ in operations)
+    digest = uuid.uuid5(_REQUEST_ID_NAMESPACE, f"{realm_id}|{content}").hex
+    return BATCH_REQUEST_PREFIX + digest[:24]
+
+
 def request_id_for(*, key: str, operation: str, content: str) -> str:
     """The same intended write always gets the same requestid, so QBO applies it once."""
     return uuid.uuid5(_REQUEST_ID_NAMESPACE, f"{key}|{operation}|{content}").hex

@@ -2,7 +2,7 @@
 
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.db import DatabaseError
@@ -10,9 +10,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from .models import QuickBooksConnection, SyncRecord
-from .services import imports, sync
-from .services.imports import import_requested
-from .services.outbox import records_waiting
+from .services import bulk, sync
+from .services.outbox import backlog_waiting, records_waiting
 
 logger = logging.getLogger(__name__)
 MAX_RETRIES = 6
@@ -44,21 +43,21 @@ def sync_record(self, record_id: int) -> str:
 
 
 @shared_task(acks_late=True)
-def prepare_import(job_id: int) -> int:
-    try:
-        record_ids = imports.prepare_import(job_id=job_id)
-    except Exception:  # the look-up is only a shortcut: never let it hold the import back
-        logger.exception("Import %s: the bulk look-up failed; each invoice looks up itself",
-                         job_id)
-        record_ids = imports.import_record_ids(job_id=job_id)
-    for record_id in record_ids:
-        sync_record.delay(record_id)
-    return len(record_ids)
+def drain_company(connection_id: int, since: str | None = None) -> int:
+    """Push a company's backlog in batches for a while, then queue the rest behind the other
+    companies' turns (the "bulk" queue, so a person's invoice never waits behind it)."""
+    started = datetime.fromisoformat(since) if since else timezone.now()
+    result = bulk.drain_company(connection_id=connection_id, since=started)
+    if result.more:
+        drain_company.apply_async((connection_id, started.isoformat()),
+                                  countdown=result.retry_after)
+    return result.synced
 
 
 @shared_task
 def sweep_outbox() -> int:
-    """Re-enqueue records left waiting (broker outage) or stuck syncing (a killed worker)."""
+    """Drain again the companies whose records were left waiting (a broker outage, a lost
+    batch answer) or stuck syncing (a killed worker)."""
     now = timezone.now()
     connected = QuickBooksConnection.objects.filter(
         status=QuickBooksConnection.Status.CONNECTED
@@ -70,14 +69,17 @@ def sweep_outbox() -> int:
                            state_changed_at__lt=now - timedelta(minutes=2))
     stuck = stale.filter(state=SyncRecord.State.SYNCING,
                          state_changed_at__lt=now - timedelta(minutes=10))
-    ids = list(waiting.values_list("pk", flat=True)[:500]) + list(
-        stuck.values_list("pk", flat=True)[:500]
+    ids = list(waiting.values_list("pk", flat=True)[:5000]) + list(
+        stuck.values_list("pk", flat=True)[:5000]
     )
     SyncRecord.objects.filter(pk__in=ids).update(
         state=SyncRecord.State.NEEDS_SYNC, state_changed_at=now
     )
-    for record_id in ids:
-        sync_record.delay(record_id)
+    realms = set(SyncRecord.objects.filter(pk__in=ids).values_list("realm_id", flat=True))
+    for connection_id in QuickBooksConnection.objects.filter(
+        realm_id__in=realms, status=QuickBooksConnection.Status.CONNECTED
+    ).values_list("pk", flat=True):
+        drain_company.delay(connection_id)
     return len(ids)
 
 
@@ -87,6 +89,6 @@ def queue_waiting_records(sender, record_ids: list[int], **kwargs) -> None:
         sync_record.delay(record_id)
 
 
-@receiver(import_requested, dispatch_uid="integrations.queue_import")
-def queue_import(sender, job_id: int, **kwargs) -> None:
-    prepare_import.delay(job_id)
+@receiver(backlog_waiting, dispatch_uid="integrations.queue_backlog")
+def queue_backlog(sender, connection_id: int, **kwargs) -> None:
+    drain_company.delay(connection_id)

@@ -132,7 +132,9 @@ class _QuickBooks(QuickBooks):
     wait_for_budget = False
 
     def process_request(self, request_type, url, headers="", params="", data=""):
-        _take_rate_limit_slot(self.company_id, wait=self.wait_for_budget)
+        # A batch request counts in both of the company's limits (requests and batches).
+        batch = url.split("?")[0].rstrip("/").endswith("/batch")
+        _take_rate_limit_slot(self.company_id, wait=self.wait_for_budget, batch=batch)
         headers.update({"Authorization": "Bearer " + self.session.access_token})
         try:
             # A plain requests call: we add the bearer header ourselves, and OAuth2Session's
@@ -256,6 +258,25 @@ class QboClient:
             params={"operation": "void"},
         )
         return result["Invoice"]
+
+    def batch(self, items: list[dict], *, request_id: str) -> dict[str, dict]:
+        """Up to 30 operations in one request. Returns each answer by its `bId`: the entity
+        (`{"Invoice": {...}}`) or `{"Fault": QboFault}`. QuickBooks answers a repeated
+        requestid with its first answer, so a batch whose answer was lost can be sent again."""
+        body = json.dumps({"BatchItemRequest": items})
+        answer = self._call(self._qb.make_request, "POST", self._url("batch"), body,
+                            request_id=request_id)
+        results: dict[str, dict] = {}
+        for item in answer.get("BatchItemResponse", []):
+            fault = item.get("Fault")
+            if fault:
+                error = (fault.get("Error") or [{}])[0]
+                item = {"Fault": QboFault(
+                    error.get("Message", "QuickBooks refused this."),
+                    code=str(error.get("code", "")), detail=error.get("Detail", ""),
+                )}
+            results[str(item.get("bId", ""))] = item
+        return results
 
     def preferences(self) -> dict:
         return self._call(self._qb.get, self._url("preferences"))["Preferences"]

@@ -4,7 +4,7 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -155,11 +155,14 @@ class CompanyBusy(Exception):
 
 
 @contextmanager
-def connection_lease(*, connection_id: int) -> Iterator[None]:
+def connection_lease(*, connection_id: int) -> Iterator[Callable[[], bool]]:
     """Hold the company for one push: one writer per company, with no database transaction
     (nor row lock) kept open while QuickBooks answers. Taking and giving back the lease are
     single UPDATEs; a lease whose holder died runs out after QBO_LEASE_SECONDS. Waits up to
-    QBO_LEASE_WAIT_SECONDS for a busy company, then raises CompanyBusy."""
+    QBO_LEASE_WAIT_SECONDS for a busy company, then raises CompanyBusy.
+
+    Yields `renew()`: a long holder (a bulk drain) calls it between requests to push the
+    expiry on; False means the lease was lost (it ran out and another worker took it)."""
     owner = uuid.uuid4().hex
     deadline = time.monotonic() + settings.QBO_LEASE_WAIT_SECONDS
     while True:
@@ -173,8 +176,14 @@ def connection_lease(*, connection_id: int) -> Iterator[None]:
         if time.monotonic() >= deadline:
             raise CompanyBusy
         time.sleep(0.05)
+
+    def renew() -> bool:
+        expires = timezone.now() + timedelta(seconds=settings.QBO_LEASE_SECONDS)
+        return bool(QuickBooksConnection.objects.filter(pk=connection_id, lease_owner=owner)
+                    .update(lease_expires_at=expires))
+
     try:
-        yield
+        yield renew
     finally:
         QuickBooksConnection.objects.filter(pk=connection_id, lease_owner=owner).update(
             lease_owner="", lease_expires_at=None)

@@ -8,7 +8,6 @@ write instead of making a second object.
 
 from decimal import Decimal
 
-from django.db.models import Sum
 from django.utils import timezone
 
 from invoices.models import Contact, Invoice, Payment
@@ -18,7 +17,7 @@ from ..models import QuickBooksConnection, SyncRecord
 from ..qbo.client import QboClient
 from ..qbo.errors import QboFault
 from .connection import connection_check_settings
-from .messages import invoice_marker, marker_invoice_id, number_clash_message
+from .messages import invoice_marker, marker_invoice_id, number_clash_message, payment_marker
 from .outbox import enqueue, invoice_key, payment_key
 
 State = SyncRecord.State
@@ -58,6 +57,11 @@ class CompanyEngine:
 
     def _write(self, record: SyncRecord, entity: str, payload: dict, *, op: str) -> dict:
         """Create or update with a requestid fixed before sending and kept until it lands."""
+        if record.pending_request_id.startswith(rules.BATCH_REQUEST_PREFIX):
+            # A batch that carried this record got no answer. This push has looked for what
+            # that batch may have made (DocNumber, marker, name) before writing, so it writes
+            # on its own requestid.
+            record.pending_request_id = ""
         if not record.pending_request_id:
             record.pending_request_id = rules.request_id_for(
                 key=f"{record.realm_id}:{record.key}", operation=op,
@@ -279,7 +283,7 @@ class CompanyEngine:
         return repaired
 
     # invoices ------------------------------------------------------------------------------
-    def _invoice_checks(self, invoice: Invoice, lines) -> tuple[str, dict[str, str]]:
+    def invoice_checks(self, invoice: Invoice, lines) -> tuple[str, dict[str, str]]:
         if not rules.is_supported_country(self.account.country):
             raise Blocked("Only businesses in the US, Canada and the UK sync with QuickBooks.")
         if invoice.is_draft:
@@ -312,9 +316,28 @@ class CompanyEngine:
         return doc_number, tax_ids
 
     def _tips_for(self, invoice: Invoice) -> Decimal:
-        if self.country == "CA" or not self.snapshot.get("gratuity"):
+        if not self.tips_enabled:
             return Decimal("0")
-        return invoice.payments.aggregate(t=Sum("tip_amount"))["t"] or Decimal("0")
+        return sum((p.tip_amount for p in invoice.payments.all()), Decimal("0"))
+
+    @property
+    def tips_enabled(self) -> bool:
+        return self.country != "CA" and bool(self.snapshot.get("gratuity"))
+
+    def taxable_item(self, line) -> bool:
+        """In Canada and the UK every item is taxable (its line's code decides the rate)."""
+        return self.country in {"CA", "GB"} or line.product.taxable
+
+    def invoice_payload(self, invoice: Invoice, lines, *, doc_number: str, tax_ids: dict,
+                        customer_id: str, item_ids: dict[str, str]) -> tuple[dict, str]:
+        """The invoice as QuickBooks takes it, with our marker, and its fingerprint."""
+        payload = payloads.invoice_payload(
+            invoice=invoice, lines=lines, doc_number=doc_number, customer_id=customer_id,
+            item_ids=item_ids, country=self.country, tax_code_ids=tax_ids,
+            tips=self._tips_for(invoice),
+        )
+        payload["PrivateNote"] = invoice_marker(invoice.pk)
+        return payload, rules.fingerprint(payload)
 
     def sync_invoice(self, record: SyncRecord) -> str:
         invoice = (
@@ -325,30 +348,24 @@ class CompanyEngine:
         lines = list(invoice.lines.all())
         if invoice.is_void:
             return self._void(record, invoice)
-        doc_number, tax_ids = self._invoice_checks(invoice, lines)
+        doc_number, tax_ids = self.invoice_checks(invoice, lines)
         # The invoice that holds a number in QuickBooks keeps it for good: its edits, voids
         # and payments always go through. Any other (a create, or a renumbered invoice) must
         # first claim the number, by the same rules.
         if not (record.qbo_id and record.qbo_name == doc_number):
             self._claim_number(record, invoice, doc_number)
-        taxable_items = self.country in {"CA", "GB"}
 
         def payload_for() -> tuple[dict, str]:
             nonlocal customer, item_ids
             customer = self.customer_id(invoice.contact)
             item_ids = {
                 rules.item_name_for(line.name): self.item_id(
-                    rules.item_name_for(line.name), taxable=taxable_items or line.product.taxable
+                    rules.item_name_for(line.name), taxable=self.taxable_item(line)
                 )
                 for line in lines
             }
-            payload = payloads.invoice_payload(
-                invoice=invoice, lines=lines, doc_number=doc_number, customer_id=customer,
-                item_ids=item_ids, country=self.country, tax_code_ids=tax_ids,
-                tips=self._tips_for(invoice),
-            )
-            payload["PrivateNote"] = invoice_marker(invoice.pk)
-            return payload, rules.fingerprint(payload)
+            return self.invoice_payload(invoice, lines, doc_number=doc_number, tax_ids=tax_ids,
+                                        customer_id=customer, item_ids=item_ids)
 
         customer, item_ids = "", {}
         payload, fingerprint = payload_for()
@@ -374,7 +391,7 @@ class CompanyEngine:
                 self._update_invoice(record, payload, fingerprint, doc_number)
             except QboFault as error:
                 if error.is_duplicate_doc_number:  # QuickBooks' own check caught a clash
-                    self._claim_number(record, invoice, doc_number, force_lookup=True)
+                    self._claim_number(record, invoice, doc_number)
                 raise
             return "update"
         try:
@@ -382,7 +399,7 @@ class CompanyEngine:
         except QboFault as error:
             if not error.is_duplicate_doc_number:
                 raise
-            self._claim_number(record, invoice, doc_number, force_lookup=True)
+            self._claim_number(record, invoice, doc_number)
             if not record.qbo_id:
                 raise
             # It was ours after all (an earlier attempt's create): update it instead.
@@ -391,8 +408,7 @@ class CompanyEngine:
         self._landed(record, created, fingerprint=fingerprint, name=doc_number)
         return "create"
 
-    def _claim_number(self, record: SyncRecord, invoice: Invoice, doc_number: str, *,
-                      force_lookup: bool = False) -> None:
+    def _claim_number(self, record: SyncRecord, invoice: Invoice, doc_number: str) -> None:
         """Make sure `doc_number` is free for this invoice in QuickBooks, or raise Blocked
         naming the invoice that holds it. Adopts our own invoice if an earlier attempt made
         it (the marker in PrivateNote says whose it is)."""
@@ -406,11 +422,6 @@ class CompanyEngine:
                 number=invoice.number, doc_number=doc_number,
                 holder=holder.invoice.number if holder.invoice else None,
             ))
-        # An import may have looked this number up already; a second attempt always looks
-        # again, in case the first one created it before we could record that.
-        if (not force_lookup and not record.qbo_id and record.free_doc_number == doc_number
-                and record.attempts <= 1):
-            return
         found = self.call("query", rules.select_where_equals("Invoice", "DocNumber", doc_number))
         for existing in found:
             if str(existing["Id"]) == record.qbo_id:
@@ -501,12 +512,12 @@ class CompanyEngine:
             # tips change the invoice (its gratuity line): bring it up to date first
             self.sync_invoice(invoice_record)
         customer = self.customer_id(payment.invoice.contact)
-        tip_applied = bool(payment.tip_amount) and self._tips_for(payment.invoice) > 0
+        tip_applied = bool(payment.tip_amount) and self.tips_enabled
         payload = payloads.payment_payload(
             payment=payment, customer_id=customer, invoice_qbo_id=invoice_record.qbo_id,
             ref_number=rules.shorten_reference(payment.reference), tip_applied=tip_applied,
         )
-        marker = f"hatsync payment #{payment.pk}"
+        marker = payment_marker(payment.pk)
         payload["PrivateNote"] = marker
         # Only an earlier attempt can have left a payment behind: then look before creating.
         existing = None
@@ -521,7 +532,7 @@ class CompanyEngine:
                 raise
             payload["CustomerRef"] = {"value": self.customer_id(contact)}
             entity = self._write(record, "Payment", payload, op="create")
-        record.warning = " ".join([*self.notes, self._tip_warning(payment, tip_applied)]).strip()
+        record.warning = " ".join([*self.notes, self.tip_warning(payment, tip_applied)]).strip()
         self._landed(record, entity, fingerprint=rules.fingerprint(payload),
                      name=payload.get("PaymentRefNum", ""))
         return "create"
@@ -535,7 +546,7 @@ class CompanyEngine:
                     return payment
         return None
 
-    def _tip_warning(self, payment: Payment, tip_applied: bool) -> str:
+    def tip_warning(self, payment: Payment, tip_applied: bool) -> str:
         if not payment.tip_amount or tip_applied:
             return ""
         if self.country == "CA":

@@ -18,6 +18,11 @@ def invoice_marker(invoice_id: int) -> str:
     return f"hatsync invoice #{invoice_id}"
 
 
+def payment_marker(payment_id: int) -> str:
+    """What we put in a payment's PrivateNote (payments have no number of their own)."""
+    return f"hatsync payment #{payment_id}"
+
+
 def marker_invoice_id(private_note: str) -> int | None:
     match = _MARKER.match((private_note or "").strip())
     return int(match.group(1)) if match else None

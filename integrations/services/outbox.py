@@ -1,7 +1,9 @@
 """The outbox: which records wait for QuickBooks, and handing them to the queue.
 
 A record in NEEDS_SYNC is work to do. Services never import the tasks: `enqueue` sends
-`records_waiting` when the transaction commits, and `integrations.tasks` queues them.
+`records_waiting` (a person's invoice or payment: each is pushed at once) and `queue_backlog`
+sends `backlog_waiting` (an import, a reconnect: the company is drained in batches) when the
+transaction commits, and `integrations.tasks` queues them.
 """
 
 from django.db import transaction
@@ -15,7 +17,8 @@ from ..models import QuickBooksConnection, SyncRecord
 State = SyncRecord.State
 Kind = SyncRecord.Kind
 
-records_waiting = Signal()  # record_ids: these records wait; queue them
+records_waiting = Signal()  # record_ids: a person's few records; push each at once
+backlog_waiting = Signal()  # connection_id: many records wait; drain the company in batches
 
 
 def invoice_key(invoice_id: int) -> str:
@@ -47,11 +50,34 @@ def mark_needs_sync(
     return record
 
 
+def mark_many_needs_sync(*, connection: QuickBooksConnection, invoice_ids: list[int]) -> None:
+    """`mark_needs_sync` for many invoices in a few statements (an import of thousands)."""
+    reason = "" if connection.is_connected else paused_reason(connection)
+    keys = {invoice_key(pk): pk for pk in invoice_ids}
+    existing = SyncRecord.objects.filter(realm_id=connection.realm_id, key__in=list(keys))
+    existing.exclude(state=State.NEEDS_SYNC, last_error=reason).update(
+        state=State.NEEDS_SYNC, state_changed_at=timezone.now(),
+        **({"last_error": reason} if reason else {}),
+    )
+    have = set(existing.values_list("key", flat=True))
+    SyncRecord.objects.bulk_create([
+        SyncRecord(realm_id=connection.realm_id, key=key, account=connection.account,
+                   kind=Kind.INVOICE, invoice_id=pk, last_error=reason)
+        for key, pk in keys.items() if key not in have
+    ], ignore_conflicts=True)
+
+
 def enqueue(record_ids: list[int]) -> None:
     """Queue these records once the current transaction commits."""
     if record_ids:
         ids = list(record_ids)
         transaction.on_commit(lambda: records_waiting.send(sender=None, record_ids=ids))
+
+
+def queue_backlog(connection: QuickBooksConnection) -> None:
+    """Drain this company's waiting records in bulk once the current transaction commits."""
+    connection_id = connection.pk
+    transaction.on_commit(lambda: backlog_waiting.send(sender=None, connection_id=connection_id))
 
 
 def resume_paused(*, connection: QuickBooksConnection) -> int:
@@ -87,9 +113,10 @@ def resume_paused(*, connection: QuickBooksConnection) -> int:
             kind__in=[Kind.INVOICE, Kind.PAYMENT],
         )
         waiting.filter(last_error__startswith="Paused:").update(last_error="")
-        ids = list(waiting.values_list("pk", flat=True))
-        enqueue(ids)
-    return len(ids)
+        count = waiting.count()
+        if count:
+            queue_backlog(connection)
+    return count
 
 
 def paused_reason(connection: QuickBooksConnection | None) -> str:

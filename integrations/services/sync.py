@@ -71,6 +71,11 @@ def sync_record(*, record_id: int) -> Outcome:
         return Outcome(State.NEEDS_SYNC, retry_after=COMPANY_BUSY_RETRY, budget_wait=True)
 
 
+def sync_held(*, record: SyncRecord, connection: QuickBooksConnection) -> Outcome:
+    """Push one record while the caller already holds the company's lease (a bulk drain)."""
+    return _attempt(record, connection, time.monotonic())
+
+
 def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: float) -> Outcome:
     """One attempt, while this worker holds the company; records its outcome."""
     record_id = record.pk

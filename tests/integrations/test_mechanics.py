@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from integrations import tasks
 from integrations.models import BulkSyncJob, QuickBooksConnection, SyncLog, SyncRecord
-from integrations.services import imports, sync
+from integrations.services import sync
 from tests.factories import make_account, make_invoice, make_user
 from tests.integrations.conftest import US_REALM, run_outbox, send
 
@@ -45,9 +45,9 @@ def test_the_sweep_re_enqueues_records_left_waiting_or_stuck(sandbox, account_fo
     record = SyncRecord.objects.get(key=f"invoice:{invoice.pk}")
     SyncRecord.objects.filter(pk=record.pk).update(
         state="syncing", state_changed_at=timezone.now() - timedelta(minutes=30))
-    with mock.patch.object(tasks.sync_record, "delay") as delay:
+    with mock.patch.object(tasks.drain_company, "delay") as delay:
         assert tasks.sweep_outbox() == 1
-    delay.assert_called_once_with(record.pk)
+    delay.assert_called_once_with(QuickBooksConnection.objects.get(account=account).pk)
     assert SyncRecord.objects.get(pk=record.pk).state == "needs_sync"
 
 
@@ -97,34 +97,6 @@ def test_a_needs_sync_record_waits_while_disconnected(sandbox, account_for, clie
     assert SyncRecord.objects.get(key=f"invoice:{invoice.pk}").state == "needs_sync"
 
 
-def test_an_import_looks_up_all_numbers_at_once_and_still_blocks_a_taken_one(
-    sandbox, account_for, client
-):
-    account = account_for("US", US_REALM, connect=False)
-    invoices = [make_invoice(account=account, number=f"IM-{n}", send=True) for n in range(5)]
-    from tests.integrations.conftest import connect_through_consent_page
-
-    connect_through_consent_page(client, US_REALM)
-    sandbox.foreign_invoice(account, "IM-3")
-
-    with mock.patch.object(tasks.prepare_import, "delay") as delay:
-        job = imports.sync_many(account=account, user=None, invoice_ids=[i.pk for i in invoices])
-    assert not delay.called  # only on commit: the test transaction never commits
-    sandbox.rsps.calls.reset()
-    ids = imports.prepare_import(job_id=job.pk)
-    assert len(ids) == 5
-    run_outbox(account)
-
-    queries = [c.request.body for c in sandbox.api_calls("/query")]
-    doc_number_queries = [q for q in queries if b"DocNumber" in (q if isinstance(q, bytes)
-                                                                  else q.encode())]
-    assert len(doc_number_queries) == 2  # the bulk one, and IM-3's own look-up
-    states = {r.invoice.number: r.state for r in SyncRecord.objects.filter(kind="invoice")}
-    assert states == {"IM-0": "synced", "IM-1": "synced", "IM-2": "synced", "IM-3": "blocked",
-                      "IM-4": "synced"}
-    assert [i["DocNumber"] for i in sandbox.entities(US_REALM, "Invoice")].count("IM-3") == 1
-
-
 def test_sync_all_leaves_out_invoices_already_synced(sandbox, account_for, client):
     account = account_for("US", US_REALM)
     synced = make_invoice(account=account, number="SA-1", send=True)
@@ -142,5 +114,5 @@ def test_a_task_for_a_record_that_no_longer_exists_does_nothing(db):
     assert sync.sync_record(record_id=987654).message == "Nothing to sync any more."
 
 
-def test_an_import_task_whose_job_is_gone_does_nothing(db):
-    assert tasks.prepare_import(987654) == 0
+def test_a_drain_whose_connection_is_gone_does_nothing(db):
+    assert tasks.drain_company(987654) == 0

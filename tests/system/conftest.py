@@ -86,7 +86,8 @@ def _running_worker(env: dict, log_path: Path) -> Iterator[WorkerProcess]:
     log = open(log_path, "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "hatsync", "worker", "--pool", "prefork",
-         "--concurrency", str(WORKER_CONCURRENCY), "--purge", "--loglevel", "INFO",
+         "-Q", "sync,bulk", "--concurrency", str(WORKER_CONCURRENCY), "--purge",
+         "--loglevel", "INFO",
          "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )

@@ -1,0 +1,163 @@
+"""The bulk path: an import is planned with a few look-ups and sent in batches of 30, each
+operation's answer goes to its own record, and nothing is ever made twice."""
+
+import json
+from collections import Counter
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from integrations.models import QuickBooksConnection, SyncLog, SyncRecord
+from integrations.services import bulk, imports
+from invoices.models import Invoice
+from tests.factories import make_contact, make_invoice, make_product
+from tests.integrations.conftest import US_REALM, pay, record_for, run_outbox
+
+pytestmark = pytest.mark.django_db
+
+
+def run_drain(account) -> list[bulk.DrainResult]:
+    """Do what the bulk worker does: drain the company until nothing is left."""
+    connection = QuickBooksConnection.objects.get(account=account)
+    since = timezone.now()
+    results = []
+    for _ in range(20):
+        results.append(bulk.drain_company(connection_id=connection.pk, since=since))
+        if not results[-1].more:
+            return results
+    raise AssertionError("the drain never finished")
+
+
+def import_all(account) -> None:
+    ids = list(Invoice.objects.filter(account=account).values_list("pk", flat=True))
+    imports.sync_many(account=account, user=None, invoice_ids=ids)
+
+
+def batch_bodies(sandbox) -> list[dict]:
+    return [json.loads(c.request.body) for c in sandbox.api_calls("/batch")]
+
+
+def studio(account, invoices: int, *, contacts: int = 5, products: int = 3, paid: int = 0):
+    people = [make_contact(account=account, first_name=f"P{i}", last_name="Lee")
+              for i in range(contacts)]
+    things = [make_product(account=account, display_name=f"Thing {i}") for i in range(products)]
+    made = []
+    for i in range(invoices):
+        invoice = make_invoice(
+            account=account, contact=people[i % contacts], number=f"B-{i:04d}", send=True,
+            lines=[(things[i % products], "1", "100.00", None),
+                   (things[(i + 1) % products], "2", "10.00", None)])
+        if i < paid:
+            pay(invoice, "50.00", tip="5.00" if i % 2 else "0", reference=f"REF-{i}")
+        made.append(invoice)
+    return made
+
+
+def test_an_import_goes_in_batches_of_30_with_a_few_look_ups(sandbox, account_for):
+    account = account_for("US", US_REALM, connect=False)
+    studio(account, 70, contacts=12, products=4, paid=40)
+    from django.test import Client
+
+    from tests.integrations.conftest import connect_through_consent_page
+    client = Client()
+    client.force_login(account.users.first())
+    connect_through_consent_page(client, US_REALM)
+    sandbox.rsps.calls.reset()
+
+    import_all(account)
+    run_drain(account)
+
+    states = Counter(SyncRecord.objects.filter(account=account).values_list("kind", "state"))
+    assert states == {("invoice", "synced"): 70, ("payment", "synced"): 40,
+                      ("customer", "synced"): 12, ("item", "synced"): 4}
+    batches = batch_bodies(sandbox)
+    assert all(len(b["BatchItemRequest"]) <= 30 for b in batches)
+    # 16 customers and items in one batch, 70 invoices in 3, 40 payments in 2
+    assert len(batches) == 6
+    calls = sandbox.api_calls()
+    assert len(calls) <= 10  # the batches and a few IN (...) look-ups; no request per object
+    assert len(sandbox.entities(US_REALM, "Invoice")) == 70
+    assert len(sandbox.entities(US_REALM, "Payment")) == 40
+    # Every record's log says it was synced
+    assert SyncLog.objects.filter(record__account=account, outcome="synced").count() == 110
+
+
+def test_a_refused_operation_fails_only_its_own_record(sandbox, account_for):
+    account = account_for("US", US_REALM)
+    QuickBooksConnection.objects.filter(account=account).update(
+        connected_at=timezone.now() + timezone.timedelta(days=1))  # sends wait for Import
+    invoices = studio(account, 5)
+    sandbox.foreign_invoice(account, "B-0002")  # QuickBooks has this number already
+    SyncRecord.objects.filter(account=account).delete()
+    sandbox.rsps.calls.reset()
+
+    import_all(account)
+    run_drain(account)
+
+    states = {r.invoice.number: r.state for r in SyncRecord.objects.filter(kind="invoice")}
+    assert states == {"B-0000": "synced", "B-0001": "synced", "B-0002": "blocked",
+                      "B-0003": "synced", "B-0004": "synced"}
+    assert "made outside hatsync" in record_for(invoices[2]).last_error
+    numbers = Counter(i["DocNumber"] for i in sandbox.entities(US_REALM, "Invoice"))
+    assert numbers["B-0002"] == 1
+
+
+def test_a_fault_inside_a_batch_goes_to_that_record_alone(sandbox, account_for):
+    """QuickBooks' own duplicate check refuses one operation of a batch (6140): its
+    neighbours land, and that one ends Blocked naming the number."""
+    account = account_for("US", US_REALM)
+    QuickBooksConnection.objects.filter(account=account).update(
+        connected_at=timezone.now() + timezone.timedelta(days=1))
+    studio(account, 6)
+    SyncRecord.objects.filter(account=account).delete()
+    real_query_in = bulk.Drain._query_in
+
+    def blind_to_invoices(self, entity, field, values):
+        if entity == "Invoice":  # the look-up misses it (made a moment after we looked)
+            return []
+        return real_query_in(self, entity, field, values)
+
+    sandbox.foreign_invoice(account, "B-0003")
+    with mock.patch.object(bulk.Drain, "_query_in", blind_to_invoices):
+        import_all(account)
+        run_drain(account)
+
+    states = {r.invoice.number: r.state for r in SyncRecord.objects.filter(kind="invoice")}
+    assert Counter(states.values()) == {"synced": 5, "blocked": 1}
+    assert states["B-0003"] == "blocked"
+    numbers = Counter(i["DocNumber"] for i in sandbox.entities(US_REALM, "Invoice"))
+    assert numbers["B-0003"] == 1 and sum(numbers.values()) == 6
+
+
+def test_a_batch_whose_answer_was_lost_is_looked_up_before_anything_is_sent_again(
+    sandbox, account_for
+):
+    account = account_for("US", US_REALM)
+    QuickBooksConnection.objects.filter(account=account).update(
+        connected_at=timezone.now() + timezone.timedelta(days=1))
+    studio(account, 8, paid=4)
+    SyncRecord.objects.filter(account=account).delete()
+    real_batch = bulk.QboClient.batch
+    lost = []
+
+    def batch_then_lose_the_answer(self, items, *, request_id):
+        answer = real_batch(self, items, request_id=request_id)  # QuickBooks applied it
+        if any("Invoice" in item for item in items) and not lost:
+            lost.append(request_id)
+            raise bulk.QboError("QuickBooks could not be reached (read timed out).")
+        return answer
+
+    with mock.patch.object(bulk.QboClient, "batch", batch_then_lose_the_answer), \
+            mock.patch.object(bulk, "BATCH_RETRIES", 0):
+        import_all(account)
+        run_drain(account)
+    run_outbox(account)  # the invoices pushed one by one queue their payments as tasks
+
+    assert lost
+    states = Counter(SyncRecord.objects.filter(account=account).values_list("kind", "state"))
+    assert states[("invoice", "synced")] == 8 and states[("payment", "synced")] == 4
+    numbers = Counter(i["DocNumber"] for i in sandbox.entities(US_REALM, "Invoice"))
+    assert set(numbers.values()) == {1} and len(numbers) == 8
+    notes = Counter(p["PrivateNote"] for p in sandbox.entities(US_REALM, "Payment"))
+    assert set(notes.values()) == {1} and len(notes) == 4
