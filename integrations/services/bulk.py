@@ -423,12 +423,7 @@ class Drain:
 
     # sending -------------------------------------------------------------------------------
     def _send(self, ops: list[Op], singles: list[SyncRecord]) -> None:
-        """Send creates and updates in batches, several at once; record each answer.
-
-        A refused operation goes to `singles` (the one-record push then says why, or repairs
-        what it can); the records of a batch that got no answer keep its requestid and wait:
-        the next push of each looks for what the batch may have made before writing again.
-        """
+        """Send creates and updates in batches, several at once; record each answer."""
         if not ops:
             return
         size = settings.QBO_BATCH_SIZE
@@ -443,31 +438,17 @@ class Drain:
                 state=State.SYNCING, state_changed_at=timezone.now(),
                 attempts=F("attempts") + 1, pending_request_id=request_id)
             batches.append((request_id, batch))
-        unanswered = self._post_all(batches)
+        unanswered = self._post_all(batches, singles)
         if unanswered:  # QuickBooks stopped accepting the token: refresh it once, go again
             self._start_engine(force=True)
-            unanswered = self._post_all(unanswered)
-            if unanswered:
+            if self._post_all(unanswered, singles):
                 raise QboAuthError("QuickBooks no longer accepts this connection.")
-        landed = [op for op in ops if op.answer is not None]
-        self._landed(landed)
-        refused = [op for op in ops if op.fault is not None]
-        lost = [op for op in ops if op.answer is None and op.fault is None]
-        if refused:
-            SyncRecord.objects.filter(pk__in=[op.record.pk for op in refused]).update(
-                state=State.NEEDS_SYNC, pending_request_id="", state_changed_at=timezone.now())
-        if lost:
-            SyncRecord.objects.filter(pk__in=[op.record.pk for op in lost]).update(
-                state=State.NEEDS_SYNC, last_error=LOST_MESSAGE,
-                state_changed_at=timezone.now())
-        # Their invoices and payments go one by one: refused ones to say why (or to repair),
-        # lost ones after looking for what the batch may have made.
-        singles.extend(op.record for op in refused + lost
-                       if op.entity in ("Invoice", "Payment"))
 
-    def _post_all(self, batches: list[tuple[str, list[Op]]]) -> list[tuple[str, list[Op]]]:
-        """Post the batches, up to QBO_MAX_IN_FLIGHT at once; fill in each op's answer or
-        fault. Returns the batches QuickBooks refused for the token (401)."""
+    def _post_all(self, batches: list[tuple[str, list[Op]]],
+                  singles: list[SyncRecord]) -> list[tuple[str, list[Op]]]:
+        """Post the batches, up to QBO_MAX_IN_FLIGHT at once, and settle each as its answer
+        comes (so progress shows batch by batch). Returns the batches QuickBooks refused for
+        the token (401), unsettled."""
         refused_token = []
         workers = max(1, min(settings.QBO_MAX_IN_FLIGHT, len(batches)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qbo-batch") as pool:
@@ -483,15 +464,34 @@ class Drain:
                 except QboError as error:
                     logger.warning("Batch %s on company %s got no answer: %s",
                                    request_id, self.realm, error)
-                    continue
+                    answers = {}
                 for index, op in enumerate(batch):
                     answer = answers.get(str(index), {})
                     if isinstance(answer.get("Fault"), QboFault):
                         op.fault = answer["Fault"]
                     elif answer.get(op.entity):
                         op.answer = answer[op.entity]
+                self._settle(batch, singles)
                 self.renew()
         return refused_token
+
+    def _settle(self, batch: list[Op], singles: list[SyncRecord]) -> None:
+        """Record one batch's answers. A refused operation's invoice or payment goes to
+        `singles` (the one-record push then says why, or repairs what it can); so does one
+        whose batch got no answer, which keeps the batch's requestid until that push has
+        looked for what the batch may have made."""
+        self._landed([op for op in batch if op.answer is not None])
+        refused = [op for op in batch if op.fault is not None]
+        lost = [op for op in batch if op.answer is None and op.fault is None]
+        if refused:
+            SyncRecord.objects.filter(pk__in=[op.record.pk for op in refused]).update(
+                state=State.NEEDS_SYNC, pending_request_id="", state_changed_at=timezone.now())
+        if lost:
+            SyncRecord.objects.filter(pk__in=[op.record.pk for op in lost]).update(
+                state=State.NEEDS_SYNC, last_error=LOST_MESSAGE,
+                state_changed_at=timezone.now())
+        singles.extend(op.record for op in refused + lost
+                       if op.entity in ("Invoice", "Payment"))
 
     def _post(self, request_id: str, batch: list[Op]) -> dict[str, dict]:
         """One batch request (in a worker thread: HTTP only, no database). A lost answer or
