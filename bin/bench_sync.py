@@ -1,162 +1,660 @@
-"""Benchmark: sync N invoices (with payments) into a fresh local QBO sandbox and print figures.
+"""Benchmark: import invoices (with their payments) into fresh local QBO sandbox companies
+through the real Celery worker and broker, and print how close it comes to QuickBooks' limits.
 
-Runs the real sync service (no worker, no broker) against the real sandbox server in a
-background thread, so it measures our code plus HTTP, not the queue. Use bin/bench, which
-points it at a throw-away database. A tool of the project, not of the product: it lives
-outside the app packages, so no product code imports the sandbox.
+Use bin/bench, which points it at a throw-away database and broker folder. A tool of the
+project, not of the product: it lives outside the app packages, so no product code imports
+the sandbox.
+
+    bin/bench [--invoices 1000] [--contacts 300] [--products 60] [--payments 800]
+              [--companies 1] [--latency-ms 150] [--time-scale 2.0] [--naive-sample 40]
+              [--concurrency 8] [--timeout SECONDS]
+
+Workload numbers are per company. The last line printed is one JSON object with the figures.
 """
 
+import argparse
+import json
+import math
 import os
+import signal
+import subprocess
 import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import requests
+
+from qbo_sandbox.testing import free_port, start_subprocess
+
+BATCH_ITEMS = 30  # QuickBooks: at most 30 objects in one batch request
+BATCHES_PER_MINUTE = 40  # QuickBooks: 40 batch requests a minute per company
+CONCURRENT_REQUESTS = 10  # QuickBooks: 10 requests in flight per company
+POLL_SECONDS = 0.5
+TERMINAL_STATES = ("synced", "failed", "blocked")
+SYNCED_KINDS = ("invoice", "payment", "customer", "item")
+
+# What makes two objects in QuickBooks the same one of ours.
+ENTITY_KEYS = {
+    "Invoice": lambda e: e.get("DocNumber") or "",
+    "Payment": lambda e: e.get("PrivateNote") or "",
+    "Customer": lambda e: ((e.get("PrimaryEmailAddr") or {}).get("Address") or "").casefold(),
+    "Item": lambda e: (e.get("Name") or "").casefold(),
+}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="bin/bench",
+        description="Import invoices and payments into local QBO sandbox companies through the "
+        "real Celery worker, and compare the time with QuickBooks' own floor.",
+    )
+    parser.add_argument("--invoices", type=int, default=1000, help="per company")
+    parser.add_argument("--contacts", type=int, default=300, help="per company")
+    parser.add_argument("--products", type=int, default=60, help="per company")
+    parser.add_argument("--payments", type=int, default=800,
+                        help="per company, each on a distinct invoice")
+    parser.add_argument("--companies", type=int, default=1,
+                        help="companies importing at the same time")
+    parser.add_argument("--latency-ms", type=int, default=150,
+                        help="added by the sandbox to every QBO request (Intuit is ~150-400)")
+    parser.add_argument("--time-scale", type=float, default=2.0,
+                        help="the sandbox clock runs this many times faster, so a per-minute "
+                        "limit passes in 60/F real seconds")
+    parser.add_argument("--naive-sample", type=int, default=40,
+                        help="invoices pushed one request per object, for the speed-up")
+    parser.add_argument("--concurrency", type=int, default=8, help="worker threads")
+    parser.add_argument("--timeline", action="store_true",
+                        help="print every QBO request of the bench companies (to stderr)")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds to wait for each phase (default: import 20 x floor + "
+                        "120, naive sample 120 + 2 per object)")
+    args = parser.parse_args(argv)
+    if args.payments > args.invoices:
+        parser.error("--payments cannot exceed --invoices: each payment is on its own invoice")
+    if min(args.invoices, args.contacts, args.products, args.companies, args.naive_sample,
+           args.concurrency) < 1 or args.time_scale <= 0:
+        parser.error("every count must be at least 1 and --time-scale above 0")
+    return args
+
+
+def sandbox_environment(base_url: str, time_scale: float) -> dict[str, str]:
+    """What both this process and the worker need to reach the sandbox with the same clock."""
+    return {
+        "QBO_ENVIRONMENT": "local",
+        "QBO_LOCAL_SANDBOX_URL": base_url,
+        "QBO_LIMITS_TIME_SCALE": str(time_scale),
+        "QBO_CLIENT_ID": "hatsync-local",
+        "QBO_CLIENT_SECRET": "hatsync-local-secret",
+    }
+
+
+# Django reads the sandbox's address when it sets up, so the port is chosen before that and
+# the sandbox is started on it in main().
+ARGS = parse_args(sys.argv[1:])
+SANDBOX_PORT = free_port()
+SANDBOX_URL = f"http://127.0.0.1:{SANDBOX_PORT}"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hatsync.settings")
+os.environ.update(sandbox_environment(SANDBOX_URL, ARGS.time_scale))
 
 import django
 
 django.setup()
 
-import resource
-import tempfile
-import time
-from datetime import date, timedelta
-from decimal import Decimal
-
-import requests
 from django.conf import settings
-from django.core.management.base import BaseCommand
 from django.db import connection as db
-from django.test.utils import override_settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
 
-from integrations.models import QuickBooksConnection, SyncRecord
-from integrations.qbo import client as qbo_client
+from hatsync.celery import app as celery_app
+from integrations.models import QuickBooksConnection, SyncLog, SyncRecord
 from integrations.services import connection as connection_service
-from integrations.services import imports, sync
-from invoices import services
-from invoices.models import Account, Contact, Product, TaxRate, User
-from invoices.services import LineInput
-from qbo_sandbox.testing import serve
-
-US_REALM = "9341453108260001"
-
-
-def _sync_like_the_worker(record_id: int) -> float:
-    """Push one record; on a retryable answer wait as the task would, then push again."""
-    waited = 0.0
-    for _ in range(20):
-        outcome = sync.sync_record(record_id=record_id)
-        if not (outcome.retryable or outcome.budget_wait):
-            return waited
-        pause = outcome.retry_after or 1.0
-        time.sleep(pause)
-        waited += pause
-    return waited
+from integrations.services import imports, outbox
+from invoices.models import (
+    Account,
+    Contact,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Product,
+    TaxRate,
+    User,
+)
 
 
-class Command(BaseCommand):
-    help = "Sync N invoices and payments into a local QBO sandbox and print throughput."
+class BenchError(Exception):
+    """The benchmark could not finish; the message says what was seen."""
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument("--invoices", type=int, default=200)
-        parser.add_argument("--latency-ms", type=int, default=0,
-                            help="added per QBO request by the sandbox (Intuit is ~150-400)")
 
-    def handle(self, *args, invoices: int, latency_ms: int, **options) -> None:
-        with tempfile.TemporaryDirectory() as data_dir, serve(
-            data_dir, latency_ms=latency_ms
-        ) as base_url, override_settings(
-            QBO_ENVIRONMENT="local", QBO_LOCAL_SANDBOX_URL=base_url,
-            QBO_CLIENT_ID="hatsync-local", QBO_CLIENT_SECRET="hatsync-local-secret",
-        ):
-            qbo_client._discovered_auth_client.cache_clear()
-            account = self._make_data(invoices)
-            connection = self._connect(account, base_url)
-            requests.delete(f"{base_url}/_sandbox/requests", timeout=10)
-            invoice_ids = list(account.invoices.values_list("pk", flat=True))
-            job = imports.sync_many(account=account, user=None, invoice_ids=invoice_ids)
-            started = time.perf_counter()
-            ids = imports.prepare_import(job_id=job.pk)  # what the prepare_import task does
-            waited = 0.0
-            for record_id in ids:
-                waited += _sync_like_the_worker(record_id)
-            invoice_seconds = time.perf_counter() - started
-            payments = list(SyncRecord.objects.filter(
-                realm_id=connection.realm_id, kind="payment", state="needs_sync"
-            ).values_list("pk", flat=True))
-            started = time.perf_counter()
-            for record_id in payments:
-                waited += _sync_like_the_worker(record_id)
-            payment_seconds = time.perf_counter() - started
-            counts = requests.get(f"{base_url}/_sandbox/requests/counts", timeout=10).json()
-        states = dict(
-            SyncRecord.objects.filter(account=account).values_list("kind", "state").distinct()
-        )
-        synced = SyncRecord.objects.filter(account=account, state="synced")
-        n_inv = synced.filter(kind="invoice").count()
-        n_pay = synced.filter(kind="payment").count()
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        self.stdout.write(
-            f"database            {db.vendor}\n"
-            f"sandbox latency     {latency_ms} ms per request\n"
-            f"invoices synced     {n_inv}/{invoices} in {invoice_seconds:.1f} s "
-            f"({n_inv / invoice_seconds:.1f}/s, "
-            f"{1000 * invoice_seconds / max(n_inv, 1):.0f} ms each)\n"
-            f"payments synced     {n_pay}/{len(payments)} in {payment_seconds:.1f} s "
-            f"({n_pay / max(payment_seconds, 1e-9):.1f}/s)\n"
-            f"QBO requests        {counts['total']} "
-            f"({counts['total'] / max(n_inv + n_pay, 1):.2f} per object), "
-            f"throttled {counts.get('throttled', 0)}\n"
-            f"waited for limits   {waited + qbo_client.budget_slept_seconds():.1f} s "
-            f"(our budget: "
-            f"{settings.QBO_REQUESTS_PER_MINUTE} requests/min per company)\n"
-            f"peak memory (RSS)   {peak_mb:.0f} MB\n"
-            f"final states        {states}"
-        )
+@dataclass
+class Company:
+    """One CRM account and the sandbox company it imports into."""
 
-    def _make_data(self, n: int) -> Account:
-        account = Account.objects.create(name=f"Bench {time.time_ns()}", country="US")
-        tax = TaxRate.objects.create(account=account, name="Sales Tax", percentage=Decimal("8"))
-        products = [
-            Product.objects.create(account=account, display_name=name, rate=Decimal("100"),
-                                   default_tax_rate=tax)
-            for name in ("Portrait", "Session for [% contact.first_name %]", "Album")
-        ]
-        contacts = [
-            Contact.objects.create(account=account, first_name=f"Client{i % 40}",
-                                   last_name="Bench", email=f"c{i}@bench.example")
-            for i in range(50)
-        ]
-        today = date.today()
-        for i in range(n):
-            invoice = services.invoice_create(
-                account=account, number=f"BENCH-{i:05d}", contact=contacts[i % 50],
-                issue_date=today - timedelta(days=i), due_date=today,
-                lines=[LineInput(products[i % 3], Decimal(1), Decimal("100"), tax),
-                       LineInput(products[(i + 1) % 3], Decimal(2), Decimal("40"), None)],
+    label: str
+    realm_id: str
+    account: Account | None = None
+    connection: QuickBooksConnection | None = None
+    expected_objects: int = 0
+    seconds: float | None = None
+    sandbox_ids: dict[str, set[str]] = field(default_factory=dict)  # made by the sandbox
+
+
+# --- the sandbox ---------------------------------------------------------------------------
+
+def sandbox_call(method: str, path: str, **kwargs) -> dict:
+    response = requests.request(method, f"{SANDBOX_URL}/_sandbox/{path}", timeout=30, **kwargs)
+    response.raise_for_status()
+    return response.json()
+
+
+def sandbox_entities(realm_id: str, entity: str) -> list[dict]:
+    answer = sandbox_call("GET", f"companies/{realm_id}/entities/{entity.lower()}")
+    return answer[entity]
+
+
+def create_sandbox_company(label: str) -> Company:
+    """An empty US company with custom numbers and tips on, as the import expects."""
+    created = sandbox_call("POST", "companies", json={
+        "name": label, "country": "US",
+        "preferences": {"custom_txn_numbers": True, "gratuity": True},
+    })
+    company = Company(label=label, realm_id=created["realm_id"])
+    for entity in ENTITY_KEYS:
+        company.sandbox_ids[entity] = {e["Id"] for e in sandbox_entities(company.realm_id, entity)}
+    return company
+
+
+def start_sandbox(data_dir: str, args: argparse.Namespace) -> subprocess.Popen:
+    process, base_url = start_subprocess(
+        data_dir, SANDBOX_PORT, "--latency-ms", str(args.latency_ms),
+        "--time-scale", str(args.time_scale),
+    )
+    # Keep its stdout drained so the server never blocks on a full pipe.
+    threading.Thread(target=lambda: process.stdout.read(), daemon=True).start()
+    if base_url != SANDBOX_URL:
+        stop_process(process)
+        raise BenchError(f"the sandbox listens on {base_url}, not on {SANDBOX_URL}")
+    return process
+
+
+# --- CRM data ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Workload:
+    invoices: int
+    contacts: int
+    products: int
+    payments: int
+
+
+def invoice_number(index: int) -> str:
+    """Every fifth number is longer than QuickBooks' 21 characters; shortened they stay
+    distinct (the last 13 characters hold the index)."""
+    if index % 5 == 4:
+        return f"BENCH-WEDDING-PORTRAIT-{index:06d}"
+    return f"B-{index:06d}"
+
+
+def payment_reference(index: int) -> str:
+    if index % 3 == 2:
+        return f"BENCH-PAYMENT-REFERENCE-{index:08d}"
+    return f"P-{index:06d}"
+
+
+def make_account(label: str, workload: Workload, stamp: str) -> Account:
+    """One US account with its products, contacts, sent invoices and payments.
+
+    Written with bulk_create (no signals fire, and the account is not connected yet, so
+    nothing syncs by itself), in the shapes the services would write.
+    """
+    account = Account.objects.create(name=label, country="US")
+    User.objects.create_user(username=f"bench-{stamp}", account=account)
+    tax = TaxRate.objects.create(account=account, name="Sales Tax", percentage=Decimal("8"))
+    products = Product.objects.bulk_create([
+        Product(account=account, display_name=f"Bench Service {j:03d}",
+                rate=Decimal(50 + 5 * (j % 20)), default_tax_rate=tax)
+        for j in range(workload.products)
+    ])
+    contacts: list[Contact] = []
+    for i in range(workload.contacts):
+        # About one in ten shares its first and last name with the contact before it.
+        twin = i % 10 == 9
+        first_name = contacts[-1].first_name if twin else f"Client{i:05d}"
+        contacts.append(Contact(account=account, first_name=first_name, last_name="Bench",
+                                email=f"client{i:05d}@{stamp}.bench.example"))
+    Contact.objects.bulk_create(contacts)
+
+    today = date.today()
+    paid = {i * workload.invoices // workload.payments for i in range(workload.payments)}
+    sent_at = timezone.now()
+    invoices = Invoice.objects.bulk_create([
+        Invoice(account=account, number=invoice_number(i),
+                contact=contacts[i % len(contacts)],
+                issue_date=today - timedelta(days=i % 365),
+                due_date=today - timedelta(days=i % 365) + timedelta(days=30),
+                currency=account.currency, sent_at=sent_at,
+                status=Invoice.Status.PARTIALLY_PAID if i in paid else Invoice.Status.SENT)
+        for i in range(workload.invoices)
+    ], batch_size=1000)
+
+    lines: list[InvoiceLine] = []
+    payments: list[Payment] = []
+    next_product = 0
+    for i, invoice in enumerate(invoices):
+        for position in range(1 + i % 3):
+            product = products[next_product % len(products)]
+            next_product += 1
+            lines.append(InvoiceLine(
+                invoice=invoice, position=position, product=product,
+                name=product.rendered_name(invoice.contact), quantity=Decimal(1 + position % 2),
+                unit_price=product.rate, tax_rate=tax if (i + position) % 3 else None,
+            ))
+        if i in paid:
+            first_line = lines[-1 - i % 3]
+            n = len(payments)
+            payments.append(Payment(
+                account=account, invoice=invoice, date=today,
+                amount=(first_line.amount / 2).quantize(Decimal("0.01")),
+                tip_amount=Decimal("10.00") if n % 4 == 0 else Decimal(0),
+                reference=payment_reference(n),
+            ))
+    InvoiceLine.objects.bulk_create(lines, batch_size=2000)
+    Payment.objects.bulk_create(payments, batch_size=2000)
+    return account
+
+
+def expected_objects(account: Account) -> int:
+    """Invoices, payments, and the customers and items they use: what should reach QuickBooks."""
+    customers = Invoice.objects.filter(account=account).values("contact_id").distinct().count()
+    items = InvoiceLine.objects.filter(invoice__account=account).values("name").distinct().count()
+    return account.invoices.count() + account.payments.count() + customers + items
+
+
+def connect(company: Company) -> QuickBooksConnection:
+    """The real OAuth flow: start, press Connect on the sandbox's consent page, complete."""
+    account = company.account
+    redirect_uri = "http://127.0.0.1/callback"
+    session: dict = {}
+    user = account.users.first()
+    authorize_url = connection_service.connection_start(
+        session=session, account=account, redirect_uri=redirect_uri)
+    consent = requests.post(
+        authorize_url, data={"action": "connect", "realm_id": company.realm_id},
+        allow_redirects=False, timeout=30,
+    )
+    query = requests.utils.urlparse(consent.headers["Location"]).query
+    params = dict(pair.split("=", 1) for pair in query.split("&"))
+    connection, _ = connection_service.connection_complete(
+        session=session, account=account, user=user, params=params, redirect_uri=redirect_uri)
+    return connection
+
+
+# --- the worker ----------------------------------------------------------------------------
+
+def start_worker(concurrency: int, log_path: Path) -> subprocess.Popen:
+    """A real `celery worker` on the broker the settings name, sharing this database."""
+    env = {**os.environ, "HATSYNC_VAR_DIR": str(settings.VAR_DIR)}
+    log = open(log_path, "w")  # the worker keeps its own copy of the file open
+    process = subprocess.Popen(  # noqa: S603 - our own virtual environment's celery
+        [str(ROOT / ".venv" / "bin" / "celery"), "-A", "hatsync", "worker",
+         "-Q", "sync,bulk,celery", "--pool", "threads", "--concurrency", str(concurrency),
+         "--loglevel", "WARNING", "--purge"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    log.close()
+    return process
+
+
+def wait_for_worker(worker: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
+    """Until the worker answers a ping through the broker."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise BenchError(f"the worker exited at start:\n{log_tail(log_path)}")
+        if celery_app.control.ping(timeout=1.0):
+            return
+    raise BenchError(f"the worker did not answer a ping in {timeout:.0f} s:\n"
+                     f"{log_tail(log_path)}")
+
+
+def log_tail(path: Path, lines: int = 40) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def worker_errors(path: Path) -> list[str]:
+    """Lines the worker logged at ERROR or above (it logs from WARNING up)."""
+    return [line for line in path.read_text(errors="replace").splitlines()
+            if "ERROR" in line or "CRITICAL" in line]
+
+
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (a prefork worker has children)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    tree = [pid]
+    for candidate in tree:
+        tree.extend(child for child, parent in parents.items() if parent == candidate)
+    return tree
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The largest VmHWM (peak resident memory) among the process and its descendants."""
+    peak_kb = 0
+    for member in process_tree(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peak_kb = max(peak_kb, int(line.split()[1]))
+    return peak_kb / 1024
+
+
+def stop_process(process: subprocess.Popen, grace: float = 30) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+# --- waiting for the import ----------------------------------------------------------------
+
+def is_settled(account: Account) -> bool:
+    """Every invoice has a record in a final state, and so does every payment, except payments
+    whose invoice failed or was blocked (they get no record until their invoice syncs)."""
+    records = SyncRecord.objects.filter(account=account)
+    invoice_records = records.filter(kind=SyncRecord.Kind.INVOICE)
+    payment_records = records.filter(kind=SyncRecord.Kind.PAYMENT)
+    if invoice_records.count() < account.invoices.count():
+        return False
+    if records.filter(kind__in=["invoice", "payment"]).exclude(
+            state__in=TERMINAL_STATES).exists():
+        return False
+    refused = invoice_records.filter(state__in=["failed", "blocked"], invoice__isnull=False)
+    unrecorded = (
+        Payment.objects.filter(account=account)
+        .exclude(pk__in=payment_records.filter(payment__isnull=False).values("payment_id"))
+        .exclude(invoice_id__in=refused.values("invoice_id"))
+    )
+    return not unrecorded.exists()
+
+
+def record_states(accounts: list[Account]) -> dict[str, dict[str, int]]:
+    """{kind: {state: count}} over these accounts' records."""
+    rows = (SyncRecord.objects.filter(account__in=accounts).values("kind", "state")
+            .annotate(n=Count("id")).order_by("kind", "state"))
+    states: dict[str, dict[str, int]] = {}
+    for row in rows:
+        states.setdefault(row["kind"], {})[row["state"]] = row["n"]
+    return states
+
+
+def wait_until_settled(companies: list[Company], started: float, timeout: float,
+                       worker: subprocess.Popen, log_path: Path) -> None:
+    """Poll the database; note each company's time as it settles."""
+    while True:
+        for company in companies:
+            if company.seconds is None and is_settled(company.account):
+                company.seconds = time.perf_counter() - started
+        waiting = [c for c in companies if c.seconds is None]
+        if not waiting:
+            return
+        if worker.poll() is not None:
+            raise BenchError(f"the worker exited during the run:\n{log_tail(log_path)}")
+        if time.perf_counter() - started > timeout:
+            states = record_states([c.account for c in waiting])
+            raise BenchError(
+                f"gave up after {timeout:.1f} s: {len(waiting)} of {len(companies)} companies "
+                f"({', '.join(c.label for c in waiting)}) still have records to settle. "
+                f"Records seen (kind: state count): {states}; payments expected per company: "
+                f"{[c.account.payments.count() for c in waiting]}"
             )
-            services.invoice_send(invoice=invoice)
-            if i % 2 == 0:
-                services.payment_record(invoice=invoice, date=today, amount=Decimal("50"),
-                                        tip_amount=Decimal("5") if i % 4 == 0 else Decimal(0),
-                                        reference=f"BENCH-PAYMENT-REFERENCE-{i:08d}")
-        return account
+        time.sleep(POLL_SECONDS)
 
-    def _connect(self, account: Account, base_url: str) -> QuickBooksConnection:
-        redirect_uri = "http://127.0.0.1/callback"
-        session: dict = {}
-        user = User.objects.create_user(username=f"bench{time.time_ns()}", account=account)
-        authorize_url = connection_service.connection_start(
-            session=session, account=account, redirect_uri=redirect_uri)
-        consent = requests.post(authorize_url, data={"action": "connect", "realm_id": US_REALM},
-                                allow_redirects=False, timeout=10)
-        query = requests.utils.urlparse(consent.headers["Location"]).query
-        params = dict(pair.split("=", 1) for pair in query.split("&"))
-        connection, _ = connection_service.connection_complete(
-            session=session, account=account, user=user, params=params,
-            redirect_uri=redirect_uri)
-        return connection
+
+# --- figures -------------------------------------------------------------------------------
+
+def floor_seconds(objects: int, time_scale: float, latency_ms: int) -> float:
+    """The least time QuickBooks allows one company for this many objects: full batches at
+    40 batch requests a (scaled) minute, or 10 requests in flight, whichever is slower."""
+    batches = math.ceil(objects / BATCH_ITEMS)
+    by_rate = batches / BATCHES_PER_MINUTE * 60 / time_scale
+    by_latency = batches * latency_ms / 1000 / CONCURRENT_REQUESTS
+    return max(by_rate, by_latency)
+
+
+def synced_objects(account: Account) -> int:
+    return SyncRecord.objects.filter(account=account, kind__in=SYNCED_KINDS,
+                                     state=SyncRecord.State.SYNCED).count()
+
+
+def count_duplicates(company: Company) -> int:
+    """Objects in the company beyond one per key, leaving out what the sandbox made itself."""
+    extra = 0
+    for entity, key in ENTITY_KEYS.items():
+        made_here = [e for e in sandbox_entities(company.realm_id, entity)
+                     if e["Id"] not in company.sandbox_ids[entity]]
+        extra += sum(n - 1 for n in Counter(key(e) for e in made_here).values() if n > 1)
+    return extra
+
+
+def throttled_seen_by_user(accounts: list[Account]) -> int:
+    """Log lines and record errors that tell a person QuickBooks' limit was hit."""
+    said = Q(message__icontains="slow down") | Q(message__icontains="limit")
+    logs = SyncLog.objects.filter(record__account__in=accounts).filter(
+        said | Q(qbo_error_code="3001")).count()
+    records = SyncRecord.objects.filter(account__in=accounts).filter(
+        Q(last_error__icontains="slow down") | Q(last_error__icontains="limit")).count()
+    return logs + records
+
+
+def broker_name() -> str:
+    return settings.CELERY_BROKER_URL.split("://", 1)[0]
+
+
+def print_report(figures: dict) -> None:
+    rows = [
+        ("database", figures["database"]),
+        ("broker", figures["broker"]),
+        ("companies", figures["companies"]),
+        ("latency", f"{figures['latency_ms']} ms per request"),
+        ("time scale", f"{figures['time_scale']:g} (a QuickBooks minute is "
+                       f"{60 / figures['time_scale']:.1f} s)"),
+        ("objects synced", f"{figures['objects']} of {figures['expected_objects']} expected"),
+        ("QBO requests", f"{figures['requests']} "
+                         f"({figures['requests_per_object']:.3f} per object)"),
+        ("seconds", f"{figures['seconds']:.1f} (queueing took {figures['queue_seconds']:.1f})"),
+        ("floor seconds", f"{figures['floor_seconds']:.1f}"),
+        ("floor ratio", f"{figures['floor_ratio']:.2f}"),
+        ("naive seconds", f"{figures['naive_seconds']:.1f} (measured "
+                          f"{figures['naive_elapsed']:.1f} s for {figures['naive_objects']} "
+                          "objects)"),
+        ("naive speed-up", f"{figures['naive_speedup']:.2f}x"),
+        ("worker peak RSS", f"{figures['peak_rss_mb']:.0f} MB"),
+        ("duplicates", figures["duplicates"]),
+        ("throttled (user)", figures["throttled_seen_by_user"]),
+        ("throttled (QBO)", figures["throttled_by_quickbooks"]),
+        ("worker errors", figures["worker_errors"]),
+        ("final states", figures["states"]),
+    ]
+    for label, value in rows:
+        print(f"{label:<18}{value}")
+    for row in figures.get("per_company", []):
+        print(f"  realm {row['realm']}: {row['objects']} objects in {row['seconds']:.1f} s, "
+              f"floor {row['floor_seconds']:.1f} s, ratio {row['floor_ratio']:.2f}")
+
+
+def print_timeline(companies: list, time_scale: float) -> None:
+    """Every QBO request of the bench companies: real seconds after the first, and what."""
+    for company in companies:
+        rows = sandbox_call("GET", f"requests?realm={company.realm_id}")["requests"]
+        if not rows:
+            continue
+        start = rows[0]["time"]
+        print(f"timeline of {company.realm_id} (s after the first request, kind, ms):",
+              file=sys.stderr)
+        for row in rows:
+            print(f"  {(row['time'] - start) / time_scale:7.2f}  {row['entity']:8} "
+                  f"{row['duration_ms']:6.0f}", file=sys.stderr)
+
+
+# --- the run -------------------------------------------------------------------------------
+
+def ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else float("inf")
+
+
+def run(args: argparse.Namespace, work_dir: Path) -> dict:
+    stamp = str(time.time_ns())
+    workload = Workload(args.invoices, args.contacts, args.products, args.payments)
+    naive_workload = Workload(
+        invoices=args.naive_sample,
+        contacts=max(1, round(args.contacts * args.naive_sample / args.invoices)),
+        products=max(1, round(args.products * args.naive_sample / args.invoices)),
+        payments=round(args.naive_sample * 0.8),
+    )
+
+    print(f"Creating {args.companies} x {args.invoices} invoices "
+          f"(+ {args.naive_sample} for the naive sample) ...", file=sys.stderr)
+    creating = time.perf_counter()
+    companies = [create_sandbox_company(f"Bench {n + 1}") for n in range(args.companies)]
+    naive = create_sandbox_company("Bench naive sample")
+    for n, company in enumerate([*companies, naive]):
+        company_workload = naive_workload if company is naive else workload
+        company.account = make_account(company.label, company_workload, f"{stamp}-{n}")
+        company.expected_objects = expected_objects(company.account)
+    for company in [*companies, naive]:
+        company.connection = connect(company)
+    print(f"Created and connected in {time.perf_counter() - creating:.1f} s", file=sys.stderr)
+
+    log_path = work_dir / "worker.log"
+    worker = start_worker(args.concurrency, log_path)
+    try:
+        wait_for_worker(worker, log_path)
+        expected_floor = max(floor_seconds(c.expected_objects, args.time_scale, args.latency_ms)
+                             for c in companies)
+        timeout = args.timeout or 20 * expected_floor + 120
+        sandbox_call("DELETE", "requests")
+
+        invoice_ids = {c.realm_id: list(c.account.invoices.values_list("pk", flat=True))
+                       for c in companies}
+        print("Importing ...", file=sys.stderr)
+        started = time.perf_counter()
+        for company in companies:  # one after the other: each call only marks and queues
+            imports.sync_many(account=company.account, user=None,
+                              invoice_ids=invoice_ids[company.realm_id])
+        queue_seconds = time.perf_counter() - started
+        wait_until_settled(companies, started, timeout, worker, log_path)
+        seconds = max(c.seconds for c in companies)
+
+        print("Naive sample ...", file=sys.stderr)
+        naive_started = time.perf_counter()
+        with transaction.atomic():
+            record_ids = [
+                outbox.mark_needs_sync(connection=naive.connection, kind=SyncRecord.Kind.INVOICE,
+                                       key=outbox.invoice_key(pk), invoice_id=pk).pk
+                for pk in naive.account.invoices.values_list("pk", flat=True)
+            ]
+            outbox.enqueue(record_ids)
+        naive_timeout = args.timeout or 120 + 2 * naive.expected_objects
+        wait_until_settled([naive], naive_started, naive_timeout, worker, log_path)
+        peak_mb = peak_rss_mb(worker.pid)
+    finally:
+        stop_process(worker)
+    errors = worker_errors(log_path)
+    if errors:
+        print(f"The worker logged {len(errors)} errors; the first ones:", file=sys.stderr)
+        print("\n".join(errors[:10]), file=sys.stderr)
+
+    accounts = [c.account for c in companies]
+    counts = sandbox_call("GET", "requests/counts")
+    if args.timeline:
+        print_timeline(companies, args.time_scale)
+    per_company = []
+    for company in companies:
+        objects = synced_objects(company.account)
+        floor = floor_seconds(objects, args.time_scale, args.latency_ms)
+        per_company.append({
+            "realm": company.realm_id, "objects": objects, "seconds": round(company.seconds, 2),
+            "floor_seconds": round(floor, 2),
+            "floor_ratio": round(ratio(company.seconds, floor), 3),
+        })
+    objects = sum(row["objects"] for row in per_company)
+    requests_made = sum(counts["by_realm"].get(c.realm_id, 0) for c in companies)
+    floor = max(row["floor_seconds"] for row in per_company)
+    naive_objects = synced_objects(naive.account)
+    naive_seconds = ratio(naive.seconds, naive_objects) * objects
+    figures = {
+        "objects": objects,
+        "expected_objects": sum(c.expected_objects for c in companies),
+        "requests": requests_made,
+        "requests_per_object": round(ratio(requests_made, objects), 4),
+        "seconds": round(seconds, 2),
+        "queue_seconds": round(queue_seconds, 2),
+        "floor_seconds": floor,
+        "floor_ratio": round(ratio(seconds, floor), 3),
+        "naive_objects": naive_objects,
+        "naive_elapsed": round(naive.seconds, 2),
+        "naive_seconds": round(naive_seconds, 2),
+        "naive_speedup": round(ratio(naive_seconds, seconds), 3),
+        "peak_rss_mb": round(peak_mb, 1),
+        "duplicates": sum(count_duplicates(c) for c in [*companies, naive]),
+        "throttled_seen_by_user": throttled_seen_by_user([*accounts, naive.account]),
+        "throttled_by_quickbooks": counts["throttled"],
+        "worker_errors": len(errors),
+        "companies": len(companies),
+        "time_scale": args.time_scale,
+        "latency_ms": args.latency_ms,
+        "concurrency": args.concurrency,
+        "workload": vars(workload),
+        "database": db.vendor,
+        "broker": broker_name(),
+        "states": record_states(accounts),
+        "naive_states": record_states([naive.account]),
+    }
+    if len(companies) > 1:
+        figures["per_company"] = per_company
+    return figures
+
+
+def bench(args: argparse.Namespace) -> dict:
+    with tempfile.TemporaryDirectory(prefix="hatsync-bench-") as work_dir:
+        sandbox = start_sandbox(str(Path(work_dir) / "qbo"), args)
+        try:
+            return run(args, Path(work_dir))
+        finally:
+            stop_process(sandbox, grace=10)
+
+
+def main() -> int:
+    try:
+        figures = bench(ARGS)
+    except BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
+    print_report(figures)
+    print(json.dumps(figures))
+    return 0
 
 
 if __name__ == "__main__":
-    Command().run_from_argv(["bin/bench", "bench", *sys.argv[1:]])
+    sys.exit(main())

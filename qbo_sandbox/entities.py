@@ -265,8 +265,8 @@ class Books:
             name = f"{name} (deleted)"  # QBO renames inactive names so they stay unique
             data["DisplayName"] = name
         self._check_name(name, "DisplayName", MAX_DISPLAY_NAME)
-        for other in self.store.entities(self.realm, "Customer"):
-            if other["Id"] != data["Id"] and _reserved(other, "DisplayName") == _base(name):
+        for other_id, other_name in self.store.values(self.realm, "Customer", "$.DisplayName"):
+            if other_id != data["Id"] and _base(str(other_name)) == _base(name):
                 raise faults.duplicate_name()
         data.setdefault("Active", True)
         data["FullyQualifiedName"] = name
@@ -306,8 +306,8 @@ class Books:
         if account is None or account.get("Classification") != "Revenue":
             raise faults.invalid_reference("IncomeAccountRef", income)
         data["IncomeAccountRef"] = {"value": income, "name": account["Name"]}
-        for other in self.store.entities(self.realm, "Item"):
-            if other["Id"] != data["Id"] and _reserved(other, "Name") == _base(name):
+        for other_id, other_name in self.store.values(self.realm, "Item", "$.Name"):
+            if other_id != data["Id"] and _base(str(other_name)) == _base(name):
                 raise faults.duplicate_item_name()
         data.setdefault("Active", True)
         data["FullyQualifiedName"] = name
@@ -407,14 +407,15 @@ class Books:
         data["DocNumber"] = sent
         allow_duplicate = "allowduplicatedocnum" in params.get("include", "").lower()
         if self.prefs.get("duplicate_doc_number_check", True) and not allow_duplicate:
-            for other in self.store.entities(self.realm, "Invoice"):
-                if other["Id"] != data["Id"] and other.get("DocNumber") == sent:
-                    raise faults.duplicate_doc_number(sent, "Invoice", other["Id"])
+            for other_id, _ in self.store.values(self.realm, "Invoice", "$.DocNumber",
+                                                 where=("$.DocNumber", sent)):
+                if other_id != data["Id"]:
+                    raise faults.duplicate_doc_number(sent, "Invoice", other_id)
 
     def _next_doc_number(self) -> str:
         numbers = [
-            int(inv["DocNumber"]) for inv in self.store.entities(self.realm, "Invoice")
-            if str(inv.get("DocNumber", "")).isdigit()
+            int(number) for _, number in self.store.values(self.realm, "Invoice", "$.DocNumber")
+            if str(number or "").isdigit()
         ]
         return str(max([1000, *numbers]) + 1)
 
@@ -735,12 +736,11 @@ class Books:
         if customer is None:
             return
         balance = Decimal(0)
-        for invoice in self.store.entities(self.realm, "Invoice"):
-            if _ref_value(invoice["CustomerRef"]) == customer_id:
-                balance += Decimal(str(invoice["Balance"]))
-        for payment in self.store.entities(self.realm, "Payment"):
-            if _ref_value(payment["CustomerRef"]) == customer_id:
-                balance -= Decimal(str(payment.get("UnappliedAmt", 0)))
+        mine = ("$.CustomerRef.value", customer_id)
+        for _, open_balance in self.store.values(self.realm, "Invoice", "$.Balance", mine):
+            balance += Decimal(str(open_balance))
+        for _, unapplied in self.store.values(self.realm, "Payment", "$.UnappliedAmt", mine):
+            balance -= Decimal(str(unapplied or 0))
         customer["Balance"] = as_json_number(money(balance))
         customer["BalanceWithJobs"] = customer["Balance"]
         self.store.put_entity(self.realm, "Customer", customer)
@@ -752,9 +752,3 @@ _DELETED = " (deleted)"
 def _base(name: str) -> str:
     name = name.casefold()
     return name[: -len(_DELETED)] if name.endswith(_DELETED) else name
-
-
-def _reserved(entity: dict, field: str) -> str:
-    """The name an object keeps from others: an inactive one is shown as "Name (deleted)"
-    but still holds "Name" (QBO answers 6240 to a new object of that name)."""
-    return _base(str(entity[field]))

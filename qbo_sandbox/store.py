@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS entities (
     realm_id TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
     seq INTEGER NOT NULL, PRIMARY KEY (realm_id, type, id)
 );
+CREATE INDEX IF NOT EXISTS entities_seq ON entities (seq);
 CREATE TABLE IF NOT EXISTS auth_codes (
     code TEXT PRIMARY KEY, client_id TEXT NOT NULL, redirect_uri TEXT NOT NULL,
     realm_id TEXT NOT NULL, scope TEXT NOT NULL, expires_at REAL NOT NULL, used INTEGER NOT NULL
@@ -178,6 +179,19 @@ class Store:
                 (realm_id, type_),
             )
         ]
+
+    def values(self, realm_id: str, type_: str, path: str,
+               where: tuple[str, Any] | None = None) -> list[tuple[str, Any]]:
+        """(Id, value at JSON `path`) of every entity of a type, optionally only those whose
+        value at another path equals a value: uniqueness checks and sums without decoding
+        every entity."""
+        sql = ("SELECT id, json_extract(data, ?) AS value FROM entities "
+               "WHERE realm_id = ? AND type = ?")
+        params: list[Any] = [path, realm_id, type_]
+        if where is not None:
+            sql += " AND json_extract(data, ?) = ?"
+            params += [where[0], where[1]]
+        return [(row["id"], row["value"]) for row in self.rows(sql, params)]
 
     def put_entity(self, realm_id: str, type_: str, data: dict[str, Any]) -> None:
         with self.transaction():

@@ -57,6 +57,13 @@ class RedisStore:
         reset = self.limiter.get_window_stats(item, key).reset_time
         return max(0.01, reset - time.time())
 
+    @contextmanager
+    def locked(self, realm_id: str) -> Iterator[None]:
+        """One taker at a time per company, on every machine (a short Redis lock)."""
+        client = self.storage.storage  # the redis-py client under `limits`
+        with client.lock(f"qbo-budget-lock:{realm_id}", timeout=5, blocking_timeout=10):
+            yield
+
     def clear(self) -> None:
         self.storage.reset()
 
@@ -85,6 +92,14 @@ class FileStore:
             file.seek(0)
             file.truncate()
             file.write(json.dumps(stamps))
+
+    @contextmanager
+    def locked(self, realm_id: str) -> Iterator[None]:
+        """One taker at a time per company, across the processes of this machine."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with open(self.folder / (re.sub(r"[^\w.-]", "_", realm_id) + ".lock"), "a") as file:
+            fcntl.flock(file, fcntl.LOCK_EX)
+            yield
 
     def take(self, key: str, limit: int, period: int) -> float:
         return self._use(key, limit, period, take=True)
@@ -150,13 +165,15 @@ def take(realm_id: str, *, batch: bool = False) -> float:
     """Count one request (a batch request counts in both limits) if the budget has room,
     and return 0; otherwise count nothing and return the seconds until it has room."""
     windows = _windows(realm_id, batch)
-    wait = max(store().wait(*window) for window in windows)
-    if wait:
-        return wait
-    for window in windows:
-        wait = store().take(*window)
-        if wait:  # another worker took the last slot between our look and our take
+    # Under the company's lock, so that a request counted in one window is counted in all
+    # (a slot taken in one window by a request that another window then refuses would be
+    # budget lost for a whole minute).
+    with store().locked(realm_id):
+        wait = max(store().wait(*window) for window in windows)
+        if wait:
             return wait
+        for window in windows:
+            store().take(*window)
     return 0.0
 
 
