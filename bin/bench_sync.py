@@ -39,6 +39,7 @@ BATCH_ITEMS = 30  # QuickBooks: at most 30 objects in one batch request
 BATCHES_PER_MINUTE = 40  # QuickBooks: 40 batch requests a minute per company
 CONCURRENT_REQUESTS = 10  # QuickBooks: 10 requests in flight per company
 POLL_SECONDS = 0.5
+PERSON_INVOICES = 5  # sent by a person in another account while the import runs
 TERMINAL_STATES = ("synced", "failed", "blocked")
 SYNCED_KINDS = ("invoice", "payment", "customer", "item")
 
@@ -119,6 +120,7 @@ from hatsync.celery import app as celery_app
 from integrations.models import QuickBooksConnection, SyncLog, SyncRecord
 from integrations.services import connection as connection_service
 from integrations.services import imports, outbox
+from invoices import services
 from invoices.models import (
     Account,
     Contact,
@@ -129,6 +131,7 @@ from invoices.models import (
     TaxRate,
     User,
 )
+from invoices.services import LineInput
 
 
 class BenchError(Exception):
@@ -298,15 +301,48 @@ def connect(company: Company) -> QuickBooksConnection:
     return connection
 
 
+def make_draft_invoices(account: Account, count: int) -> list[Invoice]:
+    contact, product = account.contacts.first(), account.products.first()
+    return [
+        services.invoice_create(
+            account=account, number=f"PERSON-{n + 1}", contact=contact, issue_date=date.today(),
+            due_date=date.today(), lines=[LineInput(product, Decimal(1), product.rate, None)])
+        for n in range(count)
+    ]
+
+
+def probe_person_invoices(company: Company, invoices: list[Invoice], interval: float,
+                          stop: threading.Event, seconds: list[float]) -> None:
+    """While the import runs: now and then a person sends an invoice in another account
+    (the one-record path on the "sync" queue); note how long until QuickBooks has it."""
+    try:
+        for invoice in invoices:
+            if stop.wait(interval):
+                return
+            sent = time.perf_counter()
+            services.invoice_send(invoice=invoice)
+            synced = SyncRecord.objects.filter(account=company.account,
+                                               key=outbox.invoice_key(invoice.pk),
+                                               state=SyncRecord.State.SYNCED)
+            while time.perf_counter() - sent < 120:
+                if synced.exists():
+                    seconds.append(time.perf_counter() - sent)
+                    break
+                time.sleep(0.05)
+    finally:
+        db.close()
+
+
 # --- the worker ----------------------------------------------------------------------------
 
-def start_worker(concurrency: int, log_path: Path) -> subprocess.Popen:
-    """A real `celery worker` on the broker the settings name, sharing this database."""
+def start_worker(queue: str, concurrency: int, log_path: Path) -> subprocess.Popen:
+    """A real `celery worker` for one queue, as the Procfile runs them, on the broker the
+    settings name, sharing this database."""
     env = {**os.environ, "HATSYNC_VAR_DIR": str(settings.VAR_DIR)}
     log = open(log_path, "w")  # the worker keeps its own copy of the file open
     process = subprocess.Popen(  # noqa: S603 - our own virtual environment's celery
-        [str(ROOT / ".venv" / "bin" / "celery"), "-A", "hatsync", "worker",
-         "-Q", "sync,bulk,celery", "--pool", "threads", "--concurrency", str(concurrency),
+        [str(ROOT / ".venv" / "bin" / "celery"), "-A", "hatsync", "worker", "-n",
+         f"{queue}@%h", "-Q", queue, "--pool", "threads", "--concurrency", str(concurrency),
          "--loglevel", "WARNING", "--purge"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -314,13 +350,14 @@ def start_worker(concurrency: int, log_path: Path) -> subprocess.Popen:
     return process
 
 
-def wait_for_worker(worker: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
+def wait_for_worker(worker: subprocess.Popen, log_path: Path, name: str,
+                    timeout: float = 60) -> None:
     """Until the worker answers a ping through the broker."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if worker.poll() is not None:
             raise BenchError(f"the worker exited at start:\n{log_tail(log_path)}")
-        if celery_app.control.ping(timeout=1.0):
+        if any(name in reply for reply in celery_app.control.ping(timeout=1.0)):
             return
     raise BenchError(f"the worker did not answer a ping in {timeout:.0f} s:\n"
                      f"{log_tail(log_path)}")
@@ -489,7 +526,9 @@ def print_report(figures: dict) -> None:
                           f"{figures['naive_elapsed']:.1f} s for {figures['naive_objects']} "
                           "objects)"),
         ("naive speed-up", f"{figures['naive_speedup']:.2f}x"),
-        ("worker peak RSS", f"{figures['peak_rss_mb']:.0f} MB"),
+        ("worker peak RSS", f"{figures['peak_rss_mb']:.0f} MB (the bulk worker)"),
+        ("person's invoice", f"in QuickBooks within {figures['person_invoice_seconds_max']:.1f} s"
+                             f" (slowest of {figures['person_invoices']}, sent during the import)"),
         ("duplicates", figures["duplicates"]),
         ("throttled (user)", figures["throttled_seen_by_user"]),
         ("throttled (QBO)", figures["throttled_by_quickbooks"]),
@@ -542,14 +581,19 @@ def run(args: argparse.Namespace, work_dir: Path) -> dict:
         company_workload = naive_workload if company is naive else workload
         company.account = make_account(company.label, company_workload, f"{stamp}-{n}")
         company.expected_objects = expected_objects(company.account)
-    for company in [*companies, naive]:
+    person = create_sandbox_company("Bench person")
+    person.account = make_account(person.label, Workload(0, 1, 1, 0), f"{stamp}-person")
+    person_invoices = make_draft_invoices(person.account, PERSON_INVOICES)
+    for company in [*companies, naive, person]:
         company.connection = connect(company)
     print(f"Created and connected in {time.perf_counter() - creating:.1f} s", file=sys.stderr)
 
-    log_path = work_dir / "worker.log"
-    worker = start_worker(args.concurrency, log_path)
+    logs = {queue: work_dir / f"worker-{queue}.log" for queue in ("bulk", "sync")}
+    workers = {"bulk": start_worker("bulk", args.concurrency, logs["bulk"]),
+               "sync": start_worker("sync", 2, logs["sync"])}
     try:
-        wait_for_worker(worker, log_path)
+        for queue, worker in workers.items():
+            wait_for_worker(worker, logs[queue], f"{queue}@")
         expected_floor = max(floor_seconds(c.expected_objects, args.time_scale, args.latency_ms)
                              for c in companies)
         timeout = args.timeout or 20 * expected_floor + 120
@@ -558,13 +602,21 @@ def run(args: argparse.Namespace, work_dir: Path) -> dict:
         invoice_ids = {c.realm_id: list(c.account.invoices.values_list("pk", flat=True))
                        for c in companies}
         print("Importing ...", file=sys.stderr)
+        stop_probing = threading.Event()
+        person_seconds: list[float] = []
+        prober = threading.Thread(target=probe_person_invoices, args=(
+            person, person_invoices, max(2.0, expected_floor / (PERSON_INVOICES + 1)),
+            stop_probing, person_seconds), daemon=True)
         started = time.perf_counter()
+        prober.start()
         for company in companies:  # one after the other: each call only marks and queues
             imports.sync_many(account=company.account, user=None,
                               invoice_ids=invoice_ids[company.realm_id])
         queue_seconds = time.perf_counter() - started
-        wait_until_settled(companies, started, timeout, worker, log_path)
+        wait_until_settled(companies, started, timeout, workers["bulk"], logs["bulk"])
         seconds = max(c.seconds for c in companies)
+        stop_probing.set()
+        prober.join(timeout=30)
 
         print("Naive sample ...", file=sys.stderr)
         naive_started = time.perf_counter()
@@ -576,13 +628,14 @@ def run(args: argparse.Namespace, work_dir: Path) -> dict:
             ]
             outbox.enqueue(record_ids)
         naive_timeout = args.timeout or 120 + 2 * naive.expected_objects
-        wait_until_settled([naive], naive_started, naive_timeout, worker, log_path)
-        peak_mb = peak_rss_mb(worker.pid)
+        wait_until_settled([naive], naive_started, naive_timeout, workers["sync"], logs["sync"])
+        peak_mb = peak_rss_mb(workers["bulk"].pid)
     finally:
-        stop_process(worker)
-    errors = worker_errors(log_path)
+        for worker in workers.values():
+            stop_process(worker)
+    errors = worker_errors(logs["bulk"]) + worker_errors(logs["sync"])
     if errors:
-        print(f"The worker logged {len(errors)} errors; the first ones:", file=sys.stderr)
+        print(f"The workers logged {len(errors)} errors; the first ones:", file=sys.stderr)
         print("\n".join(errors[:10]), file=sys.stderr)
 
     accounts = [c.account for c in companies]
@@ -617,6 +670,8 @@ def run(args: argparse.Namespace, work_dir: Path) -> dict:
         "naive_seconds": round(naive_seconds, 2),
         "naive_speedup": round(ratio(naive_seconds, seconds), 3),
         "peak_rss_mb": round(peak_mb, 1),
+        "person_invoices": len(person_seconds),
+        "person_invoice_seconds_max": round(max(person_seconds, default=0), 2),
         "duplicates": sum(count_duplicates(c) for c in [*companies, naive]),
         "throttled_seen_by_user": throttled_seen_by_user([*accounts, naive.account]),
         "throttled_by_quickbooks": counts["throttled"],
