@@ -119,7 +119,20 @@ class Books:
 
     def query(self, text: str) -> dict[str, Any]:
         parsed = query.parse(text)
-        return query.run(parsed, self.all(parsed.entity))
+        return query.run(parsed, self._candidates(parsed))
+
+    def _candidates(self, parsed: query.Query) -> list[dict[str, Any]]:
+        """The entities a query can match: for `=` or `in` on a name or number, only those
+        the database finds (a superset; `query.run` still decides), else all of them."""
+        for cond in parsed.conditions:
+            path = _NARROWED.get((parsed.entity, cond.field))
+            values = cond.value if cond.op == "in" else [cond.value]
+            if path and cond.op in ("=", "in") and all(
+                isinstance(v, str) and v.isascii() and not _NUMBER.fullmatch(v) for v in values
+            ):
+                return self.store.entities_matching(self.realm, parsed.entity, path,
+                                                    [v.lower() for v in values])
+        return self.all(parsed.entity)
 
     def preferences(self) -> dict[str, Any]:
         other = [{"Name": "SalesFormsPrefs.DefaultCustomerMessage", "Value": ""}]
@@ -747,6 +760,9 @@ class Books:
 
 
 _DELETED = " (deleted)"
+_NARROWED = {("Invoice", "DocNumber"): "$.DocNumber", ("Customer", "DisplayName"): "$.DisplayName",
+             ("Item", "Name"): "$.Name"}
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")  # the query compares these as numbers
 
 
 def _base(name: str) -> str:
