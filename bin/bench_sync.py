@@ -357,7 +357,8 @@ def wait_for_worker(worker: subprocess.Popen, log_path: Path, name: str,
     while time.monotonic() < deadline:
         if worker.poll() is not None:
             raise BenchError(f"the worker exited at start:\n{log_tail(log_path)}")
-        if any(name in reply for reply in celery_app.control.ping(timeout=1.0)):
+        replies = celery_app.control.ping(timeout=1.0)
+        if any(node.startswith(name) for reply in replies for node in reply):
             return
     raise BenchError(f"the worker did not answer a ping in {timeout:.0f} s:\n"
                      f"{log_tail(log_path)}")
