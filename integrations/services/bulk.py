@@ -118,11 +118,21 @@ class Drain:
     # the loop ------------------------------------------------------------------------------
     def run(self) -> DrainResult:
         deadline = time.monotonic() + settings.QBO_DRAIN_SLICE_SECONDS
+        refreshed = False
         try:
             self._start_engine()
             while time.monotonic() < deadline:
-                if not self._chunk():
-                    return self.result
+                try:
+                    if not self._chunk():
+                        return self.result
+                except QboAuthError:
+                    if refreshed:
+                        raise
+                    # The token ran out under us: refresh it once (one refresh however many
+                    # workers ask), then carry on; nothing was half-sent (see _send).
+                    self._start_engine(force=True)
+                    refreshed = True
+                    continue
                 if not self.renew():
                     logger.warning("Lost the lease on company %s; stopping this drain", self.realm)
                     break

@@ -161,3 +161,47 @@ def test_a_batch_whose_answer_was_lost_is_looked_up_before_anything_is_sent_agai
     assert set(numbers.values()) == {1} and len(numbers) == 8
     notes = Counter(p["PrivateNote"] for p in sandbox.entities(US_REALM, "Payment"))
     assert set(notes.values()) == {1} and len(notes) == 4
+
+
+def test_a_token_that_runs_out_during_a_drain_is_refreshed_once_and_the_drain_goes_on(
+    sandbox, account_for
+):
+    account = account_for("US", US_REALM)
+    QuickBooksConnection.objects.filter(account=account).update(
+        connected_at=timezone.now() + timezone.timedelta(days=1))
+    studio(account, 35, paid=5)
+    SyncRecord.objects.filter(account=account).delete()
+    sandbox.control("POST", "tokens/expire", json={"realm": US_REALM})  # Intuit forgot it
+    sandbox.rsps.calls.reset()
+
+    import_all(account)
+    run_drain(account)
+
+    refreshes = [c for c in sandbox.rsps.calls if c.request.url.endswith("/tokens/bearer")]
+    assert len(refreshes) == 1
+    connection = QuickBooksConnection.objects.get(account=account)
+    assert connection.status == "connected"
+    states = Counter(SyncRecord.objects.filter(account=account).values_list("kind", "state"))
+    assert states[("invoice", "synced")] == 35 and states[("payment", "synced")] == 5
+
+
+def test_memory_stays_bounded_a_chunk_at_a_time(sandbox, account_for, settings):
+    """A drain never loads more than QBO_BULK_CHUNK invoices at once."""
+    settings.QBO_BULK_CHUNK = 10
+    account = account_for("US", US_REALM)
+    QuickBooksConnection.objects.filter(account=account).update(
+        connected_at=timezone.now() + timezone.timedelta(days=1))
+    studio(account, 25)
+    SyncRecord.objects.filter(account=account).delete()
+    seen = []
+    real = bulk.Drain._invoices
+
+    def counting(self, records, singles):
+        seen.append(len(records))
+        return real(self, records, singles)
+
+    with mock.patch.object(bulk.Drain, "_invoices", counting):
+        import_all(account)
+        run_drain(account)
+    assert seen == [10, 10, 5]
+    assert SyncRecord.objects.filter(account=account, kind="invoice", state="synced").count() == 25
