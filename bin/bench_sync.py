@@ -72,7 +72,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         "limit passes in 60/F real seconds")
     parser.add_argument("--naive-sample", type=int, default=40,
                         help="invoices pushed one request per object, for the speed-up")
-    parser.add_argument("--concurrency", type=int, default=8, help="worker threads")
+    parser.add_argument("--concurrency", type=int, default=8,
+                        help="threads of each bulk worker")
+    parser.add_argument("--bulk-workers", type=int, default=1,
+                        help="bulk worker processes (a drain is mostly waiting, but one "
+                        "process uses at most one core)")
     parser.add_argument("--timeline", action="store_true",
                         help="print every QBO request of the bench companies (to stderr)")
     parser.add_argument("--timeout", type=float, default=None,
@@ -335,14 +339,14 @@ def probe_person_invoices(company: Company, invoices: list[Invoice], interval: f
 
 # --- the worker ----------------------------------------------------------------------------
 
-def start_worker(queue: str, concurrency: int, log_path: Path) -> subprocess.Popen:
+def start_worker(name: str, queue: str, concurrency: int, log_path: Path) -> subprocess.Popen:
     """A real `celery worker` for one queue, as the Procfile runs them, on the broker the
     settings name, sharing this database."""
     env = {**os.environ, "HATSYNC_VAR_DIR": str(settings.VAR_DIR)}
     log = open(log_path, "w")  # the worker keeps its own copy of the file open
     process = subprocess.Popen(  # noqa: S603 - our own virtual environment's celery
         [str(ROOT / ".venv" / "bin" / "celery"), "-A", "hatsync", "worker", "-n",
-         f"{queue}@%h", "-Q", queue, "--pool", "threads", "--concurrency", str(concurrency),
+         f"{name}@%h", "-Q", queue, "--pool", "threads", "--concurrency", str(concurrency),
          "--loglevel", "WARNING", "--purge"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -387,6 +391,19 @@ def process_tree(pid: int) -> list[int]:
     for candidate in tree:
         tree.extend(child for child, parent in parents.items() if parent == candidate)
     return tree
+
+
+def cpu_seconds(pid: int, *, children: bool = True) -> float:
+    """CPU time (user + system) used so far by the process (and its descendants)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for member in process_tree(pid) if children else [pid]:
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -527,7 +544,9 @@ def print_report(figures: dict) -> None:
                           f"{figures['naive_elapsed']:.1f} s for {figures['naive_objects']} "
                           "objects)"),
         ("naive speed-up", f"{figures['naive_speedup']:.2f}x"),
-        ("worker peak RSS", f"{figures['peak_rss_mb']:.0f} MB (the bulk worker)"),
+        ("CPU during import", ", ".join(f"{k} {v:.0f} s" for k, v in figures["cpu_seconds"].items())
+         + f" (machine {100 * figures['cpu_busy_share']:.0f}% busy)"),
+        ("worker peak RSS", f"{figures['peak_rss_mb']:.0f} MB (the largest bulk worker)"),
         ("person's invoice", f"in QuickBooks within {figures['person_invoice_seconds_max']:.1f} s"
                              f" (slowest of {figures['person_invoices']}, sent during the import)"),
         ("duplicates", figures["duplicates"]),
@@ -563,7 +582,7 @@ def ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else float("inf")
 
 
-def run(args: argparse.Namespace, work_dir: Path) -> dict:
+def run(args: argparse.Namespace, work_dir: Path, sandbox_pid: int) -> dict:
     stamp = str(time.time_ns())
     workload = Workload(args.invoices, args.contacts, args.products, args.payments)
     naive_workload = Workload(
@@ -589,12 +608,15 @@ def run(args: argparse.Namespace, work_dir: Path) -> dict:
         company.connection = connect(company)
     print(f"Created and connected in {time.perf_counter() - creating:.1f} s", file=sys.stderr)
 
-    logs = {queue: work_dir / f"worker-{queue}.log" for queue in ("bulk", "sync")}
-    workers = {"bulk": start_worker("bulk", args.concurrency, logs["bulk"]),
-               "sync": start_worker("sync", 2, logs["sync"])}
+    names = ["sync", *(f"bulk{n + 1}" for n in range(args.bulk_workers))]
+    logs = {name: work_dir / f"worker-{name}.log" for name in names}
+    workers = {name: start_worker(name, "sync" if name == "sync" else "bulk",
+                                  2 if name == "sync" else args.concurrency, logs[name])
+               for name in names}
+    bulk = [name for name in names if name != "sync"]
     try:
-        for queue, worker in workers.items():
-            wait_for_worker(worker, logs[queue], f"{queue}@")
+        for name, worker in workers.items():
+            wait_for_worker(worker, logs[name], f"{name}@")
         expected_floor = max(floor_seconds(c.expected_objects, args.time_scale, args.latency_ms)
                              for c in companies)
         timeout = args.timeout or 20 * expected_floor + 120
@@ -608,14 +630,23 @@ def run(args: argparse.Namespace, work_dir: Path) -> dict:
         prober = threading.Thread(target=probe_person_invoices, args=(
             person, person_invoices, max(2.0, expected_floor / (PERSON_INVOICES + 1)),
             stop_probing, person_seconds), daemon=True)
+        processes = {"sandbox": sandbox_pid, **{f"{name} worker": workers[name].pid
+                                                for name in names}, "bench": os.getpid()}
+
+        def cpu_now() -> dict[str, float]:
+            return {name: cpu_seconds(pid, children=name != "bench")
+                    for name, pid in processes.items()}
+
+        cpu_before = cpu_now()
         started = time.perf_counter()
         prober.start()
         for company in companies:  # one after the other: each call only marks and queues
             imports.sync_many(account=company.account, user=None,
                               invoice_ids=invoice_ids[company.realm_id])
         queue_seconds = time.perf_counter() - started
-        wait_until_settled(companies, started, timeout, workers["bulk"], logs["bulk"])
+        wait_until_settled(companies, started, timeout, workers[bulk[0]], logs[bulk[0]])
         seconds = max(c.seconds for c in companies)
+        cpu_used = {name: round(used - cpu_before[name], 1) for name, used in cpu_now().items()}
         stop_probing.set()
         prober.join(timeout=30)
 
@@ -630,11 +661,11 @@ def run(args: argparse.Namespace, work_dir: Path) -> dict:
             outbox.enqueue(record_ids)
         naive_timeout = args.timeout or 120 + 2 * naive.expected_objects
         wait_until_settled([naive], naive_started, naive_timeout, workers["sync"], logs["sync"])
-        peak_mb = peak_rss_mb(workers["bulk"].pid)
+        peak_mb = max(peak_rss_mb(workers[name].pid) for name in bulk)
     finally:
         for worker in workers.values():
             stop_process(worker)
-    errors = worker_errors(logs["bulk"]) + worker_errors(logs["sync"])
+    errors = [line for name in names for line in worker_errors(logs[name])]
     if errors:
         print(f"The workers logged {len(errors)} errors; the first ones:", file=sys.stderr)
         print("\n".join(errors[:10]), file=sys.stderr)
@@ -671,6 +702,9 @@ def run(args: argparse.Namespace, work_dir: Path) -> dict:
         "naive_seconds": round(naive_seconds, 2),
         "naive_speedup": round(ratio(naive_seconds, seconds), 3),
         "peak_rss_mb": round(peak_mb, 1),
+        "bulk_workers": args.bulk_workers,
+        "cpu_seconds": cpu_used,
+        "cpu_busy_share": round(sum(cpu_used.values()) / (seconds * (os.cpu_count() or 1)), 2),
         "person_invoices": len(person_seconds),
         "person_invoice_seconds_max": round(max(person_seconds, default=0), 2),
         "duplicates": sum(count_duplicates(c) for c in [*companies, naive]),
@@ -696,7 +730,7 @@ def bench(args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory(prefix="hatsync-bench-") as work_dir:
         sandbox = start_sandbox(str(Path(work_dir) / "qbo"), args)
         try:
-            return run(args, Path(work_dir))
+            return run(args, Path(work_dir), sandbox.pid)
         finally:
             stop_process(sandbox, grace=10)
 
