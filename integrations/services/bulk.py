@@ -26,7 +26,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Prefetch
+from django.db.models import Count, F, Prefetch, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -158,13 +158,19 @@ class Drain:
         self._local = threading.local()
 
     def _waiting(self, kind: str):
+        """What this drain takes: records waiting since it began, and new ones never tried
+        (the payments of the invoices it has just pushed). A record it tried and that still
+        waits (for its invoice, for QuickBooks to answer) is left to the next drain."""
         return SyncRecord.objects.filter(
+            Q(state_changed_at__lte=self.since) | Q(attempts=0),
             realm_id=self.realm, kind=kind, state=State.NEEDS_SYNC,
-            state_changed_at__lte=self.since,
         ).order_by("pk")
 
     def _chunk(self) -> bool:
-        """One chunk of invoices, then the payments waiting; False when nothing is left."""
+        """One chunk of invoices or, once none is left, of payments; False when nothing is.
+        Every invoice goes before any payment, so an import's progress never waits for
+        payments."""
+        singles: list[SyncRecord] = []
         invoices = list(
             self._waiting(Kind.INVOICE).select_related("invoice__contact")
             .prefetch_related(
@@ -173,20 +179,17 @@ class Drain:
                 "invoice__payments",
             )[: settings.QBO_BULK_CHUNK]
         )
-        singles: list[SyncRecord] = []
-        payment_ids = self._invoices(invoices, singles) if invoices else []
-        payments = {  # by pk: a payment can be both new here and waiting from before
-            r.pk: r for query in (
-                SyncRecord.objects.filter(pk__in=payment_ids, state=State.NEEDS_SYNC),
-                self._waiting(Kind.PAYMENT)[: settings.QBO_BULK_CHUNK],
-            ) for r in query.select_related("payment__invoice")
-        }.values()
-        payments = list(payments)
-        if payments:
+        if invoices:
+            self._invoices(invoices, singles)
+        else:
+            payments = list(self._waiting(Kind.PAYMENT).select_related("payment__invoice")
+                            [: settings.QBO_BULK_CHUNK])
+            if not payments:
+                return False
             self._payments(payments, singles)
         for record in singles:
             self._single(record)
-        return bool(invoices or payments)
+        return True
 
     def _single(self, record: SyncRecord) -> None:
         """The one-record push, with all its look-ups, for what the batch path leaves."""
@@ -200,8 +203,8 @@ class Drain:
         self.renew()
 
     # invoices ------------------------------------------------------------------------------
-    def _invoices(self, records: list[SyncRecord], singles: list[SyncRecord]) -> list[int]:
-        """Plan and send a chunk of invoice creates; returns their payments' record ids."""
+    def _invoices(self, records: list[SyncRecord], singles: list[SyncRecord]) -> None:
+        """Plan and send a chunk of invoice creates; their payments then wait their turn."""
         engine = self.engine
         planned = []  # (record, invoice, lines, doc_number, tax_ids)
         for record in records:
@@ -219,7 +222,7 @@ class Drain:
             planned.append((record, invoice, lines, doc_number, tax_ids))
         planned = self._free_numbers(planned, singles)
         if not planned:
-            return []
+            return
         chunk = Chunk()
         ops = self._customers(chunk, {p[1].contact_id: p[1].contact for p in planned}.values())
         ops += self._items(chunk, [(line, self.engine.taxable_item(line))
@@ -242,8 +245,7 @@ class Drain:
                 item_ids={name: chunk.item_ids[name.casefold()] for name in names})
             ops.append(Op(record, "Invoice", payload, name=doc_number, fingerprint=fingerprint))
         self._send(ops, singles)
-        landed = [op.record.invoice_id for op in ops if op.answer is not None]
-        return self._payment_records(landed)
+        self._payment_records([op.record.invoice_id for op in ops if op.answer is not None])
 
     def _free_numbers(self, planned: list, singles: list[SyncRecord]) -> list:
         """Keep the invoices whose DocNumber nobody has, here or in QuickBooks."""
@@ -384,15 +386,14 @@ class Drain:
         return ops
 
     # payments ------------------------------------------------------------------------------
-    def _payment_records(self, invoice_ids: list[int]) -> list[int]:
+    def _payment_records(self, invoice_ids: list[int]) -> None:
         """Payments follow their invoice: records for those not in QuickBooks yet."""
         payments = Payment.objects.filter(invoice_id__in=invoice_ids).only("pk")
         records = self._records(Kind.PAYMENT, {payment_key(p.pk): {"payment": p}
                                                for p in payments})
         waiting = [r.pk for r in records.values() if r.state != State.SYNCED]
         SyncRecord.objects.filter(pk__in=waiting).exclude(state=State.NEEDS_SYNC).update(
-            state=State.NEEDS_SYNC, state_changed_at=timezone.now())
-        return waiting
+            state=State.NEEDS_SYNC, state_changed_at=self.since)  # this drain takes them
 
     def _payments(self, records: list[SyncRecord], singles: list[SyncRecord]) -> None:
         engine = self.engine
