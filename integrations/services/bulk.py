@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
@@ -120,6 +120,14 @@ class Drain:
     def run(self) -> DrainResult:
         deadline = time.monotonic() + settings.QBO_DRAIN_SLICE_SECONDS
         refreshed = False
+        # While this drain holds the company nobody else is pushing to it, so a record still
+        # "Syncing" since before any live lease began was left so by a worker that died: it
+        # goes again (its look-ups first).
+        orphaned = timezone.now() - timedelta(seconds=settings.QBO_LEASE_SECONDS)
+        SyncRecord.objects.filter(
+            realm_id=self.realm, state=State.SYNCING, kind__in=[Kind.INVOICE, Kind.PAYMENT],
+            state_changed_at__lt=orphaned,
+        ).update(state=State.NEEDS_SYNC, state_changed_at=self.since)
         try:
             self._start_engine()
             while time.monotonic() < deadline:
@@ -453,7 +461,11 @@ class Drain:
         unanswered = self._post_all(batches, singles)
         if unanswered:  # QuickBooks stopped accepting the token: refresh it once, go again
             self._start_engine(force=True)
-            if self._post_all(unanswered, singles):
+            refused = self._post_all(unanswered, singles)
+            if refused:  # QuickBooks applied none of these: they wait for the reconnect
+                SyncRecord.objects.filter(
+                    pk__in=[op.record.pk for _, batch in refused for op in batch]
+                ).update(state=State.NEEDS_SYNC, state_changed_at=timezone.now())
                 raise QboAuthError("QuickBooks no longer accepts this connection.")
 
     def _post_all(self, batches: list[tuple[str, list[Op]]],

@@ -205,3 +205,35 @@ def test_memory_stays_bounded_a_chunk_at_a_time(sandbox, account_for, settings):
         run_drain(account)
     assert seen == [10, 10, 5]
     assert SyncRecord.objects.filter(account=account, kind="invoice", state="synced").count() == 25
+
+
+def test_records_a_dead_worker_left_syncing_go_again_with_their_look_ups(sandbox, account_for):
+    """A worker killed after its batch landed but before it recorded the answer: the next
+    drain finds the invoices by DocNumber and our marker and makes nothing twice."""
+    account = account_for("US", US_REALM)
+    QuickBooksConnection.objects.filter(account=account).update(
+        connected_at=timezone.now() + timezone.timedelta(days=1))
+    studio(account, 4)
+    SyncRecord.objects.filter(account=account).delete()
+    real_settle = bulk.Drain._settle
+
+    def die_before_recording(self, batch, singles):
+        if any(op.entity == "Invoice" for op in batch):
+            raise KeyboardInterrupt  # the worker is killed here
+        return real_settle(self, batch, singles)
+
+    import_all(account)
+    with mock.patch.object(bulk.Drain, "_settle", die_before_recording), \
+            pytest.raises(KeyboardInterrupt):
+        run_drain(account)
+    stuck = SyncRecord.objects.filter(account=account, kind="invoice")
+    assert set(stuck.values_list("state", flat=True)) == {"syncing"}
+    stuck.update(state_changed_at=timezone.now() - timezone.timedelta(minutes=5))
+    QuickBooksConnection.objects.filter(account=account).update(lease_owner="",
+                                                                lease_expires_at=None)
+
+    run_drain(account)
+
+    assert set(stuck.values_list("state", flat=True)) == {"synced"}
+    numbers = Counter(i["DocNumber"] for i in sandbox.entities(US_REALM, "Invoice"))
+    assert len(numbers) == 4 and set(numbers.values()) == {1}
