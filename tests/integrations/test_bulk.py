@@ -54,6 +54,17 @@ def studio(account, invoices: int, *, contacts: int = 5, products: int = 3, paid
     return made
 
 
+def waiting_studio(account_for, invoices: int, **kwargs):
+    """A connected account whose sent invoices wait for Import Invoices (sent before the
+    connection, as a new customer's are)."""
+    account = account_for("US", US_REALM)
+    QuickBooksConnection.objects.filter(account=account).update(
+        connected_at=timezone.now() + timezone.timedelta(days=1))
+    made = studio(account, invoices, **kwargs)
+    SyncRecord.objects.filter(account=account).delete()
+    return account, made
+
+
 def test_an_import_goes_in_batches_of_30_with_a_few_look_ups(sandbox, account_for):
     account = account_for("US", US_REALM, connect=False)
     studio(account, 70, contacts=12, products=4, paid=40)
@@ -84,12 +95,8 @@ def test_an_import_goes_in_batches_of_30_with_a_few_look_ups(sandbox, account_fo
 
 
 def test_a_refused_operation_fails_only_its_own_record(sandbox, account_for):
-    account = account_for("US", US_REALM)
-    QuickBooksConnection.objects.filter(account=account).update(
-        connected_at=timezone.now() + timezone.timedelta(days=1))  # sends wait for Import
-    invoices = studio(account, 5)
+    account, invoices = waiting_studio(account_for, 5)
     sandbox.foreign_invoice(account, "B-0002")  # QuickBooks has this number already
-    SyncRecord.objects.filter(account=account).delete()
     sandbox.rsps.calls.reset()
 
     import_all(account)
@@ -106,11 +113,7 @@ def test_a_refused_operation_fails_only_its_own_record(sandbox, account_for):
 def test_a_fault_inside_a_batch_goes_to_that_record_alone(sandbox, account_for):
     """QuickBooks' own duplicate check refuses one operation of a batch (6140): its
     neighbours land, and that one ends Blocked naming the number."""
-    account = account_for("US", US_REALM)
-    QuickBooksConnection.objects.filter(account=account).update(
-        connected_at=timezone.now() + timezone.timedelta(days=1))
-    studio(account, 6)
-    SyncRecord.objects.filter(account=account).delete()
+    account, _ = waiting_studio(account_for, 6)
     real_query_in = bulk.Drain._query_in
 
     def blind_to_invoices(self, entity, field, values):
@@ -133,11 +136,7 @@ def test_a_fault_inside_a_batch_goes_to_that_record_alone(sandbox, account_for):
 def test_a_batch_whose_answer_was_lost_is_looked_up_before_anything_is_sent_again(
     sandbox, account_for
 ):
-    account = account_for("US", US_REALM)
-    QuickBooksConnection.objects.filter(account=account).update(
-        connected_at=timezone.now() + timezone.timedelta(days=1))
-    studio(account, 8, paid=4)
-    SyncRecord.objects.filter(account=account).delete()
+    account, _ = waiting_studio(account_for, 8, paid=4)
     real_batch = bulk.QboClient.batch
     lost = []
 
@@ -166,11 +165,7 @@ def test_a_batch_whose_answer_was_lost_is_looked_up_before_anything_is_sent_agai
 def test_a_token_that_runs_out_during_a_drain_is_refreshed_once_and_the_drain_goes_on(
     sandbox, account_for
 ):
-    account = account_for("US", US_REALM)
-    QuickBooksConnection.objects.filter(account=account).update(
-        connected_at=timezone.now() + timezone.timedelta(days=1))
-    studio(account, 35, paid=5)
-    SyncRecord.objects.filter(account=account).delete()
+    account, _ = waiting_studio(account_for, 35, paid=5)
     sandbox.control("POST", "tokens/expire", json={"realm": US_REALM})  # Intuit forgot it
     sandbox.rsps.calls.reset()
 
@@ -188,11 +183,7 @@ def test_a_token_that_runs_out_during_a_drain_is_refreshed_once_and_the_drain_go
 def test_memory_stays_bounded_a_chunk_at_a_time(sandbox, account_for, settings):
     """A drain never loads more than QBO_BULK_CHUNK invoices at once."""
     settings.QBO_BULK_CHUNK = 10
-    account = account_for("US", US_REALM)
-    QuickBooksConnection.objects.filter(account=account).update(
-        connected_at=timezone.now() + timezone.timedelta(days=1))
-    studio(account, 25)
-    SyncRecord.objects.filter(account=account).delete()
+    account, _ = waiting_studio(account_for, 25)
     seen = []
     real = bulk.Drain._invoices
 
@@ -210,11 +201,7 @@ def test_memory_stays_bounded_a_chunk_at_a_time(sandbox, account_for, settings):
 def test_records_a_dead_worker_left_syncing_go_again_with_their_look_ups(sandbox, account_for):
     """A worker killed after its batch landed but before it recorded the answer: the next
     drain finds the invoices by DocNumber and our marker and makes nothing twice."""
-    account = account_for("US", US_REALM)
-    QuickBooksConnection.objects.filter(account=account).update(
-        connected_at=timezone.now() + timezone.timedelta(days=1))
-    studio(account, 4)
-    SyncRecord.objects.filter(account=account).delete()
+    account, _ = waiting_studio(account_for, 4)
     real_settle = bulk.Drain._settle
 
     def die_before_recording(self, batch, singles):
