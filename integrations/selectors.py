@@ -16,13 +16,32 @@ def invoice_link(connection: QuickBooksConnection, record: SyncRecord | None) ->
                              qbo_id=record.qbo_id)
 
 
-def importable_invoices(*, account: Account) -> QuerySet[Invoice]:
-    return (
+IMPORT_FILTERS = {
+    "needs_sync": "Needs Sync", "synced": "Synced", "blocked": "Blocked", "failed": "Failed",
+    "problems": "Blocked or failed",
+}
+
+
+def importable_invoices(*, account: Account, connection: QuickBooksConnection | None = None,
+                        state: str = "") -> QuerySet[Invoice]:
+    """Sent invoices, newest first; `state` (one of IMPORT_FILTERS) keeps those whose record
+    with the connected company is in that state ("needs_sync": not synced yet)."""
+    invoices = (
         Invoice.objects.filter(account=account)
         .exclude(status=Invoice.Status.DRAFT)
         .select_related("contact")
         .order_by("-issue_date", "-pk")
     )
+    if state not in IMPORT_FILTERS or connection is None:
+        return invoices
+    records = SyncRecord.objects.filter(realm_id=connection.realm_id,
+                                        kind=SyncRecord.Kind.INVOICE)
+    wanted = {"problems": ["blocked", "failed"]}.get(state, [state])
+    if state == "needs_sync":
+        return invoices.exclude(status=Invoice.Status.VOID).exclude(
+            pk__in=records.filter(state__in=["synced", "blocked", "failed"])
+            .values("invoice_id"))
+    return invoices.filter(pk__in=records.filter(state__in=wanted).values("invoice_id"))
 
 
 def invoices_needing_sync(*, account: Account) -> QuerySet[Invoice]:

@@ -5,7 +5,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from invoices.models import Invoice
@@ -102,26 +104,35 @@ def disconnect(request: HttpRequest) -> HttpResponse:
 @account_required
 def import_invoices(request: HttpRequest) -> HttpResponse:
     connection = connection_service.connection_for(request.account)
-    invoices = selectors.importable_invoices(account=request.account)
+    job = None
+    if request.GET.get("job", "").isdigit():
+        job = BulkSyncJob.objects.filter(account=request.account, pk=request.GET["job"]).first()
+    progress = import_service.bulk_job_progress(job) if job else None
+    state = request.GET.get("state", "")
+    invoices = selectors.importable_invoices(account=request.account,
+                                             connection=connection, state=state)
     page = Paginator(invoices, 100).get_page(request.GET.get("page"))
-    records = selectors.invoice_records(
-        connection=connection, invoice_ids=[invoice.pk for invoice in page]
-    )
-    rows = [
+    rows = _import_rows(connection, list(page), job=job, progress=progress)
+    return render(request, "integrations/import_invoices.html", {
+        "connection": connection, "rows": rows, "page": page, "job": job,
+        "progress": progress, "state": state, "filters": selectors.IMPORT_FILTERS.items(),
+    })
+
+
+def _import_rows(connection, invoices, *, job, progress) -> list[dict]:
+    records = selectors.invoice_records(connection=connection,
+                                        invoice_ids=[invoice.pk for invoice in invoices])
+    running = bool(progress) and not progress["finished"]
+    in_job = set(job.invoice_ids) if running else set()
+    return [
         {
             "invoice": invoice,
             "record": records.get(invoice.pk),
             "link": selectors.invoice_link(connection, records.get(invoice.pk)),
+            "running": invoice.pk in in_job,
         }
-        for invoice in page
+        for invoice in invoices
     ]
-    job = None
-    if request.GET.get("job"):
-        job = BulkSyncJob.objects.filter(account=request.account, pk=request.GET["job"]).first()
-    return render(request, "integrations/import_invoices.html", {
-        "connection": connection, "rows": rows, "page": page, "job": job,
-        "progress": import_service.bulk_job_progress(job) if job else None,
-    })
 
 
 @require_POST
@@ -147,8 +158,23 @@ def import_sync(request: HttpRequest) -> HttpResponse:
 
 @account_required
 def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    """The job's progress; with `since` (the `now` of the previous answer), also the
+    QuickBooks cell of each invoice that changed since, rendered as on the page."""
     job = get_object_or_404(BulkSyncJob, account=request.account, pk=pk)
-    return JsonResponse(import_service.bulk_job_progress(job))
+    since = parse_datetime(request.GET.get("since", "") or "")
+    progress = import_service.bulk_job_progress(job, changed_since=since)
+    changed = progress.pop("changed", [])
+    if changed:
+        connection = connection_service.connection_for(request.account)
+        invoices = list(selectors.importable_invoices(account=request.account)
+                        .filter(pk__in=changed))
+        progress["cells"] = {
+            row["invoice"].pk: render_to_string("integrations/_import_sync_cell.html", {
+                "inv": row["invoice"], "r": row["record"], "link": row["link"],
+                "running": row["running"]}, request=request)
+            for row in _import_rows(connection, invoices, job=job, progress=progress)
+        }
+    return JsonResponse(progress)
 
 
 @require_POST

@@ -1,13 +1,18 @@
 """Import Invoices: queue many invoices at once and report progress."""
 
+import math
+from datetime import datetime
+
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from invoices.models import Account, Invoice, User
 
 from ..models import BulkSyncJob, QuickBooksConnection, SyncRecord
+from ..qbo import budget
 from ..qbo.errors import QboAuthError
-from .outbox import invoice_key, mark_many_needs_sync, queue_backlog
+from .outbox import mark_many_needs_sync, paused_reason, queue_backlog
 
 State = SyncRecord.State
 Kind = SyncRecord.Kind
@@ -34,20 +39,56 @@ def sync_many(*, account: Account, user: User | None, invoice_ids: list[int]) ->
     return job
 
 
-def bulk_job_progress(job: BulkSyncJob) -> dict:
-    realm = job.account.quickbooks_connection.realm_id
-    rows = SyncRecord.objects.filter(
-        realm_id=realm, key__in=[invoice_key(pk) for pk in job.invoice_ids]
-    ).values("state").annotate(n=Count("id"))
-    states = {row["state"]: row["n"] for row in rows}
+def bulk_job_progress(job: BulkSyncJob, *, changed_since: datetime | None = None) -> dict:
+    """Where an import stands, in figures and in a sentence that says what is happening now
+    (sending, waiting for QuickBooks' limit and for how long, paused and why), with an
+    estimate of the time left. `changed_since`: also list the job's records that changed
+    since then (`changed`: invoice ids), so a screen can update just those rows."""
+    connection = job.account.quickbooks_connection
+    records = SyncRecord.objects.filter(realm_id=connection.realm_id, kind=Kind.INVOICE,
+                                        invoice_id__in=job.invoice_ids)
+    states = dict(records.values_list("state").annotate(n=Count("id")))
     total = len(job.invoice_ids)
-    done = sum(states.get(s, 0) for s in (State.SYNCED, State.FAILED, State.BLOCKED))
-    return {
-        "total": total,
-        "done": done,
-        "synced": states.get(State.SYNCED, 0),
-        "failed": states.get(State.FAILED, 0),
-        "blocked": states.get(State.BLOCKED, 0),
-        "finished": done >= total,
-        "percent": int(100 * done / total) if total else 100,
+    synced, failed, blocked = (states.get(s, 0) for s in (State.SYNCED, State.FAILED,
+                                                           State.BLOCKED))
+    done = synced + failed + blocked
+    now = timezone.now()
+    elapsed = (now - job.created_at).total_seconds()
+    finished = done >= total
+    eta = None
+    if not finished and done and connection.is_connected:
+        eta = round((total - done) * elapsed / done)
+    progress = {
+        "total": total, "done": done, "synced": synced, "failed": failed, "blocked": blocked,
+        "finished": finished, "percent": int(100 * done / total) if total else 100,
+        "elapsed_seconds": round(elapsed), "eta_seconds": eta,
+        "activity": _activity(connection, finished=finished, done=done, elapsed=elapsed,
+                              synced=synced, failed=failed, blocked=blocked),
+        "now": now.isoformat(),
     }
+    if changed_since is not None:
+        progress["changed"] = list(
+            records.filter(state_changed_at__gte=changed_since)
+            .values_list("invoice_id", flat=True)[:CHANGED_ROWS]
+        )
+    return progress
+
+
+CHANGED_ROWS = 200
+
+
+def _activity(connection: QuickBooksConnection, *, finished: bool, done: int, elapsed: float,
+              synced: int, failed: int, blocked: int) -> str:
+    if finished:
+        parts = [f"{synced} synced"] + [f"{n} {what}" for n, what in
+                                        ((failed, "failed"), (blocked, "blocked")) if n]
+        return "Done: " + ", ".join(parts) + "."
+    if not connection.is_connected:
+        return paused_reason(connection)
+    wait = budget.wait_seconds(connection.realm_id, batch=True)
+    if wait >= 1:
+        return (f"Waiting for QuickBooks' limit of 40 batch requests a minute: going on in "
+                f"about {math.ceil(wait)} s.")
+    if not done and elapsed < 10:
+        return "Starting: looking up what QuickBooks already has."
+    return "Sending invoices to QuickBooks."
