@@ -7,7 +7,7 @@
   const text = box.querySelector("[data-role=text]");
   const activity = box.querySelector("[data-role=activity]");
   const summary = box.querySelector("[data-role=summary]");
-  let since = "";
+  let since = box.dataset.since || "";  // the moment the page was rendered
   function updateRows(cells) {
     for (const [id, html] of Object.entries(cells || {})) {
       const row = document.querySelector(`tr[data-invoice="${id}"]`);
@@ -40,6 +40,8 @@
     activity.textContent = p.activity + (p.eta_seconds ? ` About ${p.eta_seconds} s left.` : "");
     updateRows(p.cells);
     if (p.finished) {
+      const head = box.querySelector(".progress-head strong");
+      head.textContent = `Sync of ${p.total} invoice${p.total === 1 ? "" : "s"} finished`;
       const problems = p.failed + p.blocked;
       if (problems) {
         const link = document.createElement("a");
