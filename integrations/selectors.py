@@ -1,10 +1,10 @@
 """Reads for the integration screens, always scoped to one account."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from invoices.models import Account, Invoice
 
-from .models import QuickBooksConnection, SyncLog, SyncRecord
+from .models import QuickBooksConnection, SyncRecord
 from .qbo.environments import environment
 from .rules import invoice_deep_link
 
@@ -66,11 +66,19 @@ def invoice_records(*, connection: QuickBooksConnection | None, invoice_ids) -> 
     return {record.invoice_id: record for record in records}
 
 
-def recent_problems(*, account: Account, limit: int = 20) -> QuerySet[SyncLog]:
+def current_problems(*, account: Account,
+                     connection: QuickBooksConnection | None) -> QuerySet[SyncRecord]:
+    """Invoices and payments that are not in QuickBooks now and need someone: blocked, failed,
+    or paused. Waiting for our own request budget, or a retry under way, is not a problem."""
+    if connection is None:
+        return SyncRecord.objects.none()
     return (
-        SyncLog.objects.filter(record__account=account)
-        .exclude(outcome=SyncLog.Outcome.SYNCED)
-        .select_related("record", "record__invoice", "record__payment")[:limit]
+        SyncRecord.objects.filter(account=account, realm_id=connection.realm_id,
+                                  kind__in=[SyncRecord.Kind.INVOICE, SyncRecord.Kind.PAYMENT])
+        .filter(Q(state__in=[SyncRecord.State.BLOCKED, SyncRecord.State.FAILED])
+                | Q(state=SyncRecord.State.NEEDS_SYNC, last_error__startswith="Paused:"))
+        .select_related("invoice", "payment__invoice")
+        .order_by("-state_changed_at", "-pk")
     )
 
 

@@ -38,7 +38,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "connection": connection,
         "checklist": checklist,
         "environment": environment(),
-        "problems": selectors.recent_problems(account=request.account),
+        "problems": Paginator(selectors.current_problems(account=request.account,
+                                                         connection=connection), 25)
+        .get_page(request.GET.get("problems")),
         "waiting_count": selectors.waiting_count(connection=connection),
     })
 
@@ -175,6 +177,20 @@ def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
             for row in _import_rows(connection, invoices, job=job, progress=progress)
         }
     return JsonResponse(progress)
+
+
+@require_POST
+@account_required
+def retry_problems(request: HttpRequest) -> HttpResponse:
+    """Retry one problem (`record`) or all of them: they wait in the outbox again."""
+    connection = connection_service.connection_for(request.account)
+    problems = selectors.current_problems(account=request.account, connection=connection)
+    if request.POST.get("record", "").isdigit():
+        problems = problems.filter(pk=request.POST["record"])
+    count = import_service.retry(connection=connection, records=problems)
+    if count:
+        messages.info(request, f"Trying {count} again in the background.")
+    return redirect(f"{reverse('integrations:settings')}#problems")
 
 
 @require_POST

@@ -12,7 +12,7 @@ from invoices.models import Account, Invoice, User
 from ..models import BulkSyncJob, QuickBooksConnection, SyncRecord
 from ..qbo import budget
 from ..qbo.errors import QboAuthError
-from .outbox import mark_many_needs_sync, paused_reason, queue_backlog
+from .outbox import enqueue, mark_many_needs_sync, paused_reason, queue_backlog
 
 State = SyncRecord.State
 Kind = SyncRecord.Kind
@@ -92,3 +92,19 @@ def _activity(connection: QuickBooksConnection, *, finished: bool, done: int, el
     if not done and elapsed < 10:
         return "Starting: looking up what QuickBooks already has."
     return "Sending invoices to QuickBooks."
+
+
+def retry(*, connection: QuickBooksConnection | None, records) -> int:
+    """Put blocked, failed or paused records back in the outbox; one goes at once, many as a
+    backlog. Returns how many."""
+    if connection is None:
+        return 0
+    ids = list(records.values_list("pk", flat=True))
+    with transaction.atomic():
+        SyncRecord.objects.filter(pk__in=ids).update(
+            state=State.NEEDS_SYNC, state_changed_at=timezone.now())
+        if len(ids) == 1:
+            enqueue(ids)
+        elif ids:
+            queue_backlog(connection)
+    return len(ids)

@@ -99,3 +99,49 @@ def test_the_list_filters_by_state(sandbox, account_for, client):
     assert numbers("blocked") == numbers("problems") == {"F-BLOCKED"}
     assert numbers("failed") == set()
     assert synced.pk and waiting.pk
+
+
+def test_sync_problems_lists_what_needs_someone_now_and_retries_it(
+    sandbox, account_for, client
+):
+    """Blocked, failed and paused records are listed with their sentence and a link; a
+    record that synced, or one only waiting for the budget, is not; Retry puts one back."""
+    from unittest import mock
+
+    from integrations import tasks
+
+    account = account_for("US", US_REALM)
+    fine = make_invoice(account=account, number="P-FINE", send=True)
+    run_outbox(account)
+    stuck = make_invoice(account=account, number="P-STUCK", send=True)
+    waiting = make_invoice(account=account, number="P-WAIT", send=True)
+    SyncRecord.objects.filter(invoice=stuck).update(state="blocked",
+                                                    last_error="Blocked for the test.")
+    SyncRecord.objects.filter(invoice=waiting).update(
+        state="needs_sync", last_error="Waiting a few seconds to stay under QuickBooks' limit")
+
+    page = client.get("/settings/integrations/").content.decode()
+    assert "Sync problems" in page and "Invoice P-STUCK" in page
+    assert "Blocked for the test." in page
+    assert "P-FINE" not in page and "P-WAIT" not in page
+    assert fine.pk
+
+    record = SyncRecord.objects.get(invoice=stuck)
+    with mock.patch.object(tasks.sync_record, "delay") as delay, \
+            mock.patch("django.db.transaction.on_commit", side_effect=lambda f: f()):
+        response = client.post("/integrations/quickbooks/retry/", {"record": record.pk})
+    assert response.status_code == 302
+    delay.assert_called_once_with(record.pk)
+    record.refresh_from_db()
+    assert record.state == "needs_sync"
+    assert "Sync problems" not in client.get("/settings/integrations/").content.decode()
+
+
+def test_retry_is_scoped_to_the_signed_in_account(sandbox, account_for, client):
+    other = account_for("US", US_REALM)
+    theirs = make_invoice(account=other, number="THEIRS", send=True)
+    SyncRecord.objects.filter(invoice=theirs).update(state="failed", last_error="x")
+    account_for("CA", "9341453108260002")  # the client now signs in as someone else
+    client.post("/integrations/quickbooks/retry/", {"record": SyncRecord.objects.get(
+        invoice=theirs).pk})
+    assert SyncRecord.objects.get(invoice=theirs).state == "failed"
