@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 
 from invoices.models import Invoice
 
-from . import selectors
+from . import rules, selectors
 from .models import QuickBooksConnection, SyncRecord
 
 
@@ -24,9 +24,13 @@ def invoice_panel(request: HttpRequest) -> dict:
     record = selectors.invoice_records(connection=connection, invoice_ids=[invoice.pk]).get(
         invoice.pk
     )
-    payments = SyncRecord.objects.filter(
-        realm_id=connection.realm_id, kind=SyncRecord.Kind.PAYMENT, payment__invoice=invoice
-    )
+    records = {r.payment_id: r for r in SyncRecord.objects.filter(
+        realm_id=connection.realm_id, kind=SyncRecord.Kind.PAYMENT, payment__invoice=invoice)}
+    payments = [
+        {"payment": payment, "record": records.get(payment.pk),
+         "qbo_reference": rules.shorten_reference(payment.reference)}
+        for payment in invoice.payments.order_by("date", "pk")
+    ]
     html = render_to_string("integrations/_invoice_panel.html", {
         "invoice": invoice, "record": record, "payments": payments,
         "link": selectors.invoice_link(connection, record),

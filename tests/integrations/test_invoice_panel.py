@@ -1,0 +1,39 @@
+"""The invoice page's QuickBooks panel: each payment has its own state and shows its
+reference as QuickBooks stores it."""
+
+import pytest
+from django.utils import timezone
+
+from integrations.models import QuickBooksConnection
+from tests.factories import make_invoice
+from tests.integrations.conftest import US_REALM, pay, run_outbox
+
+pytestmark = pytest.mark.django_db
+
+LONG_REFERENCE = "STRIPE-CHARGE-0000-1111-2222-3333"  # 33 characters
+
+
+def test_each_payment_shows_its_state_and_its_reference_in_quickbooks(
+    sandbox, account_for, client
+):
+    account = account_for("US", US_REALM)
+    invoice = make_invoice(account=account, number="PAY-1", send=True)
+    pay(invoice, "40.00", reference=LONG_REFERENCE)
+    run_outbox(account)
+    page = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    panel = page[page.index('class="card qbo-panel"'):]
+    assert "Payments" in panel and "badge-synced" in panel.split("panel-payments")[1]
+    assert "reference in QuickBooks: STRIP...111-2222-3333" in panel
+
+
+def test_a_payment_on_an_invoice_not_yet_in_quickbooks_says_it_waits_for_it(
+    sandbox, account_for, client
+):
+    account = account_for("US", US_REALM)
+    QuickBooksConnection.objects.filter(account=account).update(
+        connected_at=timezone.now() + timezone.timedelta(days=1))  # waits for Import
+    invoice = make_invoice(account=account, number="PAY-2", send=True)
+    pay(invoice, "10.00", reference="R-1")
+    page = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "Waiting for its invoice" in page
+    assert "reference in QuickBooks" not in page  # short references stay as they are
