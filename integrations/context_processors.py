@@ -3,6 +3,7 @@
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from invoices.models import Invoice
 
@@ -15,12 +16,18 @@ def invoice_panel(request: HttpRequest) -> dict:
     account = getattr(getattr(request, "user", None), "account", None)
     if not match or match.view_name != "invoices:invoice_detail" or account is None:
         return {}
+    html = render_invoice_panel(request, account=account, invoice_id=match.kwargs.get("pk"))
+    return {"integration_panel": html} if html else {}
+
+
+def render_invoice_panel(request: HttpRequest, *, account, invoice_id) -> str:
+    """The QuickBooks panel of one of the account's invoices ("" when there is none)."""
     connection = QuickBooksConnection.objects.filter(account=account).first()
     if connection is None:
-        return {}
-    invoice = Invoice.objects.filter(account=account, pk=match.kwargs.get("pk")).first()
+        return ""
+    invoice = Invoice.objects.filter(account=account, pk=invoice_id).first()
     if invoice is None:
-        return {}
+        return ""
     record = selectors.invoice_records(connection=connection, invoice_ids=[invoice.pk]).get(
         invoice.pk
     )
@@ -31,11 +38,17 @@ def invoice_panel(request: HttpRequest) -> dict:
          "qbo_reference": rules.shorten_reference(payment.reference)}
         for payment in invoice.payments.order_by("date", "pk")
     ]
-    html = render_to_string("integrations/_invoice_panel.html", {
+    settled = {SyncRecord.State.SYNCED, SyncRecord.State.BLOCKED, SyncRecord.State.FAILED}
+    moving = connection.is_connected and any(
+        r is not None and r.state not in settled and not r.last_error.startswith("Paused:")
+        for r in [record, *records.values()]
+    )
+    return render_to_string("integrations/_invoice_panel.html", {
         "invoice": invoice, "record": record, "payments": payments,
         "link": selectors.invoice_link(connection, record),
         "connected": connection.is_connected,
+        "refresh_url": reverse("integrations:invoice_panel", args=[invoice.pk]) if moving
+        else "",
         # Rendered without `request` (that would run this processor again): pass the token.
         "csrf_token": get_token(request),
     })
-    return {"integration_panel": html}

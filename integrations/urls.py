@@ -15,4 +15,5 @@ urlpatterns = [
     path("import-invoices/sync/", views.import_sync, name="import_sync"),
     path("import-invoices/jobs/<int:pk>/", views.import_progress, name="import_progress"),
     path("invoices/<int:pk>/sync/", views.invoice_sync, name="invoice_sync"),
+    path("invoices/<int:pk>/quickbooks-panel/", views.invoice_panel, name="invoice_panel"),
 ]

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,6 +14,7 @@ from invoices.models import Invoice
 from invoices.views import account_required
 
 from . import selectors
+from .context_processors import render_invoice_panel
 from .models import BulkSyncJob
 from .qbo.environments import environment
 from .qbo.errors import QboError
@@ -191,6 +192,16 @@ def retry_problems(request: HttpRequest) -> HttpResponse:
     if count:
         messages.info(request, f"Trying {count} again in the background.")
     return redirect(f"{reverse('integrations:settings')}#problems")
+
+
+@account_required
+def invoice_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The invoice page's QuickBooks panel alone: the page refreshes it while a sync is under
+    way (after Send, Mark as sent or a payment)."""
+    html = render_invoice_panel(request, account=request.account, invoice_id=pk)
+    if not html:
+        raise Http404
+    return HttpResponse(html)
 
 
 @require_POST

@@ -37,3 +37,20 @@ def test_a_payment_on_an_invoice_not_yet_in_quickbooks_says_it_waits_for_it(
     page = client.get(f"/invoices/{invoice.pk}/").content.decode()
     assert "Waiting for its invoice" in page
     assert "reference in QuickBooks" not in page  # short references stay as they are
+
+
+def test_the_panel_refreshes_itself_only_while_a_sync_is_under_way(sandbox, account_for, client):
+    account = account_for("US", US_REALM)
+    invoice = make_invoice(account=account, number="PAY-3", send=True)  # waits for the worker
+    page = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    refresh = f"/invoices/{invoice.pk}/quickbooks-panel/"
+    assert f'data-refresh-url="{refresh}"' in page
+    run_outbox(account)
+    panel = client.get(refresh).content.decode()
+    assert "badge-synced" in panel and "data-refresh-url" not in panel  # done: it stops
+
+
+def test_the_panel_is_only_the_owners(sandbox, account_for, client):
+    invoice = make_invoice(account=account_for("US", US_REALM), number="MINE", send=True)
+    account_for("CA", "9341453108260002")  # someone else signs in
+    assert client.get(f"/invoices/{invoice.pk}/quickbooks-panel/").status_code == 404

@@ -101,4 +101,19 @@
       if (added) added.focus();
     });
   });
+  // The invoice page's QuickBooks panel refreshes itself while a sync is under way.
+  function refreshPanel() {
+    var panel = document.querySelector(".qbo-panel[data-refresh-url]");
+    if (!panel) return;
+    window.setTimeout(function () {
+      fetch(panel.getAttribute("data-refresh-url"), { headers: { Accept: "text/html" } })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (html) { panel.outerHTML = html; }
+          refreshPanel();
+        })
+        .catch(refreshPanel);
+    }, 2000);
+  }
+  refreshPanel();
 })();
