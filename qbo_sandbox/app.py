@@ -129,7 +129,7 @@ class SandboxApp:
             html = pages.error("This app can't connect", f"{exc.error}: {exc.description}")
             return Response(html, status=400, content_type="text/html; charset=utf-8")
         if request.method == "GET":
-            html = pages.consent(self.store.companies(), params)
+            html = pages.consent(self.store.companies(), params, self.config.app_name)
             return Response(html, content_type="text/html; charset=utf-8")
         redirect_uri, state = params["redirect_uri"], params.get("state", "")
         if request.form.get("action") != "connect":

@@ -32,6 +32,7 @@ class Config:
     refresh_token_lifetime: int = 8_726_400  # 101 days, Intuit's x_refresh_token_expires_in
     refresh_token_rotation: int = 86_400  # same value returned for ~24 h, then a new one
     auth_code_lifetime: int = 300
+    app_name: str = "hatsync"  # the display name of the one app this sandbox knows
 
     def update(self, values: dict[str, Any]) -> None:
         known = {f.name: f.type for f in fields(self)}

@@ -45,7 +45,8 @@ def page(title: str, body: str) -> str:
     )
 
 
-def consent(companies: list[dict[str, Any]], params: dict[str, str]) -> str:
+def consent(companies: list[dict[str, Any]], params: dict[str, str], app_name: str = "") -> str:
+    """Intuit's consent page: names the app (its display name, as registered with Intuit)."""
     hidden = "".join(
         f"<input type=hidden name='{escape(k)}' value='{escape(v)}'>"
         for k, v in params.items()
@@ -62,7 +63,8 @@ def consent(companies: list[dict[str, Any]], params: dict[str, str]) -> str:
     return page(
         "Connect to QuickBooks",
         "<h1>Connect your QuickBooks company</h1>"
-        "<p class=lead>The app <b>" + escape(params.get("client_id", "")) + "</b> wants to read "
+        "<p class=lead>The app <b>" + escape(app_name or params.get("client_id", ""))
+        + "</b> wants to read "
         "and write your accounting data (customers, products, invoices and payments). Choose "
         f"the company to connect.</p>{rows}<div class=actions><form method=post>{hidden}"
         "<button class=secondary name=action value=cancel>Cancel</button></form></div>",

@@ -121,3 +121,18 @@ def test_settings_unreadable_at_connect_warn_and_are_read_before_the_first_sync(
     from integrations.models import SyncRecord
 
     assert SyncRecord.objects.get(key=f"invoice:{invoice.pk}").state == "synced"
+
+
+def test_before_connecting_the_page_says_what_will_be_checked(sandbox, account_for, client):
+    account_for("CA", CA_REALM, connect=False)
+    page = client.get("/settings/integrations/").content.decode()
+    assert "What hatsync checks in QuickBooks once you connect" in page
+    assert "Custom transaction numbers" in page and 'href="/tax-rates/"' in page
+
+
+def test_the_consent_page_names_the_app(sandbox, account_for, client):
+    account_for("US", US_REALM, connect=False)
+    start = client.post("/integrations/quickbooks/connect/")
+    import requests
+
+    assert "The app <b>hatsync</b> wants" in requests.get(start["Location"]).text
