@@ -22,16 +22,28 @@ IMPORT_FILTERS = {
 }
 
 
+IMPORT_SORTS = {"newest": ("-issue_date", "-pk"), "oldest": ("issue_date", "pk"),
+                "number": ("number", "pk")}
+
+
 def importable_invoices(*, account: Account, connection: QuickBooksConnection | None = None,
-                        state: str = "") -> QuerySet[Invoice]:
-    """Sent invoices, newest first; `state` (one of IMPORT_FILTERS) keeps those whose record
-    with the connected company is in that state ("needs_sync": not synced yet)."""
+                        state: str = "", search: str = "",
+                        sort: str = "newest") -> QuerySet[Invoice]:
+    """Sent invoices; `state` (one of IMPORT_FILTERS) keeps those whose record with the
+    connected company is in that state ("needs_sync": not synced yet); `search` matches the
+    number or the contact's name, company or email."""
     invoices = (
         Invoice.objects.filter(account=account)
         .exclude(status=Invoice.Status.DRAFT)
         .select_related("contact")
-        .order_by("-issue_date", "-pk")
+        .order_by(*IMPORT_SORTS.get(sort, IMPORT_SORTS["newest"]))
     )
+    if search.strip():
+        term = search.strip()
+        invoices = invoices.filter(
+            Q(number__icontains=term) | Q(contact__first_name__icontains=term)
+            | Q(contact__last_name__icontains=term) | Q(contact__company__icontains=term)
+            | Q(contact__email__icontains=term))
     if state not in IMPORT_FILTERS or connection is None:
         return invoices
     records = SyncRecord.objects.filter(realm_id=connection.realm_id,

@@ -1,5 +1,7 @@
 """Integrations screens: connect, checklist, re-check, disconnect, Import Invoices. Thin."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -111,15 +113,38 @@ def import_invoices(request: HttpRequest) -> HttpResponse:
     if request.GET.get("job", "").isdigit():
         job = BulkSyncJob.objects.filter(account=request.account, pk=request.GET["job"]).first()
     progress = import_service.bulk_job_progress(job) if job else None
-    state = request.GET.get("state", "")
-    invoices = selectors.importable_invoices(account=request.account,
-                                             connection=connection, state=state)
-    page = Paginator(invoices, 100).get_page(request.GET.get("page"))
+    view = _import_view(request.GET)
+    invoices = selectors.importable_invoices(account=request.account, connection=connection,
+                                             state=view["state"], search=view["q"],
+                                             sort=view["sort"])
+    page = Paginator(invoices, view["per_page"]).get_page(request.GET.get("page"))
     rows = _import_rows(connection, list(page), job=job, progress=progress)
+    matching = selectors.invoices_needing_sync(account=request.account).filter(
+        pk__in=invoices.values("pk")).count()
     return render(request, "integrations/import_invoices.html", {
         "connection": connection, "rows": rows, "page": page, "job": job,
-        "progress": progress, "state": state, "filters": selectors.IMPORT_FILTERS.items(),
+        "progress": progress, **view, "filters": selectors.IMPORT_FILTERS.items(),
+        "sorts": [("newest", "Newest first"), ("oldest", "Oldest first"), ("number", "Number")],
+        "page_sizes": PAGE_SIZES, "matching": matching,
+        "query": urlencode({k: v for k, v in view.items() if v and k != "per_page"}
+                           | ({"per_page": view["per_page"]} if view["per_page"] != 100 else {})),
     })
+
+
+PAGE_SIZES = (25, 50, 100, 250)
+
+
+def _import_view(params) -> dict:
+    """The list's search, state filter, sort and page size, from the query string."""
+    per_page = int(params["per_page"]) if params.get("per_page", "").isdigit() else 100
+    return {
+        "q": params.get("q", "")[:100],
+        "state": params.get("state", "") if params.get("state") in selectors.IMPORT_FILTERS
+        else "",
+        "sort": params.get("sort", "") if params.get("sort") in selectors.IMPORT_SORTS
+        else "newest",
+        "per_page": per_page if per_page in PAGE_SIZES else 100,
+    }
 
 
 def _import_rows(connection, invoices, *, job, progress) -> list[dict]:
@@ -144,6 +169,13 @@ def import_sync(request: HttpRequest) -> HttpResponse:
     if request.POST.get("all") == "1":
         ids = list(selectors.invoices_needing_sync(account=request.account)
                    .values_list("pk", flat=True))
+    elif request.POST.get("matching") == "1":  # every invoice the search and filter show
+        view = _import_view(request.POST)
+        shown = selectors.importable_invoices(
+            account=request.account, connection=connection_service.connection_for(
+                request.account), state=view["state"], search=view["q"])
+        ids = list(selectors.invoices_needing_sync(account=request.account)
+                   .filter(pk__in=shown.values("pk")).values_list("pk", flat=True))
     else:
         ids = [int(pk) for pk in request.POST.getlist("invoice") if pk.isdigit()]
     if not ids:

@@ -145,3 +145,27 @@ def test_retry_is_scoped_to_the_signed_in_account(sandbox, account_for, client):
     client.post("/integrations/quickbooks/retry/", {"record": SyncRecord.objects.get(
         invoice=theirs).pk})
     assert SyncRecord.objects.get(invoice=theirs).state == "failed"
+
+
+def test_search_sort_page_size_and_sync_all_shown(sandbox, account_for, client):
+    from unittest import mock
+
+    from integrations.services import outbox
+
+    account = account_for("US", US_REALM)
+    QuickBooksConnection.objects.filter(account=account).update(
+        connected_at=timezone.now() + timedelta(days=1))  # sends wait for Import
+    for n in range(30):
+        make_invoice(account=account, number=f"{'WED' if n % 3 == 0 else 'POR'}-{n:02d}",
+                     send=True)
+    page = client.get("/import-invoices/", {"q": "wed", "per_page": "25"}).content.decode()
+    assert page.count('data-invoice="') == 10 and "POR-" not in page
+    assert "Sync all 10 shown that need it" in page
+    first = client.get("/import-invoices/", {"sort": "number", "per_page": "25"}).content
+    assert first.decode().index(">POR-01<") < first.decode().index(">POR-02<")
+
+    with mock.patch.object(outbox.backlog_waiting, "send"):
+        client.post("/import-invoices/sync/", {"matching": "1", "q": "wed", "state": ""})
+    job = BulkSyncJob.objects.get(account=account)
+    assert len(job.invoice_ids) == 10  # all the search found, across pages, and no others
+    assert SyncRecord.objects.filter(account=account, kind="invoice").count() == 10

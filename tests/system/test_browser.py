@@ -149,3 +149,11 @@ def test_the_narrow_layout_has_no_sideways_scroll(studio, page: Page, live_serve
             "document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, f"{path} scrolls sideways by {overflow}px at 420px"
     shoot(page, "import-invoices-420px")
+    # The sections fold into a menu: every one of them fits on the screen once it is open.
+    page.get_by_role("button", name="Menu").click()
+    for name in ("Invoices", "Contacts", "Products & Services", "Tax Rates", "Expenses"):
+        link = page.locator("#nav-links").get_by_role("link", name=name, exact=True)
+        expect(link).to_be_visible()
+        box = link.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 420, f"{name}: {box}"
+    assert_accessible(page, "the open menu at 420 px")

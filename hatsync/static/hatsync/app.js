@@ -1,6 +1,16 @@
 /* hatsync: small progressive enhancements; every page works without them. */
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
+
+  // Narrow screens: the Menu button opens and closes the sections.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest(".nav-toggle");
+    if (!toggle) return;
+    var nav = toggle.closest(".nav");
+    var open = nav.classList.toggle("is-open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
 
   // Forms with data-confirm ask before they submit (void, delete).
   document.addEventListener("submit", function (event) {
