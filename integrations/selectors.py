@@ -4,7 +4,7 @@ from django.db.models import Q, QuerySet
 
 from invoices.models import Account, Invoice
 
-from .models import QuickBooksConnection, SyncRecord
+from .models import QuickBooksConnection, SyncLog, SyncRecord
 from .qbo.environments import environment
 from .rules import invoice_deep_link
 
@@ -102,3 +102,20 @@ def waiting_count(*, connection: QuickBooksConnection | None) -> int:
         realm_id=connection.realm_id, state=SyncRecord.State.NEEDS_SYNC,
         kind__in=[SyncRecord.Kind.INVOICE, SyncRecord.Kind.PAYMENT],
     ).count()
+
+
+def sync_history(*, account: Account, outcome: str = "", kind: str = "",
+                 search: str = "") -> QuerySet[SyncLog]:
+    """Every attempt to push the account's invoices and payments, newest first."""
+    log = (SyncLog.objects.filter(record__account=account)
+           .select_related("record__invoice", "record__payment__invoice"))
+    if outcome in SyncLog.Outcome.values:
+        log = log.filter(outcome=outcome)
+    if kind in (SyncRecord.Kind.INVOICE, SyncRecord.Kind.PAYMENT):
+        log = log.filter(record__kind=kind)
+    if search.strip():
+        term = search.strip()
+        log = log.filter(Q(record__invoice__number__icontains=term)
+                         | Q(record__payment__invoice__number__icontains=term)
+                         | Q(message__icontains=term))
+    return log

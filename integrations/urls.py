@@ -11,6 +11,7 @@ urlpatterns = [
     path("integrations/quickbooks/recheck/", views.recheck, name="recheck"),
     path("integrations/quickbooks/disconnect/", views.disconnect, name="disconnect"),
     path("integrations/quickbooks/retry/", views.retry_problems, name="retry_problems"),
+    path("settings/integrations/history/", views.sync_history, name="sync_history"),
     path("import-invoices/", views.import_invoices, name="import_invoices"),
     path("import-invoices/sync/", views.import_sync, name="import_sync"),
     path("import-invoices/jobs/<int:pk>/", views.import_progress, name="import_progress"),

@@ -17,7 +17,7 @@ from invoices.views import account_required
 
 from . import selectors
 from .context_processors import render_invoice_panel
-from .models import BulkSyncJob
+from .models import BulkSyncJob, SyncLog
 from .qbo.environments import environment
 from .qbo.errors import QboError
 from .services import connection as connection_service
@@ -210,6 +210,20 @@ def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
             for row in _import_rows(connection, invoices, job=job, progress=progress)
         }
     return JsonResponse(progress)
+
+
+@account_required
+def sync_history(request: HttpRequest) -> HttpResponse:
+    """Every attempt, paginated, with filters: what happened to an invoice or a payment."""
+    filters = {"outcome": request.GET.get("outcome", ""), "kind": request.GET.get("kind", ""),
+               "q": request.GET.get("q", "")[:100]}
+    log = selectors.sync_history(account=request.account, outcome=filters["outcome"],
+                                 kind=filters["kind"], search=filters["q"])
+    page = Paginator(log, 50).get_page(request.GET.get("page"))
+    return render(request, "integrations/history.html", {
+        "page": page, **filters, "outcomes": SyncLog.Outcome.choices,
+        "query": urlencode({k: v for k, v in filters.items() if v}),
+    })
 
 
 @require_POST

@@ -169,3 +169,17 @@ def test_search_sort_page_size_and_sync_all_shown(sandbox, account_for, client):
     job = BulkSyncJob.objects.get(account=account)
     assert len(job.invoice_ids) == 10  # all the search found, across pages, and no others
     assert SyncRecord.objects.filter(account=account, kind="invoice").count() == 10
+
+
+def test_the_sync_history_lists_every_attempt_with_filters(sandbox, account_for, client):
+    account = account_for("US", US_REALM)
+    make_invoice(account=account, number="H-1", send=True)
+    run_outbox(account)
+    page = client.get("/settings/integrations/history/").content.decode()
+    assert "Invoice H-1" in page and "badge-synced" in page
+    assert "Invoice H-1" not in client.get("/settings/integrations/history/",
+                                           {"outcome": "failed"}).content.decode()
+    assert "Invoice H-1" in client.get("/settings/integrations/history/",
+                                       {"q": "H-1", "kind": "invoice"}).content.decode()
+    account_for("CA", "9341453108260002")  # another account sees none of it
+    assert "Invoice H-1" not in client.get("/settings/integrations/history/").content.decode()
