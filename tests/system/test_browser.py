@@ -22,7 +22,11 @@ CHROMIUM = os.environ.get("HATSYNC_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "pw-for-tests-1"  # tests.factories.make_user
 XSS = '<img src=x onerror="window.__xss=1">'
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop, Django's ORM
+
+
+# Playwright's sync API keeps an event loop running in this thread for the rest of the
+# session, while the tests' (and pytest-django's) ORM calls stay synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")
