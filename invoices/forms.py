@@ -1,5 +1,6 @@
 """The CRM's forms. Every choice list is scoped to one account, passed in as `account=`."""
 
+from collections import Counter
 from decimal import Decimal
 
 from django import forms
@@ -144,9 +145,23 @@ class ExpenseForm(AccountModelForm):
 # --- Invoices ------------------------------------------------------------------------------
 
 
+class ContactChoiceField(forms.ModelChoiceField):
+    """Contacts by name; two with one name are told apart by company or email."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shared_names: set[str] = set()
+
+    def label_from_instance(self, obj: Contact) -> str:
+        if obj.full_name.casefold() not in self.shared_names:
+            return obj.full_name
+        return f"{obj.full_name} ({obj.company or obj.email})" if (obj.company or obj.email) \
+            else obj.full_name
+
+
 class InvoiceForm(forms.Form):
     number = forms.CharField(max_length=64)
-    contact = forms.ModelChoiceField(
+    contact = ContactChoiceField(
         queryset=Contact.objects.none(), empty_label="Choose a contact"
     )
     issue_date = forms.DateField(widget=DateInput())
@@ -161,7 +176,10 @@ class InvoiceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.account = account
         self.invoice = invoice
-        self.fields["contact"].queryset = selectors.contact_list(account=account)
+        contacts = selectors.contact_list(account=account)
+        self.fields["contact"].queryset = contacts
+        names = Counter(contact.full_name.casefold() for contact in contacts)
+        self.fields["contact"].shared_names = {name for name, n in names.items() if n > 1}
 
     def clean_number(self) -> str:
         number = self.cleaned_data["number"].strip()

@@ -294,3 +294,16 @@ def test_the_number_suggestion_follows_the_highest_plain_number(signed_in_client
     make_invoice(account=account, contact=contact, number="1500")
     make_invoice(account=account, contact=contact, number="INV-7")
     assert signed_in_client.get(NEW).context["form"].initial["number"] == "1501"
+
+
+def test_the_contact_picker_tells_same_named_contacts_apart(db):
+    from invoices.forms import InvoiceForm
+    from tests.factories import make_account, make_contact
+
+    account = make_account()
+    make_contact(account=account, first_name="Ana", last_name="Silva", email="ana@one.example")
+    make_contact(account=account, first_name="Ana", last_name="Silva", email="ana@two.example")
+    make_contact(account=account, first_name="Bea", last_name="Costa", email="bea@x.example")
+    labels = [label for _, label in InvoiceForm(account=account).fields["contact"].choices][1:]
+    assert sorted(labels) == ["Ana Silva (ana@one.example)", "Ana Silva (ana@two.example)",
+                              "Bea Costa"]
