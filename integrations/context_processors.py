@@ -43,8 +43,12 @@ def render_invoice_panel(request: HttpRequest, *, account, invoice_id) -> str:
         r is not None and r.state not in settled and not r.last_error.startswith("Paused:")
         for r in [record, *records.values()]
     )
+    tips = invoice.tips_total
+    tips_in_total = (connection.country != "CA"
+                     and bool((connection.settings_snapshot or {}).get("gratuity")))
     return render_to_string("integrations/_invoice_panel.html", {
         "invoice": invoice, "record": record, "payments": payments,
+        "qbo_total": invoice.total + tips if tips and tips_in_total else None, "tips": tips,
         "link": selectors.invoice_link(connection, record),
         "connected": connection.is_connected,
         "refresh_url": reverse("integrations:invoice_panel", args=[invoice.pk]) if moving

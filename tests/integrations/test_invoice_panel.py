@@ -54,3 +54,15 @@ def test_the_panel_is_only_the_owners(sandbox, account_for, client):
     invoice = make_invoice(account=account_for("US", US_REALM), number="MINE", send=True)
     account_for("CA", "9341453108260002")  # someone else signs in
     assert client.get(f"/invoices/{invoice.pk}/quickbooks-panel/").status_code == 404
+
+
+def test_a_tip_says_what_the_total_is_in_quickbooks(sandbox, account_for, client):
+    account = account_for("US", US_REALM)
+    QuickBooksConnection.objects.filter(account=account).update(
+        settings_snapshot={**QuickBooksConnection.objects.get(account=account)
+                           .settings_snapshot, "gratuity": True})
+    invoice = make_invoice(account=account, number="TIP-1", send=True)  # 100.00
+    pay(invoice, "100.00", tip="15.00")
+    run_outbox(account)
+    page = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "In QuickBooks the total is <strong>115.00</strong>: the 15.00 tip" in page
