@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "integrations.context_processors.invoice_panel",
+                "integrations.context_processors.invoice_number_note",
             ],
         },
     },

@@ -56,3 +56,17 @@ def render_invoice_panel(request: HttpRequest, *, account, invoice_id) -> str:
         # Rendered without `request` (that would run this processor again): pass the token.
         "csrf_token": get_token(request),
     })
+
+
+def invoice_number_note(request: HttpRequest) -> dict:
+    """On the invoice form of a connected account: what QuickBooks will store as the number
+    (shown as you type, by app.js) when it is longer than QuickBooks takes."""
+    match = getattr(request, "resolver_match", None)
+    account = getattr(getattr(request, "user", None), "account", None)
+    if (not match or account is None or match.view_name not in
+            ("invoices:invoice_create", "invoices:invoice_edit")
+            or not QuickBooksConnection.objects.filter(account=account).exists()):
+        return {}
+    return {"integration_number_note": {
+        "limit": rules.MAX_REFERENCE_LENGTH, "head": rules.SHORTENED_HEAD,
+        "tail": rules.SHORTENED_TAIL, "target": "QuickBooks"}}

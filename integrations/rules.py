@@ -27,7 +27,10 @@ def shorten_reference(number: str) -> str:
     number = number.strip()
     if len(number) <= MAX_REFERENCE_LENGTH:
         return number
-    return f"{number[:5]}...{number[-13:]}"
+    return f"{number[:SHORTENED_HEAD]}...{number[-SHORTENED_TAIL:]}"
+
+
+SHORTENED_HEAD, SHORTENED_TAIL = 5, 13
 
 
 def clean_qbo_name(name: str, max_length: int) -> str:

@@ -111,6 +111,13 @@ def test_import_all_watch_progress_then_open_the_invoice_in_quickbooks(
     number = page.locator("tr[data-invoice]").first.locator(".cell-number").inner_text()
     expect(qbo.get_by_text(number).first).to_be_visible()
 
+    # Typing a number longer than QuickBooks takes says what it will store.
+    page.goto(f"{live_server.url}/invoices/new/")
+    page.get_by_label("Number").fill("INV-2026-WEDDING-SMITH-0042")
+    expect(page.locator("#number-note")).to_have_text(
+        "QuickBooks keeps 21 characters, so it will store this number as "
+        "INV-2...NG-SMITH-0042.")
+
 
 def test_a_script_in_a_contact_or_product_name_stays_text_on_every_page(
     worker, live_server, page: Page
@@ -128,6 +135,7 @@ def test_a_script_in_a_contact_or_product_name_stays_text_on_every_page(
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate("window.__xss") == 0, f"{path}: a name ran as script"
         assert page.locator("img[src=x]").count() == 0, f"{path}: a name became markup"
+        assert_accessible(page, path)
     page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
     expect(page.get_by_text(XSS, exact=False).first).to_be_visible()
 

@@ -126,4 +126,19 @@
     }, 2000);
   }
   refreshPanel();
+  // A number longer than an integration takes: say, as you type, what it will store.
+  var note = document.getElementById("number-note");
+  var numberInput = note && document.getElementById(note.getAttribute("data-for"));
+  function showNumberNote() {
+    var value = numberInput.value.trim();
+    var limit = Number(note.getAttribute("data-limit"));
+    if (value.length <= limit) { note.hidden = true; return; }
+    var head = Number(note.getAttribute("data-head"));
+    var tail = Number(note.getAttribute("data-tail"));
+    note.textContent = note.getAttribute("data-target") + " keeps " + limit +
+      " characters, so it will store this number as " + value.slice(0, head) + "..." +
+      value.slice(-tail) + ".";
+    note.hidden = false;
+  }
+  if (numberInput) { numberInput.addEventListener("input", showNumberNote); showNumberNote(); }
 })();
