@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "integrations.context_processors.invoice_panel",
                 "integrations.context_processors.invoice_number_note",
+                "integrations.context_processors.contact_customer_note",
             ],
         },
     },

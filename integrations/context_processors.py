@@ -70,3 +70,21 @@ def invoice_number_note(request: HttpRequest) -> dict:
     return {"integration_number_note": {
         "limit": rules.MAX_REFERENCE_LENGTH, "head": rules.SHORTENED_HEAD,
         "tail": rules.SHORTENED_TAIL, "target": "QuickBooks"}}
+
+
+def contact_customer_note(request: HttpRequest) -> dict:
+    """On a contact's page: the QuickBooks customer it syncs to, when its name differs (two
+    contacts with one name are two customers there, told apart by email)."""
+    match = getattr(request, "resolver_match", None)
+    account = getattr(getattr(request, "user", None), "account", None)
+    if not match or account is None or match.view_name != "invoices:contact_edit":
+        return {}
+    connection = QuickBooksConnection.objects.filter(account=account).first()
+    record = connection and SyncRecord.objects.filter(
+        account=account, realm_id=connection.realm_id, kind=SyncRecord.Kind.CUSTOMER,
+        contact_id=match.kwargs.get("pk"), state=SyncRecord.State.SYNCED,
+    ).select_related("contact").first()
+    if not record or not record.contact or record.qbo_name == record.contact.full_name:
+        return {}
+    return {"integration_contact_note": f"In QuickBooks this contact is the customer "
+                                        f"“{record.qbo_name}”."}

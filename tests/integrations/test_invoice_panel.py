@@ -66,3 +66,18 @@ def test_a_tip_says_what_the_total_is_in_quickbooks(sandbox, account_for, client
     run_outbox(account)
     page = client.get(f"/invoices/{invoice.pk}/").content.decode()
     assert "In QuickBooks the total is <strong>115.00</strong>: the 15.00 tip" in page
+
+
+def test_a_contact_page_names_its_quickbooks_customer_when_it_differs(
+    sandbox, account_for, client
+):
+    from tests.factories import make_contact
+
+    account = account_for("US", US_REALM)
+    twins = [make_contact(account=account, first_name="Ana", last_name="Silva",
+                          email=f"ana{n}@example.com") for n in range(2)]
+    for n, contact in enumerate(twins):
+        make_invoice(account=account, contact=contact, number=f"TW-{n}", send=True)
+    run_outbox(account)
+    page = client.get(f"/contacts/{twins[1].pk}/edit/").content.decode()
+    assert "In QuickBooks this contact is the customer “Ana Silva (ana1@example.com)”." in page

@@ -169,3 +169,61 @@ def test_the_narrow_layout_has_no_sideways_scroll(studio, page: Page, live_serve
         box = link.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 420, f"{name}: {box}"
     assert_accessible(page, "the open menu at 420 px")
+
+
+def test_a_blocked_invoice_says_why_retry_a_payment_and_reconnecting(
+    studio, page: Page, live_server, sandbox
+):
+    from invoices import services
+
+    account = studio["account"]
+    twins = [make_invoice(account=account, contact=studio["invoices"][0].contact,
+                          number=f"INV-2024-{x}-WEDDING-SMITH-0002", send=True) for x in "AB"]
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, live_server, studio["user"].username)
+    connect(page, live_server, US_REALM)
+    page.goto(f"{live_server.url}/import-invoices/")
+    page.get_by_role("button", name=re.compile("Sync all that need it")).click()
+    expect(page.locator("[data-role=activity]")).to_have_text("Done: 13 synced, 1 blocked.",
+                                                              timeout=60_000)
+    page.get_by_role("link", name="Show the 1 that did not sync").click()
+    expect(page.locator("tr[data-invoice]")).to_have_count(1)
+    expect(page.locator(".sync-message")).to_contain_text("both become INV-2...NG-SMITH-0002")
+
+    # Sync problems on the Integrations page: the reason, then Retry once it is fixed.
+    page.goto(f"{live_server.url}/settings/integrations/")
+    problems = page.locator("#problems")
+    expect(problems).to_contain_text("both become INV-2...NG-SMITH-0002")
+    shoot(page, "sync-problems")
+    blocked = next(i for i in twins if i.sync_records.get().state == "blocked")
+    services.invoice_update(
+        invoice=blocked, number="WED-SMITH-0002-B", contact=blocked.contact,
+        issue_date=blocked.issue_date, due_date=blocked.due_date,
+        lines=[services.LineInput(line.product, line.quantity, line.unit_price, line.tax_rate)
+               for line in blocked.lines.all()])
+    problems.get_by_role("button", name=re.compile("Retry")).first.click()
+    for _ in range(60):  # the worker pushes it; the list is read when the page loads
+        page.goto(f"{live_server.url}/settings/integrations/")
+        if page.locator("#problems").count() == 0:
+            break
+        page.wait_for_timeout(500)
+    expect(page.locator("#problems")).to_have_count(0)
+
+    # A payment recorded on a synced invoice gets its own state on the invoice page.
+    invoice = studio["invoices"][0]
+    page.goto(f"{live_server.url}/invoices/{invoice.pk}/payments/new/")
+    page.get_by_label("Amount").fill("50.00")
+    page.get_by_label("Reference").fill("STRIPE-CHARGE-0000-1111-2222-3333")
+    page.get_by_role("button", name="Record payment").click()
+    payments = page.locator(".panel-payments li")
+    expect(payments.locator(".badge-synced")).to_have_count(1, timeout=30_000)
+    expect(payments).to_contain_text("reference in QuickBooks: STRIP...111-2222-3333")
+    shoot(page, "invoice")
+
+    # Disconnect, then connect again to the same company: it says so, and nothing is lost.
+    page.goto(f"{live_server.url}/settings/integrations/")
+    page.get_by_role("button", name="Disconnect").click()
+    expect(page.get_by_text("Not connected", exact=True)).to_be_visible()
+    connect(page, live_server, US_REALM)
+    expect(page.get_by_text("Sandbox Studio US", exact=True)).to_be_visible()
+    sandbox.assert_exactly_once(US_REALM)
