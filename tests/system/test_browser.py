@@ -88,6 +88,8 @@ def test_import_all_watch_progress_then_open_the_invoice_in_quickbooks(
     expect(page.get_by_text("Sandbox Studio US", exact=True)).to_be_visible()
     assert_accessible(page, "Integrations")
     shoot(page, "integrations")
+    page.goto(f"{live_server.url}/invoices/")
+    shoot(page, "invoices")
 
     page.goto(f"{live_server.url}/import-invoices/")
     expect(page.locator("tr[data-invoice]")).to_have_count(12)
@@ -130,8 +132,10 @@ def test_a_script_in_a_contact_or_product_name_stays_text_on_every_page(
                            lines=[(product, "1", "10.00", None)], send=True)
     page.add_init_script("window.__xss = 0")
     sign_in(page, live_server, user.username)
-    for path in ("/invoices/", f"/invoices/{invoice.pk}/", "/contacts/", "/products/",
-                 "/import-invoices/", "/settings/integrations/"):
+    for path in ("/invoices/", f"/invoices/{invoice.pk}/", "/invoices/new/", "/contacts/",
+                 f"/contacts/{contact.pk}/edit/", "/products/", "/products/new/",
+                 "/tax-rates/", "/expenses/", "/import-invoices/", "/settings/integrations/",
+                 "/settings/integrations/history/"):
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate("window.__xss") == 0, f"{path}: a name ran as script"
         assert page.locator("img[src=x]").count() == 0, f"{path}: a name became markup"
