@@ -11,12 +11,20 @@ from . import rules, selectors
 from .models import QuickBooksConnection, SyncRecord
 
 
-def invoice_panel(request: HttpRequest) -> dict:
+def _on_page(request: HttpRequest, *view_names: str):
+    """(account, the page's URL kwargs) on one of these CRM pages, else (None, {})."""
     match = getattr(request, "resolver_match", None)
     account = getattr(getattr(request, "user", None), "account", None)
-    if not match or match.view_name != "invoices:invoice_detail" or account is None:
+    if not match or account is None or match.view_name not in view_names:
+        return None, {}
+    return account, match.kwargs
+
+
+def invoice_panel(request: HttpRequest) -> dict:
+    account, kwargs = _on_page(request, "invoices:invoice_detail")
+    if account is None:
         return {}
-    html = render_invoice_panel(request, account=account, invoice_id=match.kwargs.get("pk"))
+    html = render_invoice_panel(request, account=account, invoice_id=kwargs.get("pk"))
     return {"integration_panel": html} if html else {}
 
 
@@ -61,11 +69,8 @@ def render_invoice_panel(request: HttpRequest, *, account, invoice_id) -> str:
 def invoice_number_note(request: HttpRequest) -> dict:
     """On the invoice form of a connected account: what QuickBooks will store as the number
     (shown as you type, by app.js) when it is longer than QuickBooks takes."""
-    match = getattr(request, "resolver_match", None)
-    account = getattr(getattr(request, "user", None), "account", None)
-    if (not match or account is None or match.view_name not in
-            ("invoices:invoice_create", "invoices:invoice_edit")
-            or not QuickBooksConnection.objects.filter(account=account).exists()):
+    account, _ = _on_page(request, "invoices:invoice_create", "invoices:invoice_edit")
+    if account is None or not QuickBooksConnection.objects.filter(account=account).exists():
         return {}
     return {"integration_number_note": {
         "limit": rules.MAX_REFERENCE_LENGTH, "head": rules.SHORTENED_HEAD,
@@ -75,14 +80,13 @@ def invoice_number_note(request: HttpRequest) -> dict:
 def contact_customer_note(request: HttpRequest) -> dict:
     """On a contact's page: the QuickBooks customer it syncs to, when its name differs (two
     contacts with one name are two customers there, told apart by email)."""
-    match = getattr(request, "resolver_match", None)
-    account = getattr(getattr(request, "user", None), "account", None)
-    if not match or account is None or match.view_name != "invoices:contact_edit":
+    account, kwargs = _on_page(request, "invoices:contact_edit")
+    if account is None:
         return {}
     connection = QuickBooksConnection.objects.filter(account=account).first()
     record = connection and SyncRecord.objects.filter(
         account=account, realm_id=connection.realm_id, kind=SyncRecord.Kind.CUSTOMER,
-        contact_id=match.kwargs.get("pk"), state=SyncRecord.State.SYNCED,
+        contact_id=kwargs.get("pk"), state=SyncRecord.State.SYNCED,
     ).select_related("contact").first()
     if not record or not record.contact or record.qbo_name == record.contact.full_name:
         return {}

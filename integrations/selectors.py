@@ -69,6 +69,11 @@ def invoices_needing_sync(*, account: Account) -> QuerySet[Invoice]:
     return invoices.exclude(pk__in=synced)
 
 
+def shown_needing_sync(*, account: Account, shown: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """Of the invoices a search or filter shows (every page of it), those to sync."""
+    return invoices_needing_sync(account=account).filter(pk__in=shown.values("pk"))
+
+
 def invoice_records(*, connection: QuickBooksConnection | None, invoice_ids) -> dict:
     if connection is None:
         return {}

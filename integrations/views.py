@@ -119,8 +119,7 @@ def import_invoices(request: HttpRequest) -> HttpResponse:
                                              sort=view["sort"])
     page = Paginator(invoices, view["per_page"]).get_page(request.GET.get("page"))
     rows = _import_rows(connection, list(page), job=job, progress=progress)
-    matching = selectors.invoices_needing_sync(account=request.account).filter(
-        pk__in=invoices.values("pk")).count()
+    matching = selectors.shown_needing_sync(account=request.account, shown=invoices).count()
     return render(request, "integrations/import_invoices.html", {
         "connection": connection, "rows": rows, "page": page, "job": job,
         "progress": progress, **view, "filters": selectors.IMPORT_FILTERS.items(),
@@ -174,8 +173,8 @@ def import_sync(request: HttpRequest) -> HttpResponse:
         shown = selectors.importable_invoices(
             account=request.account, connection=connection_service.connection_for(
                 request.account), state=view["state"], search=view["q"])
-        ids = list(selectors.invoices_needing_sync(account=request.account)
-                   .filter(pk__in=shown.values("pk")).values_list("pk", flat=True))
+        ids = list(selectors.shown_needing_sync(account=request.account, shown=shown)
+                   .values_list("pk", flat=True))
     else:
         ids = [int(pk) for pk in request.POST.getlist("invoice") if pk.isdigit()]
     if not ids:

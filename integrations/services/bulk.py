@@ -43,7 +43,6 @@ from .connection import (
     connection_mark_needs_reconnect,
 )
 from .engine import Blocked, CompanyEngine
-from .messages import payment_marker
 from .outbox import invoice_key, payment_key
 from .sync import sync_held
 
@@ -282,7 +281,7 @@ class Drain:
         records = self._records(Kind.CUSTOMER, {f"contact:{c.pk}": {"contact": c}
                                                 for c in contacts})
         ops: list[Op] = []
-        new: list[tuple[Contact, SyncRecord, str, str]] = []  # contact, record, base, first
+        pending: list[tuple[Contact, SyncRecord]] = []  # no customer yet
         for contact in contacts:
             record = records[f"contact:{contact.pk}"]
             if record.qbo_id and record.state == State.SYNCED:
@@ -293,18 +292,18 @@ class Drain:
                 continue
             if record.attempts or record.pending_request_id:
                 continue  # its invoices go one by one, which looks everywhere first
-            base = rules.customer_base_name(first_name=contact.first_name,
-                                            last_name=contact.last_name,
-                                            company=contact.company, email=contact.email)
-            new.append((contact, record, base, ""))
-        if new:
-            shared = self._shared_names([c for c, *_ in new])
-            new = [
-                (contact, record, base, rules.customer_display_name_for(
+            pending.append((contact, record))
+        if pending:
+            shared = self._shared_names([contact for contact, _ in pending])
+            new = []  # contact, record, its plain name, the name it would be created with
+            for contact, record in pending:
+                base = rules.customer_base_name(first_name=contact.first_name,
+                                                last_name=contact.last_name,
+                                                company=contact.company, email=contact.email)
+                first = rules.customer_display_name_for(
                     base_name=base, email=contact.email,
-                    shared=(contact.first_name.lower(), contact.last_name.lower()) in shared))
-                for contact, record, base, _ in new
-            ]
+                    shared=(contact.first_name.lower(), contact.last_name.lower()) in shared)
+                new.append((contact, record, base, first))
             names = list(dict.fromkeys(n for _, _, base, first in new for n in (base, first)))
             found = {str(c.get("DisplayName", "")).casefold(): c
                      for c in self._query_in("Customer", "DisplayName", names)}
@@ -337,12 +336,10 @@ class Drain:
 
     def _customer_update(self, record: SyncRecord, contact: Contact) -> Op | None:
         """A contact edited since its customer was made: update the customer (not its name)."""
-        payload = payloads.customer_payload(contact=contact, display_name=record.qbo_name)
-        fingerprint = rules.fingerprint(payload)
-        if record.fingerprint == fingerprint:
+        change = self.engine.customer_update(record, contact)
+        if change is None:
             return None
-        body = {**payload, "Id": record.qbo_id, "SyncToken": record.sync_token, "sparse": True}
-        body.pop("DisplayName")
+        body, fingerprint = change
         return Op(record, "Customer", body, operation="update", fingerprint=fingerprint)
 
     def _shared_names(self, contacts: list[Contact]) -> set[tuple[str, str]]:
@@ -431,11 +428,8 @@ class Drain:
             if not (current and customer):
                 singles.append(record)
                 continue
-            tip_applied = bool(payment.tip_amount) and engine.tips_enabled
-            payload = payloads.payment_payload(
-                payment=payment, customer_id=customer, invoice_qbo_id=invoice_record.qbo_id,
-                ref_number=rules.shorten_reference(payment.reference), tip_applied=tip_applied)
-            payload["PrivateNote"] = payment_marker(payment.pk)
+            payload, tip_applied = engine.payment_payload(
+                payment, customer_id=customer, invoice_qbo_id=invoice_record.qbo_id)
             ops.append(Op(record, "Payment", payload, name=payload.get("PaymentRefNum", ""),
                           fingerprint=rules.fingerprint(payload),
                           warning=engine.tip_warning(payment, tip_applied)))

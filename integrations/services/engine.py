@@ -184,14 +184,23 @@ class CompanyEngine:
         The DisplayName stays the one it was created with (renaming could collide); the
         email, names, company and phone follow the contact.
         """
+        change = self.customer_update(record, contact)
+        if change is None:
+            return
+        body, fingerprint = change
+        updated = self._update(record, "Customer", body)
+        self._landed(record, updated, fingerprint=fingerprint)
+
+    def customer_update(self, record: SyncRecord, contact: Contact) -> tuple[dict, str] | None:
+        """The sparse update that brings a synced customer up to its contact (not its name),
+        and its fingerprint; None when nothing changed."""
         payload = payloads.customer_payload(contact=contact, display_name=record.qbo_name)
         fingerprint = rules.fingerprint(payload)
         if record.fingerprint == fingerprint:
-            return
+            return None
         body = {**payload, "Id": record.qbo_id, "SyncToken": record.sync_token, "sparse": True}
         body.pop("DisplayName")
-        updated = self._update(record, "Customer", body)
-        self._landed(record, updated, fingerprint=fingerprint)
+        return body, fingerprint
 
     # items ---------------------------------------------------------------------------------
     def item_id(self, name: str, *, taxable: bool) -> str:
@@ -512,13 +521,9 @@ class CompanyEngine:
             # tips change the invoice (its gratuity line): bring it up to date first
             self.sync_invoice(invoice_record)
         customer = self.customer_id(payment.invoice.contact)
-        tip_applied = bool(payment.tip_amount) and self.tips_enabled
-        payload = payloads.payment_payload(
-            payment=payment, customer_id=customer, invoice_qbo_id=invoice_record.qbo_id,
-            ref_number=rules.shorten_reference(payment.reference), tip_applied=tip_applied,
-        )
-        marker = payment_marker(payment.pk)
-        payload["PrivateNote"] = marker
+        payload, tip_applied = self.payment_payload(payment, customer_id=customer,
+                                                    invoice_qbo_id=invoice_record.qbo_id)
+        marker = payload["PrivateNote"]
         # Only an earlier attempt can have left a payment behind: then look before creating.
         existing = None
         if record.attempts > 1:
@@ -536,6 +541,18 @@ class CompanyEngine:
         self._landed(record, entity, fingerprint=rules.fingerprint(payload),
                      name=payload.get("PaymentRefNum", ""))
         return "create"
+
+    def payment_payload(self, payment: Payment, *, customer_id: str,
+                        invoice_qbo_id: str) -> tuple[dict, bool]:
+        """The payment as QuickBooks takes it, with our marker, and whether its tip goes
+        through the invoice's tip line."""
+        tip_applied = bool(payment.tip_amount) and self.tips_enabled
+        payload = payloads.payment_payload(
+            payment=payment, customer_id=customer_id, invoice_qbo_id=invoice_qbo_id,
+            ref_number=rules.shorten_reference(payment.reference), tip_applied=tip_applied,
+        )
+        payload["PrivateNote"] = payment_marker(payment.pk)
+        return payload, tip_applied
 
     def _find_payment(self, invoice_qbo_id: str, marker: str) -> dict | None:
         invoice = self.call("read", "Invoice", invoice_qbo_id)
