@@ -18,4 +18,6 @@ RUN pip install --no-cache-dir . \
 USER hatsync
 
 EXPOSE 8000
-CMD ["gunicorn", "hatsync.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# The access log shows paths without query strings: the OAuth callback's carries a sign-in code.
+CMD ["gunicorn", "hatsync.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", \
+     "--access-logformat", "%(h)s %(t)s \"%(m)s %(U)s\" %(s)s %(b)s %(L)s"]

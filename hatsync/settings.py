@@ -4,6 +4,7 @@ Two shapes: the embedded default (DJANGO_ENV=development: SQLite, a filesystem C
 the local QBO sandbox) and production (DJANGO_ENV=production: PostgreSQL, Redis, real Intuit).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "invoices",
     "integrations",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into a page
 ]
 
 ROOT_URLCONF = "hatsync.urls"
@@ -98,6 +102,11 @@ AUTH_USER_MODEL = "invoices.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "invoices:invoice_list"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes first: it refuses a locked-out sign-in before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -154,7 +163,10 @@ CELERY_TIMEZONE = TIME_ZONE
 # "bulk" for imports and backlogs. Run a worker on each (see Procfile) so a big import never
 # stands in front of a person's invoice.
 CELERY_TASK_DEFAULT_QUEUE = "sync"
-CELERY_TASK_ROUTES = {"integrations.tasks.drain_company": {"queue": "bulk"}}
+CELERY_TASK_ROUTES = {
+    "integrations.tasks.drain_company": {"queue": "bulk"},
+    "integrations.tasks.reconcile_account": {"queue": "bulk"},  # minutes for a big company
+}
 
 # --- Cache: shared by web and workers (rate-limit windows). Redis when REDIS_URL is set. -------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -221,6 +233,13 @@ if PRODUCTION and not TOKEN_ENCRYPTION_KEYS:
         "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())\")."
     )
 
+# The sweeper (beat, every SYNC_SWEEP_SECONDS) drains again the records left waiting longer
+# than SYNC_SWEEP_WAITING_AFTER (a lost task: a broker outage) and those "Syncing" longer than
+# SYNC_SWEEP_STUCK_AFTER (a killed worker), so nothing waits for the broker's visibility
+# timeout (an hour on Redis). The stuck threshold must stay above a push's duration.
+SYNC_SWEEP_WAITING_AFTER = env.float("SYNC_SWEEP_WAITING_AFTER", default=120.0)
+SYNC_SWEEP_STUCK_AFTER = env.float("SYNC_SWEEP_STUCK_AFTER", default=600.0)
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-sync-outbox": {
         "task": "integrations.tasks.sweep_outbox",
@@ -242,10 +261,37 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Scripts and styles only from our own static files: no inline script, no style attribute.
+# No form-action: "Connect to QuickBooks" is a form whose answer redirects to Intuit.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Sign-in: after SIGN_IN_FAILURE_LIMIT failures for one username from one IP address, that
+# pair is refused (even with the right password) for SIGN_IN_LOCKOUT_MINUTES. Behind a proxy
+# the address is the proxy's (REMOTE_ADDR): the limit then holds per username.
+AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "hatsync.views.sign_in_locked_out"
+
+# Every handler blanks OAuth secrets (hatsync/log_redaction.py), even at LOG_LEVEL=DEBUG; the
+# development server's request lines go through it too (a callback URL carries its `code`).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {"plain": {"class": "hatsync.log_redaction.RedactingFormatter",
+                             "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }

@@ -1,7 +1,10 @@
 """Project-level views that belong to no app."""
 
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -9,3 +12,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def sign_in_locked_out(request: HttpRequest, original_response=None, credentials=None
+                       ) -> HttpResponse:
+    """django-axes' lockout answer: the sign-in page again, saying why and for how long.
+
+    The same words whether or not the username exists: the count is per username and address."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/login.html", {
+        "form": AuthenticationForm(request),
+        "next": request.POST.get("next", ""),
+        "locked_out": (
+            f"Too many failed sign-ins. For your safety, signing in from here is paused for "
+            f"{minutes} minutes; wait, then try again. Forgot the password? Ask whoever set up "
+            "your hatsync sign-in to reset it."
+        ),
+    }, status=429)

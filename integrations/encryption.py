@@ -6,7 +6,9 @@ from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
 
 
 @cache
@@ -16,6 +18,12 @@ def _fernet() -> MultiFernet:
         digest = hashlib.sha256(f"hatsync-tokens:{settings.SECRET_KEY}".encode()).digest()
         keys = [base64.urlsafe_b64encode(digest).decode()]
     return MultiFernet([Fernet(key.encode()) for key in keys])
+
+
+@receiver(setting_changed)
+def _forget_keys(*, setting, **kwargs) -> None:
+    if setting in {"TOKEN_ENCRYPTION_KEYS", "SECRET_KEY"}:
+        _fernet.cache_clear()
 
 
 def encrypt(value: str) -> str:
@@ -28,6 +36,16 @@ def decrypt(value: str) -> str:
     except InvalidToken as error:
         raise ValueError(
             "A stored QuickBooks token cannot be decrypted: TOKEN_ENCRYPTION_KEY changed."
+        ) from error
+
+
+def rotate(ciphertext: str) -> str:
+    """The same token encrypted with the newest key (the first of TOKEN_ENCRYPTION_KEYS)."""
+    try:
+        return _fernet().rotate(ciphertext.encode()).decode()
+    except InvalidToken as error:
+        raise ValueError(
+            "A stored QuickBooks token cannot be decrypted with any TOKEN_ENCRYPTION_KEY."
         ) from error
 
 

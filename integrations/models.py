@@ -140,3 +140,32 @@ class BulkSyncJob(models.Model):
 
     def __str__(self) -> str:
         return f"Import of {len(self.invoice_ids)} invoices"
+
+
+class ReconcileReport(models.Model):
+    """One check that QuickBooks holds what hatsync believes it synced ("qbo_reconcile")."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Checking"
+        DONE = "done", "Done"
+        FAILED = "failed", "Could not finish"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE,
+                                related_name="reconcile_reports")
+    realm_id = models.CharField(max_length=40)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    invoices_checked = models.PositiveIntegerField(default=0)
+    payments_checked = models.PositiveIntegerField(default=0)
+    requests = models.PositiveIntegerField(default=0)
+    # [{"record": id, "kind": "invoice"|"payment", "object": crm pk, "label", "problem",
+    #   "message", "qbo_ids": [...]}], in the order found
+    differences = models.JSONField(default=list)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Reconcile {self.account} {self.started_at:%Y-%m-%d %H:%M}: {self.state}"

@@ -20,8 +20,9 @@ def customer_payload(*, contact: Contact, display_name: str) -> dict:
         "DisplayName": display_name,
         "GivenName": rules.clean_qbo_name(contact.first_name, rules.MAX_PERSON_NAME_LENGTH),
         "FamilyName": rules.clean_qbo_name(contact.last_name, rules.MAX_PERSON_NAME_LENGTH),
-        "PrimaryEmailAddr": {"Address": contact.email},
     }
+    if contact.email.strip():  # QuickBooks checks an address it is given: none is none
+        payload["PrimaryEmailAddr"] = {"Address": contact.email.strip()}
     if contact.company:
         payload["CompanyName"] = rules.clean_qbo_name(contact.company, 100)
     if contact.phone:
@@ -68,7 +69,8 @@ def invoice_payload(
             {
                 "DetailType": "SalesItemLineDetail",
                 "Amount": _money(line.amount),
-                "Description": line.description or line.name,
+                "Description": rules.clean_qbo_text(line.description or line.name,
+                                                    rules.MAX_DESCRIPTION_LENGTH),
                 "SalesItemLineDetail": detail,
             }
         )
@@ -90,11 +92,13 @@ def invoice_payload(
         "TxnDate": invoice.issue_date.isoformat(),
         "DueDate": invoice.due_date.isoformat(),
         "CustomerRef": {"value": customer_id},
-        "BillEmail": {"Address": invoice.contact.email},
         "Line": qbo_lines,
     }
-    if invoice.memo:
-        payload["CustomerMemo"] = {"value": invoice.memo[:1000]}
+    if invoice.contact.email.strip():
+        payload["BillEmail"] = {"Address": invoice.contact.email.strip()}
+    memo = rules.clean_qbo_text(invoice.memo, rules.MAX_MEMO_LENGTH)
+    if memo.strip():
+        payload["CustomerMemo"] = {"value": memo}
     if country == "US":
         tax = sum((line.tax_amount for line in lines), Decimal("0"))
         payload["TxnTaxDetail"] = {"TotalTax": _money(tax)}

@@ -14,7 +14,17 @@ MAX_DISPLAY_NAME_LENGTH = 500
 MAX_PERSON_NAME_LENGTH = 100
 GRATUITY_ITEM_ID = "GRATUITY_ITEM_ID"
 
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls, and the two non-characters QuickBooks' XML store cannot hold.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
+# What a free text (memo, line description) may keep: tabs and new lines, nothing else below
+# a space (QuickBooks keeps its data as XML, which cannot hold the other controls).
+_TEXT_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+# What stands in for ':' in a name. QuickBooks reads ':' as the step between a parent and a
+# sub-customer (or sub-item); the look-alike RATIO sign reads the same and, unlike " -",
+# keeps "Wedding: Full Day" and "Wedding - Full Day" two names.
+COLON_STAND_IN = "\u2236"
+MAX_MEMO_LENGTH = 1000  # Invoice CustomerMemo
+MAX_DESCRIPTION_LENGTH = 4000  # a line's Description
 _REQUEST_ID_NAMESPACE = uuid.UUID("6b0c3f6e-3a53-4c4d-9a49-8f1f4a6b7e21")
 
 
@@ -34,19 +44,28 @@ SHORTENED_HEAD, SHORTENED_TAIL = 5, 13
 
 
 def clean_qbo_name(name: str, max_length: int) -> str:
-    """QBO names may not hold ':' (it separates sub-customers), tabs, new lines or controls."""
-    name = name.replace(":", " -")
+    """QBO names may not hold ':' (it separates sub-customers), tabs, new lines or controls:
+    ':' becomes its look-alike, the rest a space; runs of spaces become one. A name with
+    nothing else in it comes back empty (the caller says what to change)."""
+    name = name.replace(":", COLON_STAND_IN)
     name = _CONTROL_CHARACTERS.sub(" ", name)
     name = " ".join(name.split())
     return name[:max_length].rstrip()
+
+
+def clean_qbo_text(text: str, max_length: int) -> str:
+    """A memo or description as QuickBooks can keep it: quotes, backslashes, emoji and
+    right-to-left text as they are; controls other than tabs and new lines left out."""
+    return _TEXT_CONTROL_CHARACTERS.sub("", text)[:max_length]
 
 
 def item_name_for(rendered_display_name: str) -> str:
     """The QBO item name for a rendered Display Name: the same name is one item, and
     different names stay different items. QBO allows 100 characters: a longer name keeps its
     first 88, then "... " and 8 characters of a hash of the whole name, so two names that
-    agree in their first 100 characters never become one item."""
-    name = clean_qbo_name(rendered_display_name, 2 * len(rendered_display_name)) or "Service"
+    agree in their first 100 characters never become one item. A name with no usable
+    character comes back empty: the invoice is blocked, saying which product."""
+    name = clean_qbo_name(rendered_display_name, len(rendered_display_name))
     if len(name) <= MAX_ITEM_NAME_LENGTH:
         return name
     digest = hashlib.sha256(name.casefold().encode()).hexdigest()[:8]
@@ -54,8 +73,15 @@ def item_name_for(rendered_display_name: str) -> str:
 
 
 def customer_base_name(*, first_name: str, last_name: str, company: str, email: str) -> str:
-    full_name = " ".join(part for part in (first_name, last_name) if part)
-    return clean_qbo_name(full_name or company or email, MAX_DISPLAY_NAME_LENGTH)
+    """The contact's name as QuickBooks can take it; with no usable first or last name, the
+    company, then the email. Empty when none has a usable character (the invoice is blocked
+    with what to add)."""
+    full_name = f"{first_name} {last_name}"
+    for name in (full_name, company, email):
+        cleaned = clean_qbo_name(name, MAX_DISPLAY_NAME_LENGTH)
+        if cleaned:
+            return cleaned
+    return ""
 
 
 def customer_display_name_for(*, base_name: str, email: str, shared: bool, attempt: int = 0) -> str:
@@ -67,7 +93,8 @@ def customer_display_name_for(*, base_name: str, email: str, shared: bool, attem
     """
     if not shared and attempt == 0:
         return base_name
-    suffix = f" ({email})" if email else ""
+    # A name that is the email already is as unique as the email.
+    suffix = f" ({email})" if email and not same_email(base_name, email) else ""
     if attempt > 1:
         suffix += f" {attempt}"
     room = MAX_DISPLAY_NAME_LENGTH - len(suffix)

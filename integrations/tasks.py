@@ -5,9 +5,11 @@ import random
 from datetime import datetime, timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError
 from django.dispatch import receiver
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from .models import QuickBooksConnection, SyncRecord
 from .services import bulk, sync
@@ -65,10 +67,10 @@ def sweep_outbox() -> int:
     stale = SyncRecord.objects.filter(realm_id__in=list(connected)).filter(
         kind__in=[SyncRecord.Kind.INVOICE, SyncRecord.Kind.PAYMENT]
     )
-    waiting = stale.filter(state=SyncRecord.State.NEEDS_SYNC,
-                           state_changed_at__lt=now - timedelta(minutes=2))
-    stuck = stale.filter(state=SyncRecord.State.SYNCING,
-                         state_changed_at__lt=now - timedelta(minutes=10))
+    waiting = stale.filter(state=SyncRecord.State.NEEDS_SYNC, state_changed_at__lt=now
+                           - timedelta(seconds=settings.SYNC_SWEEP_WAITING_AFTER))
+    stuck = stale.filter(state=SyncRecord.State.SYNCING, state_changed_at__lt=now
+                         - timedelta(seconds=settings.SYNC_SWEEP_STUCK_AFTER))
     ids = list(waiting.values_list("pk", flat=True)[:5000]) + list(
         stuck.values_list("pk", flat=True)[:5000]
     )
@@ -83,12 +85,34 @@ def sweep_outbox() -> int:
     return len(ids)
 
 
+# The records are saved (the outbox) before anything is queued: when the broker cannot be
+# reached, what the person did still succeeds and the sweeper queues the records later.
+BROKER_DOWN = (OperationalError, OSError)
+
+
 @receiver(records_waiting, dispatch_uid="integrations.queue_waiting_records")
 def queue_waiting_records(sender, record_ids: list[int], **kwargs) -> None:
-    for record_id in record_ids:
-        sync_record.delay(record_id)
+    try:
+        for record_id in record_ids:
+            sync_record.delay(record_id)
+    except BROKER_DOWN as error:
+        logger.warning("The broker is unreachable (%s); the sweeper will queue records %s",
+                       error, record_ids)
 
 
 @receiver(backlog_waiting, dispatch_uid="integrations.queue_backlog")
 def queue_backlog(sender, connection_id: int, **kwargs) -> None:
-    drain_company.delay(connection_id)
+    try:
+        drain_company.delay(connection_id)
+    except BROKER_DOWN as error:
+        logger.warning("The broker is unreachable (%s); the sweeper will drain connection %s",
+                       error, connection_id)
+
+
+@shared_task
+def reconcile_account(report_id: int) -> int:
+    """"Check QuickBooks matches hatsync" from the Integrations page: fills in the report the
+    page created (it shows "Checking…" until then)."""
+    from .services import reconcile
+
+    return reconcile.run_report(report_id=report_id)

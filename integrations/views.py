@@ -15,13 +15,14 @@ from django.views.decorators.http import require_POST
 from invoices.models import Invoice
 from invoices.views import account_required
 
-from . import selectors
+from . import rules, selectors, tasks
 from .context_processors import render_invoice_panel
-from .models import BulkSyncJob, SyncLog
+from .models import BulkSyncJob, ReconcileReport, SyncLog
 from .qbo.environments import environment
 from .qbo.errors import QboError
 from .services import connection as connection_service
 from .services import imports as import_service
+from .services import reconcile as reconcile_service
 
 
 def _redirect_uri(request: HttpRequest) -> str:
@@ -45,6 +46,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                                                          connection=connection), 25)
         .get_page(request.GET.get("problems")),
         "waiting_count": selectors.waiting_count(connection=connection),
+        **_reconcile_context(request),
     })
 
 
@@ -261,3 +263,52 @@ def invoice_sync(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.info(request, f"Invoice {invoice.number} is being synced to QuickBooks.")
     return redirect(invoice.get_absolute_url())
+
+
+def _reconcile_context(request: HttpRequest) -> dict:
+    connection = connection_service.connection_for(request.account)
+    report = ReconcileReport.objects.filter(account=request.account).first()
+    differences = Paginator(report.differences if report else [], 25).get_page(
+        request.GET.get("differences"))
+    app_url = environment(connection.environment).app_url if connection else ""
+    for difference in differences:
+        difference["links"] = [rules.invoice_deep_link(app_base_url=app_url, qbo_id=qbo_id)
+                               for qbo_id in difference.get("qbo_ids", [])
+                               if difference["kind"] == "invoice"]
+    return {"connection": connection, "report": report, "differences": differences,
+            "reconcile_running": report is not None
+            and report.state == ReconcileReport.State.RUNNING}
+
+
+@account_required
+def reconcile_section(request: HttpRequest) -> HttpResponse:
+    """The Integrations page's "Check QuickBooks matches hatsync" card alone: the page
+    refreshes it while a check runs."""
+    return render(request, "integrations/_reconcile.html", _reconcile_context(request))
+
+
+@require_POST
+@account_required
+def reconcile_start(request: HttpRequest) -> HttpResponse:
+    report = reconcile_service.start_report(account=request.account)
+    if report is None:
+        messages.info(request, "A check is already running, or QuickBooks is not connected.")
+    else:
+        tasks.reconcile_account.delay(report.pk)
+        messages.info(request, "Checking QuickBooks in the background; the result appears "
+                               "below.")
+    return redirect(f"{reverse('integrations:settings')}#reconcile")
+
+
+@require_POST
+@account_required
+def reconcile_resync(request: HttpRequest) -> HttpResponse:
+    """Send one difference's invoice or payment again: QuickBooks gets hatsync's version."""
+    record_id = request.POST.get("record", "")
+    record = (reconcile_service.resync(account=request.account, record_id=int(record_id))
+              if record_id.isdigit() else None)
+    if record is None:
+        raise Http404
+    messages.info(request, "Sending it to QuickBooks again in the background. Check again "
+                           "once it has synced.")
+    return redirect(f"{reverse('integrations:settings')}#reconcile")

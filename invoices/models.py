@@ -162,14 +162,16 @@ class Product(models.Model):
             raise ValidationError({"default_tax_rate": "Choose one of this account's tax rates."})
 
     def rendered_name(self, contact: Contact) -> str:
-        """The Display Name as this contact sees it on an invoice."""
+        """The Display Name as this contact sees it on an invoice, cut to what a line holds
+        (tokens can make it longer than the Display Name itself)."""
         values = TokenValues(
             first_name=contact.first_name,
             last_name=contact.last_name,
             company=contact.company,
             account_name=self.account.name,
         )
-        return render_tokens(self.display_name, values)
+        limit = InvoiceLine._meta.get_field("name").max_length
+        return render_tokens(self.display_name, values)[:limit].rstrip()
 
 
 class Invoice(models.Model):

@@ -236,13 +236,19 @@ class SandboxApp:
             except QBOFault:
                 throttled = True
                 raise
-            fault = self.limiter.injected_fault(realm)
-            if fault is not None:
-                throttled = fault.status == 429
-                raise fault
+            injected = self.limiter.injected_fault(realm, _call_kind(request, parts))
+            if injected is not None and not injected.after_apply:
+                self.limiter.hold(injected.hold_seconds)
+                throttled = injected.fault.status == 429
+                raise injected.fault
             if self.config.latency_ms:
                 time.sleep(self.config.latency_ms / 1000)
-            status, body = self._api_call(request, realm, parts)
+            status, body = self._api_call(
+                request, realm, parts,
+                apply_items=injected.apply_items if injected is not None else None)
+            if injected is not None:  # applied, but the answer is lost on the way back
+                self.limiter.hold(injected.hold_seconds)
+                raise injected.fault
             response = json_response(body, status)
         except QBOFault as fault:
             response = json_response(fault.body(self.clock.now()), fault.status, fault.headers)
@@ -252,8 +258,11 @@ class SandboxApp:
         self._log(request, realm, entity, response.status_code, started, throttled=throttled)
         return response
 
-    def _api_call(self, request: Request, realm: str, parts: list[str]) -> tuple[int, dict]:
-        """Run one API call in a transaction, replaying the stored answer for a requestid."""
+    def _api_call(self, request: Request, realm: str, parts: list[str], *,
+                  apply_items: int | None = None) -> tuple[int, dict]:
+        """Run one API call in a transaction, replaying the stored answer for a requestid.
+        `apply_items` (a fault script's): a batch applies only its first N operations, and
+        its requestid is not remembered (it was never answered)."""
         is_write = request.method == "POST" and parts[:1] != ["query"]
         request_id = request.args.get("requestid") if is_write else None
         with self.store.transaction():
@@ -271,20 +280,22 @@ class SandboxApp:
             books = Books(self.store, company, now)
             try:
                 with self.store.savepoint():
-                    status, body = 200, self._route(books, request, parts, company)
+                    status, body = 200, self._route(books, request, parts, company,
+                                                    apply_items=apply_items)
             except QBOFault as fault:
                 if fault.status >= 500 or fault.status in (401, 403, 429):
                     raise
                 status, body = fault.status, fault.body(now)
             body["time"] = qbo_time(now)
-            if request_id:
+            if request_id and apply_items is None:
                 self.store.execute(
                     "INSERT INTO request_ids (realm_id, request_id, status, body) "
                     "VALUES (?, ?, ?, ?)", (realm, request_id, status, json.dumps(body)),
                 )
             return status, body
 
-    def _route(self, books: Books, request: Request, parts: list[str], company: dict) -> dict:
+    def _route(self, books: Books, request: Request, parts: list[str], company: dict, *,
+               apply_items: int | None = None) -> dict:
         head = parts[0].lower() if parts else ""
         if head == "query":
             text = request.args.get("query")
@@ -292,7 +303,8 @@ class SandboxApp:
                 text = request.get_data(as_text=True)
             return {"QueryResponse": books.query(text)}
         if head == "batch" and request.method == "POST":
-            return control.run_batch(self, books, _json_body(request), request.args)
+            return control.run_batch(self, books, _json_body(request), request.args,
+                                     apply_items=apply_items)
         entity = ENTITY_PATHS.get(head)
         if entity is None:
             raise unsupported_operation(f"{request.method} {head}")
@@ -367,3 +379,13 @@ def create_app(
         latency_ms=latency_ms,
         public_url=public_url,
     )
+
+
+def _call_kind(request: Request, parts: list[str]) -> str:
+    """What a fault script's "on" matches: read, query, write or batch."""
+    head = parts[0].lower() if parts else ""
+    if head == "query":
+        return "query"
+    if request.method != "POST":
+        return "read"
+    return "batch" if head == "batch" else "write"

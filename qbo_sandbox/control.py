@@ -160,7 +160,8 @@ def ctl_faults(app: SandboxApp, request: Request, payload: dict) -> tuple:
         app.limiter.reset()
     elif request.method == "POST":
         app.limiter.script_faults(payload.get("realm"), list(payload.get("responses", [])))
-    return ({"pending": app.limiter.scripted_count()},)
+    return ({"pending": app.limiter.scripted_count(), "holding": app.limiter.holding_count(),
+             "injected": app.limiter.injected},)
 
 
 def ctl_authorize(app: SandboxApp, request: Request, payload: dict) -> tuple:
@@ -201,7 +202,8 @@ def ctl_clock_advance(app: SandboxApp, request: Request, payload: dict) -> tuple
 
 
 # batch (lives here because it fans out to the same writes the API routes use) ------------
-def run_batch(app: SandboxApp, books: Books, payload: dict, params: Any) -> dict:
+def run_batch(app: SandboxApp, books: Books, payload: dict, params: Any, *,
+              apply_items: int | None = None) -> dict:
     items = payload.get("BatchItemRequest")
     if not isinstance(items, list) or not items:
         raise QBOFault(2020, "Required param missing, need to supply the required value for "
@@ -215,7 +217,7 @@ def run_batch(app: SandboxApp, books: Books, payload: dict, params: Any) -> dict
             "per batch request.", element="BatchItemRequest",
         )
     answers = []
-    for item in items:
+    for item in items[:apply_items]:
         answer: dict[str, Any]
         try:
             with app.store.savepoint():

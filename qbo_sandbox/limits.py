@@ -27,7 +27,8 @@ class Config:
     concurrent_limit: int = 10
     batch_limit_per_minute: int = 40
     batch_max_items: int = 30
-    fault_rate: float = 0.0
+    fault_rate: float = 0.0  # share of API calls answered 500 before anything is applied
+    lost_answer_rate: float = 0.0  # share of writes applied, then answered 504 (answer lost)
     access_token_lifetime: int = 3600
     refresh_token_lifetime: int = 8_726_400  # 101 days, Intuit's x_refresh_token_expires_in
     refresh_token_rotation: int = 86_400  # same value returned for ~24 h, then a new one
@@ -91,12 +92,15 @@ class Limiter:
         self._batches: dict[str, deque[float]] = defaultdict(deque)
         self._in_flight: dict[str, int] = defaultdict(int)
         self._scripted: list[tuple[str | None, dict[str, Any]]] = []
+        self._holding = 0
+        self.injected = 0  # random faults injected since the last reset
 
     def reset(self) -> None:
         with self._lock:
             self._requests.clear()
             self._batches.clear()
             self._scripted.clear()
+            self.injected = 0
 
     def script_faults(self, realm: str | None, responses: list[dict[str, Any]]) -> None:
         with self._lock:
@@ -104,10 +108,27 @@ class Limiter:
                 status = int(response.get("status", 500))
                 if status not in (401, 429, 500, 502, 503, 504):
                     raise ValueError(f"unsupported scripted status {status}")
+                if response.get("on", "any") not in CALL_KINDS:
+                    raise ValueError(f"'on' must be one of {sorted(CALL_KINDS)}")
                 self._scripted.append((realm, dict(response, status=status)))
 
     def scripted_count(self) -> int:
         return len(self._scripted)
+
+    def holding_count(self) -> int:
+        return self._holding
+
+    def hold(self, seconds: float) -> None:
+        """Keep a connection open without an answer (a client may die meanwhile)."""
+        if seconds <= 0:
+            return
+        with self._lock:
+            self._holding += 1
+        try:
+            time.sleep(seconds)
+        finally:
+            with self._lock:
+                self._holding -= 1
 
     def enter(self, realm: str) -> None:
         """Count a request in flight; raise a 429 fault if the concurrent limit is exceeded."""
@@ -137,16 +158,50 @@ class Limiter:
             for window, _ in windows:
                 window.append(now)
 
-    def injected_fault(self, realm: str) -> QBOFault | None:
-        """The next scripted fault for this realm (or any realm), else a random 500."""
+    def injected_fault(self, realm: str, kind: str = "read") -> Injected | None:
+        """The next scripted fault for this realm (or any realm) and this kind of call
+        ("read", "query", "write", "batch"), else a random one (`fault_rate`,
+        `lost_answer_rate`)."""
         with self._lock:
             for index, (target, response) in enumerate(self._scripted):
-                if target is None or target == realm:
+                wanted = response.get("on", "any")
+                kind_matches = wanted in ("any", kind) or (
+                    wanted == "writes" and kind in ("write", "batch"))
+                if kind_matches and target in (None, realm):
+                    if response.get("skip", 0) > 0:  # let this many matching calls pass
+                        response["skip"] -= 1
+                        break
                     del self._scripted[index]
-                    return _fault_for(response)
+                    return Injected(
+                        fault=_fault_for(response),
+                        after_apply=bool(response.get("after_apply")),
+                        hold_seconds=float(response.get("hold_seconds", 0)),
+                        apply_items=(int(response["apply_items"])
+                                     if "apply_items" in response else None),
+                    )
         if self.config.fault_rate and random.random() < self.config.fault_rate:
-            return system_fault(500)
+            self.injected += 1
+            return Injected(system_fault(500))
+        if (kind in ("write", "batch") and self.config.lost_answer_rate
+                and random.random() < self.config.lost_answer_rate):
+            self.injected += 1
+            return Injected(system_fault(504), after_apply=True)
         return None
+
+
+CALL_KINDS = frozenset({"any", "read", "query", "write", "batch", "writes"})
+
+
+@dataclass
+class Injected:
+    """A fault to answer with. `after_apply`: the call is applied first (its answer is
+    lost); `apply_items`: with after_apply, a batch applies only its first N operations;
+    `hold_seconds`: the connection stays open that long before the answer."""
+
+    fault: QBOFault
+    after_apply: bool = False
+    hold_seconds: float = 0.0
+    apply_items: int | None = None
 
 
 def _fault_for(response: dict[str, Any]) -> QBOFault:

@@ -10,12 +10,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, TextField, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from invoices.models import Account, Product, TaxRate, User
 
-from .. import rules
+from .. import encryption, rules
 from ..models import QuickBooksConnection
 from ..qbo import client as qbo
 from ..qbo.environments import environment
@@ -303,3 +304,25 @@ def connection_disconnect(*, connection: QuickBooksConnection) -> None:
     connection.status_reason = "Disconnected by you. Connect again to resume syncing."
     connection.save(update_fields=[*TOKEN_FIELDS, "status", "status_reason"])
     mark_waiting_paused(connection)
+
+
+def connection_tokens_rotate_key() -> int:
+    """Re-encrypt every stored token with the newest TOKEN_ENCRYPTION_KEY, so the older keys
+    can be removed. Returns how many connections were rewritten.
+
+    The ciphertext is read and written as it is stored (cast to plain text), each row under
+    its lock: a refresh running meanwhile is never overwritten with the tokens it replaced."""
+    fields = ("access_token", "refresh_token")
+    rotated = 0
+    for pk in QuickBooksConnection.objects.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            stored = (QuickBooksConnection.objects.select_for_update().filter(pk=pk)
+                      .values(**{f"stored_{f}": Cast(f, TextField()) for f in fields}).first())
+            changes = {
+                f: Value(encryption.rotate(stored[f"stored_{f}"]), output_field=TextField())
+                for f in fields if stored and stored[f"stored_{f}"]
+            }
+            if changes:
+                QuickBooksConnection.objects.filter(pk=pk).update(**changes)
+                rotated += 1
+    return rotated

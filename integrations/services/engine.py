@@ -303,6 +303,7 @@ class CompanyEngine:
                 "invoice. Turn them on (Settings > Account and settings > Sales), press "
                 "Re-check settings, then Sync."
             )
+        self._name_checks(invoice, lines)
         doc_number = rules.shorten_reference(invoice.number)
         tax_ids: dict[str, str] = {}
         if self.country in {"CA", "GB"}:
@@ -323,6 +324,28 @@ class CompanyEngine:
                     f"({known}), press Re-check settings, then Sync."
                 )
         return doc_number, tax_ids
+
+    @staticmethod
+    def _name_checks(invoice: Invoice, lines) -> None:
+        """QuickBooks refuses a customer or item without a name (2020) or with one made only
+        of spaces (2050): say what to change here instead."""
+        contact = invoice.contact
+        if not rules.customer_base_name(first_name=contact.first_name,
+                                        last_name=contact.last_name,
+                                        company=contact.company, email=contact.email):
+            raise Blocked(
+                "The contact on this invoice has no name QuickBooks can use (its name, "
+                "company and email are blank). Add a first or last name to the contact, "
+                "then press Sync."
+            )
+        for line in lines:
+            if not rules.item_name_for(line.name):
+                raise Blocked(
+                    f"The product “{line.product.display_name}” has no name on this invoice: "
+                    "its tokens are empty for this contact. Add words of its own to the "
+                    "product's Display Name (or fill in what its tokens show on the contact), "
+                    "save this invoice again so the line takes the new name, then press Sync."
+                )
 
     def _tips_for(self, invoice: Invoice) -> Decimal:
         if not self.tips_enabled:
@@ -508,7 +531,7 @@ class CompanyEngine:
     # payments ------------------------------------------------------------------------------
     def sync_payment(self, record: SyncRecord) -> str:
         payment = Payment.objects.select_related("invoice__contact").get(pk=record.payment_id)
-        if record.qbo_id:
+        if record.qbo_id and record.fingerprint:
             record.state = State.SYNCED
             record.save(update_fields=["state"])
             return "unchanged"
@@ -524,6 +547,13 @@ class CompanyEngine:
         payload, tip_applied = self.payment_payload(payment, customer_id=customer,
                                                     invoice_qbo_id=invoice_record.qbo_id)
         marker = payload["PrivateNote"]
+        if record.qbo_id:  # reconcile asked for hatsync's version again: update it
+            body = {**payload, "Id": record.qbo_id, "SyncToken": record.sync_token}
+            entity = self._update(record, "Payment", body)
+            record.warning = " ".join([*self.notes, self.tip_warning(payment, tip_applied)])
+            self._landed(record, entity, fingerprint=rules.fingerprint(payload),
+                         name=payload.get("PaymentRefNum", ""))
+            return "update"
         # Only an earlier attempt can have left a payment behind: then look before creating.
         existing = None
         if record.attempts > 1:

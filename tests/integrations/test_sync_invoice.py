@@ -355,7 +355,7 @@ def test_customer_and_payment_payloads_are_exactly_this_json(sandbox, account_fo
         "GivenName": "Dana",
         "FamilyName": "Lee",
         "PrimaryEmailAddr": {"Address": "dana@example.com"},
-        "CompanyName": "Lee - Design Studio",
+        "CompanyName": "Lee\u2236 Design Studio",
     }
     [payment_json] = sent_json(sandbox, "Payment")
     invoice_id = record_for(invoice).qbo_id

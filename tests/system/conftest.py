@@ -216,3 +216,24 @@ def worker(celery_worker_process, sandbox_server, settings):
 @pytest.fixture
 def sandbox(worker) -> Sandbox:
     return Sandbox(worker)
+
+
+# --- figures the fault and soak tests measure, printed at the end of the run ---------------
+FIGURES: list[str] = []
+
+
+@pytest.fixture
+def figures(request):
+    """figures("recovered in 6.1 s"): a line in the run's "reliability figures" summary."""
+
+    def add(text: str) -> None:
+        FIGURES.append(f"{request.node.name}: {text}")
+
+    return add
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if FIGURES:
+        terminalreporter.section("reliability figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

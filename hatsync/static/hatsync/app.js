@@ -111,9 +111,10 @@
       if (added) added.focus();
     });
   });
-  // The invoice page's QuickBooks panel refreshes itself while a sync is under way.
+  // A card with data-refresh-url (the invoice page's QuickBooks panel while a sync is under
+  // way, a QuickBooks check while it runs) replaces itself with a fresh copy until it settles.
   function refreshPanel() {
-    var panel = document.querySelector(".qbo-panel[data-refresh-url]");
+    var panel = document.querySelector("[data-refresh-url]");
     if (!panel) return;
     window.setTimeout(function () {
       fetch(panel.getAttribute("data-refresh-url"), { headers: { Accept: "text/html" } })

@@ -1,0 +1,328 @@
+"""Reconcile: does QuickBooks hold what hatsync believes it synced?
+
+For every invoice and payment whose record says "synced", read QuickBooks (a hundred ids a
+query, inside the request budget) and compare, object by object: missing, more than one
+QuickBooks object for one record (our marker in PrivateNote, or the same DocNumber), total,
+balance, tax, customer, line count; a payment's amount and the invoice it pays. The comparison
+itself is pure (`invoice_differences`, `payment_differences`); this module only gathers.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from invoices.models import Account, Invoice, Payment
+
+from .. import rules
+from ..models import QuickBooksConnection, ReconcileReport, SyncRecord
+from ..qbo.client import QboClient
+from ..qbo.errors import QboError
+from .connection import client_for
+from .outbox import enqueue
+
+State = SyncRecord.State
+Kind = SyncRecord.Kind
+IDS_PER_QUERY = 100
+CENT = Decimal("0.01")
+_INVOICE_MARKER = re.compile(r"hatsync invoice #(\d+)\b")
+_PAYMENT_MARKER = re.compile(r"hatsync payment #(\d+)\b")
+
+
+@dataclass
+class Difference:
+    record: int
+    kind: str  # "invoice" or "payment"
+    object: int  # the invoice's pk (a payment's invoice for a payment)
+    label: str
+    problem: str  # missing, duplicate, total, balance, tax, customer, lines, amount, invoice
+    message: str
+    qbo_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ExpectedInvoice:
+    """What QuickBooks should hold for one synced invoice, from hatsync's side."""
+
+    number: str
+    doc_number: str
+    voided: bool
+    total: Decimal
+    tax: Decimal
+    balance: Decimal
+    sales_lines: int
+    customer_id: str
+
+
+@dataclass
+class ExpectedPayment:
+    total: Decimal
+    applied: Decimal
+    invoice_qbo_id: str
+
+
+def _money(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def tips_apply(country: str, snapshot: dict) -> bool:
+    return country != "CA" and bool(snapshot.get("gratuity"))
+
+
+def expected_invoice(invoice: Invoice, *, customer_id: str, tips_on: bool, voided: bool,
+                     synced_payments: Iterable[Payment]) -> ExpectedInvoice:
+    """`invoice` with its lines and payments loaded; `synced_payments`: those QuickBooks has."""
+    tips = sum((p.tip_amount for p in invoice.payments.all()), Decimal("0")) if tips_on else 0
+    lines = list(invoice.lines.all())
+    total = _money(invoice.total + tips)
+    applied = sum((p.amount + (p.tip_amount if tips_on else 0) for p in synced_payments),
+                  Decimal("0"))
+    return ExpectedInvoice(
+        number=invoice.number, doc_number=rules.shorten_reference(invoice.number),
+        voided=voided, total=Decimal("0.00") if voided else total,
+        tax=Decimal("0.00") if voided else _money(invoice.tax_total),
+        balance=Decimal("0.00") if voided else max(Decimal("0.00"), _money(total - applied)),
+        sales_lines=len(lines) + (1 if tips and not voided else 0), customer_id=customer_id,
+    )
+
+
+def invoice_differences(expected: ExpectedInvoice, found: dict) -> list[tuple[str, str]]:
+    """(problem, sentence) for each way the QuickBooks invoice differs from `expected`."""
+    out: list[tuple[str, str]] = []
+
+    def money(problem: str, what: str, ours: Decimal, theirs) -> None:
+        if _money(theirs) != ours:
+            out.append((problem, f"{what} is {ours} in hatsync but {_money(theirs)} in "
+                                 "QuickBooks."))
+
+    money("total", "The total", expected.total, found.get("TotalAmt"))
+    money("balance", "The balance", expected.balance, found.get("Balance"))
+    if not expected.voided:
+        money("tax", "The tax", expected.tax, (found.get("TxnTaxDetail") or {}).get("TotalTax"))
+        lines = sum(1 for line in found.get("Line", [])
+                    if line.get("DetailType") == "SalesItemLineDetail")
+        if lines != expected.sales_lines:
+            out.append(("lines", f"It has {expected.sales_lines} line"
+                                 f"{'s' if expected.sales_lines != 1 else ''} in hatsync but "
+                                 f"{lines} in QuickBooks."))
+    if str((found.get("CustomerRef") or {}).get("value", "")) != expected.customer_id:
+        name = (found.get("CustomerRef") or {}).get("name") or "another customer"
+        out.append(("customer", f"In QuickBooks it is billed to {name}, not to this "
+                                "invoice's contact."))
+    if found.get("DocNumber", "") != expected.doc_number:
+        out.append(("number", f"Its number is {expected.doc_number} in hatsync but "
+                              f"{found.get('DocNumber') or 'none'} in QuickBooks."))
+    return out
+
+
+def payment_differences(expected: ExpectedPayment, found: dict) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if _money(found.get("TotalAmt")) != expected.total:
+        out.append(("amount", f"The amount received is {expected.total} in hatsync but "
+                              f"{_money(found.get('TotalAmt'))} in QuickBooks."))
+    applied = [line for line in found.get("Line", [])
+               if any(str(t.get("TxnId")) == expected.invoice_qbo_id
+                      and t.get("TxnType") == "Invoice" for t in line.get("LinkedTxn", []))]
+    if not applied:
+        out.append(("invoice", "In QuickBooks it is not applied to this invoice."))
+    elif _money(sum(_money(line.get("Amount")) for line in applied)) != expected.applied:
+        theirs = _money(sum(_money(line.get("Amount")) for line in applied))
+        out.append(("amount", f"It pays {expected.applied} of the invoice in hatsync but "
+                              f"{theirs} in QuickBooks."))
+    return out
+
+
+# gathering -------------------------------------------------------------------------------
+class _Reader:
+    def __init__(self, client: QboClient):
+        self.client = client
+        self.requests = 0
+
+    def where_in(self, entity: str, field_name: str, values: Iterable[str]) -> list[dict]:
+        values = sorted(set(values))
+        found: list[dict] = []
+        for start in range(0, len(values), IDS_PER_QUERY):
+            self.requests += 1
+            found += self.client.query(
+                rules.select_where_in(entity, field_name, values[start:start + IDS_PER_QUERY]))
+        return found
+
+
+def reconcile_account(*, account: Account, client: QboClient | None = None) -> ReconcileReport:
+    """Compare now and store a report (also when QuickBooks cannot be read: then `error`)."""
+    connection = QuickBooksConnection.objects.get(account=account)
+    report = ReconcileReport.objects.create(account=account, realm_id=connection.realm_id)
+    return _fill(report, connection, client)
+
+
+def start_report(*, account: Account) -> ReconcileReport | None:
+    """A report to fill in the background; None while one is still running (pressing the
+    button twice checks once)."""
+    connection = QuickBooksConnection.objects.filter(account=account).first()
+    if connection is None or not connection.is_connected:
+        return None
+    stale = timezone.now() - timedelta(minutes=30)
+    if ReconcileReport.objects.filter(account=account, state=ReconcileReport.State.RUNNING,
+                                      started_at__gt=stale).exists():
+        return None
+    return ReconcileReport.objects.create(account=account, realm_id=connection.realm_id)
+
+
+def run_report(*, report_id: int) -> int:
+    report = ReconcileReport.objects.select_related("account").get(pk=report_id)
+    connection = QuickBooksConnection.objects.get(account=report.account)
+    return len(_fill(report, connection, None).differences)
+
+
+def _fill(report: ReconcileReport, connection: QuickBooksConnection,
+          client: QboClient | None) -> ReconcileReport:
+    try:
+        reader = _Reader(client or client_for(connection))
+        differences = _compare(connection, reader, report)
+    except QboError as error:
+        report.state = ReconcileReport.State.FAILED
+        report.error = error.message
+    else:
+        report.state = ReconcileReport.State.DONE
+        report.differences = [asdict(d) for d in differences]
+        report.requests = reader.requests
+    report.finished_at = timezone.now()
+    report.save()
+    return report
+
+
+def _compare(connection: QuickBooksConnection, reader: _Reader,
+             report: ReconcileReport) -> list[Difference]:
+    realm = connection.realm_id
+    tips_on = tips_apply(connection.country, connection.settings_snapshot or {})
+    records = SyncRecord.objects.filter(realm_id=realm, account=connection.account)
+    invoice_records = {r.invoice_id: r for r in records.filter(
+        kind=Kind.INVOICE, state=State.SYNCED, invoice__isnull=False).exclude(qbo_id="")}
+    payment_records = {r.payment_id: r for r in records.filter(
+        kind=Kind.PAYMENT, state=State.SYNCED, payment__isnull=False).exclude(qbo_id="")}
+    customers = dict(records.filter(kind=Kind.CUSTOMER, contact__isnull=False)
+                     .exclude(qbo_id="").values_list("contact_id", "qbo_id"))
+    invoices = (Invoice.objects.filter(account=connection.account, pk__in=list(invoice_records))
+                .select_related("contact")
+                .prefetch_related("lines__tax_rate", Prefetch("payments")))
+    differences: list[Difference] = []
+
+    found_invoices = {str(i["Id"]): i for i in reader.where_in(
+        "Invoice", "Id", [r.qbo_id for r in invoice_records.values()])}
+    # Other QuickBooks invoices with our numbers: a second copy of one of ours has its marker.
+    by_marker: dict[int, set[str]] = defaultdict(set)
+    numbers = [r.qbo_name for r in invoice_records.values() if r.qbo_name]
+    for qbo_invoice in [*found_invoices.values(), *reader.where_in("Invoice", "DocNumber",
+                                                                   numbers)]:
+        match = _INVOICE_MARKER.search(qbo_invoice.get("PrivateNote") or "")
+        if match:
+            by_marker[int(match.group(1))].add(str(qbo_invoice["Id"]))
+
+    payment_ids = {r.qbo_id for r in payment_records.values()}
+    for qbo_invoice in found_invoices.values():
+        payment_ids |= {str(t["TxnId"]) for t in qbo_invoice.get("LinkedTxn", [])
+                        if t.get("TxnType") == "Payment"}
+    found_payments = {str(p["Id"]): p for p in reader.where_in("Payment", "Id", payment_ids)}
+    payments_by_marker: dict[int, set[str]] = defaultdict(set)
+    for qbo_payment in found_payments.values():
+        match = _PAYMENT_MARKER.search(qbo_payment.get("PrivateNote") or "")
+        if match:
+            payments_by_marker[int(match.group(1))].add(str(qbo_payment["Id"]))
+
+    for invoice in invoices:
+        record = invoice_records[invoice.pk]
+        label = f"Invoice {invoice.number}"
+
+        def add(problem: str, message: str, ids: Iterable[str] = (), *, _r=record,
+                _i=invoice, _label=label) -> None:
+            differences.append(Difference(record=_r.pk, kind="invoice", object=_i.pk,
+                                          label=_label, problem=problem, message=message,
+                                          qbo_ids=sorted(ids)))
+
+        copies = by_marker.get(invoice.pk, set()) | {record.qbo_id}
+        found = found_invoices.get(record.qbo_id)
+        if found is None:
+            add("missing", "hatsync synced it, but QuickBooks no longer has it (deleted "
+                           "there?).")
+        if len(copies - {record.qbo_id}) and found is not None:
+            add("duplicate", f"QuickBooks has {len(copies)} invoices for this one invoice.",
+                copies)
+        if found is None:
+            continue
+        synced = [p for p in invoice.payments.all() if p.pk in payment_records]
+        expected = expected_invoice(invoice, customer_id=customers.get(invoice.contact_id, ""),
+                                    tips_on=tips_on, voided=record.voided,
+                                    synced_payments=synced)
+        for problem, message in invoice_differences(expected, found):
+            add(problem, message, [record.qbo_id])
+
+    payments = Payment.objects.filter(account=connection.account,
+                                      pk__in=list(payment_records)).select_related("invoice")
+    for payment in payments:
+        record = payment_records[payment.pk]
+        label = f"Payment of {payment.amount} on invoice {payment.invoice.number}"
+
+        def add_payment(problem: str, message: str, ids: Iterable[str] = (), *, _r=record,
+                        _p=payment, _label=label) -> None:
+            differences.append(Difference(record=_r.pk, kind="payment", object=_p.invoice_id,
+                                          label=_label, problem=problem, message=message,
+                                          qbo_ids=sorted(ids)))
+
+        found = found_payments.get(record.qbo_id)
+        if found is None:
+            add_payment("missing", "hatsync synced it, but QuickBooks no longer has it "
+                                   "(deleted there?).")
+            continue
+        copies = payments_by_marker.get(payment.pk, set()) | {record.qbo_id}
+        if len(copies) > 1:
+            add_payment("duplicate", f"QuickBooks has {len(copies)} payments for this one "
+                                     "payment.", copies)
+        invoice_record = invoice_records.get(payment.invoice_id)
+        tip_applied = bool(payment.tip_amount) and tips_on
+        expected = ExpectedPayment(
+            total=_money(payment.total_received),
+            applied=_money(payment.amount + (payment.tip_amount if tip_applied else 0)),
+            invoice_qbo_id=invoice_record.qbo_id if invoice_record else "",
+        )
+        for problem, message in payment_differences(expected, found):
+            add_payment(problem, message, [record.qbo_id])
+
+    report.invoices_checked = len(invoice_records)
+    report.payments_checked = len(payment_records)
+    return differences
+
+
+def resync(*, account: Account, record_id: int) -> SyncRecord | None:
+    """Send one record again, so QuickBooks gets hatsync's version: a missing object is made
+    again (after the usual look-ups), a different one is updated."""
+    record = SyncRecord.objects.filter(account=account, pk=record_id,
+                                       kind__in=[Kind.INVOICE, Kind.PAYMENT]).first()
+    if record is None:
+        return None
+    report = ReconcileReport.objects.filter(account=account, realm_id=record.realm_id).first()
+    missing = report is not None and any(
+        d["record"] == record.pk and d["problem"] == "missing" for d in report.differences)
+    changes = {"fingerprint": "", "state": State.NEEDS_SYNC, "last_error": "",
+               "state_changed_at": timezone.now()}
+    if missing:
+        # QuickBooks answers a requestid it has seen with its first answer (the object now
+        # gone), so the new create gets its own: stable, in case this push is retried.
+        request_id = rules.request_id_for(key=f"{record.realm_id}:{record.key}",
+                                          operation="recreate", content=record.qbo_id)
+        changes |= {"qbo_id": "", "sync_token": "", "pending_request_id": request_id,
+                    "voided": False}
+    SyncRecord.objects.filter(pk=record.pk).update(**changes)
+    if missing and record.kind == Kind.INVOICE:
+        # Its payments follow the new invoice (updated to apply to it, or made again if they
+        # are gone too): the invoice's push queues them once it lands.
+        SyncRecord.objects.filter(
+            realm_id=record.realm_id, kind=Kind.PAYMENT, payment__invoice_id=record.invoice_id,
+        ).update(fingerprint="", state=State.NEEDS_SYNC, state_changed_at=timezone.now())
+    enqueue([record.pk])
+    record.refresh_from_db()
+    return record

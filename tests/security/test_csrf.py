@@ -1,0 +1,36 @@
+"""Every URL that takes a POST refuses one without the CSRF token, signed in or not."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.security.url_table import URLS, make_world
+
+pytestmark = pytest.mark.django_db
+POSTS = [name for name, entry in URLS.items() if "POST" in entry.methods]
+
+
+@pytest.fixture
+def world(db):
+    return make_world("MADHATTER", realm="4620816365000000001")
+
+
+@pytest.mark.parametrize("name", POSTS)
+def test_a_post_without_the_csrf_token_is_refused(world, name):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.user)
+    entry = URLS[name]
+    url = reverse(name, args=entry.args(world) if entry.args else None)
+    data = entry.params(world) if entry.params else {}
+    assert client.post(url, data).status_code == 403
+
+
+def test_with_the_token_the_same_post_goes_through(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.user)
+    page = client.get(reverse("invoices:contact_create"))
+    response = client.post(reverse("invoices:contact_create"), {
+        "csrfmiddlewaretoken": page.context["csrf_token"], "first_name": "Ada",
+        "last_name": "Lovelace", "email": "ada@example.com",
+    })
+    assert response.status_code == 302
