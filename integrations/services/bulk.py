@@ -39,10 +39,12 @@ from ..qbo.errors import QboAuthError, QboError, QboFault
 from .connection import (
     CompanyBusy,
     connection_access_token,
+    connection_check_settings,
     connection_lease,
     connection_mark_needs_reconnect,
 )
 from .engine import Blocked, CompanyEngine
+from .messages import renumbered_message
 from .outbox import invoice_key, payment_key
 from .sync import sync_held
 
@@ -565,6 +567,7 @@ class Drain:
             return
         now = timezone.now()
         records = []
+        renumbered = []
         for op in ops:
             record = op.record
             record.qbo_id = str(op.answer["Id"])
@@ -576,8 +579,25 @@ class Drain:
             record.last_error = ""
             record.warning = op.warning
             record.synced_at = record.state_changed_at = now
+            qbo_number = str(op.answer.get("DocNumber") or "")
+            if op.entity == "Invoice" and qbo_number != op.name:
+                # QuickBooks numbered it itself: custom numbers were turned off since the
+                # settings were read. Blocked until they are on; its next push sets the number.
+                record.fingerprint, record.qbo_name = "", qbo_number
+                record.state = State.BLOCKED
+                record.last_error = renumbered_message(doc_number=op.name,
+                                                       qbo_number=qbo_number)
+                renumbered.append(op)
             records.append(record)
         _save_landed(records)
+        if renumbered:
+            self.engine.snapshot = connection_check_settings(connection=self.connection,
+                                                             client=self.engine.client)
+            SyncLog.objects.bulk_create([
+                SyncLog(record=op.record, operation=op.operation,
+                        outcome=SyncLog.Outcome.BLOCKED, message=op.record.last_error)
+                for op in renumbered])
+            ops = [op for op in ops if op not in renumbered]
         SyncLog.objects.bulk_create([
             SyncLog(record=op.record, operation=op.operation if op.payload else "adopt",
                     outcome=SyncLog.Outcome.SYNCED, message=op.warning)

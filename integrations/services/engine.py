@@ -17,7 +17,13 @@ from ..models import QuickBooksConnection, SyncRecord
 from ..qbo.client import QboClient
 from ..qbo.errors import QboFault
 from .connection import connection_check_settings
-from .messages import invoice_marker, marker_invoice_id, number_clash_message, payment_marker
+from .messages import (
+    invoice_marker,
+    marker_invoice_id,
+    number_clash_message,
+    payment_marker,
+    renumbered_message,
+)
 from .outbox import enqueue, invoice_key, payment_key
 
 State = SyncRecord.State
@@ -408,13 +414,22 @@ class CompanyEngine:
         try:
             operation = self._write_invoice(record, invoice, payload, fingerprint, doc_number)
         except QboFault as error:
-            if not (error.is_invalid_reference
-                    and self._repair_references(invoice.contact, customer, item_ids)):
+            if not ((error.is_invalid_reference
+                     and self._repair_references(invoice.contact, customer, item_ids))
+                    or self._tips_turned_off(error, invoice)):
                 raise
             payload, fingerprint = payload_for()
             operation = self._write_invoice(record, invoice, payload, fingerprint, doc_number)
         self._queue_payments(invoice)
         return operation
+
+    def _tips_turned_off(self, error: QboFault, invoice: Invoice) -> bool:
+        """A tip line refused as a business rule: were tips turned off in QuickBooks since
+        the settings were read? Then read them again (the tips go unapplied, with a warning)."""
+        if error.code != "6000" or not self._tips_for(invoice):
+            return False
+        self.snapshot = connection_check_settings(connection=self.connection, client=self.client)
+        return not self.tips_enabled
 
     def _write_invoice(self, record, invoice, payload, fingerprint, doc_number) -> str:
         record.warning = " ".join(self.notes)
@@ -437,7 +452,7 @@ class CompanyEngine:
             # It was ours after all (an earlier attempt's create): update it instead.
             self._update_invoice(record, payload, fingerprint, doc_number)
             return "update"
-        self._landed(record, created, fingerprint=fingerprint, name=doc_number)
+        self._invoice_landed(record, created, fingerprint=fingerprint, doc_number=doc_number)
         return "create"
 
     def _claim_number(self, record: SyncRecord, invoice: Invoice, doc_number: str) -> None:
@@ -477,7 +492,20 @@ class CompanyEngine:
     def _update_invoice(self, record, payload, fingerprint, doc_number) -> None:
         body = {**payload, "Id": record.qbo_id, "SyncToken": record.sync_token, "sparse": False}
         updated = self._update(record, "Invoice", body)
-        self._landed(record, updated, fingerprint=fingerprint, name=doc_number)
+        self._invoice_landed(record, updated, fingerprint=fingerprint, doc_number=doc_number)
+
+    def _invoice_landed(self, record: SyncRecord, answer: dict, *, fingerprint: str,
+                        doc_number: str) -> None:
+        """Record the invoice QuickBooks now has. When it did not keep our number (custom
+        numbers were turned off since the settings were read), the invoice is blocked until
+        they are on again; its next push then sets the number."""
+        qbo_number = str(answer.get("DocNumber") or "")
+        if qbo_number == doc_number:
+            self._landed(record, answer, fingerprint=fingerprint, name=doc_number)
+            return
+        self._landed(record, answer, fingerprint="", name=qbo_number)
+        self.snapshot = connection_check_settings(connection=self.connection, client=self.client)
+        raise Blocked(renumbered_message(doc_number=doc_number, qbo_number=qbo_number))
 
     def _adopt_own_invoice(self, record: SyncRecord, invoice: Invoice) -> None:
         """An earlier attempt may have created this invoice before we could record it."""

@@ -86,3 +86,11 @@ def explain_fault(error: QboFault, *, names: dict[str, dict[str, str]] | None = 
     if error.code in {"2050", "2020"}:
         return f"QuickBooks refused a field ({detail})."
     return f"QuickBooks refused it: {detail} (error {error.code or 'unknown'})."
+
+
+def renumbered_message(*, doc_number: str, qbo_number: str) -> str:
+    """QuickBooks took the invoice but numbered it itself: custom numbers were turned off."""
+    return (f"QuickBooks gave this invoice its own number ({qbo_number or 'none'}) instead of "
+            f"{doc_number}: Custom transaction numbers are off in QuickBooks now. Turn them on "
+            "(Settings > Account and settings > Sales), press Re-check settings, then Sync: "
+            f"hatsync then gives it the number {doc_number}.")

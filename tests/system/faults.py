@@ -104,6 +104,19 @@ class KillableWorker:
         self.process = None
         self.kills += 1
 
+    def restart_if_exited(self, within: float) -> bool:
+        """What a supervisor does (compose's `restart: unless-stopped`): if the worker exits
+        by itself within `within` seconds, start it again. True when it had to."""
+        assert self.process is not None
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.process = None
+                self.start()
+                return True
+            time.sleep(0.2)
+        return False
+
     def stop(self) -> None:
         if self.process is None:
             return
