@@ -118,3 +118,36 @@ def test_a_task_for_a_record_that_no_longer_exists_does_nothing(db):
 
 def test_a_drain_whose_connection_is_gone_does_nothing(db):
     assert tasks.drain_company(987654) == 0
+
+
+def test_a_refused_write_goes_again_under_a_new_requestid_and_a_lost_one_under_the_same(
+    sandbox, account_for
+):
+    """QuickBooks answers a repeated requestid with its first answer: after a refusal (the
+    cause fixed since, e.g. in QuickBooks' settings) the same payload needs a new one; after
+    a lost answer it must keep the old one, so the write is applied once."""
+    from integrations.models import QuickBooksConnection
+    from integrations.qbo.errors import QboFault, QboUnavailable
+    from integrations.services.engine import CompanyEngine
+
+    account = account_for("US", US_REALM)
+    connection = QuickBooksConnection.objects.get(account=account)
+    engine = CompanyEngine(connection, access_token=connection.access_token)
+    record = SyncRecord.objects.create(account=account, realm_id=US_REALM, kind="invoice",
+                                       key="invoice:424242")
+    seen = []
+
+    def refuse_then_lose(op, entity, payload, *, request_id):
+        seen.append(request_id)
+        if len(seen) == 1:
+            raise QboFault("refused", code="6000")
+        raise QboUnavailable("no answer")
+
+    engine.client.create = lambda *a, **kw: refuse_then_lose("create", *a, **kw)
+    payload = {"Line": [], "CustomerRef": {"value": "1"}}
+    for expected in (QboFault, QboUnavailable, QboUnavailable):
+        with pytest.raises(expected):
+            engine._write(record, "Invoice", payload, op="create")
+    assert seen[0] != seen[1] and seen[1] == seen[2]
+    record.refresh_from_db()
+    assert record.pending_request_id == seen[2]  # kept for the next attempt
