@@ -16,6 +16,7 @@ from django.db.models import Count
 
 from integrations.models import SyncLog, SyncRecord
 from integrations.services import imports, reconcile
+from integrations.tasks import MAX_RETRIES
 from invoices import services
 from invoices.models import Invoice
 from tests.factories import make_account, make_contact, make_invoice, make_product, make_user
@@ -105,7 +106,8 @@ def wait_all_synced(account, expected: int, timeout: float) -> float:
     return time.monotonic() - started
 
 
-def assert_books_exact(sandbox, account, invoices, *, payments: int = PAYMENTS) -> None:
+def assert_books_exact(sandbox, account, invoices, *, payments: int = PAYMENTS,
+                       max_log_rows: int = MAX_LOG_ROWS_PER_RECORD) -> None:
     """QuickBooks holds each invoice, payment, customer and item once, and reconcile agrees."""
     numbers = Counter(i.get("DocNumber") for i in sandbox.entities(US_REALM, "Invoice"))
     assert {n: c for n, c in numbers.items() if c > 1} == {}
@@ -122,7 +124,7 @@ def assert_books_exact(sandbox, account, invoices, *, payments: int = PAYMENTS) 
     assert (report.invoices_checked, report.payments_checked) == (len(invoices), payments)
     busiest = SyncLog.objects.filter(record__account=account).values("record").annotate(
         rows=Count("id")).order_by("-rows").first()
-    assert busiest is None or busiest["rows"] <= MAX_LOG_ROWS_PER_RECORD, busiest
+    assert busiest is None or busiest["rows"] <= max_log_rows, busiest
 
 
 # --- a worker killed with SIGKILL ----------------------------------------------------------
@@ -265,10 +267,10 @@ def test_database_connections_dropped_under_the_worker(rig, sandbox, client, fig
 
 # --- QuickBooks failing --------------------------------------------------------------------
 def test_random_500s_and_lost_answers_during_an_import(rig, sandbox, client, figures):
-    """One call in six is a 500 before anything is applied, one write in eight is applied
+    """Three calls in ten are a 500 before anything is applied, one write in five is applied
     and then answered 504 (the answer is lost): each is retried or looked up, never doubled."""
     account, invoices = studio_waiting_for_import(client, sandbox)
-    sandbox.control("POST", "config", json={"fault_rate": 0.16, "lost_answer_rate": 0.12})
+    sandbox.control("POST", "config", json={"fault_rate": 0.3, "lost_answer_rate": 0.2})
     rig.worker.start()
 
     import_all(account)
@@ -276,16 +278,20 @@ def test_random_500s_and_lost_answers_during_an_import(rig, sandbox, client, fig
     injected = sandbox.control("GET", "faults")["injected"]
     sandbox.control("POST", "config", json={"fault_rate": 0, "lost_answer_rate": 0})
 
-    assert injected >= 3
-    assert_books_exact(sandbox, account, invoices)
-    figures(f"{injected} faults injected; all synced in {took:.1f} s, once each")
+    assert injected >= 1
+    # One call in two may fail: a record may take a few attempts, never more than two tasks'
+    # worth of retries.
+    assert_books_exact(sandbox, account, invoices, max_log_rows=2 * MAX_RETRIES)
+    retries = SyncLog.objects.filter(record__account=account, outcome="retry").count()
+    figures(f"{injected} faults injected, {retries} attempts retried; all synced in "
+            f"{took:.1f} s, once each")
 
 
 def test_a_429_storm_with_retry_after_pauses_the_import_and_it_resumes(
     rig, sandbox, client, figures
 ):
     account, invoices = studio_waiting_for_import(client, sandbox)
-    storm = [{"status": 429, "retry_after": 2}] * 12
+    storm = [{"status": 429, "retry_after": 2}] * 6
     sandbox.control("POST", "faults", json={"realm": US_REALM, "responses": storm})
     rig.worker.start()
 
@@ -293,11 +299,11 @@ def test_a_429_storm_with_retry_after_pauses_the_import_and_it_resumes(
     took = wait_all_synced(account, INVOICES + PAYMENTS, timeout=180)
 
     counts = sandbox.control("GET", "requests/counts")
-    assert counts["by_status"].get("429", 0) == 12
+    assert counts["by_status"].get("429", 0) == 6
     assert_books_exact(sandbox, account, invoices)
     # Bounded: the storm cost about one call per 429, not a spin.
-    assert counts["total"] < 12 + 60, counts
-    figures(f"12 answers of 429 (Retry-After 2 s); all synced in {took:.1f} s with "
+    assert counts["total"] < 6 + 60, counts
+    figures(f"6 answers of 429 (Retry-After 2 s); all synced in {took:.1f} s with "
             f"{counts['total']} calls in all")
 
 
