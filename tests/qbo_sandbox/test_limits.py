@@ -116,3 +116,62 @@ def test_config_rejects_unknown_settings(rsps):
 
     answer = requests.post(f"{BASE}/_sandbox/config", json={"nonsense": 1})
     assert answer.status_code == 400
+
+
+def customers() -> list[str]:
+    return [c["DisplayName"]
+            for c in control("GET", f"companies/{US}/entities/Customer")["Customer"]]
+
+
+def test_a_fault_after_apply_loses_the_answer_of_a_write_that_was_applied(us):
+    control("POST", "faults", {"responses": [
+        {"status": 504, "on": "write", "after_apply": True}]})
+    assert us.get("preferences").status_code == 200  # "on": a read does not match
+    assert us.post("customer", {"DisplayName": "Applied"}).status_code == 504
+    assert customers() == ["Applied"]
+
+
+def test_skip_lets_matching_calls_pass_first(us):
+    control("POST", "faults", {"responses": [{"status": 500, "on": "write", "skip": 1}]})
+    assert us.post("customer", {"DisplayName": "First"}).status_code == 200
+    assert us.post("customer", {"DisplayName": "Second"}).status_code == 500
+    assert customers() == ["First"]
+
+
+def test_a_batch_can_stop_after_some_of_its_operations(us):
+    control("POST", "faults", {"responses": [
+        {"status": 504, "on": "batch", "after_apply": True, "apply_items": 2}]})
+    items = [{"bId": str(n), "operation": "create", "Customer": {"DisplayName": f"B{n}"}}
+             for n in range(4)]
+    answer = us.post("batch", {"BatchItemRequest": items}, requestid="b-1")
+    assert answer.status_code == 504
+    assert sorted(customers()) == ["B0", "B1"]
+    # It was never answered, so its requestid is not remembered: sent again, it applies.
+    again = us.post("batch", {"BatchItemRequest": items}, requestid="b-1")
+    assert again.status_code == 200
+    faults = [i for i in again.json()["BatchItemResponse"] if "Fault" in i]
+    assert [f["Fault"]["Error"][0]["code"] for f in faults] == ["6240", "6240"]
+
+
+def test_lost_answer_rate_one_applies_every_write_and_loses_its_answer(us):
+    control("POST", "config", {"lost_answer_rate": 1.0})
+    assert us.get("preferences").status_code == 200  # reads are never lost
+    assert us.post("customer", {"DisplayName": "Kept"}).status_code == 504
+    control("POST", "config", {"lost_answer_rate": 0.0})
+    assert customers() == ["Kept"]
+    assert control("GET", "faults")["injected"] == 1
+
+
+def test_a_held_call_is_counted_while_it_waits(us):
+    import threading
+
+    control("POST", "faults", {"responses": [{"status": 503, "hold_seconds": 0.5}]})
+    seen = []
+    waiter = threading.Thread(target=lambda: seen.append(us.get("preferences").status_code))
+    waiter.start()
+    deadline = time.monotonic() + 2
+    while control("GET", "faults")["holding"] != 1 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert control("GET", "faults")["holding"] == 1
+    waiter.join()
+    assert seen == [503] and control("GET", "faults")["holding"] == 0
