@@ -113,6 +113,19 @@ def test_import_all_watch_progress_then_open_the_invoice_in_quickbooks(
     number = page.locator("tr[data-invoice]").first.locator(".cell-number").inner_text()
     expect(qbo.get_by_text(number).first).to_be_visible()
 
+    # Check QuickBooks matches hatsync: a background check, the card updates by itself.
+    page.goto(f"{live_server.url}/settings/integrations/")
+    page.get_by_role("button", name=re.compile("Check now")).click()
+    card = page.locator("#reconcile")
+    expect(card.get_by_text("All match")).to_be_visible(timeout=60_000)
+    expect(card).to_contain_text("12 invoices and 0 payments checked")
+    assert_accessible(page, "Integrations with the check's result")
+    card.screenshot(path=str(SCREENSHOTS / "reconcile.png"))
+
+    for path, name in (("/contacts/", "contacts"), ("/products/", "products")):
+        page.goto(f"{live_server.url}{path}")
+        shoot(page, name)
+
     # Typing a number longer than QuickBooks takes says what it will store.
     page.goto(f"{live_server.url}/invoices/new/")
     page.get_by_label("Number").fill("INV-2026-WEDDING-SMITH-0042")
