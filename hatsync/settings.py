@@ -283,6 +283,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_LOCKOUT_MINUTES", default
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "hatsync.views.sign_in_locked_out"
+AXES_VERBOSE = False  # lockouts are still logged; every successful sign-in is not
 
 # Every handler blanks OAuth secrets (hatsync/log_redaction.py), even at LOG_LEVEL=DEBUG; the
 # development server's request lines go through it too (a callback URL carries its `code`).

@@ -52,8 +52,8 @@ def render_invoice_panel(request: HttpRequest, *, account, invoice_id) -> str:
         for r in [record, *records.values()]
     )
     tips = invoice.tips_total
-    tips_in_total = (connection.country != "CA"
-                     and bool((connection.settings_snapshot or {}).get("gratuity")))
+    tips_in_total = rules.tips_apply(country=connection.country,
+                                     snapshot=connection.settings_snapshot or {})
     return render_to_string("integrations/_invoice_panel.html", {
         "invoice": invoice, "record": record, "payments": payments,
         "qbo_total": invoice.total + tips if tips and tips_in_total else None, "tips": tips,

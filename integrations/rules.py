@@ -126,6 +126,12 @@ def match_tax_codes(
     return matches, unmatched
 
 
+def tips_apply(*, country: str, snapshot: Mapping) -> bool:
+    """Whether a tip goes on the invoice's gratuity line: tips on in QuickBooks (Canada has no
+    tips setting, so never there)."""
+    return country != "CA" and bool(snapshot.get("gratuity"))
+
+
 def us_tax_code(percentage: Decimal | None) -> str:
     return "TAX" if percentage is not None and percentage > 0 else "NON"
 

@@ -360,7 +360,7 @@ class CompanyEngine:
 
     @property
     def tips_enabled(self) -> bool:
-        return self.country != "CA" and bool(self.snapshot.get("gratuity"))
+        return rules.tips_apply(country=self.country, snapshot=self.snapshot)
 
     def taxable_item(self, line) -> bool:
         """In Canada and the UK every item is taxable (its line's code decides the rate)."""

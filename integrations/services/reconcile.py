@@ -70,10 +70,6 @@ def _money(value) -> Decimal:
     return Decimal(str(value or 0)).quantize(CENT)
 
 
-def tips_apply(country: str, snapshot: dict) -> bool:
-    return country != "CA" and bool(snapshot.get("gratuity"))
-
-
 def expected_invoice(invoice: Invoice, *, customer_id: str, tips_on: bool, voided: bool,
                      synced_payments: Iterable[Payment]) -> ExpectedInvoice:
     """`invoice` with its lines and payments loaded; `synced_payments`: those QuickBooks has."""
@@ -199,7 +195,8 @@ def _fill(report: ReconcileReport, connection: QuickBooksConnection,
 def _compare(connection: QuickBooksConnection, reader: _Reader,
              report: ReconcileReport) -> list[Difference]:
     realm = connection.realm_id
-    tips_on = tips_apply(connection.country, connection.settings_snapshot or {})
+    tips_on = rules.tips_apply(country=connection.country,
+                               snapshot=connection.settings_snapshot or {})
     records = SyncRecord.objects.filter(realm_id=realm, account=connection.account)
     invoice_records = {r.invoice_id: r for r in records.filter(
         kind=Kind.INVOICE, state=State.SYNCED, invoice__isnull=False).exclude(qbo_id="")}
