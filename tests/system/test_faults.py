@@ -399,3 +399,30 @@ def test_an_invoice_edited_while_its_sync_is_in_flight_ends_as_the_latest_versio
     wait_for(latest_in_quickbooks, 60, "QuickBooks to hold the latest version")
     assert len(sandbox.invoices(US_REALM, "E-1")) == 1
     assert reconcile.reconcile_account(account=account).differences == []
+
+
+def test_custom_numbers_turned_off_in_quickbooks_after_the_check(rig, sandbox, client, figures):
+    """QuickBooks renumbers what it takes: those invoices are blocked (read settings again),
+    and once the setting is back on the same QuickBooks invoices get their numbers."""
+    account, invoices = studio_waiting_for_import(client, sandbox, invoices=30, payments=10)
+    sandbox.control("PATCH", f"companies/{US_REALM}/preferences",
+                    json={"custom_txn_numbers": False})
+    rig.worker.start()
+
+    import_all(account)
+    wait_for(lambda: SyncRecord.objects.filter(account=account, kind="invoice",
+                                               state="blocked").count() == 30, 60,
+             "the invoices to be blocked")
+    made = len(sandbox.entities(US_REALM, "Invoice"))
+    blocked = SyncRecord.objects.filter(account=account, kind="invoice").first()
+    assert "Custom transaction numbers are off in QuickBooks" in blocked.last_error
+
+    sandbox.control("PATCH", f"companies/{US_REALM}/preferences",
+                    json={"custom_txn_numbers": True})
+    client.post("/integrations/quickbooks/recheck/")
+    client.post("/integrations/quickbooks/retry/")
+    took = wait_all_synced(account, 40, timeout=90)
+
+    assert_books_exact(sandbox, account, invoices, payments=10)
+    figures(f"{made} invoices renumbered by QuickBooks and blocked; after the setting was "
+            f"back on, all 40 records synced in {took:.1f} s with each number set once")
