@@ -118,10 +118,11 @@ def refresh_tokens(*, env_name: str, refresh_token: str) -> Tokens:
 
 
 def revoke(*, env_name: str, token: str) -> None:
-    client = auth_client(env_name=env_name)
     try:
-        client.revoke(token=token)
-    except (AuthClientError, requests.RequestException) as error:
+        # The client reads Intuit's discovery document: inside the try, so an Intuit that
+        # cannot be reached never stops a disconnect (the tokens are forgotten here anyway).
+        auth_client(env_name=env_name).revoke(token=token)
+    except (AuthClientError, QboUnavailable, requests.RequestException) as error:
         # Disconnecting must work even when QuickBooks already forgot the token.
         logger.warning("QuickBooks token revoke failed: %s", error)
 

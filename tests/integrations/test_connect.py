@@ -90,6 +90,23 @@ def test_disconnect_revokes_and_reconnecting_elsewhere_warns_of_a_fresh_mapping(
     assert QuickBooksConnection.objects.get(account=account).realm_id == US_REALM
 
 
+def test_disconnect_works_when_intuit_cannot_be_reached(sandbox, account_for, client,
+                                                        settings, caplog):
+    from integrations.qbo import client as qbo_client
+
+    account = account_for("US", US_REALM)
+    settings.QBO_LOCAL_SANDBOX_URL = "http://intuit-unreachable.test"  # discovery fails
+    qbo_client._discovered_auth_client.cache_clear()
+
+    response = client.post("/integrations/quickbooks/disconnect/")
+
+    assert response.status_code == 302
+    connection = QuickBooksConnection.objects.get(account=account)
+    assert connection.status == "disconnected"
+    assert connection.refresh_token == connection.access_token == ""
+    assert "QuickBooks token revoke failed" in caplog.text
+
+
 def test_integration_pages_need_a_sign_in(client, db):
     assert client.get("/settings/integrations/").status_code == 302
     assert client.get("/import-invoices/").status_code == 302
