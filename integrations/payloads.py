@@ -6,7 +6,7 @@ Callers pass objects whose related rows are already loaded (lines, tax rates, pa
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from invoices.models import Contact, Invoice, InvoiceLine, Payment
+from invoices.models import Contact, Invoice, InvoiceLine, Payment, invoice_tax
 
 from . import rules
 
@@ -100,7 +100,7 @@ def invoice_payload(
     if memo.strip():
         payload["CustomerMemo"] = {"value": memo}
     if country == "US":
-        tax = sum((line.tax_amount for line in lines), Decimal("0"))
+        tax = invoice_tax(lines)  # the CRM's figure: each rate rounded once
         payload["TxnTaxDetail"] = {"TotalTax": _money(tax)}
     else:
         payload["GlobalTaxCalculation"] = "TaxExcluded"

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from .money import percent_of, to_cents
+from .money import percent_of, tax_by_rate, to_cents
 from .tokens import TokenValues, render_tokens, unknown_tokens
 
 ZERO = Decimal("0.00")
@@ -234,7 +234,7 @@ class Invoice(models.Model):
 
     @property
     def tax_total(self) -> Decimal:
-        return sum((line.tax_amount for line in self.lines.all()), ZERO)
+        return invoice_tax(self.lines.all())
 
     @property
     def total(self) -> Decimal:
@@ -288,9 +288,16 @@ class InvoiceLine(models.Model):
 
     @property
     def tax_amount(self) -> Decimal:
+        """This line's tax alone (the invoice's tax is rounded per rate: `invoice_tax`)."""
         if self.tax_rate is None:
             return ZERO
         return percent_of(self.amount, self.tax_rate.percentage)
+
+
+def invoice_tax(lines) -> Decimal:
+    """The tax of these lines: each rate once, on the sum of its lines (money.tax_by_rate)."""
+    return tax_by_rate((line.amount, line.tax_rate_id, line.tax_rate.percentage)
+                       for line in lines if line.tax_rate is not None)
 
 
 class Payment(models.Model):

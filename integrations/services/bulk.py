@@ -143,6 +143,16 @@ class Drain:
                     self._start_engine(force=True)
                     refreshed = True
                     continue
+                except QboError as error:
+                    if not error.retryable:
+                        raise
+                    # QuickBooks had a problem (a 5xx, a 429) while this chunk was planned:
+                    # nothing of it was sent, so the drain goes on after a pause, not after
+                    # the sweeper's minutes.
+                    logger.info("Drain of company %s pauses: %s", self.realm, error.message)
+                    self.result.more = True
+                    self.result.retry_after = getattr(error, "retry_after", None) or 5.0
+                    return self.result
                 if not self.renew():
                     logger.warning("Lost the lease on company %s; stopping this drain", self.realm)
                     break

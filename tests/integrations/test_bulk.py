@@ -224,3 +224,19 @@ def test_records_a_dead_worker_left_syncing_go_again_with_their_look_ups(sandbox
     assert set(stuck.values_list("state", flat=True)) == {"synced"}
     numbers = Counter(i["DocNumber"] for i in sandbox.entities(US_REALM, "Invoice"))
     assert len(numbers) == 4 and set(numbers.values()) == {1}
+
+
+def test_a_500_while_a_chunk_is_planned_pauses_the_drain_instead_of_ending_it(
+    sandbox, account_for
+):
+    account, made = waiting_studio(account_for, 6)
+    import_all(account)
+    sandbox.control("POST", "faults", json={"responses": [{"status": 500, "on": "query"}]})
+    connection = QuickBooksConnection.objects.get(account=account)
+
+    first = bulk.drain_company(connection_id=connection.pk, since=timezone.now())
+
+    assert first.more and first.retry_after == 5.0  # goes again soon, not at the sweep
+    assert not SyncRecord.objects.filter(account=account, state="syncing").exists()
+    run_drain(account)
+    assert {record_for(i).state for i in made} == {"synced"}

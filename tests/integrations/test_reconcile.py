@@ -192,3 +192,23 @@ def test_expected_figures_are_pure(db):
     found["Line"] = found["Line"] * 2
     assert [p for p, _ in reconcile.invoice_differences(expected, found)] == [
         "lines", "customer"]
+
+
+def test_canadian_tax_is_rounded_per_rate_so_quickbooks_has_the_same_total(sandbox,
+                                                                           account_for):
+    """Two lines of 10.10 at GST 5%: line by line 0.51 + 0.51, per rate 1.01 (QuickBooks
+    rounds each rate once). hatsync's total is QuickBooks' total, to the cent."""
+    from tests.factories import make_tax_rate
+    from tests.integrations.conftest import CA_REALM
+
+    account = account_for("CA", CA_REALM)
+    gst = make_tax_rate(account=account, name="GST", percentage="5")
+    prints = make_product(account=account, display_name="Prints")
+    invoice = make_invoice(account=account, number="CA-1", send=True,
+                           lines=[(prints, "1", "10.10", gst), (prints, "1", "10.10", gst)])
+    run_outbox(account)
+
+    assert invoice.tax_total == Decimal("1.01") and invoice.total == Decimal("21.21")
+    [qbo] = sandbox.entities(CA_REALM, "Invoice")
+    assert Decimal(str(qbo["TotalAmt"])) == invoice.total
+    assert reconcile.reconcile_account(account=account).differences == []

@@ -136,3 +136,22 @@ def test_lines_store_the_display_name_rendered_for_the_invoice_contact():
     contact = make_contact(account=account, first_name="Ben", last_name="Okafor")
     invoice = make_invoice(account=account, contact=contact, lines=[(product, "1", "5", None)])
     assert invoice.lines.get().name == "Album for Ben Okafor"
+
+
+def test_an_invoices_tax_is_rounded_once_per_rate_not_line_by_line(account):
+    from decimal import Decimal
+
+    from tests.factories import make_invoice, make_product, make_tax_rate
+
+    ten = make_tax_rate(account=account, name="Ten", percentage="10")
+    five = make_tax_rate(account=account, name="Five", percentage="5")
+    thing = make_product(account=account, display_name="Thing")
+    invoice = make_invoice(account=account, lines=[
+        (thing, "1", "0.05", ten), (thing, "1", "0.05", ten),  # 0.005 + 0.005 -> 0.01
+        (thing, "1", "10.10", five), (thing, "1", "10.10", five),  # 0.505 + 0.505 -> 1.01
+        (thing, "1", "3.00", None),
+    ])
+    assert [line.tax_amount for line in invoice.lines.all()] == [
+        Decimal("0.01"), Decimal("0.01"), Decimal("0.51"), Decimal("0.51"), Decimal("0")]
+    assert invoice.tax_total == Decimal("1.02")
+    assert invoice.total == Decimal("24.32")
