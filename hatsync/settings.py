@@ -141,6 +141,7 @@ STORAGES = {
 # Embedded default: kombu's filesystem transport, which needs no server. Production: Redis.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT = "hatsync.broker:Transport"  # kombu's, writing atomically
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
