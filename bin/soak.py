@@ -90,9 +90,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--time-scale", type=float, default=4.0,
                         help="the sandbox clock (and our request budget) runs this much faster")
     parser.add_argument("--concurrency", type=int, default=4, help="worker processes")
-    parser.add_argument("--cent-prices", action="store_true",
-                        help="prices with cents, not whole dollars (then a line's tax can end "
-                        "in half a cent)")
+    parser.add_argument("--whole-prices", action="store_true",
+                        help="whole-dollar prices only (by default prices have cents, so a "
+                        "line's tax can end in half a cent: rounding is soaked too)")
     parser.add_argument("--worker-log", type=Path, default=None,
                         help="keep the worker's log there (it is thrown away otherwise)")
     args = parser.parse_args(argv)
@@ -324,8 +324,8 @@ def make_studio(index: int, rng: random.Random, stamp: str, *, cent_prices: bool
 
 
 def random_lines(studio: Studio, rng: random.Random, count: int | None = None) -> list[LineInput]:
-    """Whole-dollar prices and whole quantities (unless --cent-prices): every line's tax is
-    whole cents, so hatsync's per-line tax and QuickBooks' per-code tax agree to the cent.
+    """Prices with cents (whole dollars with --whole-prices) and whole quantities: a line's
+    tax can end in half a cent, so hatsync's tax rounding must be QuickBooks' (once per rate).
     Outside the US every line has one of the company's tax codes."""
     products = list(studio.account.products.order_by("pk"))  # as renamed since
     lines = []
@@ -575,7 +575,7 @@ def run(args: argparse.Namespace, work_dir: Path) -> dict:
     print(f"Soak: seed {args.seed}, {args.accounts} accounts, {args.operations} operations, "
           f"fault rate {args.fault_rate}, lost answers {args.lost_answer_rate}, "
           f"{args.kills} kills", file=sys.stderr)
-    studios = [make_studio(n, rng, stamp, cent_prices=args.cent_prices)
+    studios = [make_studio(n, rng, stamp, cent_prices=not args.whole_prices)
                for n in range(args.accounts)]
     ops = Operations(studios, rng)
 
