@@ -625,7 +625,13 @@ def _save_landed(records: list[SyncRecord]) -> None:
     CASE expression per field and row, which cost a drain more CPU than anything else."""
     meta = SyncRecord._meta
     fields = [meta.get_field(name) for name in _LANDED_FIELDS]
-    columns = ", ".join(f"{field.column} = %s" for field in fields)
+    # An invoice or payment edited while its batch was in flight was put back in the outbox:
+    # it stays there (not marked synced over the edit), and its next push sends the change.
+    edited = "state = 'needs_sync' AND kind IN ('invoice', 'payment')"
+    columns = ", ".join(
+        f"{field.column} = CASE WHEN {edited} THEN {field.column} ELSE %s END"
+        if field.name in ("state", "state_changed_at") else f"{field.column} = %s"
+        for field in fields)
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {meta.db_table} SET {columns} WHERE id = %s",  # noqa: S608 - our names

@@ -105,11 +105,26 @@ class CompanyEngine:
         record.fingerprint = fingerprint
         record.qbo_name = name or record.qbo_name
         record.pending_request_id = ""
-        record.state = State.SYNCED
         record.last_error = ""
         record.synced_at = timezone.now()
-        record.state_changed_at = record.synced_at
-        record.save()
+        record.save(update_fields=["qbo_id", "sync_token", "fingerprint", "qbo_name",
+                                   "pending_request_id", "last_error", "warning", "voided",
+                                   "synced_at"])
+        self._mark_synced(record)
+
+    @staticmethod
+    def _mark_synced(record: SyncRecord) -> None:
+        """Synced, unless the invoice or payment was changed while this push was under way
+        (an edit put it back in the outbox): then it stays there, and its next push sends
+        the change. Marking it synced over the edit could leave QuickBooks a version behind."""
+        records = SyncRecord.objects.filter(pk=record.pk)
+        if record.kind in (Kind.INVOICE, Kind.PAYMENT):
+            records = records.exclude(state=State.NEEDS_SYNC)
+        now = timezone.now()
+        marked = records.update(state=State.SYNCED, state_changed_at=now)
+        record.state = State.SYNCED if marked else State.NEEDS_SYNC
+        if marked:
+            record.state_changed_at = now
 
     # customers ---------------------------------------------------------------------------
     def customer_id(self, contact: Contact) -> str:
@@ -408,8 +423,7 @@ class CompanyEngine:
         customer, item_ids = "", {}
         payload, fingerprint = payload_for()
         if record.qbo_id and record.fingerprint == fingerprint and not record.voided:
-            record.state = State.SYNCED
-            record.save(update_fields=["state"])
+            self._mark_synced(record)
             return "unchanged"
         try:
             operation = self._write_invoice(record, invoice, payload, fingerprint, doc_number)
@@ -522,8 +536,8 @@ class CompanyEngine:
             self._adopt_own_invoice(record, invoice)
         if not record.qbo_id or record.voided:
             record.voided = True
-            record.state = State.SYNCED
-            record.save(update_fields=["voided", "state"])
+            record.save(update_fields=["voided"])
+            self._mark_synced(record)
             return "void"
         record.pending_request_id = rules.request_id_for(
             key=f"{record.realm_id}:{record.key}", operation="void", content=record.qbo_id
@@ -560,8 +574,7 @@ class CompanyEngine:
     def sync_payment(self, record: SyncRecord) -> str:
         payment = Payment.objects.select_related("invoice__contact").get(pk=record.payment_id)
         if record.qbo_id and record.fingerprint:
-            record.state = State.SYNCED
-            record.save(update_fields=["state"])
+            self._mark_synced(record)
             return "unchanged"
         invoice_record = SyncRecord.objects.filter(
             realm_id=self.connection.realm_id, key=invoice_key(payment.invoice_id)

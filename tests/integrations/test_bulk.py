@@ -240,3 +240,77 @@ def test_a_500_while_a_chunk_is_planned_pauses_the_drain_instead_of_ending_it(
     assert not SyncRecord.objects.filter(account=account, state="syncing").exists()
     run_drain(account)
     assert {record_for(i).state for i in made} == {"synced"}
+
+
+def _edit(invoice, price: str) -> None:
+    from decimal import Decimal
+
+    from invoices.services import LineInput, invoice_update
+
+    line = invoice.lines.get()
+    invoice_update(invoice=invoice, number=invoice.number, contact=invoice.contact,
+                   issue_date=invoice.issue_date, due_date=invoice.due_date,
+                   lines=[LineInput(line.product, Decimal("1"), Decimal(price), None)])
+
+
+def test_an_invoice_edited_while_its_batch_is_in_flight_stays_in_the_outbox(
+    sandbox, account_for, monkeypatch
+):
+    """The batch lands the old version; the edit made meanwhile must not be marked synced
+    over (were its task lost, QuickBooks would keep the old version for good)."""
+    from integrations.services import reconcile
+
+    account, _ = waiting_studio(account_for, 0)
+    product = make_product(account=account, display_name="Album")
+    invoice = make_invoice(account=account, number="ED-1", send=True,
+                           lines=[(product, "1", "100.00", None)])
+    SyncRecord.objects.filter(account=account).delete()
+    real_settle = bulk.Drain._settle
+
+    def settle_after_an_edit(self, batch, singles):
+        if any(op.entity == "Invoice" for op in batch):
+            _edit(invoice, "250.00")  # QuickBooks applied 100.00; the person typed 250.00
+        return real_settle(self, batch, singles)
+
+    monkeypatch.setattr(bulk.Drain, "_settle", settle_after_an_edit)
+    import_all(account)
+    bulk.drain_company(connection_id=QuickBooksConnection.objects.get(account=account).pk,
+                       since=timezone.now())
+
+    record = record_for(invoice)
+    assert record.state == "needs_sync" and record.qbo_id  # landed, and still waiting
+    monkeypatch.setattr(bulk.Drain, "_settle", real_settle)
+    run_outbox(account)
+    [qbo] = sandbox.entities(US_REALM, "Invoice")
+    assert float(qbo["TotalAmt"]) == 250.0
+    assert reconcile.reconcile_account(account=account).differences == []
+
+
+def test_an_invoice_edited_while_its_own_push_is_in_flight_stays_in_the_outbox(
+    sandbox, account_for, monkeypatch
+):
+    from integrations.qbo.client import QboClient
+
+    account = account_for("US", US_REALM)
+    product = make_product(account=account, display_name="Album")
+    invoice = make_invoice(account=account, number="ED-2", lines=[(product, "1", "100.00", None)])
+    real_create = QboClient.create
+
+    def create_then_edit(self, entity, payload, *, request_id):
+        answer = real_create(self, entity, payload, request_id=request_id)
+        if entity == "Invoice" and float(answer["TotalAmt"]) == 100.0:
+            _edit(invoice, "300.00")
+        return answer
+
+    monkeypatch.setattr(QboClient, "create", create_then_edit)
+    from invoices.services import invoice_send
+    invoice_send(invoice=invoice)
+    record = record_for(invoice)
+    from integrations.services import sync
+    sync.sync_record(record_id=record.pk)  # the first push only, as its task would
+
+    record.refresh_from_db()
+    assert record.state == "needs_sync"
+    run_outbox(account)
+    [qbo] = sandbox.entities(US_REALM, "Invoice")
+    assert float(qbo["TotalAmt"]) == 300.0 and record_for(invoice).state == "synced"
