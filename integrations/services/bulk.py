@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -38,6 +38,7 @@ from ..qbo.client import QboClient
 from ..qbo.errors import QboAuthError, QboError, QboFault
 from .connection import (
     CompanyBusy,
+    LeaseLost,
     connection_access_token,
     connection_check_settings,
     connection_lease,
@@ -143,6 +144,9 @@ class Drain:
                     self._start_engine(force=True)
                     refreshed = True
                     continue
+                except LeaseLost:
+                    logger.warning("Lost the lease on company %s; stopping this drain", self.realm)
+                    break
                 except QboError as error:
                     if not error.retryable:
                         raise
@@ -173,7 +177,7 @@ class Drain:
         if not self.token:
             raise QboAuthError("QuickBooks no longer accepts this connection.")
         self.connection.refresh_from_db()
-        self.engine = CompanyEngine(self.connection, access_token=self.token)
+        self.engine = CompanyEngine(self.connection, access_token=self.token, keep=self.renew)
         self._local = threading.local()
 
     def _waiting(self, kind: str):
@@ -216,10 +220,11 @@ class Drain:
         record.refresh_from_db()
         if record.state != State.NEEDS_SYNC:
             return
-        outcome = sync_held(record=record, connection=self.connection)
+        if not self.renew():
+            raise LeaseLost(f"Lost the hold on company {self.realm}")
+        outcome = sync_held(record=record, connection=self.connection, keep=self.renew)
         if outcome.state == State.SYNCED:
             self.result.synced += 1
-        self.renew()
 
     # invoices ------------------------------------------------------------------------------
     def _invoices(self, records: list[SyncRecord], singles: list[SyncRecord]) -> None:
@@ -481,28 +486,37 @@ class Drain:
         the token (401), unsettled."""
         refused_token = []
         workers = max(1, min(settings.QBO_MAX_IN_FLIGHT, len(batches)))
+        lost_lease = False
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qbo-batch") as pool:
             futures = {pool.submit(self._post, request_id, batch): (request_id, batch)
                        for request_id, batch in batches}
-            for future in as_completed(futures):
-                request_id, batch = futures[future]
-                try:
-                    answers = future.result()
-                except QboAuthError:
-                    refused_token.append((request_id, batch))
-                    continue
-                except QboError as error:
-                    logger.warning("Batch %s on company %s got no answer: %s",
-                                   request_id, self.realm, error)
-                    answers = {}
-                for index, op in enumerate(batch):
-                    answer = answers.get(str(index), {})
-                    if isinstance(answer.get("Fault"), QboFault):
-                        op.fault = answer["Fault"]
-                    elif answer.get(op.entity):
-                        op.answer = answer[op.entity]
-                self._settle(batch, singles)
-                self.renew()
+            pending = set(futures)
+            while pending:
+                # Wake every few seconds while QuickBooks works (retries, slow answers) to
+                # keep the company's lease: it must never run out under batches in flight.
+                done, pending = wait(pending, timeout=max(1.0, settings.QBO_LEASE_SECONDS / 8),
+                                     return_when=FIRST_COMPLETED)
+                lost_lease = not self.renew() or lost_lease
+                for future in done:
+                    request_id, batch = futures[future]
+                    try:
+                        answers = future.result()
+                    except QboAuthError:
+                        refused_token.append((request_id, batch))
+                        continue
+                    except QboError as error:
+                        logger.warning("Batch %s on company %s got no answer: %s",
+                                       request_id, self.realm, error)
+                        answers = {}
+                    for index, op in enumerate(batch):
+                        answer = answers.get(str(index), {})
+                        if isinstance(answer.get("Fault"), QboFault):
+                            op.fault = answer["Fault"]
+                        elif answer.get(op.entity):
+                            op.answer = answer[op.entity]
+                    self._settle(batch, singles)
+        if lost_lease:  # what was in flight is recorded; nothing more is sent
+            raise LeaseLost(f"Lost the hold on company {self.realm}")
         return refused_token
 
     def _settle(self, batch: list[Op], singles: list[SyncRecord]) -> None:

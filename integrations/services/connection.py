@@ -155,6 +155,10 @@ class CompanyBusy(Exception):
     """Another worker is writing to this company right now."""
 
 
+class LeaseLost(Exception):
+    """This worker's hold on the company ran out (another may be writing): stop writing."""
+
+
 @contextmanager
 def connection_lease(*, connection_id: int) -> Iterator[Callable[[], bool]]:
     """Hold the company for one push: one writer per company, with no database transaction
@@ -162,8 +166,10 @@ def connection_lease(*, connection_id: int) -> Iterator[Callable[[], bool]]:
     single UPDATEs; a lease whose holder died runs out after QBO_LEASE_SECONDS. Waits up to
     QBO_LEASE_WAIT_SECONDS for a busy company, then raises CompanyBusy.
 
-    Yields `renew()`: a long holder (a bulk drain) calls it between requests to push the
-    expiry on; False means the lease was lost (it ran out and another worker took it)."""
+    Yields `renew()`: the holder calls it before each request (and, while batches are in
+    flight, every few seconds) to push the expiry on; it writes at most every quarter of the
+    lease, and False means the lease was lost (it ran out and another worker took it): the
+    holder must not write again."""
     owner = uuid.uuid4().hex
     deadline = time.monotonic() + settings.QBO_LEASE_WAIT_SECONDS
     while True:
@@ -178,10 +184,17 @@ def connection_lease(*, connection_id: int) -> Iterator[Callable[[], bool]]:
             raise CompanyBusy
         time.sleep(0.05)
 
+    renewed = [time.monotonic()]
+
     def renew() -> bool:
+        if time.monotonic() - renewed[0] < settings.QBO_LEASE_SECONDS / 4:
+            return True  # renewed a moment ago: still ours until well after now
         expires = timezone.now() + timedelta(seconds=settings.QBO_LEASE_SECONDS)
-        return bool(QuickBooksConnection.objects.filter(pk=connection_id, lease_owner=owner)
+        kept = bool(QuickBooksConnection.objects.filter(pk=connection_id, lease_owner=owner)
                     .update(lease_expires_at=expires))
+        if kept:
+            renewed[0] = time.monotonic()
+        return kept
 
     try:
         yield renew

@@ -6,6 +6,7 @@ carries a stable requestid: a retry after a crash at any point finds or replays 
 write instead of making a second object.
 """
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.utils import timezone
@@ -16,7 +17,7 @@ from .. import payloads, rules
 from ..models import QuickBooksConnection, SyncRecord
 from ..qbo.client import QboClient
 from ..qbo.errors import QboFault
-from .connection import connection_check_settings
+from .connection import LeaseLost, connection_check_settings
 from .messages import (
     invoice_marker,
     marker_invoice_id,
@@ -42,11 +43,12 @@ class CompanyEngine:
     """One company's pushes, with one client and the settings read at connect."""
 
     def __init__(self, connection: QuickBooksConnection, *, access_token: str,
-                 refusals: int = 0):
+                 refusals: int = 0, keep: Callable[[], bool] | None = None):
         """`refusals`: how often QuickBooks has refused this record's push outright. QBO
         answers a repeated requestid with its first answer, so a write that was refused must
         go again under a new requestid; a write whose answer was lost keeps its requestid."""
         self.request_salt = f"|refused:{refusals}" if refusals else ""
+        self.keep = keep  # the company's lease: renewed before each request, or LeaseLost
         self.connection = connection
         self.account = connection.account
         self.country = connection.country
@@ -59,6 +61,8 @@ class CompanyEngine:
             self.snapshot = connection_check_settings(connection=connection, client=self.client)
 
     def call(self, fn_name: str, *args, **kwargs):
+        if self.keep is not None and not self.keep():
+            raise LeaseLost(f"Lost the hold on company {self.connection.realm_id}")
         return getattr(self.client, fn_name)(*args, **kwargs)
 
     def _write(self, record: SyncRecord, entity: str, payload: dict, *, op: str) -> dict:

@@ -8,6 +8,7 @@ on the record and in the sync log.
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import DatabaseError
@@ -19,6 +20,7 @@ from ..qbo import budget
 from ..qbo.errors import QboAuthError, QboError, QboFault
 from .connection import (
     CompanyBusy,
+    LeaseLost,
     connection_access_token,
     connection_lease,
     connection_mark_needs_reconnect,
@@ -65,18 +67,21 @@ def sync_record(*, record_id: int) -> Outcome:
     if wait > 0:
         return Outcome(State.NEEDS_SYNC, retry_after=wait, budget_wait=True)
     try:
-        with connection_lease(connection_id=connection.pk):
-            return _attempt(record, connection, started)
+        with connection_lease(connection_id=connection.pk) as renew:
+            return _attempt(record, connection, started, keep=renew)
     except CompanyBusy:  # another worker is writing to this company: not an attempt
         return Outcome(State.NEEDS_SYNC, retry_after=COMPANY_BUSY_RETRY, budget_wait=True)
 
 
-def sync_held(*, record: SyncRecord, connection: QuickBooksConnection) -> Outcome:
-    """Push one record while the caller already holds the company's lease (a bulk drain)."""
-    return _attempt(record, connection, time.monotonic())
+def sync_held(*, record: SyncRecord, connection: QuickBooksConnection,
+              keep: Callable[[], bool] | None = None) -> Outcome:
+    """Push one record while the caller already holds the company's lease (a bulk drain);
+    `keep` renews it before each request."""
+    return _attempt(record, connection, time.monotonic(), keep=keep)
 
 
-def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: float) -> Outcome:
+def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: float,
+             keep: Callable[[], bool] | None = None) -> Outcome:
     """One attempt, while this worker holds the company; records its outcome."""
     record_id = record.pk
     # Committed before the work starts: a later attempt knows an earlier one may have landed.
@@ -85,12 +90,15 @@ def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: floa
     )
     operation = "sync"
     try:
-        operation = _push(connection, record_id)
+        operation = _push(connection, record_id, keep)
         outcome = Outcome(State.SYNCED)
     except Blocked as error:
         outcome = Outcome(State.BLOCKED, str(error))
     except Waiting as error:
         outcome = Outcome(State.NEEDS_SYNC, str(error))
+    except LeaseLost:  # another worker holds the company now: go again after it, not an error
+        _set_state(record, State.NEEDS_SYNC)
+        return Outcome(State.NEEDS_SYNC, retry_after=COMPANY_BUSY_RETRY, budget_wait=True)
     except QboAuthError as error:
         connection_mark_needs_reconnect(
             connection=connection,
@@ -133,7 +141,8 @@ def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: floa
     return outcome
 
 
-def _push(connection: QuickBooksConnection, record_id: int) -> str:
+def _push(connection: QuickBooksConnection, record_id: int,
+          keep: Callable[[], bool] | None = None) -> str:
     """Push one record; the caller holds the company's lease (one writer per company).
 
     No transaction is held across HTTP: each of our own writes is its own short statement, so
@@ -154,7 +163,7 @@ def _push(connection: QuickBooksConnection, record_id: int) -> str:
         record = SyncRecord.objects.get(pk=record_id)
         refusals = SyncLog.objects.filter(
             record_id=record_id, outcome=SyncLog.Outcome.FAILED).count()
-        engine = CompanyEngine(current, access_token=token, refusals=refusals)
+        engine = CompanyEngine(current, access_token=token, refusals=refusals, keep=keep)
         try:
             if record.kind == Kind.INVOICE:
                 return engine.sync_invoice(record)

@@ -426,3 +426,35 @@ def test_custom_numbers_turned_off_in_quickbooks_after_the_check(rig, sandbox, c
     assert_books_exact(sandbox, account, invoices, payments=10)
     figures(f"{made} invoices renumbered by QuickBooks and blocked; after the setting was "
             f"back on, all 40 records synced in {took:.1f} s with each number set once")
+
+
+def test_the_lease_is_kept_while_quickbooks_holds_a_batch_longer_than_the_lease(
+    rig, sandbox, client, figures
+):
+    """A batch unanswered for 8 s (the lease is 5 s here; in production a batch retried after
+    timeouts can outlast the 120 s lease): the drain keeps renewing it while it waits, so no
+    second writer can take the company meanwhile."""
+    from django.utils import timezone
+
+    from integrations.models import QuickBooksConnection
+
+    account, invoices = studio_waiting_for_import(client, sandbox)
+    sandbox.control("POST", "faults", json={"realm": US_REALM, "responses": [
+        {"on": "batch", "skip": 1, "status": 503, "hold_seconds": 8}]})
+    rig.worker.start()
+
+    import_all(account)
+    wait_for(lambda: sandbox.control("GET", "faults")["holding"] >= 1, 60, "the held batch")
+    lapses = []
+    while sandbox.control("GET", "faults")["holding"]:
+        held = QuickBooksConnection.objects.get(account=account)
+        if not held.lease_owner or held.lease_expires_at <= timezone.now():
+            lapses.append(held.lease_expires_at)
+        time.sleep(0.25)
+    took = wait_all_synced(account, INVOICES + PAYMENTS, timeout=120)
+
+    assert lapses == [], f"the lease ran out under a batch in flight: {lapses[:3]}"
+    assert "Lost the lease" not in rig.worker.log()
+    assert_books_exact(sandbox, account, invoices)
+    figures(f"the lease never ran out while a batch was held 8 s; all synced {took:.1f} s "
+            "after")
