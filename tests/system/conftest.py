@@ -27,12 +27,27 @@ WORKER_CONCURRENCY = 4
 
 
 @pytest.fixture(scope="session")
-def postgres_test_database(django_db_setup):
+def postgres_test_database(django_db_setup, django_db_blocker):
     from django.conf import settings
 
     if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
         pytest.skip("the worker shares the test database only on PostgreSQL (CI sets it)")
-    return settings.DATABASES["default"]
+    yield settings.DATABASES["default"]
+    # Torn down before the test database is dropped, after the workers have stopped: a
+    # session still open then (a killed process's, a server thread's) would only make the
+    # drop fail with "is being accessed by other users". Say which, and end it.
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, application_name, state, left(query, 80) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        strays = cursor.fetchall()
+        for pid, *_ in strays:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    if strays:
+        FIGURES.append(f"teardown: ended {len(strays)} database session(s) still open: "
+                       f"{strays}")
 
 
 @pytest.fixture(scope="session")
