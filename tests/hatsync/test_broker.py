@@ -9,22 +9,25 @@ from hatsync.broker import Transport
 
 
 def test_a_message_is_never_visible_before_it_is_whole(tmp_path, monkeypatch):
+    (tmp_path / "control").mkdir()
     options = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path),
-               "processed_folder": str(tmp_path / "done")}
+               "control_folder": str(tmp_path / "control")}
     seen_while_writing = []
     real_replace = os.replace
 
     def replace(source, target):  # the moment just before the message becomes visible
-        seen_while_writing.extend(name for name in os.listdir(tmp_path) if name.endswith(".msg"))
+        if str(target).endswith(".sync.msg"):
+            seen_while_writing.extend(n for n in os.listdir(tmp_path) if n.endswith(".msg"))
+            seen_while_writing.append(Path(source).read_bytes()[-10:])  # written in full
         real_replace(source, target)
 
     monkeypatch.setattr(os, "replace", replace)
     with Connection(transport=Transport, transport_options=options) as connection:
-        queue = connection.SimpleQueue("sync")
-        queue.put({"task": "x" * 10_000})
-        assert seen_while_writing == []  # only the ".part" file existed
-        assert queue.get(timeout=2).payload == {"task": "x" * 10_000}
-        queue.close()
+        channel = connection.default_channel
+        channel._put("sync", {"task": "x" * 10_000})
+        # only the ".part" file existed, and it was whole before the rename
+        assert seen_while_writing == [b"x" * 8 + b'"}']
+        assert channel._get("sync") == {"task": "x" * 10_000}
 
 
 def test_the_embedded_defaults_publish_and_consume_through_it(tmp_path):
