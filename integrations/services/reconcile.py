@@ -32,6 +32,7 @@ IDS_PER_QUERY = 100
 CENT = Decimal("0.01")
 _INVOICE_MARKER = re.compile(r"hatsync invoice #(\d+)\b")
 _PAYMENT_MARKER = re.compile(r"hatsync payment #(\d+)\b")
+MISSING = "hatsync synced it, but QuickBooks no longer has it (deleted there?)."
 
 
 @dataclass
@@ -233,65 +234,60 @@ def _compare(connection: QuickBooksConnection, reader: _Reader,
 
     for invoice in invoices:
         record = invoice_records[invoice.pk]
-        label = f"Invoice {invoice.number}"
-
-        def add(problem: str, message: str, ids: Iterable[str] = (), *, _r=record,
-                _i=invoice, _label=label) -> None:
-            differences.append(Difference(record=_r.pk, kind="invoice", object=_i.pk,
-                                          label=_label, problem=problem, message=message,
-                                          qbo_ids=sorted(ids)))
-
-        copies = by_marker.get(invoice.pk, set()) | {record.qbo_id}
+        problems: list[tuple[str, str, Iterable[str]]] = []
         found = found_invoices.get(record.qbo_id)
+        copies = by_marker.get(invoice.pk, set()) | {record.qbo_id}
         if found is None:
-            add("missing", "hatsync synced it, but QuickBooks no longer has it (deleted "
-                           "there?).")
-        if len(copies - {record.qbo_id}) and found is not None:
-            add("duplicate", f"QuickBooks has {len(copies)} invoices for this one invoice.",
-                copies)
-        if found is None:
-            continue
-        synced = [p for p in invoice.payments.all() if p.pk in payment_records]
-        expected = expected_invoice(invoice, customer_id=customers.get(invoice.contact_id, ""),
-                                    tips_on=tips_on, voided=record.voided,
-                                    synced_payments=synced)
-        for problem, message in invoice_differences(expected, found):
-            add(problem, message, [record.qbo_id])
+            problems.append(("missing", MISSING, ()))
+        else:
+            if len(copies) > 1:
+                problems.append(("duplicate", f"QuickBooks has {len(copies)} invoices for "
+                                              "this one invoice.", copies))
+            synced = [p for p in invoice.payments.all() if p.pk in payment_records]
+            expected = expected_invoice(
+                invoice, customer_id=customers.get(invoice.contact_id, ""), tips_on=tips_on,
+                voided=record.voided, synced_payments=synced)
+            problems += [(problem, message, [record.qbo_id])
+                         for problem, message in invoice_differences(expected, found)]
+        differences += _differences(record, "invoice", invoice.pk,
+                                    f"Invoice {invoice.number}", problems)
 
     payments = Payment.objects.filter(account=connection.account,
                                       pk__in=list(payment_records)).select_related("invoice")
     for payment in payments:
         record = payment_records[payment.pk]
-        label = f"Payment of {payment.amount} on invoice {payment.invoice.number}"
-
-        def add_payment(problem: str, message: str, ids: Iterable[str] = (), *, _r=record,
-                        _p=payment, _label=label) -> None:
-            differences.append(Difference(record=_r.pk, kind="payment", object=_p.invoice_id,
-                                          label=_label, problem=problem, message=message,
-                                          qbo_ids=sorted(ids)))
-
+        problems = []
         found = found_payments.get(record.qbo_id)
-        if found is None:
-            add_payment("missing", "hatsync synced it, but QuickBooks no longer has it "
-                                   "(deleted there?).")
-            continue
         copies = payments_by_marker.get(payment.pk, set()) | {record.qbo_id}
-        if len(copies) > 1:
-            add_payment("duplicate", f"QuickBooks has {len(copies)} payments for this one "
-                                     "payment.", copies)
-        invoice_record = invoice_records.get(payment.invoice_id)
-        tip_applied = bool(payment.tip_amount) and tips_on
-        expected = ExpectedPayment(
-            total=_money(payment.total_received),
-            applied=_money(payment.amount + (payment.tip_amount if tip_applied else 0)),
-            invoice_qbo_id=invoice_record.qbo_id if invoice_record else "",
-        )
-        for problem, message in payment_differences(expected, found):
-            add_payment(problem, message, [record.qbo_id])
+        if found is None:
+            problems.append(("missing", MISSING, ()))
+        else:
+            if len(copies) > 1:
+                problems.append(("duplicate", f"QuickBooks has {len(copies)} payments for "
+                                              "this one payment.", copies))
+            invoice_record = invoice_records.get(payment.invoice_id)
+            tip_applied = bool(payment.tip_amount) and tips_on
+            expected_payment = ExpectedPayment(
+                total=_money(payment.total_received),
+                applied=_money(payment.amount + (payment.tip_amount if tip_applied else 0)),
+                invoice_qbo_id=invoice_record.qbo_id if invoice_record else "",
+            )
+            problems += [(problem, message, [record.qbo_id]) for problem, message
+                         in payment_differences(expected_payment, found)]
+        differences += _differences(
+            record, "payment", payment.invoice_id,
+            f"Payment of {payment.amount} on invoice {payment.invoice.number}", problems)
 
     report.invoices_checked = len(invoice_records)
     report.payments_checked = len(payment_records)
     return differences
+
+
+def _differences(record: SyncRecord, kind: str, object_id: int, label: str,
+                 problems: list[tuple[str, str, Iterable[str]]]) -> list[Difference]:
+    return [Difference(record=record.pk, kind=kind, object=object_id, label=label,
+                       problem=problem, message=message, qbo_ids=sorted(ids))
+            for problem, message, ids in problems]
 
 
 def resync(*, account: Account, record_id: int) -> SyncRecord | None:
