@@ -302,6 +302,9 @@ class SandboxApp:
             if text is None:
                 text = request.get_data(as_text=True)
             return {"QueryResponse": books.query(text)}
+        if head == "cdc" and request.method == "GET":
+            return books.cdc(request.args.get("entities", ""), request.args.get("changedSince",
+                                                                                   ""))
         if head == "batch" and request.method == "POST":
             return control.run_batch(self, books, _json_body(request), request.args,
                                      apply_items=apply_items)

@@ -34,6 +34,9 @@ CREATE INDEX IF NOT EXISTS entities_doc_number
     ON entities (realm_id, type, json_extract(data, '$.DocNumber'));
 CREATE INDEX IF NOT EXISTS entities_customer_ref
     ON entities (realm_id, type, json_extract(data, '$.CustomerRef.value'));
+CREATE TABLE IF NOT EXISTS deleted (
+    realm_id TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, time REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS auth_codes (
     code TEXT PRIMARY KEY, client_id TEXT NOT NULL, redirect_uri TEXT NOT NULL,
     realm_id TEXT NOT NULL, scope TEXT NOT NULL, expires_at REAL NOT NULL, used INTEGER NOT NULL
@@ -233,7 +236,7 @@ class Store:
     def wipe(self) -> None:
         with self.transaction():
             for table in (
-                "companies", "counters", "entities", "auth_codes", "refresh_tokens",
+                "companies", "counters", "entities", "deleted", "auth_codes", "refresh_tokens",
                 "access_tokens", "request_ids", "request_log",
             ):
                 self.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
