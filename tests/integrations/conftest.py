@@ -78,15 +78,21 @@ def sandbox(tmp_path, settings):
     app.close()
 
 
-def connect_through_consent_page(client, realm: str):
-    """Press Connect here, then Connect on the sandbox's consent page, then follow back."""
+def press_connect_and_consent(client, realm: str = US_REALM) -> tuple[str, dict]:
+    """Press Connect here, then Connect on the sandbox's consent page. Returns where QuickBooks
+    sends the browser back (the callback's path and its parameters), not yet followed."""
     start = client.post("/integrations/quickbooks/connect/")
     assert start.status_code == 302, start
     consent = requests.post(start["Location"], data={"action": "connect", "realm_id": realm},
                             allow_redirects=False)
     assert consent.status_code in (302, 303), consent.text
     back = urlsplit(consent.headers["Location"])
-    return client.get(back.path, {k: v[0] for k, v in parse_qs(back.query).items()})
+    return back.path, {k: v[0] for k, v in parse_qs(back.query).items()}
+
+
+def connect_through_consent_page(client, realm: str):
+    """Press Connect here, then Connect on the sandbox's consent page, then follow back."""
+    return client.get(*press_connect_and_consent(client, realm))
 
 
 @pytest.fixture

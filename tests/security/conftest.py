@@ -1,25 +1,14 @@
 """The QBO sandbox (in-process, or served over real HTTP) and the OAuth steps tests replay."""
 
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
-import requests
 
 from integrations.qbo import client as qbo_client
 from qbo_sandbox.testing import serve
-from tests.integrations.conftest import US_REALM, account_for, sandbox  # noqa: F401
-
-
-def press_connect_and_consent(client, realm: str = US_REALM) -> tuple[str, dict]:
-    """Press Connect here, then Connect on the sandbox's consent page. Returns where QuickBooks
-    sends the browser back (the callback's path and its parameters), not yet followed."""
-    start = client.post("/integrations/quickbooks/connect/")
-    assert start.status_code == 302, start
-    consent = requests.post(start["Location"], data={"action": "connect", "realm_id": realm},
-                            allow_redirects=False)
-    assert consent.status_code in (302, 303), consent.text
-    back = urlsplit(consent.headers["Location"])
-    return back.path, {k: v[0] for k, v in parse_qs(back.query).items()}
+from tests.integrations.conftest import (  # noqa: F401 - fixtures and a helper
+    account_for,
+    press_connect_and_consent,
+    sandbox,
+)
 
 
 @pytest.fixture

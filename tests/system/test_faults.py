@@ -82,6 +82,19 @@ def import_all(account) -> None:
     imports.sync_many(account=account, user=None, invoice_ids=ids)
 
 
+def slow_import_under_way(rig, sandbox, client):
+    """An import in small chunks and slices (the drain goes back through the broker between
+    chunks) against a slow QuickBooks, once its first invoice has synced."""
+    rig.worker.env.update(QBO_BULK_CHUNK="15", QBO_DRAIN_SLICE_SECONDS="1")
+    account, invoices = studio_waiting_for_import(client, sandbox)
+    sandbox.control("POST", "config", json={"latency_ms": 300})
+    rig.worker.start()
+    import_all(account)
+    wait_for(lambda: SyncRecord.objects.filter(account=account, kind="invoice",
+                                               state="synced").exists(), 60, "a first sync")
+    return account, invoices
+
+
 def unsettled(account) -> int:
     return SyncRecord.objects.filter(
         account=account, kind__in=["invoice", "payment"]).exclude(state="synced").count()
@@ -215,15 +228,7 @@ def test_an_invoice_sent_while_the_broker_is_down_syncs_once_it_is_back(
 
 
 def test_redis_restarted_in_the_middle_of_an_import(rig, sandbox, client, figures):
-    # Small chunks and slices: the drain goes back through the broker between chunks.
-    rig.worker.env.update(QBO_BULK_CHUNK="15", QBO_DRAIN_SLICE_SECONDS="1")
-    account, invoices = studio_waiting_for_import(client, sandbox)
-    sandbox.control("POST", "config", json={"latency_ms": 300})
-    rig.worker.start()
-
-    import_all(account)
-    wait_for(lambda: SyncRecord.objects.filter(account=account, kind="invoice",
-                                               state="synced").exists(), 60, "a first sync")
+    account, invoices = slow_import_under_way(rig, sandbox, client)
     rig.broker.stop()
     time.sleep(2)
     left = unsettled(account)
@@ -333,13 +338,7 @@ def test_a_token_revoked_in_the_middle_of_an_import_pauses_it_until_reconnected(
     from integrations.models import QuickBooksConnection
     from tests.system.helpers import CLIENT_AUTH
 
-    rig.worker.env.update(QBO_BULK_CHUNK="15", QBO_DRAIN_SLICE_SECONDS="1")
-    account, invoices = studio_waiting_for_import(client, sandbox)
-    sandbox.control("POST", "config", json={"latency_ms": 300})
-    rig.worker.start()
-    import_all(account)
-    wait_for(lambda: SyncRecord.objects.filter(account=account, kind="invoice",
-                                               state="synced").exists(), 60, "a first sync")
+    account, invoices = slow_import_under_way(rig, sandbox, client)
 
     connection = QuickBooksConnection.objects.get(account=account)
     import requests
