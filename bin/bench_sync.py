@@ -183,7 +183,7 @@ def create_sandbox_company(label: str) -> Company:
 def start_sandbox(data_dir: str, args: argparse.Namespace) -> subprocess.Popen:
     process, base_url = start_subprocess(
         data_dir, SANDBOX_PORT, "--latency-ms", str(args.latency_ms),
-        "--time-scale", str(args.time_scale),
+        "--time-scale", str(args.time_scale), sample_data=False,  # bare: it makes its own
     )
     # Keep its stdout drained so the server never blocks on a full pipe.
     threading.Thread(target=lambda: process.stdout.read(), daemon=True).start()

@@ -156,7 +156,8 @@ def sandbox_entities(realm_id: str, entity: str) -> list[dict]:
 
 def start_sandbox(data_dir: Path, time_scale: float) -> subprocess.Popen:
     port = int(SANDBOX_URL.rsplit(":", 1)[1])
-    process, base_url = start_subprocess(data_dir, port, "--time-scale", str(time_scale))
+    process, base_url = start_subprocess(data_dir, port, "--time-scale", str(time_scale),
+                                         sample_data=False)  # bare: the soak makes its own
     threading.Thread(target=lambda: process.stdout.read(), daemon=True).start()
     if base_url != SANDBOX_URL:
         stop_process(process)

@@ -28,11 +28,15 @@ def main(argv: list[str] | None = None) -> int:
                         default=os.environ.get("QBO_SANDBOX_CLIENT_SECRET", DEFAULT_CLIENT_SECRET))
     parser.add_argument("--public-url", default=None,
                         help="base URL to advertise in discovery documents and links")
+    parser.add_argument("--sample-data", action=argparse.BooleanOptionalAction, default=True,
+                        help="fill the four sample companies with Intuit-like sample data "
+                        "(default); --no-sample-data makes them bare")
     args = parser.parse_args(argv)
 
     app = create_app(
         args.data_dir, client_id=args.client_id, client_secret=args.client_secret,
         time_scale=args.time_scale, latency_ms=args.latency_ms, public_url=args.public_url,
+        sample_data=args.sample_data,
     )
     server = make_server(args.host, args.port, app, threaded=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -6,14 +6,22 @@ Base URL layout (see README.md):
     /oauth2/v1/tokens/bearer        token endpoint;  /oauth2/v1/tokens/revoke
     /v3/company/<realmId>/...       Accounting API v3 (JSON)
     /app/invoice?txnId=  /app/homepage   QBO deep links
+    /app/recvpayment  /app/invoice/{void,delete}  /app/customers  /app/items   bookkeeper pages
     /_sandbox/...                   control API for tests and benchmarks
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+import logging
 import os
+import re
+import secrets
 import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -29,10 +37,24 @@ from .faults import QBOFault, forbidden, qbo_time, request_malformed, unsupporte
 from .limits import Clock, Config, Limiter
 from .oauth import OAuthError, OAuthServer, discovery_document
 from .store import Store
+from .webhooks import Webhooks
 
 DEFAULT_CLIENT_ID = "hatsync-local"
 DEFAULT_CLIENT_SECRET = "hatsync-local-secret"
 REALM_COOKIE = "qbo_sandbox_realm"
+# Bookkeeper pages' CSRF protection (double-submit): a random token per browser in this
+# SameSite=Lax, HttpOnly cookie must equal the form's hidden `csrf_token` on every POST.
+CSRF_COOKIE = "qbo_sandbox_csrf"
+_CSRF_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,128}")
+# The /app pages run no script, post forms only to this origin and are never framed.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+NAME_FIELDS = {"Customer": "DisplayName", "Item": "Name"}
+log = logging.getLogger("qbo_sandbox.pages")
 
 URLS = Map([
     Rule("/", endpoint="index"),
@@ -46,6 +68,14 @@ URLS = Map([
     Rule("/v3/company/<realm>/<path:rest>", endpoint="api", methods=["GET", "POST"]),
     Rule("/app/invoice", endpoint="app_invoice"),
     Rule("/app/homepage", endpoint="app_homepage"),
+    # bookkeeper pages: GET shows the page or confirmation step, POST does it (see README)
+    Rule("/app/recvpayment", endpoint="app_recvpayment", methods=["GET", "POST"]),
+    Rule("/app/invoice/void", endpoint="app_invoice_void", methods=["GET", "POST"]),
+    Rule("/app/invoice/delete", endpoint="app_invoice_delete", methods=["GET", "POST"]),
+    Rule("/app/customers", endpoint="app_customers"),
+    Rule("/app/customers/active", endpoint="app_customers_active", methods=["POST"]),
+    Rule("/app/items", endpoint="app_items"),
+    Rule("/app/items/active", endpoint="app_items_active", methods=["POST"]),
     *control.RULES,
 ], strict_slashes=False)
 
@@ -67,30 +97,46 @@ class SandboxApp:
         time_scale: float = 1.0,
         latency_ms: float = 0,
         public_url: str | None = None,
+        sample_data: bool = True,
     ) -> None:
+        self.sample_data = sample_data  # what a reset recreates unless it says otherwise
         self.store = Store(data_dir)
         self.config = Config(latency_ms=latency_ms, time_scale=time_scale)
         self.clock = Clock(offset=self.store.get_setting("clock_offset", 0.0), scale=time_scale)
         self.limiter = Limiter(self.config, self.clock)
         self.oauth = OAuthServer(self.store, self.config, client_id, client_secret)
         self.public_url = public_url.rstrip("/") if public_url else None
+        self.anchor_clock()
+        self.webhooks = Webhooks(self.store, self.config, self.clock, client_id)
         if not self.store.get_setting("initialized"):
             self.reset(empty=False)
 
     # lifecycle ----------------------------------------------------------------------------
-    def reset(self, *, empty: bool) -> None:
-        with self.store.transaction():
+    def reset(self, *, empty: bool, sample_data: bool | None = None) -> None:
+        """Wipe everything; unless `empty`, recreate the four fixed-realm companies, with
+        Intuit-like sample data if `sample_data` (default: this app's `sample_data`)."""
+        if sample_data is None:
+            sample_data = self.sample_data
+        with self.store.uncaptured():  # no webhook events for wiping and the samples
             self.store.wipe()
             if not empty:
-                create_samples(self.store, self.clock.now())
+                create_samples(self.store, self.clock.now(), sample_data=sample_data)
             self.store.set_setting("initialized", True)
         self.limiter.reset()
+        self.webhooks.reset()
 
     def advance_clock(self, seconds: float) -> None:
         self.clock.advance(seconds)
         self.store.set_setting("clock_offset", self.clock.offset())
+        self.anchor_clock()
+
+    def anchor_clock(self) -> None:
+        """Record how sandbox time maps to real time, for SQLite triggers (store.py)."""
+        self.store.set_setting("clock_anchor", {
+            "real": time.time(), "sandbox": self.clock.now(), "scale": self.clock.scale})
 
     def close(self) -> None:
+        self.webhooks.close()
         self.store.set_setting("clock_offset", self.clock.offset())
         self.store.close()
 
@@ -185,37 +231,248 @@ class SandboxApp:
 
     # QBO web app pages --------------------------------------------------------------------
     def on_app_invoice(self, request: Request) -> Response:
-        txn_id = request.args.get("txnId", "")
-        realm = request.args.get("realmId") or request.args.get("companyId")
-        candidates = [realm] if realm else []
-        if request.cookies.get(REALM_COOKIE):
-            candidates.append(request.cookies[REALM_COOKIE])
-        candidates += [c["realm_id"] for c in self.store.companies()]
-        for candidate in candidates:
-            company = self.store.company(candidate)
-            invoice = company and self.store.entity(candidate, "Invoice", txn_id)
-            if invoice:
-                home = f"{self.base_url(request)}/app/homepage?realmId={candidate}"
-                html = pages.invoice(company, invoice, home)
-                return Response(html, content_type="text/html; charset=utf-8")
-            if realm:
-                break
-        html = pages.error("Invoice not found", f"No invoice with transaction ID {txn_id}.")
-        return Response(html, status=404, content_type="text/html; charset=utf-8")
+        found = self._find_invoice(request, request.args, guess=True)
+        if found is None:
+            return self._invoice_not_found(request, request.args.get("txnId", ""))
+        company, invoice = found
+        realm, base = company["realm_id"], self.base_url(request)
+        payments, names = [], {}
+        for linked in invoice.get("LinkedTxn", []):
+            payment = (self.store.entity(realm, "Payment", str(linked.get("TxnId")))
+                       if linked.get("TxnType") == "Payment" else None)
+            if payment is None:
+                continue
+            payments.append(payment)
+            for key, entity in (("PaymentMethodRef", "PaymentMethod"),
+                                ("DepositToAccountRef", "Account")):
+                ref = payment.get(key)
+                named = isinstance(ref, dict) and self.store.entity(realm, entity,
+                                                                    str(ref.get("value")))
+                if named:
+                    names[(entity, str(named["Id"]))] = str(named.get("Name", ""))
+        html = pages.invoice(company, invoice, f"{base}/app/homepage?realmId={realm}", base=base,
+                             payments=payments, names=names,
+                             notice=_notice_text(request.args, invoice))
+        return self._html(request, html)
 
     def on_app_homepage(self, request: Request) -> Response:
+        company = self._page_company(request)
+        if company is None:
+            return self._html(request, pages.error("No company", "Create a company first."), 404)
+        invoices = self.store.entities(company["realm_id"], "Invoice")
+        html = pages.homepage(company, invoices, self.base_url(request),
+                              notice=_notice_text(request.args, None))
+        response = self._html(request, html)
+        response.set_cookie(REALM_COOKIE, company["realm_id"], samesite="Lax")
+        return response
+
+    # bookkeeper pages: what a person does in QuickBooks, written like an API write --------
+    def on_app_recvpayment(self, request: Request) -> Response:
+        """QuickBooks' Receive payment on one invoice: GET the form, POST saves a Payment."""
+        posted = request.method == "POST"
+        if posted and not _csrf_ok(request):
+            return self._csrf_failed(request)
+        values = request.form if posted else request.args
+        found = self._find_invoice(request, values, guess=not posted)
+        if found is None:
+            return self._invoice_not_found(request, values.get("txnId", ""))
+        company, invoice = found
+        realm = company["realm_id"]
+        methods = [m for m in self.store.entities(realm, "PaymentMethod")
+                   if m.get("Active", True) is not False]
+        accounts = [a for a in self.store.entities(realm, "Account")
+                    if a.get("Active", True) is not False
+                    and (a.get("AccountType") == "Bank"
+                         or a.get("AccountSubType") == "UndepositedFunds")]
+        csrf = _csrf_token(request)
+        if not posted:
+            undeposited = next((a for a in accounts
+                                if a.get("AccountSubType") == "UndepositedFunds"), None)
+            default_account = undeposited or (accounts[0] if accounts else None)
+            form = {
+                "amount": f"{float(invoice.get('Balance', 0)):.2f}",
+                "txnDate": datetime.fromtimestamp(self.clock.now(), UTC).date().isoformat(),
+                "paymentMethod": "", "refNum": "",
+                "depositTo": str(default_account["Id"]) if default_account else "",
+            }
+            html = pages.receive_payment(company, invoice, self.base_url(request),
+                                         methods=methods, accounts=accounts, values=form,
+                                         csrf=csrf)
+            return self._html(request, html, csrf=csrf)
+        form = {key: request.form.get(key, "").strip()
+                for key in ("amount", "txnDate", "paymentMethod", "refNum", "depositTo")}
+        try:
+            payload = _payment_payload(invoice, form, methods, accounts)
+            payment = self._page_write(
+                realm, lambda books: books.create("Payment", payload, {"include": ""}))
+        except (_FormError, QBOFault) as exc:
+            html = pages.receive_payment(company, invoice, self.base_url(request),
+                                         methods=methods, accounts=accounts, values=form,
+                                         csrf=csrf, error=_error_text(exc))
+            return self._html(request, html, 400, csrf=csrf)
+        log.info("page: payment %s on invoice %s (realm %s)", payment["Id"], invoice["Id"],
+                 realm)
+        return _see_other("/app/invoice", txnId=invoice["Id"], realmId=realm,
+                          notice="payment")
+
+    def on_app_invoice_void(self, request: Request) -> Response:
+        return self._change_invoice(request, "void")
+
+    def on_app_invoice_delete(self, request: Request) -> Response:
+        return self._change_invoice(request, "delete")
+
+    def _change_invoice(self, request: Request, action: str) -> Response:
+        """Void or delete: GET is the confirmation step, POST does it with the Id and the
+        SyncToken the person confirmed (changed since: QBO's stale-object fault is shown)."""
+        posted = request.method == "POST"
+        if posted and not _csrf_ok(request):
+            return self._csrf_failed(request)
+        values = request.form if posted else request.args
+        found = self._find_invoice(request, values, guess=not posted)
+        if found is None:
+            return self._invoice_not_found(request, values.get("txnId", ""))
+        company, invoice = found
+        realm, base = company["realm_id"], self.base_url(request)
+        csrf = _csrf_token(request)
+        if not posted:
+            return self._html(request, pages.confirm_invoice(company, invoice, base, action,
+                                                             csrf=csrf), csrf=csrf)
+        ref = {"Id": invoice["Id"], "SyncToken": request.form.get("syncToken", "")}
+        try:
+            self._page_write(realm, lambda books: (books.void("Invoice", ref) if action == "void"
+                                                   else books.delete("Invoice", ref)))
+        except QBOFault as fault:
+            current = self.store.entity(realm, "Invoice", invoice["Id"]) or invoice
+            html = pages.confirm_invoice(company, current, base, action, csrf=csrf,
+                                         error=_error_text(fault))
+            return self._html(request, html, 400, csrf=csrf)
+        log.info("page: %s invoice %s (realm %s)", action, invoice["Id"], realm)
+        if action == "void":
+            return _see_other("/app/invoice", txnId=invoice["Id"], realmId=realm,
+                              notice="voided")
+        return _see_other("/app/homepage", realmId=realm, notice="deleted",
+                          doc=invoice.get("DocNumber", ""))
+
+    def on_app_customers(self, request: Request) -> Response:
+        return self._name_list(request, "Customer")
+
+    def on_app_items(self, request: Request) -> Response:
+        return self._name_list(request, "Item")
+
+    def on_app_customers_active(self, request: Request) -> Response:
+        return self._set_active(request, "Customer")
+
+    def on_app_items_active(self, request: Request) -> Response:
+        return self._set_active(request, "Item")
+
+    def _name_list(self, request: Request, entity: str, *, company: dict | None = None,
+                   error: str = "", status: int = 200) -> Response:
+        """The Customers or the Products and Services list (inactive ones included)."""
+        company = company or self._page_company(request)
+        if company is None:
+            return self._html(request, pages.error("No company", "Create a company first."), 404)
+        realm = company["realm_id"]
+        shown = self.store.entities(realm, entity)
+        notice = "" if error else _notice_text(request.args, next(
+            (e for e in shown if e["Id"] == request.args.get("id")), None))
+        render = pages.customers if entity == "Customer" else pages.items
+        csrf = _csrf_token(request)
+        html = render(company, shown, self.base_url(request), csrf=csrf, notice=notice,
+                      error=error)
+        response = self._html(request, html, status, csrf=csrf)
+        response.set_cookie(REALM_COOKIE, realm, samesite="Lax")
+        return response
+
+    def _set_active(self, request: Request, entity: str) -> Response:
+        """Make inactive (QBO appends " (deleted)" to the name) or active again (the name
+        without it), as a full update with the SyncToken the list showed."""
+        if not _csrf_ok(request):
+            return self._csrf_failed(request)
+        realm = request.form.get("realmId", "")
+        company = self.store.company(realm) if realm else None
+        if company is None:
+            return self._html(request, pages.error("No company", f"No company {realm}."), 404)
+        active = request.form.get("active") == "true"
+        current = self.store.entity(realm, entity, request.form.get("id", ""))
+        if current is None:
+            return self._name_list(request, entity, company=company, status=404,
+                                   error=f"There is no {entity.lower()} with that Id.")
+        payload = {**current, "SyncToken": request.form.get("syncToken", ""), "Active": active}
+        name_field = NAME_FIELDS[entity]
+        name = str(current.get(name_field, ""))
+        if active and name.endswith(pages.DELETED_SUFFIX):
+            payload[name_field] = name[: -len(pages.DELETED_SUFFIX)]
+        try:
+            self._page_write(realm, lambda books: books.update(entity, payload, {"include": ""}))
+        except QBOFault as fault:
+            return self._name_list(request, entity, company=company, status=400,
+                                   error=_error_text(fault))
+        log.info("page: %s %s %s (realm %s)", "activate" if active else "deactivate", entity,
+                 current["Id"], realm)
+        return _see_other("/app/customers" if entity == "Customer" else "/app/items",
+                          realmId=realm, notice="active" if active else "inactive",
+                          id=current["Id"])
+
+    # page helpers ---------------------------------------------------------------------------
+    def _page_write(self, realm: str, write: Callable[[Books], dict]) -> dict:
+        """One page write as an API write does it: through Books, inside one store
+        transaction (rules, balances, change events); a QBOFault rolls all of it back."""
+        with self.store.transaction():
+            company = self.store.company(realm)
+            if company is None:
+                raise forbidden(f"No company with realmId {realm}.")
+            return write(Books(self.store, company, self.clock.now()))
+
+    def _page_company(self, request: Request) -> dict | None:
+        """The company a page shows: ?realmId=, else the realm cookie, else the first."""
         realm = request.args.get("realmId") or request.cookies.get(REALM_COOKIE)
         company = self.store.company(realm) if realm else None
         if company is None:
             companies = self.store.companies()
             company = companies[0] if companies else None
-        if company is None:
-            return Response(pages.error("No company", "Create a company first."), status=404,
+        return company
+
+    def _find_invoice(self, request: Request, values: Mapping[str, str], *,
+                      guess: bool) -> tuple[dict, dict] | None:
+        """(company, invoice) for txnId and realmId (or companyId). Without a realm and with
+        `guess` (GET pages): the realm cookie's company, else the first holding that id."""
+        txn_id = values.get("txnId", "")
+        realm = values.get("realmId") or values.get("companyId")
+        if realm:
+            candidates = [realm]
+        elif guess:
+            candidates = [request.cookies[REALM_COOKIE]] if request.cookies.get(
+                REALM_COOKIE) else []
+            candidates += [c["realm_id"] for c in self.store.companies()]
+        else:
+            candidates = []
+        for candidate in candidates:
+            company = self.store.company(candidate)
+            invoice = company and self.store.entity(candidate, "Invoice", txn_id)
+            if invoice:
+                return company, invoice
+        return None
+
+    def _invoice_not_found(self, request: Request, txn_id: str) -> Response:
+        html = pages.error("Invoice not found", f"No invoice with transaction ID {txn_id}.")
+        return self._html(request, html, 404)
+
+    def _csrf_failed(self, request: Request) -> Response:
+        log.warning("page: %s %s refused: CSRF token missing or wrong", request.method,
+                    request.path)
+        html = pages.error("This form has expired",
+                           "Its security token is missing or does not match this browser's; "
+                           "nothing was changed. Go back, reload the page and try again.")
+        return self._html(request, html, 403)
+
+    def _html(self, request: Request, html: str, status: int = 200, *,
+              csrf: str | None = None) -> Response:
+        """A QBO-like page with its security headers; sets the CSRF cookie if it is new."""
+        response = Response(html, status=status, headers=PAGE_HEADERS,
                             content_type="text/html; charset=utf-8")
-        invoices = self.store.entities(company["realm_id"], "Invoice")
-        html = pages.homepage(company, invoices, self.base_url(request))
-        response = Response(html, content_type="text/html; charset=utf-8")
-        response.set_cookie(REALM_COOKIE, company["realm_id"], samesite="Lax")
+        if csrf is not None and request.cookies.get(CSRF_COOKIE) != csrf:
+            response.set_cookie(CSRF_COOKIE, csrf, path="/app", httponly=True, samesite="Lax",
+                                secure=request.scheme == "https")
         return response
 
     # Accounting API v3 --------------------------------------------------------------------
@@ -318,8 +575,12 @@ class SandboxApp:
                 raise unsupported_operation(f"GET {head} without an Id")
             if entity == "CompanyInfo":
                 return {"CompanyInfo": books.company_info()}
-            return {entity: books.get(entity, parts[1])}
-        return {entity: self.write(books, entity, _json_body(request), request.args)}
+            found = books.get(entity, parts[1])
+        else:
+            found = self.write(books, entity, _json_body(request), request.args)
+        if entity == "Invoice" and "invoicelink" in request.args.get("include", "").lower():
+            found = books.invoice_link(found, self.base_url(request))
+        return {entity: found}
 
     def write(self, books: Books, entity: str, payload: dict, params: Any) -> dict:
         """One create/update/void/delete, chosen like QBO: by `operation` and by Id."""
@@ -363,6 +624,89 @@ def _redirect(uri: str, params: dict[str, str]) -> Response:
     return Response("", status=302, headers={"Location": uri + separator + urlencode(params)})
 
 
+# bookkeeper page helpers ------------------------------------------------------------------
+class _FormError(Exception):
+    """A form value the page rejects before asking Books (shown like a fault)."""
+
+
+def _csrf_token(request: Request) -> str:
+    """This browser's CSRF token: its cookie's, else a new random one (set by `_html`)."""
+    token = request.cookies.get(CSRF_COOKIE, "")
+    return token if _CSRF_SHAPE.fullmatch(token) else secrets.token_urlsafe(32)
+
+
+def _csrf_ok(request: Request) -> bool:
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    sent = request.form.get(pages.CSRF_FIELD, "")
+    return bool(_CSRF_SHAPE.fullmatch(cookie)) and hmac.compare_digest(
+        cookie.encode(), sent.encode())
+
+
+def _see_other(path: str, **params: Any) -> Response:
+    """Post/Redirect/Get: a relative 303 to the page that shows the result."""
+    return Response("", status=303, headers={"Location": pages.link("", path, **params)})
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, QBOFault):
+        detail = f": {exc.detail}" if exc.detail and exc.detail != exc.message else ""
+        return f"{exc.message}{detail} (code {exc.code})"
+    return str(exc)
+
+
+def _notice_text(args: Mapping[str, str], entity: dict | None) -> str:
+    """The message a page shows after a redirect (`notice=` from `_see_other`)."""
+    code = args.get("notice", "")
+    if code == "payment":
+        return "Payment recorded."
+    if code == "voided":
+        return "Invoice voided."
+    if code == "deleted":
+        return " ".join(part for part in ("Invoice", args.get("doc", ""), "deleted.") if part)
+    if code in ("active", "inactive") and entity is not None:
+        name = entity.get("DisplayName") or entity.get("Name") or entity["Id"]
+        return f"{name} is now {code}."
+    return ""
+
+
+def _payment_payload(invoice: dict, form: dict[str, str], methods: list[dict],
+                     accounts: list[dict]) -> dict:
+    """The Payment a Receive payment form makes: the whole amount applied to the invoice.
+    With no PaymentMethod entities the chosen Cash / Check goes in the memo, not a ref; with
+    no bank or Undeposited Funds account there is no DepositToAccountRef."""
+    try:
+        amount = Decimal(form["amount"].replace(",", ""))
+    except InvalidOperation:
+        raise _FormError("Enter the amount received as a number, e.g. 120.00.") from None
+    if not amount.is_finite() or amount <= 0:
+        raise _FormError("The amount received must be more than 0.")
+    payload: dict[str, Any] = {
+        "CustomerRef": {"value": str(invoice["CustomerRef"]["value"])},
+        "TotalAmt": float(amount),
+        "Line": [{"Amount": float(amount),
+                  "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+    }
+    if form["txnDate"]:
+        payload["TxnDate"] = form["txnDate"]
+    if form["refNum"]:
+        payload["PaymentRefNum"] = form["refNum"]
+    method = form["paymentMethod"]
+    if methods:
+        if method and method not in {str(m["Id"]) for m in methods}:
+            raise _FormError("Choose a payment method from the list.")
+        if method:
+            payload["PaymentMethodRef"] = {"value": method}
+    elif method in pages.PLAIN_PAYMENT_METHODS:
+        payload["PrivateNote"] = f"Payment method: {method}"
+    elif method:
+        raise _FormError("Choose a payment method from the list.")
+    if accounts:
+        if form["depositTo"] not in {str(a["Id"]) for a in accounts}:
+            raise _FormError("Choose the account to deposit to.")
+        payload["DepositToAccountRef"] = {"value": form["depositTo"]}
+    return payload
+
+
 def create_app(
     data_dir: str | Path,
     *,
@@ -371,8 +715,10 @@ def create_app(
     time_scale: float = 1.0,
     latency_ms: float = 0,
     public_url: str | None = None,
+    sample_data: bool = True,
 ) -> SandboxApp:
-    """Build the sandbox app on DATA_DIR/sandbox.sqlite3 (creating sample companies once)."""
+    """Build the sandbox app on DATA_DIR/sandbox.sqlite3 (creating sample companies once:
+    with Intuit-like sample data, or bare with `sample_data=False`)."""
     return SandboxApp(
         data_dir,
         client_id=client_id or os.environ.get("QBO_SANDBOX_CLIENT_ID", DEFAULT_CLIENT_ID),
@@ -381,6 +727,7 @@ def create_app(
         time_scale=time_scale,
         latency_ms=latency_ms,
         public_url=public_url,
+        sample_data=sample_data,
     )
 
 

@@ -1,15 +1,18 @@
 """Creating sandbox companies: the four sample ones and any a test asks for.
 
 Each company gets what a fresh QBO company has that the integration touches: income accounts,
-the default "Services" item (Id 1), and its country's tax codes and rates.
+the default "Services" item (Id 1), and its country's tax codes and rates; with `sample_data`,
+also Intuit-like sample data (`samples.py`).
 """
 
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from typing import Any
 
-from .entities import GRATUITY_ITEM_ID, iso
+from .entities import GRATUITY_ITEM_ID, as_json_number, iso
+from .samples import SAMPLE_NAMES, fill_company
 from .store import Store
 
 COUNTRIES = ("US", "CA", "GB", "AU")
@@ -87,8 +90,10 @@ def create_company(
     preferences: dict[str, Any] | None = None,
     tax_codes: list[dict[str, Any]] | None = None,
     realm_id: str | None = None,
+    sample_data: bool = False,
 ) -> dict[str, Any]:
-    """Create a company with its accounts, default item and tax codes; return its summary."""
+    """Create a company with its accounts, default item and tax codes; return its summary.
+    With `sample_data`, also fill it with Intuit-like sample data (`samples.fill_company`)."""
     country = country.upper()
     if country not in COUNTRIES:
         raise ValueError(f"country must be one of {', '.join(COUNTRIES)}")
@@ -122,6 +127,8 @@ def create_company(
         codes = DEFAULT_TAX_CODES[country] if tax_codes is None else tax_codes
         for code in codes:
             add_tax_code(store, realm_id, now, name=code["name"], rate=code["rate"])
+        if sample_data:
+            fill_company(store, realm_id, now)
     created = store.company(realm_id)
     assert created is not None
     return summary(store, created)
@@ -151,27 +158,46 @@ def add_tax_code(store: Store, realm_id: str, now: float, *, name: str, rate: fl
     return code
 
 
-def create_samples(store: Store, now: float) -> list[dict[str, Any]]:
-    return [create_company(store, now, **sample) for sample in SAMPLE_COMPANIES]
+def create_samples(store: Store, now: float, *, sample_data: bool = False) -> list[dict[str, Any]]:
+    """The four fixed-realm companies: bare ("Sandbox Studio US", ...), or with Intuit-like
+    sample data and names ("Craig's Design and Landscaping Services", ...)."""
+    made = []
+    for sample in SAMPLE_COMPANIES:
+        fields = dict(sample)
+        if sample_data:
+            fields["name"] = SAMPLE_NAMES[sample["country"]]
+        made.append(create_company(store, now, **fields, sample_data=sample_data))
+    return made
 
 
 def summary(store: Store, company: dict[str, Any]) -> dict[str, Any]:
     """What the control API shows about a company."""
     realm = company["realm_id"]
+    rates = {r["Id"]: r["RateValue"] for r in store.entities(realm, "TaxRate")}
     return {
         "realm_id": realm,
         "name": company["name"],
         "country": company["country"],
         "preferences": company["preferences"],
         "tax_codes": [
-            {"id": c["Id"], "name": c["Name"],
-             "rate": next((r["RateValue"] for r in store.entities(realm, "TaxRate")
-                           if r["Id"] == c["SalesTaxRateList"]["TaxRateDetail"][0]
-                           ["TaxRateRef"]["value"]), None)}
+            {"id": c["Id"], "name": c["Name"], "rate": _code_rate(c, rates)}
             for c in store.entities(realm, "TaxCode")
         ],
         "income_accounts": [
             {"id": a["Id"], "name": a["Name"]} for a in store.entities(realm, "Account")
+            if a.get("AccountType") == "Income"
         ],
         "gratuity_item_id": GRATUITY_ITEM_ID,
     }
+
+
+def _code_rate(code: dict[str, Any], rates: dict[str, Any]) -> float | int | None:
+    """A tax code's rate: its one rate's, or the sum of a group's (US "Tucson": 7.1 + 0.5)."""
+    found = [rates.get(d["TaxRateRef"]["value"])
+             for d in code.get("SalesTaxRateList", {}).get("TaxRateDetail", [])]
+    found = [r for r in found if r is not None]
+    if not found:
+        return None
+    if len(found) == 1:
+        return found[0]
+    return as_json_number(sum((Decimal(str(r)) for r in found), Decimal(0)))

@@ -1,7 +1,8 @@
 """The control API under /_sandbox/ (JSON) used by tests, benchmarks and the demo, and batch.
 
 Endpoints: reset, companies (+ preferences, entities), requests (+ counts), config, faults,
-authorize, tokens/expire, clock (+ advance). See README.md for bodies and answers.
+authorize, tokens/expire, clock (+ advance), webhooks (+ flush, faults). See README.md for
+bodies and answers.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ RULES = [
     Rule("/_sandbox/tokens/expire", endpoint="ctl_expire_tokens", methods=["POST"]),
     Rule("/_sandbox/clock", endpoint="ctl_clock", methods=["GET"]),
     Rule("/_sandbox/clock/advance", endpoint="ctl_clock_advance", methods=["POST"]),
+    Rule("/_sandbox/webhooks", endpoint="ctl_webhooks", methods=["GET", "POST", "DELETE"]),
+    Rule("/_sandbox/webhooks/flush", endpoint="ctl_webhooks_flush", methods=["POST"]),
+    Rule("/_sandbox/webhooks/faults", endpoint="ctl_webhook_faults",
+         methods=["GET", "POST", "DELETE"]),
 ]
 
 
@@ -72,7 +77,10 @@ def _company(app: SandboxApp, realm: str) -> dict[str, Any]:
 
 
 def ctl_reset(app: SandboxApp, request: Request, payload: dict) -> tuple:
-    app.reset(empty=bool(payload.get("empty")))
+    sample_data = payload.get("sample_data")  # None: the app's setting (CLI --no-sample-data)
+    if sample_data is not None and not isinstance(sample_data, bool):
+        raise ValueError("sample_data must be true or false")
+    app.reset(empty=bool(payload.get("empty")), sample_data=sample_data)
     return ({"companies": [summary(app.store, c) for c in app.store.companies()]},)
 
 
@@ -81,11 +89,13 @@ def ctl_companies(app: SandboxApp, request: Request, payload: dict) -> tuple:
         return ({"companies": [summary(app.store, c) for c in app.store.companies()]},)
     if not payload.get("name"):
         raise ValueError("name is required")
-    created = create_company(
-        app.store, app.clock.now(), name=payload["name"], country=payload.get("country", "US"),
-        preferences=payload.get("preferences"), tax_codes=payload.get("tax_codes"),
-        realm_id=payload.get("realm_id"),
-    )
+    with app.store.uncaptured():  # a new company's defaults are no webhook events
+        created = create_company(
+            app.store, app.clock.now(), name=payload["name"],
+            country=payload.get("country", "US"), preferences=payload.get("preferences"),
+            tax_codes=payload.get("tax_codes"), realm_id=payload.get("realm_id"),
+            sample_data=bool(payload.get("sample_data", False)),  # tests want bare ones
+        )
     return created, 201
 
 
@@ -152,6 +162,7 @@ def ctl_config(app: SandboxApp, request: Request, payload: dict) -> tuple:
         app.config.update(payload)
         if "time_scale" in payload:
             app.clock.set_scale(app.config.time_scale)
+            app.anchor_clock()
     return (app.config.as_dict(),)
 
 
@@ -199,6 +210,29 @@ def ctl_clock(app: SandboxApp, request: Request, payload: dict) -> tuple:
 def ctl_clock_advance(app: SandboxApp, request: Request, payload: dict) -> tuple:
     app.advance_clock(float(payload.get("seconds", 0)))
     return ({"now": app.clock.now()},)
+
+
+def ctl_webhooks(app: SandboxApp, request: Request, payload: dict) -> tuple:
+    if request.method == "DELETE":
+        app.webhooks.clear()
+    elif request.method == "POST":
+        registration = app.webhooks.register(
+            payload.get("url", ""), payload.get("verifier_token", ""),
+            entities=payload.get("entities"), realm=payload.get("realm"))
+        return registration, 201
+    return (app.webhooks.status(),)
+
+
+def ctl_webhooks_flush(app: SandboxApp, request: Request, payload: dict) -> tuple:
+    return ({"deliveries": app.webhooks.flush()},)
+
+
+def ctl_webhook_faults(app: SandboxApp, request: Request, payload: dict) -> tuple:
+    if request.method == "DELETE":
+        app.webhooks.clear_faults()
+    elif request.method == "POST":
+        return (app.webhooks.add_faults(payload),)
+    return (app.webhooks.faults(),)
 
 
 # batch (lives here because it fans out to the same writes the API routes use) ------------

@@ -7,21 +7,25 @@ first and only then stores, so a fault leaves nothing half-written (a batch reli
 from __future__ import annotations
 
 import copy
+import dataclasses
+import hashlib
 import re
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import faults, query
 from .faults import QBOFault
+from .lists import LISTS, NameLists
+from .sales import SALES_FORMS, SalesForms
 from .store import Store
+from .values import CENT, as_json_number, clean, iso, money
 
 GRATUITY_ITEM_ID = "GRATUITY_ITEM_ID"
 MAX_DOC_NUMBER = 21
 MAX_ITEM_NAME = 100
 MAX_DISPLAY_NAME = 500
 US_TAX_CODES = ("TAX", "NON")
-CENT = Decimal("0.01")
 
 # Path segment (lower case, as python-quickbooks sends it) -> entity name.
 ENTITY_PATHS = {
@@ -34,22 +38,32 @@ ENTITY_PATHS = {
     "account": "Account",
     "preferences": "Preferences",
     "companyinfo": "CompanyInfo",
+    "paymentmethod": "PaymentMethod",
+    "term": "Term",
+    "class": "Class",
+    "department": "Department",
+    "vendor": "Vendor",
+    "employee": "Employee",
+    "salesreceipt": "SalesReceipt",
+    "refundreceipt": "RefundReceipt",
+    "creditmemo": "CreditMemo",
+    "deposit": "Deposit",
+    "purchase": "Purchase",
 }
-WRITABLE = {"Customer", "Item", "Invoice", "Payment"}
+TRANSACTIONS = ("Invoice", "Payment", *SALES_FORMS)
+WRITABLE = {"Customer", "Item", *LISTS, *TRANSACTIONS}
 # Ids: name lists count on their own; transactions share one sequence, as in QBO.
-ID_SPACES = {"Invoice": "txn", "Payment": "txn"}
+ID_SPACES = {entity: "txn" for entity in TRANSACTIONS}
+VOIDABLE = ("Invoice", "Payment", "SalesReceipt")
+# The US pseudo tax codes, returned by TaxCode queries besides the stored codes (and, as
+# Intuit's do, outside MAXRESULTS: a python-quickbooks integration test counts on it).
+US_SYSTEM_TAX_CODES = ("TAX", "NON", "CustomSalesTax")
 _BAD_NAME = re.compile(r"[:\x00-\x1f\x7f]")
 _NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
 
 
-def money(value: Any) -> Decimal:
-    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def as_json_number(value: Decimal) -> float | int:
-    """QBO writes amounts as JSON numbers (10, 10.5, 10.25)."""
-    value = value.normalize() if value == value.to_integral() else value
-    return int(value) if value == value.to_integral() else float(value)
 
 
 CDC_MAX_DAYS = 30
@@ -66,22 +80,8 @@ def _parse_time(value: str, element: str) -> float:
     return moment.timestamp()
 
 
-def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
-def clean(payload: dict[str, Any]) -> dict[str, Any]:
-    """Drop the empty strings and nulls python-quickbooks sends for unset fields."""
-    result: dict[str, Any] = {}
-    for key, value in payload.items():
-        if value is None or value == "":
-            continue
-        if isinstance(value, dict):
-            value = clean(value)
-        elif isinstance(value, list):
-            value = [clean(v) if isinstance(v, dict) else v for v in value]
-        result[key] = value
-    return result
 
 
 def _decimal(value: Any, element: str) -> Decimal | None:
@@ -102,7 +102,7 @@ def _ref_value(ref: Any) -> str | None:
     return str(ref)
 
 
-class Books:
+class Books(NameLists, SalesForms):
     """One company's books, read and written by the API handlers."""
 
     def __init__(self, store: Store, company: dict[str, Any], now: float) -> None:
@@ -119,6 +119,8 @@ class Books:
             return self.preferences()
         if entity == "CompanyInfo":
             return self.company_info()
+        if entity == "TaxCode" and self.country == "US" and entity_id in US_SYSTEM_TAX_CODES:
+            return self._us_system_tax_code(entity_id)
         found = self.store.entity(self.realm, entity, str(entity_id))
         if found is None:
             raise faults.object_not_found(entity, entity_id)
@@ -164,7 +166,21 @@ class Books:
 
     def query(self, text: str) -> dict[str, Any]:
         parsed = query.parse(text)
-        return query.run(parsed, self._candidates(parsed))
+        result = query.run(parsed, self._candidates(parsed))
+        if parsed.entity == "TaxCode" and self.country == "US" and not parsed.count:
+            system = query.run(dataclasses.replace(parsed, max_results=query.MAX_RESULTS), [
+                self._us_system_tax_code(code) for code in US_SYSTEM_TAX_CODES])
+            if system.get("TaxCode") and parsed.start_position == 1:
+                codes = system["TaxCode"] + result.get("TaxCode", [])
+                result = {"TaxCode": codes, "startPosition": 1, "maxResults": len(codes)}
+        return result
+
+    def _us_system_tax_code(self, code: str) -> dict[str, Any]:
+        created = iso(self.company["created_at"])
+        return {"Id": code, "SyncToken": "0", "Name": code, "Description": code,
+                "Active": True, "Hidden": False, "Taxable": code != "NON",
+                "TaxGroup": code != "NON", "domain": "QBO", "sparse": False,
+                "MetaData": {"CreateTime": created, "LastUpdatedTime": created}}
 
     def _candidates(self, parsed: query.Query) -> list[dict[str, Any]]:
         """The entities a query can match: for `=` or `in` on a name or number, only those
@@ -180,36 +196,88 @@ class Books:
         return self.all(parsed.entity)
 
     def preferences(self) -> dict[str, Any]:
-        other = [{"Name": "SalesFormsPrefs.DefaultCustomerMessage", "Value": ""}]
-        if self.country != "CA":  # Canada has no tipping setting at all
-            other.append({
-                "Name": "SalesFormsPrefs.AllowGratuity",
-                "Value": "true" if self.prefs.get("gratuity") else "false",
-            })
-        currency = {"US": "USD", "CA": "CAD", "GB": "GBP", "AU": "AUD"}[self.country]
+        """The complete Preferences object, as Intuit's sample companies answer it: what an
+        app changed (stored), with the settings the control API owns laid over it."""
+        prefs = self.store.entity(self.realm, "Preferences", "1") or self._default_preferences()
+        gratuity = [{"Name": "SalesFormsPrefs.AllowGratuity",
+                     "Value": "true" if self.prefs.get("gratuity") else "false"}]
+        other = [pair for pair in prefs["OtherPrefs"]["NameValue"]
+                 if pair["Name"] != "SalesFormsPrefs.AllowGratuity"]
+        prefs["OtherPrefs"]["NameValue"] = other + (gratuity if self.country != "CA" else [])
+        prefs["SalesFormsPrefs"]["CustomTxnNumbers"] = bool(self.prefs.get("custom_txn_numbers"))
+        prefs["TaxPrefs"]["UsingSalesTax"] = bool(self.prefs.get("sales_tax"))
+        prefs["CurrencyPrefs"]["HomeCurrency"] = {"value": self._home_currency()}
+        prefs.update(domain="QBO", sparse=False)
+        return prefs
+
+    def _home_currency(self) -> str:
+        return {"US": "USD", "CA": "CAD", "GB": "GBP", "AU": "AUD"}[self.country]
+
+    def _iso_now(self) -> str:
+        return iso(self.now)
+
+    def _default_preferences(self) -> dict[str, Any]:
         created = iso(self.company["created_at"])
+        message = "Thank you for your business and have a great day!"
+        discounts = next((a for a in self.store.entities(self.realm, "Account")
+                          if a.get("AccountSubType") == "DiscountsRefundsGiven"), None)
+        email = {
+            kind: {"Subject": f"{label} from {self.company['name']}",
+                   "Message": f"Dear [Name],\n\nPlease find our {label.lower()} attached. "
+                              "We appreciate your business.\n\nHave a great day!"}
+            for kind, label in (("InvoiceMessage", "Invoice"), ("EstimateMessage", "Estimate"),
+                                ("SalesReceiptMessage", "Sales Receipt"),
+                                ("StatementMessage", "Statement"))
+        }
         return {
             "Id": "1",
             "SyncToken": "0",
-            "domain": "QBO",
-            "sparse": False,
-            "AccountingInfoPrefs": {"TrackDepartments": False, "ClassTrackingPerTxn": False},
-            "ProductAndServicesPrefs": {"ForSales": True, "QuantityWithPriceAndRate": True},
+            "AccountingInfoPrefs": {
+                "FirstMonthOfFiscalYear": "January", "UseAccountNumbers": True,
+                "TaxYearMonth": "January", "ClassTrackingPerTxn": False,
+                "ClassTrackingPerTxnLine": True, "TrackDepartments": True, "TaxForm": "6",
+                "CustomerTerminology": "Customers", "BookCloseDate": "",
+                "DepartmentTerminology": "Location",
+            },
+            "ProductAndServicesPrefs": {
+                "ForSales": True, "ForPurchase": True, "QuantityWithPriceAndRate": True,
+                "QuantityOnHand": True, "RevenueRecognition": False,
+                "RevenueRecognitionFrequency": "Monthly",
+            },
             "SalesFormsPrefs": {
-                "CustomTxnNumbers": bool(self.prefs.get("custom_txn_numbers")),
-                "AllowDiscount": True,
-                "AllowDeposit": True,
-                "AllowShipping": False,
-                "AllowEstimates": True,
-                "ETransactionEnabledStatus": "NotApplicable",
-                "DefaultTerms": {"value": "3"},
+                "CustomField": [], "CustomTxnNumbers": True, "AllowDeposit": True,
+                "AllowDiscount": True, "DefaultDiscountAccount": discounts["Id"] if discounts
+                else "", "AllowEstimates": True, "EstimateMessage": message,
+                "ETransactionEnabledStatus": "NotApplicable", "ETransactionAttachPDF": False,
+                "ETransactionPaymentEnabled": False, "IPNSupportEnabled": False,
+                "AllowServiceDate": False, "AllowShipping": False,
+                "DefaultShippingAccount": False, "DefaultTerms": {"value": "3"},
+                "DefaultCustomerMessage": message, "EmailCopyToCompany": False,
+                "UsingPriceLevels": False, "UsingProgressInvoicing": False,
+                "AutoApplyCredit": True, "AutoApplyPayments": True, "PrintItemWithZeroAmount":
+                False,
             },
-            "TaxPrefs": {
-                "UsingSalesTax": bool(self.prefs.get("sales_tax")),
-                "PartnerTaxEnabled": self.country == "US",
+            "EmailMessagesPrefs": email,
+            "VendorAndPurchasesPrefs": {
+                "TrackingByCustomer": True, "BillableExpenseTracking": True,
+                "TPAREnabled": False, "DefaultTerms": {"value": "3"},
+                "DefaultMarkupAccount": {}, "POCustomField": [],
             },
-            "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": currency}},
-            "OtherPrefs": {"NameValue": other},
+            "TimeTrackingPrefs": {
+                "UseServices": True, "BillCustomers": True, "ShowBillRateToAll": False,
+                "WorkWeekStartDate": "Monday", "MarkTimeEntriesBillable": True,
+            },
+            "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": self.country == "US"},
+            "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": ""}},
+            "ReportPrefs": {"ReportBasis": "Accrual", "CalcAgingReportFromTxnDate": False},
+            "OtherPrefs": {"NameValue": [
+                {"Name": "SalesFormsPrefs.DefaultCustomerMessage", "Value": message},
+                {"Name": "SalesFormsPrefs.DefaultItem", "Value": "1"},
+                {"Name": "DTXCopyMemo", "Value": "false"},
+                {"Name": "UncategorizedAssetAccountId", "Value": ""},
+                {"Name": "VendorAndPurchasesPrefs.UseBillPaymentMethod", "Value": "false"},
+                {"Name": "SalesFormsPrefs.SalesEmailBcc", "Value": ""},
+            ]},
             "MetaData": {"CreateTime": created, "LastUpdatedTime": created},
         }
 
@@ -247,6 +315,9 @@ class Books:
         return self._save(entity, data, None, params)
 
     def update(self, entity: str, payload: dict[str, Any], params: dict[str, str]) -> dict:
+        if entity == "Preferences":
+            data = clean(payload)
+            return self._update_preferences(data, self._current(entity, data), params)
         if entity not in WRITABLE:
             raise faults.unsupported_operation(f"update {entity}")
         data = clean(payload)
@@ -272,16 +343,23 @@ class Books:
             return self._void_invoice(current)
         if entity == "Payment":
             return self._void_payment(current)
+        if entity == "SalesReceipt":
+            return self._void_sales_form(entity, current)
         raise faults.unsupported_operation(f"void {entity}")
 
     def delete(self, entity: str, payload: dict[str, Any]) -> dict:
-        if entity not in ("Invoice", "Payment"):
-            raise faults.unsupported_operation(f"delete {entity}")
+        if entity not in TRANSACTIONS:
+            raise faults.unsupported_operation(
+                f"delete {entity}" + (" (make it inactive instead: Active false)"
+                                      if entity in WRITABLE else ""))
         current = self._current(entity, clean(payload))
         if entity == "Payment":
             self._unapply_payment(current)
-        else:
+        elif entity == "Invoice":
             self._unlink_invoice_payments(current)
+            self._move_stock(current, +1)
+        else:
+            self._undo_sales_form(entity, current)
         self.store.execute(
             "DELETE FROM entities WHERE realm_id = ? AND type = ? AND id = ?",
             (self.realm, entity, current["Id"]),
@@ -304,6 +382,10 @@ class Books:
         return current
 
     def _save(self, entity: str, data: dict, current: dict | None, params: dict) -> dict:
+        if entity in LISTS:
+            return self._named(entity, data, current, params)
+        if entity in SALES_FORMS:
+            return self._sales_form(entity, data, current, params)
         saver = {
             "Customer": self._customer,
             "Item": self._item,
@@ -326,10 +408,11 @@ class Books:
         if data.get("Active") is False and not name.endswith(" (deleted)"):
             name = f"{name} (deleted)"  # QBO renames inactive names so they stay unique
             data["DisplayName"] = name
+        elif data.get("Active") is not False and name.endswith(" (deleted)"):
+            name = name[: -len(" (deleted)")]  # made active again: the suffix goes
+            data["DisplayName"] = name
         self._check_name(name, "DisplayName", MAX_DISPLAY_NAME)
-        for other_id, other_name in self.store.values(self.realm, "Customer", "$.DisplayName"):
-            if other_id != data["Id"] and _base(str(other_name)) == _base(name):
-                raise faults.duplicate_name()
+        self._check_person_name(name, "Customer", data["Id"])
         data.setdefault("Active", True)
         data["FullyQualifiedName"] = name
         data.setdefault("PrintOnCheckName", name)
@@ -354,20 +437,37 @@ class Books:
         if data.get("Active") is False and not name.endswith(" (deleted)"):
             name = f"{name} (deleted)"
             data["Name"] = name
+        elif data.get("Active") is not False and name.endswith(" (deleted)"):
+            name = name[: -len(" (deleted)")]
+            data["Name"] = name
         self._check_name(name, "Name", MAX_ITEM_NAME)
         data.setdefault("Type", "Service")
-        if data["Type"] not in ("Service", "NonInventory"):
+        if data["Type"] not in ("Service", "NonInventory", "Inventory"):
             raise faults.business_rule(
-                f"Item Type {data['Type']} is not supported by this sandbox; use Service or "
-                "NonInventory.", "Type",
+                f"Item Type {data['Type']} is not supported by this sandbox; use Service, "
+                "NonInventory or Inventory.", "Type",
             )
-        income = _ref_value(data.get("IncomeAccountRef"))
-        if income is None:
-            raise faults.required_missing("IncomeAccountRef")
-        account = self.store.entity(self.realm, "Account", income)
-        if account is None or account.get("Classification") != "Revenue":
-            raise faults.invalid_reference("IncomeAccountRef", income)
-        data["IncomeAccountRef"] = {"value": income, "name": account["Name"]}
+        self._item_account(data, "IncomeAccountRef", ("Revenue",), required=True)
+        inventory = data["Type"] == "Inventory"
+        self._item_account(data, "ExpenseAccountRef", ("Expense",), required=inventory)
+        self._item_account(data, "AssetAccountRef", ("Asset",), required=inventory)
+        if inventory:
+            if data.get("TrackQtyOnHand") is not True:
+                raise faults.business_rule(
+                    "An inventory item must track its quantity (TrackQtyOnHand true).",
+                    "TrackQtyOnHand")
+            if current is None and data.get("QtyOnHand") is None:
+                raise faults.required_missing("QtyOnHand")
+            if not data.get("InvStartDate"):
+                raise faults.required_missing("InvStartDate")
+            qty = _decimal(data.get("QtyOnHand"), "QtyOnHand")
+            if current is not None:
+                qty = Decimal(str(current.get("QtyOnHand", 0)))  # moved by transactions only
+            data["QtyOnHand"] = as_json_number(qty or Decimal(0))
+        else:
+            data["TrackQtyOnHand"] = False
+            for key in ("QtyOnHand", "InvStartDate", "ReorderPoint"):
+                data.pop(key, None)
         for other_id, other_name in self.store.values(self.realm, "Item", "$.Name"):
             if other_id != data["Id"] and _base(str(other_name)) == _base(name):
                 raise faults.duplicate_item_name()
@@ -375,11 +475,23 @@ class Books:
         data["FullyQualifiedName"] = name
         data.setdefault("UnitPrice", 0)
         data.setdefault("Taxable", False)
-        data["TrackQtyOnHand"] = False
         data["SubItem"] = False
         data.update(domain="QBO", sparse=False)
         self.store.put_entity(self.realm, "Item", data)
         return data
+
+    def _item_account(self, data: dict, key: str, classes: tuple[str, ...], *,
+                      required: bool) -> None:
+        account_id = _ref_value(data.get(key))
+        if account_id is None:
+            if required:
+                raise faults.required_missing(key)
+            data.pop(key, None)
+            return
+        account = self.store.entity(self.realm, "Account", account_id)
+        if account is None or account.get("Classification") not in classes:
+            raise faults.invalid_reference(key, account_id)
+        data[key] = {"value": account_id, "name": account["Name"]}
 
     def _check_name(self, name: str, element: str, limit: int) -> None:
         if _BAD_NAME.search(name):
@@ -392,38 +504,21 @@ class Books:
         if current is not None and current.get("PrivateNote") == "Voided":
             raise faults.business_rule("A voided transaction can't be edited.")
         customer = self._customer_ref(data)
-        if not data.get("Line"):
-            raise faults.required_missing("Line")
         self._invoice_number(data, current, params)
         self._invoice_dates(data)
-        lines, taxable = self._invoice_lines(data["Line"])
-        subtotal = sum(
-            (Decimal(str(line["Amount"])) for line in lines
-             if line["DetailType"] == "SalesItemLineDetail"),
-            Decimal(0),
-        )
-        discount = sum(
-            (Decimal(str(line["Amount"])) for line in lines
-             if line["DetailType"] == "DiscountLineDetail"),
-            Decimal(0),
-        )
-        tax, tax_detail, inclusive = self._invoice_tax(data, taxable)
-        total = subtotal - discount + (Decimal(0) if inclusive else tax)
-        lines.append({
-            "Amount": as_json_number(money(subtotal)),
-            "DetailType": "SubTotalLineDetail",
-            "SubTotalLineDetail": {},
-        })
+        total = self._sales_totals(data)
         applied = self._applied_to(current) if current else Decimal(0)
-        if total < applied:
+        deposit = money(_decimal(data.get("Deposit"), "Deposit") or 0)
+        if deposit:
+            self._deposit_account(data, required=False)
+        if total < applied + deposit:
             raise faults.business_rule(
-                "The invoice total can't be less than the payments already applied to it."
+                "The invoice total can't be less than the payments already applied to it"
+                + (" plus its deposit." if deposit else ".")
             )
-        data["Line"] = lines
-        data["TxnTaxDetail"] = tax_detail
         data["TotalAmt"] = as_json_number(money(total))
         data["HomeTotalAmt"] = data["TotalAmt"]
-        data["Balance"] = as_json_number(money(total - applied))
+        data["Balance"] = as_json_number(money(total - applied - deposit))
         data["HomeBalance"] = data["Balance"]
         data["CustomerRef"] = {"value": customer["Id"], "name": customer["DisplayName"]}
         data["LinkedTxn"] = current.get("LinkedTxn", []) if current else []
@@ -437,12 +532,139 @@ class Books:
                     "AllowOnlineCreditCardPayment", "AllowOnlineACHPayment"):
             if data.get(key) in (0, False):
                 data.pop(key, None)  # python-quickbooks defaults, not part of QBO's answer
+        if not deposit:
+            data.pop("DepositToAccountRef", None)
+        data.pop("InvoiceLink", None)  # read only: answered on request (include=invoiceLink)
         data.update(domain="QBO", sparse=False)
+        if current is not None:
+            self._move_stock(current, +1)
+        self._move_stock(data, -1)
         self.store.put_entity(self.realm, "Invoice", data)
         self._refresh_customer_balance(customer["Id"])
         if current and _ref_value(current.get("CustomerRef")) != customer["Id"]:
             self._refresh_customer_balance(_ref_value(current.get("CustomerRef")))
         return data
+
+    def _sales_totals(self, data: dict) -> Decimal:
+        """Lines, discount, tax and the subtotal line of a sales form (invoice, sales or
+        refund receipt, credit memo), as QuickBooks computes them; returns the total. A
+        discount applies before tax: each tax code's taxable amount shrinks in proportion."""
+        if not data.get("Line"):
+            raise faults.required_missing("Line")
+        lines, taxable = self._invoice_lines(data["Line"])
+        subtotal = sum(
+            (Decimal(str(line["Amount"])) for line in lines
+             if line["DetailType"] == "SalesItemLineDetail"),
+            Decimal(0),
+        )
+        discount = self._discounts(lines, subtotal)
+        if discount and subtotal:
+            share = (subtotal - discount) / subtotal
+            taxable = {code: base * share for code, base in taxable.items()}
+        tax, tax_detail, inclusive = self._invoice_tax(data, taxable)
+        total = subtotal - discount + (Decimal(0) if inclusive else tax)
+        lines.append({
+            "Amount": as_json_number(money(subtotal)),
+            "DetailType": "SubTotalLineDetail",
+            "SubTotalLineDetail": {},
+        })
+        data["Line"] = lines
+        data["TxnTaxDetail"] = tax_detail
+        return total
+
+    def _discounts(self, lines: list[dict], subtotal: Decimal) -> Decimal:
+        """DiscountLineDetail lines: a percent of the subtotal or an amount, posted to a
+        discount account (default: the company's "Discounts given"); returns their sum."""
+        total = Decimal(0)
+        for line in lines:
+            if line["DetailType"] != "DiscountLineDetail":
+                continue
+            detail = line.setdefault("DiscountLineDetail", {})
+            percent = _decimal(detail.get("DiscountPercent"), "DiscountPercent")
+            if detail.get("PercentBased") in (True, "true") or (
+                    percent and line.get("Amount") in (None, 0, "0")):
+                if percent is None or not 0 <= percent <= 100:
+                    raise faults.business_rule(
+                        "A percent-based discount needs DiscountPercent between 0 and 100.",
+                        "DiscountPercent")
+                amount = money(subtotal * percent / 100)
+                detail.update(PercentBased=True, DiscountPercent=as_json_number(percent))
+            else:
+                amount = money(_decimal(line.get("Amount"), "Amount") or 0)
+                detail["PercentBased"] = False
+                detail.pop("DiscountPercent", None)
+            if amount < 0:
+                raise faults.business_rule("A discount can't be negative.", "Amount")
+            account_id = _ref_value(detail.get("DiscountAccountRef"))
+            if account_id is None:
+                default = next((a for a in self.store.entities(self.realm, "Account")
+                                if a.get("AccountSubType") == "DiscountsRefundsGiven"), None)
+                account_id = default["Id"] if default else None
+            if account_id is not None:
+                account = self.store.entity(self.realm, "Account", account_id)
+                if account is None:
+                    raise faults.invalid_reference("DiscountAccountRef", account_id)
+                detail["DiscountAccountRef"] = {"value": account_id, "name": account["Name"]}
+            line["Amount"] = as_json_number(amount)
+            total += amount
+        if total > subtotal:
+            raise faults.business_rule(
+                f"The discount ({total}) is more than the subtotal ({subtotal}).", "Line")
+        return total
+
+    def _deposit_account(self, data: dict, *, required: bool,
+                         key: str = "DepositToAccountRef") -> dict | None:
+        """Where money lands (or leaves from): a bank, credit card or other current asset
+        account (e.g. Undeposited Funds, the default when absent and not required)."""
+        account_id = _ref_value(data.get(key))
+        if account_id is None:
+            if required:
+                raise faults.required_missing(key)
+            default = next((a for a in self.store.entities(self.realm, "Account")
+                            if a.get("AccountSubType") == "UndepositedFunds"), None)
+            if default is None:
+                data.pop(key, None)
+                return None
+            account_id = default["Id"]
+        account = self.store.entity(self.realm, "Account", account_id)
+        if account is None or account.get("AccountType") not in (
+                "Bank", "Other Current Asset", "Credit Card"):
+            raise faults.invalid_reference(key, account_id)
+        data[key] = {"value": account_id, "name": account["Name"]}
+        return account
+
+    def _move_stock(self, txn: dict, sign: int) -> None:
+        """Inventory items' QtyOnHand moves with the quantities sold (-1) or returned and
+        bought (+1), as QuickBooks does; a voided transaction has moved nothing."""
+        if txn.get("PrivateNote") == "Voided":
+            return
+        for line in txn.get("Line", []):
+            detail = line.get("SalesItemLineDetail") or line.get("ItemBasedExpenseLineDetail")
+            item_id = _ref_value((detail or {}).get("ItemRef"))
+            if item_id is None or item_id == GRATUITY_ITEM_ID:
+                continue
+            item = self.store.entity(self.realm, "Item", item_id)
+            if item is None or not item.get("TrackQtyOnHand"):
+                continue
+            qty = Decimal(str(detail.get("Qty") or 1))
+            item["QtyOnHand"] = as_json_number(Decimal(str(item.get("QtyOnHand", 0)))
+                                               + sign * qty)
+            item["SyncToken"] = str(int(item["SyncToken"]) + 1)
+            item["MetaData"]["LastUpdatedTime"] = iso(self.now)
+            self.store.put_entity(self.realm, "Item", item)
+
+    def invoice_link(self, invoice: dict, base_url: str) -> dict:
+        """`include=invoiceLink`: QuickBooks answers a customer-facing https link when the
+        invoice can be paid online and has a BillEmail."""
+        online = any(invoice.get(key) for key in (
+            "AllowOnlinePayment", "AllowOnlineCreditCardPayment", "AllowOnlineACHPayment"))
+        email = (invoice.get("BillEmail") or {}).get("Address")
+        if online and email and invoice.get("PrivateNote") != "Voided":
+            token = hashlib.sha256(f"{self.realm}:{invoice['Id']}".encode()).hexdigest()[:32]
+            host = base_url.split("://", 1)[-1]
+            invoice = {**invoice, "InvoiceLink":
+                       f"https://{host}/portal/app/CommerceNetwork/view/scs-v1-{token}"}
+        return invoice
 
     def _customer_ref(self, data: dict) -> dict:
         customer_id = _ref_value(data.get("CustomerRef"))
@@ -640,6 +862,7 @@ class Books:
 
     def _void_invoice(self, invoice: dict) -> dict:
         self._unlink_invoice_payments(invoice)
+        self._move_stock(invoice, +1)
         invoice = self.store.entity(self.realm, "Invoice", invoice["Id"])
         for line in invoice["Line"]:
             line["Amount"] = 0
@@ -693,6 +916,8 @@ class Books:
             raise faults.string_length("PaymentRefNum")
         self._invoice_dates(data)
         data.pop("DueDate", None)
+        self._deposit_account(data, required=False)
+        self._payment_method(data)
         # Work out the new applications against balances without this payment's old ones.
         old = self._applications(current) if current else {}
         lines, applied = [], Decimal(0)
@@ -747,6 +972,16 @@ class Books:
             self._apply_to_invoice(txn_id, data["Id"], amount)
         self._refresh_customer_balance(customer["Id"])
         return data
+
+    def _payment_method(self, data: dict) -> None:
+        method_id = _ref_value(data.get("PaymentMethodRef"))
+        if method_id is None:
+            data.pop("PaymentMethodRef", None)
+            return
+        method = self.store.entity(self.realm, "PaymentMethod", method_id)
+        if method is None:
+            raise faults.invalid_reference("PaymentMethodRef", method_id)
+        data["PaymentMethodRef"] = {"value": method_id, "name": method["Name"]}
 
     def _applications(self, payment: dict) -> dict[str, Decimal]:
         result: dict[str, Decimal] = {}
@@ -803,6 +1038,8 @@ class Books:
             balance += Decimal(str(open_balance))
         for _, unapplied in self.store.values(self.realm, "Payment", "$.UnappliedAmt", mine):
             balance -= Decimal(str(unapplied or 0))
+        for _, credit in self.store.values(self.realm, "CreditMemo", "$.RemainingCredit", mine):
+            balance -= Decimal(str(credit or 0))
         customer["Balance"] = as_json_number(money(balance))
         customer["BalanceWithJobs"] = customer["Balance"]
         self.store.put_entity(self.realm, "Customer", customer)

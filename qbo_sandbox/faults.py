@@ -106,10 +106,15 @@ def duplicate_name() -> QBOFault:
 
 
 def duplicate_item_name() -> QBOFault:
+    return duplicate_list_name("product or service")
+
+
+def duplicate_list_name(kind: str) -> QBOFault:
+    """6240 for a name list other than customers/vendors/employees (account, class, ...)."""
     return QBOFault(
         6240,
         "Duplicate Name Exists Error",
-        "The name supplied already exists. : Another product or service is already using this "
+        f"The name supplied already exists. : Another {kind} is already using this "
         "name. Please use a different name.",
     )
 

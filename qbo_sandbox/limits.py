@@ -34,6 +34,10 @@ class Config:
     refresh_token_rotation: int = 86_400  # same value returned for ~24 h, then a new one
     auth_code_lifetime: int = 300
     app_name: str = "hatsync"  # the display name of the one app this sandbox knows
+    webhook_window: float = 2.0  # real seconds of aggregation per delivery; <= 0: flush only
+    webhook_timeout: float = 10.0  # real seconds to wait for a receiver's answer
+    webhook_retry_seconds: float = 1.0  # first retry delay, doubled per attempt (max 60 s)
+    webhook_max_attempts: int = 6  # then the delivery is dropped and logged as failed
 
     def update(self, values: dict[str, Any]) -> None:
         known = {f.name: f.type for f in fields(self)}

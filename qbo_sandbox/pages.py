@@ -1,12 +1,16 @@
-"""The sandbox's HTML: the Intuit-style consent screen, QBO invoice view, home page, index.
+"""The sandbox's HTML: the Intuit-style consent screen, QBO invoice view, home page, index,
+and the bookkeeper pages (receive payment, void / delete confirmation, Customers and Products
+and Services lists).
 
-Self-contained (inline CSS, no CDN) so the demo works offline.
+Self-contained (inline CSS, no CDN, no JavaScript) so the demo works offline; every value
+shown is HTML-escaped.
 """
 
 from __future__ import annotations
 
 from html import escape
 from typing import Any
+from urllib.parse import urlencode
 
 _CSS = """
 *{box-sizing:border-box}body{margin:0;font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",
@@ -31,15 +35,29 @@ border-bottom:1px solid #eceef1;font-size:14px}td.num,th.num{text-align:right}
 dl{display:grid;grid-template-columns:minmax(0,max-content) 1fr;gap:6px 12px;font-size:14px}
 dt{color:#6b6c72}.scroll{overflow-x:auto}
 footer{text-align:center;color:#8d9096;font-size:12px;margin:24px}
+nav{background:#fff;border-bottom:1px solid #dcdde1;padding:0 28px}nav a{display:inline-block;
+padding:12px 14px;color:#393a3d;text-decoration:none;font-size:14px;font-weight:600;
+border-bottom:3px solid transparent}nav a.on{border-bottom-color:#2ca01c}
+.notice{background:#dff3da;color:#1e7b12;padding:10px 14px;border-radius:4px;margin:0 0 16px}
+p.error.box{background:#fdecea;padding:10px 14px;border-radius:4px;margin:0 0 16px}
+.button.secondary{background:#fff;color:#393a3d;border:1px solid #8d9096}
+button.danger,.button.danger{background:#d52b1e}button.small{padding:5px 10px;font-size:13px}
+form.inline{display:inline;margin:0}.muted{color:#6b6c72}.actions a,.actions form{margin-left:6px}
+form.fields label{display:block;font-size:13px;color:#6b6c72;margin:14px 0 4px}
+form.fields input,form.fields select{width:100%;max-width:320px;padding:8px;font-size:14px;
+border:1px solid #8d9096;border-radius:4px;background:#fff;color:#393a3d}
+.Active{background:#dff3da;color:#1e7b12}.Inactive{background:#eceef1;color:#6b6c72}
+h2{font-size:17px;margin:22px 0 4px}
 """
 
 
-def page(title: str, body: str) -> str:
+def page(title: str, body: str, nav: str = "") -> str:
+    """A whole page; `nav` (already HTML, see `company_nav`) goes under the header."""
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         f"<meta name=viewport content='width=device-width,initial-scale=1'><title>{escape(title)}"
         f"</title><style>{_CSS}</style></head><body><header>intuit quickbooks"
-        "<small>local sandbox</small></header>"
+        f"<small>local sandbox</small></header>{nav}"
         f"<main>{body}</main><footer>qbo_sandbox: a local stand-in for Intuit's QuickBooks "
         "Online. Nothing here reaches Intuit.</footer></body></html>"
     )
@@ -85,7 +103,19 @@ def invoice_status(invoice: dict[str, Any]) -> str:
     return "Open"
 
 
-def invoice(company: dict[str, Any], inv: dict[str, Any], home_url: str) -> str:
+def invoice(
+    company: dict[str, Any],
+    inv: dict[str, Any],
+    home_url: str,
+    *,
+    base: str = "",
+    payments: list[dict[str, Any]] | None = None,
+    names: dict[tuple[str, str], str] | None = None,
+    notice: str = "",
+) -> str:
+    """One invoice. With `base` (the sandbox's URL): the company nav, the invoice's
+    payments (`payments`: the Payment entities in its LinkedTxn; `names`: (entity, Id) ->
+    name for their PaymentMethodRef / DepositToAccountRef) and the bookkeeper's actions."""
     lines = "".join(
         "<tr><td>{item}</td><td>{desc}</td><td class=num>{qty}</td><td class=num>{price}</td>"
         "<td>{tax}</td><td class=num>{amount:.2f}</td></tr>".format(
@@ -101,8 +131,12 @@ def invoice(company: dict[str, Any], inv: dict[str, Any], home_url: str) -> str:
     )
     status = invoice_status(inv)
     tax = float(inv.get("TxnTaxDetail", {}).get("TotalTax", 0))
+    extra = _invoice_payments(inv, payments or [], names or {}) if base else ""
+    if base:
+        extra += _invoice_actions(company, inv, base)
     return page(
         f"Invoice {inv.get('DocNumber', '')}",
+        _notice(notice) +
         f"<h1>Invoice {escape(str(inv.get('DocNumber', '')))} "
         f"<span class='status {status}'>{status}</span></h1>"
         f"<p class=lead>{escape(company['name'])} &middot; <a href='{escape(home_url)}'>All "
@@ -117,14 +151,16 @@ def invoice(company: dict[str, Any], inv: dict[str, Any], home_url: str) -> str:
         "</div><dl>"
         f"<dt>Tax</dt><dd>{tax:.2f}</dd>"
         f"<dt>Total</dt><dd><b>{float(inv['TotalAmt']):.2f}</b></dd>"
-        f"<dt>Balance due</dt><dd>{float(inv['Balance']):.2f}</dd></dl>",
+        f"<dt>Balance due</dt><dd>{float(inv['Balance']):.2f}</dd></dl>{extra}",
+        company_nav(base, company["realm_id"], "invoices") if base else "",
     )
 
 
-def homepage(company: dict[str, Any], invoices: list[dict[str, Any]], base: str) -> str:
+def homepage(company: dict[str, Any], invoices: list[dict[str, Any]], base: str, *,
+             notice: str = "") -> str:
     realm = company["realm_id"]
     rows = "".join(
-        f"<tr><td><a href='{base}/app/invoice?txnId={escape(i['Id'])}&realmId={realm}'>"
+        f"<tr><td><a href='{escape(link(base, '/app/invoice', txnId=i['Id'], realmId=realm))}'>"
         f"{escape(str(i.get('DocNumber', '')))}</a></td>"
         f"<td>{escape(i['CustomerRef'].get('name', ''))}</td>"
         f"<td>{escape(i.get('TxnDate', ''))}</td><td class=num>{float(i['TotalAmt']):.2f}</td>"
@@ -134,10 +170,13 @@ def homepage(company: dict[str, Any], invoices: list[dict[str, Any]], base: str)
     ) or "<tr><td colspan=6>No invoices yet.</td></tr>"
     return page(
         company["name"],
-        f"<h1>{escape(company['name'])}</h1><p class=lead>{escape(company['country'])} &middot; "
-        f"Company ID {escape(realm)}</p><div class=scroll><table><tr><th>No.</th>"
+        f"{_notice(notice)}<h1>{escape(company['name'])}</h1><p class=lead>"
+        f"{escape(company['country'])} &middot; "
+        f"Company ID {escape(realm)}</p><h2>Invoices</h2><div class=scroll><table><tr>"
+        "<th>No.</th>"
         "<th>Customer</th><th>Date</th><th class=num>Total</th><th class=num>Balance</th>"
         f"<th>Status</th></tr>{rows}</table></div>",
+        company_nav(base, realm, "invoices"),
     )
 
 
@@ -155,4 +194,258 @@ def index(companies: list[dict[str, Any]], base: str) -> str:
         "server and Accounting API v3. Discovery document: "
         f"<code>{base}/.well-known/openid_sandbox_configuration/</code>; API base "
         f"<code>{base}/v3</code>; control API <code>{base}/_sandbox/</code>.</p>{rows}",
+    )
+
+
+# bookkeeper pages -------------------------------------------------------------------------
+# What a person does in QuickBooks: receive a payment, void or delete an invoice, make a
+# customer or a product inactive. Forms POST to relative URLs (the CSP says form-action
+# 'self'), carry the CSRF token in a hidden field, and need no JavaScript.
+
+CSRF_FIELD = "csrf_token"
+DELETED_SUFFIX = " (deleted)"  # what QBO appends to an inactive customer's or item's name
+# Payment methods offered when the company has no PaymentMethod entities (no ref is sent).
+PLAIN_PAYMENT_METHODS = ("Cash", "Check")
+
+
+def link(base: str, path: str, **params: Any) -> str:
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return f"{base}{path}" + (f"?{query}" if query else "")
+
+
+def _notice(text: str) -> str:
+    return f"<p class=notice role=status>{escape(text)}</p>" if text else ""
+
+
+def _error_box(text: str) -> str:
+    return f"<p class='error box' role=alert>{escape(text)}</p>" if text else ""
+
+
+def _hidden(**fields: Any) -> str:
+    return "".join(f"<input type=hidden name='{escape(k)}' value='{escape(str(v))}'>"
+                   for k, v in fields.items())
+
+
+def _money(value: Any) -> str:
+    try:
+        return f"{float(value):.2f}"
+    except (TypeError, ValueError):
+        return escape(str(value))
+
+
+def company_nav(base: str, realm: str, current: str) -> str:
+    """The tabs under the header: Invoices (the home page), Customers, Products and Services."""
+    tabs = (("invoices", "/app/homepage", "Invoices"), ("customers", "/app/customers",
+            "Customers"), ("items", "/app/items", "Products and Services"))
+    return "<nav>" + "".join(
+        f"<a href='{escape(link(base, path, realmId=realm))}'"
+        f"{' class=on' if key == current else ''}>{label}</a>"
+        for key, path, label in tabs
+    ) + "</nav>"
+
+
+def _invoice_payments(inv: dict[str, Any], payments: list[dict[str, Any]],
+                      names: dict[tuple[str, str], str]) -> str:
+    if not payments:
+        return ""
+    rows = []
+    for pay in payments:
+        applied = sum(
+            float(line.get("Amount", 0)) for line in pay.get("Line", [])
+            if any(str(t.get("TxnId")) == str(inv["Id"]) for t in line.get("LinkedTxn", []))
+        )
+        method = _ref_name(pay.get("PaymentMethodRef"), "PaymentMethod", names)
+        deposit = _ref_name(pay.get("DepositToAccountRef"), "Account", names)
+        rows.append(
+            f"<tr><td>{escape(str(pay.get('TxnDate', '')))}</td>"
+            f"<td>{escape(str(pay.get('PaymentRefNum', '')))}</td><td>{escape(method)}</td>"
+            f"<td>{escape(deposit)}</td><td class=num>{_money(pay.get('TotalAmt', 0))}</td>"
+            f"<td class=num>{applied:.2f}</td></tr>"
+        )
+    return (
+        "<h2>Payments</h2><div class=scroll><table><tr><th>Date</th><th>Ref no.</th>"
+        "<th>Method</th><th>Deposited to</th><th class=num>Payment</th>"
+        f"<th class=num>Applied here</th></tr>{''.join(rows)}</table></div>"
+    )
+
+
+def _ref_name(ref: Any, entity: str, names: dict[tuple[str, str], str]) -> str:
+    if not isinstance(ref, dict) or ref.get("value") in (None, ""):
+        return ""
+    value = str(ref["value"])
+    return str(ref.get("name") or names.get((entity, value)) or value)
+
+
+def _invoice_actions(company: dict[str, Any], inv: dict[str, Any], base: str) -> str:
+    ids = {"txnId": inv["Id"], "realmId": company["realm_id"]}
+    voided = invoice_status(inv) == "Voided"
+    links = []
+    if not voided and float(inv.get("Balance", 0)) > 0:
+        links.append(f"<a class=button href='{escape(link(base, '/app/recvpayment', **ids))}'>"
+                     "Receive payment</a>")
+    if not voided:
+        links.append(f"<a class='button secondary' href='"
+                     f"{escape(link(base, '/app/invoice/void', **ids))}'>Void</a>")
+    links.append(f"<a class='button danger' href='"
+                 f"{escape(link(base, '/app/invoice/delete', **ids))}'>Delete</a>")
+    return f"<div class=actions>{''.join(links)}</div>"
+
+
+def _options(choices: list[tuple[str, str]], selected: str) -> str:
+    return "".join(
+        f"<option value='{escape(value)}'{' selected' if value == selected else ''}>"
+        f"{escape(label)}</option>"
+        for value, label in choices
+    )
+
+
+def receive_payment(
+    company: dict[str, Any],
+    inv: dict[str, Any],
+    base: str,
+    *,
+    methods: list[dict[str, Any]],
+    accounts: list[dict[str, Any]],
+    values: dict[str, str],
+    csrf: str,
+    error: str = "",
+) -> str:
+    """QuickBooks' "Receive payment" for one invoice. `methods`: the company's active
+    PaymentMethod entities (none: Cash / Check offered, sent as no ref); `accounts`: the
+    Bank and Undeposited Funds accounts it may deposit to (none: no deposit choice);
+    `values`: the form's current values (amount, txnDate, paymentMethod, refNum,
+    depositTo)."""
+    realm = company["realm_id"]
+    invoice_url = link(base, "/app/invoice", txnId=inv["Id"], realmId=realm)
+    method_choices = [("", "Choose payment method")] + (
+        [(str(m["Id"]), str(m.get("Name", m["Id"]))) for m in methods] if methods
+        else [(name, name) for name in PLAIN_PAYMENT_METHODS])
+    method_hint = "" if methods else (
+        "<p class=muted>This company has no payment methods, so the payment is saved without "
+        "a PaymentMethodRef; the method chosen is written in its memo.</p>")
+    if accounts:
+        deposit = (
+            "<label for=depositTo>Deposit to</label><select id=depositTo name=depositTo>"
+            + _options([(str(a["Id"]), str(a.get("Name", a["Id"]))) for a in accounts],
+                       values.get("depositTo", ""))
+            + "</select>"
+        )
+    else:
+        deposit = ("<p class=muted>This company has no bank or Undeposited Funds account, so "
+                   "the payment is saved without a DepositToAccountRef.</p>")
+    paid_off = invoice_status(inv) in ("Voided", "Paid")
+    form = (
+        "<p class=muted>This invoice has no open balance to receive a payment on.</p>"
+        if paid_off else
+        "<form method=post action='/app/recvpayment' class=fields>"
+        + _hidden(**{CSRF_FIELD: csrf, "realmId": realm, "txnId": inv["Id"]})
+        + "<label for=amount>Amount received</label><input id=amount name=amount "
+        f"inputmode=decimal required value='{escape(values.get('amount', ''))}'>"
+        "<label for=txnDate>Payment date</label><input id=txnDate name=txnDate type=date "
+        f"value='{escape(values.get('txnDate', ''))}'>"
+        "<label for=paymentMethod>Payment method</label><select id=paymentMethod "
+        "name=paymentMethod>" + _options(method_choices, values.get("paymentMethod", ""))
+        + f"</select>{method_hint}"
+        "<label for=refNum>Reference no.</label><input id=refNum name=refNum maxlength=21 "
+        f"value='{escape(values.get('refNum', ''))}'>{deposit}"
+        f"<div class=actions><a class='button secondary' href='{escape(invoice_url)}'>Cancel"
+        "</a><button>Save payment</button></div></form>"
+    )
+    return page(
+        "Receive payment",
+        f"{_error_box(error)}<h1>Receive payment</h1><p class=lead>"
+        f"{escape(str(inv['CustomerRef'].get('name', '')))} &middot; Invoice "
+        f"<a href='{escape(invoice_url)}'>{escape(str(inv.get('DocNumber', '')))}</a> &middot; "
+        f"open balance {_money(inv.get('Balance', 0))}</p>{form}",
+        company_nav(base, realm, "invoices"),
+    )
+
+
+def confirm_invoice(
+    company: dict[str, Any], inv: dict[str, Any], base: str, action: str, *, csrf: str,
+    error: str = "",
+) -> str:
+    """The confirmation step before voiding (`action` "void") or deleting ("delete")."""
+    realm = company["realm_id"]
+    number = escape(str(inv.get("DocNumber", "")))
+    invoice_url = link(base, "/app/invoice", txnId=inv["Id"], realmId=realm)
+    if action == "void":
+        what = ("Voiding keeps the invoice but sets its amounts and balance to 0 and marks it "
+                "Voided. Payments applied to it become unapplied credit for the customer.")
+        button = "<button class=danger>Yes, void it</button>"
+    else:
+        what = ("Deleting removes the invoice for good. Payments applied to it become "
+                "unapplied credit for the customer.")
+        button = "<button class=danger>Yes, delete it</button>"
+    return page(
+        f"{action.capitalize()} invoice {inv.get('DocNumber', '')}",
+        f"{_error_box(error)}<h1>{action.capitalize()} invoice {number}?</h1>"
+        f"<p class=lead>{escape(str(inv['CustomerRef'].get('name', '')))} &middot; total "
+        f"{_money(inv.get('TotalAmt', 0))} &middot; balance {_money(inv.get('Balance', 0))}"
+        f"</p><p>{what}</p><form method=post action='/app/invoice/{escape(action)}' "
+        "class=actions>"
+        + _hidden(**{CSRF_FIELD: csrf, "realmId": realm, "txnId": inv["Id"],
+                     "syncToken": inv.get("SyncToken", "")})
+        + f"<a class='button secondary' href='{escape(invoice_url)}'>Cancel</a>{button}</form>",
+        company_nav(base, realm, "invoices"),
+    )
+
+
+def _active_form(entity_path: str, realm: str, entity: dict[str, Any], csrf: str) -> str:
+    active = entity.get("Active", True) is not False
+    return (
+        f"<form method=post action='/app/{entity_path}/active' class=inline>"
+        + _hidden(**{CSRF_FIELD: csrf, "realmId": realm, "id": entity["Id"],
+                     "syncToken": entity.get("SyncToken", ""),
+                     "active": "false" if active else "true"})
+        + ("<button class='small secondary'>Make inactive</button>" if active
+           else "<button class=small>Make active</button>")
+        + "</form>"
+    )
+
+
+def _active_status(entity: dict[str, Any]) -> str:
+    state = "Active" if entity.get("Active", True) is not False else "Inactive"
+    return f"<span class='status {state}'>{state}</span>"
+
+
+def customers(company: dict[str, Any], people: list[dict[str, Any]], base: str, *, csrf: str,
+              notice: str = "", error: str = "") -> str:
+    """The Customers list (inactive ones too), each with Make inactive / Make active."""
+    realm = company["realm_id"]
+    rows = "".join(
+        f"<tr><td>{escape(str(c.get('DisplayName', '')))}</td>"
+        f"<td>{escape(str(c.get('PrimaryEmailAddr', {}).get('Address', '')))}</td>"
+        f"<td class=num>{_money(c.get('Balance', 0))}</td><td>{_active_status(c)}</td>"
+        f"<td>{_active_form('customers', realm, c, csrf)}</td></tr>"
+        for c in people
+    ) or "<tr><td colspan=5>No customers yet.</td></tr>"
+    return page(
+        f"Customers - {company['name']}",
+        f"{_notice(notice)}{_error_box(error)}<h1>Customers</h1><p class=lead>"
+        f"{escape(company['name'])}</p><div class=scroll><table><tr><th>Name</th>"
+        "<th>Email</th><th class=num>Open balance</th><th>Status</th><th>Action</th></tr>"
+        f"{rows}</table></div>",
+        company_nav(base, realm, "customers"),
+    )
+
+
+def items(company: dict[str, Any], products: list[dict[str, Any]], base: str, *, csrf: str,
+          notice: str = "", error: str = "") -> str:
+    """The Products and Services list (inactive ones too), each with Make inactive / active."""
+    realm = company["realm_id"]
+    rows = "".join(
+        f"<tr><td>{escape(str(i.get('Name', '')))}</td><td>{escape(str(i.get('Type', '')))}"
+        f"</td><td>{escape(str(i.get('IncomeAccountRef', {}).get('name', '')))}</td>"
+        f"<td class=num>{_money(i.get('UnitPrice', 0))}</td><td>{_active_status(i)}</td>"
+        f"<td>{_active_form('items', realm, i, csrf)}</td></tr>"
+        for i in products
+    ) or "<tr><td colspan=6>No products or services yet.</td></tr>"
+    return page(
+        f"Products and Services - {company['name']}",
+        f"{_notice(notice)}{_error_box(error)}<h1>Products and Services</h1><p class=lead>"
+        f"{escape(company['name'])}</p><div class=scroll><table><tr><th>Name</th>"
+        "<th>Type</th><th>Income account</th><th class=num>Price</th><th>Status</th>"
+        f"<th>Action</th></tr>{rows}</table></div>",
+        company_nav(base, realm, "items"),
     )

@@ -31,16 +31,36 @@ QUERYABLE: dict[str, tuple[str, ...]] = {
     "Invoice": ("Id", "SyncToken", "DocNumber", "TxnDate", "DueDate", "CustomerRef",
                 "TotalAmt", "Balance", *_META),
     "Payment": ("Id", "SyncToken", "TxnDate", "CustomerRef", "TotalAmt", "PaymentRefNum",
-                "UnappliedAmt", *_META),
+                "UnappliedAmt", "DepositToAccountRef", "PaymentMethodRef", *_META),
     "TaxCode": ("Id", "Name", "Active", "Taxable", "TaxGroup", *_META),
     "TaxRate": ("Id", "Name", "Active", "RateValue", *_META),
-    "Account": ("Id", "Name", "FullyQualifiedName", "AccountType", "AccountSubType",
-                "Classification", "Active", *_META),
+    "Account": ("Id", "SyncToken", "Name", "FullyQualifiedName", "AccountType",
+                "AccountSubType", "Classification", "AcctNum", "SubAccount", "CurrentBalance",
+                "Active", *_META),
     "CompanyInfo": ("Id", "CompanyName", "Country", *_META),
     "Preferences": ("Id", *_META),
+    "PaymentMethod": ("Id", "SyncToken", "Name", "Type", "Active", *_META),
+    "Term": ("Id", "SyncToken", "Name", "Type", "DueDays", "Active", *_META),
+    "Class": ("Id", "SyncToken", "Name", "FullyQualifiedName", "SubClass", "Active", *_META),
+    "Department": ("Id", "SyncToken", "Name", "FullyQualifiedName", "SubDepartment", "Active",
+                   *_META),
+    "Vendor": ("Id", "SyncToken", "DisplayName", "GivenName", "FamilyName", "CompanyName",
+               "PrimaryEmailAddr", "Active", "Balance", *_META),
+    "Employee": ("Id", "SyncToken", "DisplayName", "GivenName", "FamilyName", "Active",
+                 *_META),
+    "SalesReceipt": ("Id", "SyncToken", "DocNumber", "TxnDate", "CustomerRef", "TotalAmt",
+                     "DepositToAccountRef", *_META),
+    "RefundReceipt": ("Id", "SyncToken", "DocNumber", "TxnDate", "CustomerRef", "TotalAmt",
+                      "DepositToAccountRef", *_META),
+    "CreditMemo": ("Id", "SyncToken", "DocNumber", "TxnDate", "CustomerRef", "TotalAmt",
+                   "Balance", "RemainingCredit", *_META),
+    "Deposit": ("Id", "SyncToken", "TxnDate", "TotalAmt", "DepositToAccountRef", *_META),
+    "Purchase": ("Id", "SyncToken", "DocNumber", "TxnDate", "PaymentType", "AccountRef",
+                 "EntityRef", "TotalAmt", "Credit", *_META),
 }
 # Name-list entities: QBO returns only active ones unless the query filters on Active.
-ACTIVE_BY_DEFAULT = {"Customer", "Item", "TaxCode", "TaxRate", "Account"}
+ACTIVE_BY_DEFAULT = {"Customer", "Item", "TaxCode", "TaxRate", "Account", "PaymentMethod",
+                     "Term", "Class", "Department", "Vendor", "Employee"}
 ENTITY_NAMES = {name.lower(): name for name in QUERYABLE}
 
 _TOKEN = re.compile(

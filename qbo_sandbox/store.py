@@ -1,4 +1,5 @@
-"""SQLite persistence for the sandbox: companies, entities, tokens, request ids and the log.
+"""SQLite persistence for the sandbox: companies, entities, tokens, request ids and the log,
+webhook registrations and the entity changes captured for them (triggers, see SCHEMA).
 
 One connection shared by all threads, guarded by a re-entrant lock: every API request runs its
 reads and writes inside `transaction()`, so concurrent writers never lose each other's changes.
@@ -54,11 +55,50 @@ CREATE TABLE IF NOT EXISTS request_ids (
     realm_id TEXT NOT NULL, request_id TEXT NOT NULL, status INTEGER NOT NULL,
     body TEXT NOT NULL, PRIMARY KEY (realm_id, request_id)
 );
+CREATE TABLE IF NOT EXISTS webhooks (
+    url TEXT PRIMARY KEY, verifier_token TEXT NOT NULL, entities TEXT, realm TEXT,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, realm_id TEXT NOT NULL, type TEXT NOT NULL,
+    id TEXT NOT NULL, operation TEXT NOT NULL, time REAL NOT NULL, delivered INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS request_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, method TEXT NOT NULL,
     path TEXT NOT NULL, realm TEXT, entity TEXT, status INTEGER NOT NULL, requestid TEXT,
     duration_ms REAL NOT NULL, throttled INTEGER NOT NULL, minorversion TEXT
 );
+-- Change capture for webhooks: every stored entity change, whoever writes it, while a
+-- webhook is registered. Triggers run inside the writer's transaction, so a rolled-back
+-- write leaves no change. `sandbox_now`: the sandbox clock, from the {real, sandbox, scale}
+-- the app stores under the setting "clock_anchor" whenever its clock changes.
+CREATE VIEW IF NOT EXISTS sandbox_now AS SELECT COALESCE(
+    (SELECT json_extract(value, '$.sandbox') + ((julianday('now') - 2440587.5) * 86400.0
+            - json_extract(value, '$.real')) * json_extract(value, '$.scale')
+     FROM settings WHERE key = 'clock_anchor'),
+    (julianday('now') - 2440587.5) * 86400.0) AS time;
+CREATE TRIGGER IF NOT EXISTS entities_created AFTER INSERT ON entities
+WHEN EXISTS (SELECT 1 FROM webhooks)
+BEGIN
+    INSERT INTO changes (realm_id, type, id, operation, time, delivered)
+    VALUES (NEW.realm_id, NEW.type, NEW.id, 'created', (SELECT time FROM sandbox_now), 0);
+END;
+CREATE TRIGGER IF NOT EXISTS entities_updated AFTER UPDATE ON entities
+WHEN EXISTS (SELECT 1 FROM webhooks) AND NEW.data IS NOT OLD.data
+BEGIN
+    INSERT INTO changes (realm_id, type, id, operation, time, delivered)
+    VALUES (NEW.realm_id, NEW.type, NEW.id,
+            CASE WHEN json_extract(NEW.data, '$.PrivateNote') = 'Voided'
+                  AND json_extract(OLD.data, '$.PrivateNote') IS NOT 'Voided'
+                 THEN 'voided' ELSE 'updated' END,
+            (SELECT time FROM sandbox_now), 0);
+END;
+CREATE TRIGGER IF NOT EXISTS entities_deleted AFTER DELETE ON entities
+WHEN EXISTS (SELECT 1 FROM webhooks)
+BEGIN
+    INSERT INTO changes (realm_id, type, id, operation, time, delivered)
+    VALUES (OLD.realm_id, OLD.type, OLD.id, 'deleted', (SELECT time FROM sandbox_now), 0);
+END;
 """
 
 
@@ -233,11 +273,20 @@ class Store:
                     (realm_id, type_, data["Id"], json.dumps(data), seq),
                 )
 
+    @contextmanager
+    def uncaptured(self) -> Iterator[Store]:
+        """A transaction whose entity changes produce no webhook events (sample companies,
+        companies made through the control API)."""
+        with self.transaction():
+            before = self.row("SELECT COALESCE(MAX(seq), 0) AS s FROM changes")["s"]
+            yield self
+            self.execute("DELETE FROM changes WHERE seq > ?", (before,))
+
     def wipe(self) -> None:
         with self.transaction():
             for table in (
                 "companies", "counters", "entities", "deleted", "auth_codes", "refresh_tokens",
-                "access_tokens", "request_ids", "request_log",
+                "access_tokens", "request_ids", "request_log", "changes",
             ):
                 self.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 

@@ -71,10 +71,12 @@ class _QuietHandler(WSGIRequestHandler):
 
 @contextmanager
 def serve(
-    data_dir: str | Path, port: int = 0, host: str = "127.0.0.1", **opts: Any
+    data_dir: str | Path, port: int = 0, host: str = "127.0.0.1", *, sample_data: bool = True,
+    **opts: Any,
 ) -> Iterator[str]:
-    """Run the real threaded server in a background thread; yield its base URL."""
-    app = create_app(data_dir, **opts)
+    """Run the real threaded server in a background thread; yield its base URL.
+    `sample_data=False`: the sample companies are bare (as hatsync's tests want them)."""
+    app = create_app(data_dir, sample_data=sample_data, **opts)
     server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="qbo-sandbox", daemon=True)
     thread.start()
@@ -94,10 +96,14 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def start_subprocess(
-    data_dir: str | Path, port: int | None = None, *extra_args: str, timeout: float = 15.0
+    data_dir: str | Path, port: int | None = None, *extra_args: str, timeout: float = 15.0,
+    sample_data: bool = True,
 ) -> tuple[subprocess.Popen, str]:
-    """Start `python -m qbo_sandbox` and wait for its ready line; return (process, base URL)."""
+    """Start `python -m qbo_sandbox` and wait for its ready line; return (process, base URL).
+    `sample_data=False` passes `--no-sample-data` (bare sample companies)."""
     port = port or free_port()
+    if not sample_data:
+        extra_args = ("--no-sample-data", *extra_args)
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "qbo_sandbox", "--port", str(port), "--data-dir", str(data_dir),
          *extra_args],

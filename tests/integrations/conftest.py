@@ -70,7 +70,7 @@ def sandbox(tmp_path, settings):
     settings.QBO_REQUESTS_PER_MINUTE = 7000  # the budget has tests of its own
     settings.QBO_BUDGET_URL = f"file://{tmp_path / 'budget'}"
     qbo_client._discovered_auth_client.cache_clear()
-    app = create_app(tmp_path / "qbo")
+    app = create_app(tmp_path / "qbo", sample_data=False)  # bare companies: numbers 1001+ free
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         mount(rsps, app, BASE)
         yield Sandbox(app, rsps)

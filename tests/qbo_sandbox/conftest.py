@@ -30,7 +30,18 @@ def _plain_http_oauth(monkeypatch):
 
 @pytest.fixture
 def app(tmp_path):
-    sandbox = create_app(tmp_path)
+    """The sandbox with bare sample companies ("Sandbox Studio US", ...), as the rule tests
+    want them (a `POST reset` without "sample_data" keeps them bare)."""
+    sandbox = create_app(tmp_path, sample_data=False)
+    yield sandbox
+    sandbox.close()
+
+
+@pytest.fixture
+def sample_app(tmp_path):
+    """The sandbox as it starts by default: the four companies hold Intuit-like sample data
+    ("Craig's Design and Landscaping Services", ...). Mount it with `mount(rsps, sample_app)`."""
+    sandbox = create_app(tmp_path / "sample")
     yield sandbox
     sandbox.close()
 

@@ -28,7 +28,7 @@ def headers(client: AuthClient) -> dict[str, str]:
 
 def test_restart_on_the_same_data_dir_keeps_companies_entities_and_tokens(tmp_path):
     port = free_port()
-    with serve(tmp_path, port=port) as base:
+    with serve(tmp_path, port=port, sample_data=False) as base:
         client = connect_over_http(base)
         made = requests.post(f"{base}/v3/company/{US}/customer", json={"DisplayName": "Kept"},
                              headers=headers(client)).json()["Customer"]
@@ -55,7 +55,7 @@ def test_sample_realm_ids_are_the_same_on_every_fresh_start(tmp_path):
 
 
 def test_twenty_threads_creating_customers_get_distinct_ids_and_lose_nothing(tmp_path):
-    with serve(tmp_path) as base:
+    with serve(tmp_path, sample_data=False) as base:  # counts only the new customers
         client = connect_over_http(base)
         control("POST", "config", {"concurrent_limit": 100}, base=base)
 

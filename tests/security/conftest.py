@@ -15,7 +15,7 @@ from tests.integrations.conftest import (  # noqa: F401 - fixtures and a helper
 def served_sandbox(tmp_path, settings):
     """The sandbox as a real threaded HTTP server on loopback: requests, urllib3 and the
     sockets do their real work (and their real logging)."""
-    with serve(tmp_path / "qbo") as base:
+    with serve(tmp_path / "qbo", sample_data=False) as base:
         settings.QBO_ENVIRONMENT = "local"
         settings.QBO_LOCAL_SANDBOX_URL = base
         settings.QBO_CLIENT_ID = "hatsync-local"

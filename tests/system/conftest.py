@@ -54,7 +54,8 @@ def postgres_test_database(django_db_setup, django_db_blocker):
 def sandbox_server(tmp_path_factory):
     from qbo_sandbox.testing import start_subprocess
 
-    process, base_url = start_subprocess(tmp_path_factory.mktemp("qbo"))
+    # Bare sample companies: the tests' invoice numbers (1001+) would meet Intuit-like data.
+    process, base_url = start_subprocess(tmp_path_factory.mktemp("qbo"), sample_data=False)
     # Keep its stdout drained so a chatty server can never block on a full pipe.
     threading.Thread(target=lambda: process.stdout.read(), daemon=True).start()
     yield base_url
@@ -213,7 +214,7 @@ def worker(celery_worker_process, sandbox_server, settings):
     settings.QBO_CLIENT_ID = "hatsync-local"
     settings.QBO_CLIENT_SECRET = "hatsync-local-secret"
     sandbox = Sandbox(sandbox_server)
-    sandbox.control("POST", "reset", json={})
+    sandbox.control("POST", "reset", json={"sample_data": False})
     sandbox.control("DELETE", "faults")
     qbo_client._discovered_auth_client.cache_clear()
     # Every test uses the same sample company: start each with a full request budget

@@ -16,6 +16,7 @@ from invoices.models import Account, Contact, Expense, Product, TaxRate, User
 from invoices.services import LineInput
 
 DEMO_PASSWORD = "hatsync-demo"
+FIRST_DEMO_NUMBER = 2001  # after the sandbox sample companies' DocNumbers 1001-1037
 
 
 @dataclass(frozen=True)
@@ -122,13 +123,15 @@ def _seed_account(demo: DemoAccount) -> Account:
     today = date.today()
 
     # Older invoices: sent and paid over the last two years, waiting for Import Invoices.
+    # Numbered from 2001: the demo's QuickBooks sample companies already hold invoices
+    # 1001-1037 (Intuit-like sample data), which would refuse the same numbers (6140).
     for n in range(1, demo.older_invoices + 1):
         issued = today - timedelta(days=rng.randint(30, 730))
         contact = rng.choice(contacts)
         product = rng.choice(products[:4])
         invoice = services.invoice_create(
             account=account,
-            number=f"{1000 + n}",
+            number=f"{FIRST_DEMO_NUMBER + n - 1}",
             contact=contact,
             issue_date=issued,
             due_date=issued + timedelta(days=14),

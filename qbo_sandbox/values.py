@@ -1,0 +1,37 @@
+"""Amounts and timestamps as QBO writes them, shared by the entity modules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+CENT = Decimal("0.01")
+
+
+def money(value: Any) -> Decimal:
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def as_json_number(value: Decimal) -> float | int:
+    """QBO writes amounts as JSON numbers (10, 10.5, 10.25)."""
+    value = value.normalize() if value == value.to_integral() else value
+    return int(value) if value == value.to_integral() else float(value)
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
+
+
+def clean(payload: dict[str, Any]) -> dict[str, Any]:
+    """Drop the empty strings and nulls python-quickbooks sends for unset fields."""
+    result: dict[str, Any] = {}
+    for key, value in payload.items():
+        if value is None or value == "":
+            continue
+        if isinstance(value, dict):
+            value = clean(value)
+        elif isinstance(value, list):
+            value = [clean(v) if isinstance(v, dict) else v for v in value]
+        result[key] = value
+    return result
