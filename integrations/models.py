@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from invoices.models import Account, Contact, Invoice, Payment
+from invoices.models import Account, Contact, Invoice, Payment, Refund
 
 from .encryption import EncryptedTextField
 
@@ -40,6 +40,13 @@ class QuickBooksConnection(models.Model):
     # One writer per company, without a transaction held open across HTTP: a lease.
     lease_owner = models.CharField(max_length=64, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Accounts chosen on the Integrations page (empty: QuickBooks' defaults, see
+    # services/accounts.py); a change applies to what syncs afterwards.
+    deposit_account_id = models.CharField(max_length=40, blank=True)
+    discount_account_id = models.CharField(max_length=40, blank=True)
+    fee_account_id = models.CharField(max_length=40, blank=True)
+    # Changes made in QuickBooks: the time up to which change data capture has been read.
+    cdc_cursor = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.account} → {self.company_name or self.realm_id} ({self.status})"
@@ -60,6 +67,8 @@ class SyncRecord(models.Model):
         ITEM = "item", "Product/service"
         INVOICE = "invoice", "Invoice"
         PAYMENT = "payment", "Payment"
+        REFUND = "refund", "Refund"
+        FEE = "fee", "Processing fee"
 
     class State(models.TextChoices):
         NEEDS_SYNC = "needs_sync", "Needs Sync"
@@ -78,6 +87,8 @@ class SyncRecord(models.Model):
                                 related_name="sync_records")
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="sync_records")
+    refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="sync_records")
     state = models.CharField(max_length=12, choices=State.choices, default=State.NEEDS_SYNC)
     qbo_id = models.CharField(max_length=40, blank=True)
     sync_token = models.CharField(max_length=20, blank=True)
@@ -88,6 +99,10 @@ class SyncRecord(models.Model):
     warning = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     voided = models.BooleanField(default=False)
+    # What someone did to the object in QuickBooks ("voided", "deleted"), seen through
+    # webhooks or change data capture; hatsync flags it and does not change its own copy.
+    qbo_status = models.CharField(max_length=10, blank=True)
+    qbo_status_at = models.DateTimeField(null=True, blank=True)
     state_changed_at = models.DateTimeField(default=timezone.now)
     synced_at = models.DateTimeField(null=True, blank=True)
 

@@ -45,6 +45,12 @@ class Account(models.Model):
     country = models.CharField(max_length=2, choices=Country.choices, default=Country.US)
     currency = models.CharField(max_length=3, blank=True)
     timezone = models.CharField(max_length=64, default="America/New_York")
+    # What the card processor keeps of a card payment (e.g. 2.9% + 0.30): the payment form
+    # proposes this fee for card payments; the owner can change it per payment.
+    card_fee_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("2.90"),
+                                           validators=NON_NEGATIVE)
+    card_fee_fixed = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.30"),
+                                         validators=NON_NEGATIVE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -54,6 +60,10 @@ class Account(models.Model):
         if not self.currency:
             self.currency = COUNTRY_CURRENCIES.get(self.country, "USD")
         super().save(*args, **kwargs)
+
+    def card_fee(self, amount: Decimal) -> Decimal:
+        """The processor's fee on a card payment of `amount`, at this account's rates."""
+        return to_cents(percent_of(amount, self.card_fee_percent) + self.card_fee_fixed)
 
 
 class User(AbstractUser):
@@ -189,6 +199,11 @@ class Invoice(models.Model):
     due_date = models.DateField()
     currency = models.CharField(max_length=3)
     memo = models.TextField(blank=True)
+    discount_kind = models.CharField(
+        max_length=10, choices=[("", "No discount"), ("percent", "Percent"),
+                                ("amount", "Amount")], blank=True, default="")
+    discount_value = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO,
+                                         validators=NON_NEGATIVE)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -206,6 +221,13 @@ class Invoice(models.Model):
                 condition=Q(due_date__gte=models.F("issue_date")),
                 name="invoice_due_on_or_after_issue",
                 violation_error_message="The due date cannot be before the issue date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_value__gte=0)
+                & (~Q(discount_kind="percent") | Q(discount_value__lte=100)),
+                name="invoice_discount_in_range",
+                violation_error_message="A discount is 0 to 100 percent, or an amount of 0 "
+                "or more.",
             ),
         ]
         indexes = [models.Index(fields=["account", "status"])]
@@ -233,12 +255,24 @@ class Invoice(models.Model):
         return sum((line.amount for line in self.lines.all()), ZERO)
 
     @property
+    def discount_amount(self) -> Decimal:
+        """The invoice-level discount, before tax: a percent of the subtotal (rounded to the
+        cent) or an amount, never more than the subtotal."""
+        return discount_of(self.subtotal, self.discount_kind, self.discount_value)
+
+    @property
     def tax_total(self) -> Decimal:
-        return invoice_tax(self.lines.all())
+        return invoice_tax(self.lines.all(), discount=self.discount_amount)
 
     @property
     def total(self) -> Decimal:
-        return self.subtotal + self.tax_total
+        return self.subtotal - self.discount_amount + self.tax_total
+
+    @property
+    def refunded_total(self) -> Decimal:
+        return to_cents(sum((refund.amount + refund.tip_amount
+                             for payment in self.payments.all()
+                             for refund in payment.refunds.all()), ZERO))
 
     @property
     def amount_paid(self) -> Decimal:
@@ -294,10 +328,22 @@ class InvoiceLine(models.Model):
         return percent_of(self.amount, self.tax_rate.percentage)
 
 
-def invoice_tax(lines) -> Decimal:
-    """The tax of these lines: each rate once, on the sum of its lines (money.tax_by_rate)."""
-    return tax_by_rate((line.amount, line.tax_rate_id, line.tax_rate.percentage)
-                       for line in lines if line.tax_rate is not None)
+def discount_of(subtotal: Decimal, kind: str, value: Decimal) -> Decimal:
+    if kind == "percent":
+        return min(percent_of(subtotal, value), subtotal)
+    if kind == "amount":
+        return min(to_cents(value), subtotal)
+    return ZERO
+
+
+def invoice_tax(lines, discount: Decimal = ZERO) -> Decimal:
+    """The tax of these lines: each rate once, on the sum of its lines (money.tax_by_rate),
+    after an invoice discount shrinks every rate's base in proportion (as QuickBooks does)."""
+    lines = list(lines)
+    subtotal = sum((line.amount for line in lines), ZERO)
+    share = (subtotal - discount) / subtotal if discount and subtotal else None
+    return tax_by_rate(((line.amount, line.tax_rate_id, line.tax_rate.percentage)
+                        for line in lines if line.tax_rate is not None), share=share)
 
 
 class Payment(models.Model):
@@ -319,6 +365,12 @@ class Payment(models.Model):
     )
     method = models.CharField(max_length=20, choices=Method.choices, default=Method.CARD)
     reference = models.CharField(max_length=64, blank=True)
+    processor_fee = models.DecimalField(
+        max_digits=12, decimal_places=2, default=ZERO, validators=NON_NEGATIVE,
+        help_text="What the card processor kept of this payment (an expense).")
+    recorded_in_quickbooks = models.BooleanField(
+        default=False, help_text="Entered in QuickBooks (e.g. a check the bookkeeper recorded) "
+        "and brought back here; never sent to QuickBooks again.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -326,6 +378,8 @@ class Payment(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(condition=Q(tip_amount__gte=0), name="payment_tip_not_negative"),
+            models.CheckConstraint(condition=Q(processor_fee__gte=0),
+                                   name="payment_fee_not_negative"),
         ]
 
     def __str__(self) -> str:
@@ -333,6 +387,45 @@ class Payment(models.Model):
 
     @property
     def total_received(self) -> Decimal:
+        return self.amount + self.tip_amount
+
+    @property
+    def refundable(self) -> tuple[Decimal, Decimal]:
+        """(amount, tip) not yet refunded."""
+        refunds = list(self.refunds.all())
+        return (self.amount - sum((r.amount for r in refunds), ZERO),
+                self.tip_amount - sum((r.tip_amount for r in refunds), ZERO))
+
+
+class Refund(models.Model):
+    """Money given back on a payment, fully or partly; its tip part is refunded separately
+    (a tip is the client's money too: the owner chooses whether to give it back)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="refunds")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    date = models.DateField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2, validators=NON_NEGATIVE,
+                                 help_text="Of the payment's amount (not its tip).")
+    tip_amount = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO,
+                                     validators=NON_NEGATIVE)
+    method = models.CharField(max_length=20, choices=Payment.Method.choices,
+                              default=Payment.Method.CARD)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0) & Q(tip_amount__gte=0)
+                                   & (Q(amount__gt=0) | Q(tip_amount__gt=0)),
+                                   name="refund_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund of {self.total} on {self.payment.invoice.number}"
+
+    @property
+    def total(self) -> Decimal:
         return self.amount + self.tip_amount
 
 
