@@ -42,7 +42,8 @@ border-bottom:3px solid transparent}nav a.on{border-bottom-color:#2ca01c}
 p.error.box{background:#fdecea;padding:10px 14px;border-radius:4px;margin:0 0 16px}
 .button.secondary{background:#fff;color:#393a3d;border:1px solid #8d9096}
 button.danger,.button.danger{background:#d52b1e}button.small{padding:5px 10px;font-size:13px}
-form.inline{display:inline;margin:0}.muted{color:#6b6c72}.actions a,.actions form,.actions button{margin-left:6px}
+form.inline{display:inline;margin:0}.muted{color:#6b6c72}
+.actions a,.actions form,.actions button{margin-left:6px}
 form.fields label{display:block;font-size:13px;color:#6b6c72;margin:14px 0 4px}
 form.fields input,form.fields select{width:100%;max-width:320px;padding:8px;font-size:14px;
 border:1px solid #8d9096;border-radius:4px;background:#fff;color:#393a3d}
