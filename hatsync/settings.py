@@ -224,6 +224,11 @@ QBO_DRAIN_SLICE_SECONDS = env.float("QBO_DRAIN_SLICE_SECONDS", default=30.0)
 QBO_LIMITS_TIME_SCALE = env.float("QBO_LIMITS_TIME_SCALE", default=1.0)
 if QBO_LIMITS_TIME_SCALE != 1.0 and QBO_ENVIRONMENT != "local":
     raise ImproperlyConfigured("QBO_LIMITS_TIME_SCALE is for the local sandbox only.")
+# Webhooks (changes made in QuickBooks): the verifier token of the app's webhook endpoint
+# (Intuit's developer portal). Empty: every delivery is refused (401). The local sandbox's
+# demo registers the endpoint with a fixed local token.
+QBO_WEBHOOK_VERIFIER_TOKEN = env.str(
+    "QBO_WEBHOOK_VERIFIER_TOKEN", default="hatsync-local-verifier" if _local else "")
 
 # Fernet key(s) for the OAuth tokens at rest; comma-separated, newest first, to rotate.
 # Development derives one from SECRET_KEY; production must set its own.
@@ -245,6 +250,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-sync-outbox": {
         "task": "integrations.tasks.sweep_outbox",
         "schedule": env.float("SYNC_SWEEP_SECONDS", default=60.0),
+    },
+    # Changes made in QuickBooks: change data capture repairs any webhook that was lost.
+    "qbo-change-data-capture": {
+        "task": "integrations.tasks.catch_up_changes",
+        "schedule": env.float("QBO_CDC_INTERVAL_SECONDS", default=300.0),
     },
 }
 

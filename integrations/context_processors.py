@@ -41,15 +41,19 @@ def render_invoice_panel(request: HttpRequest, *, account, invoice_id) -> str:
     )
     records = {r.payment_id: r for r in SyncRecord.objects.filter(
         realm_id=connection.realm_id, kind=SyncRecord.Kind.PAYMENT, payment__invoice=invoice)}
+    followers = selectors.payment_followers(connection=connection, invoice=invoice)
     payments = [
         {"payment": payment, "record": records.get(payment.pk),
-         "qbo_reference": rules.shorten_reference(payment.reference)}
+         "qbo_reference": rules.shorten_reference(payment.reference),
+         **followers.get(payment.pk, {})}
         for payment in invoice.payments.order_by("date", "pk")
     ]
+    follower_records = [f["fee"] for f in followers.values()] + [
+        r["record"] for f in followers.values() for r in f["refunds"]]
     settled = {SyncRecord.State.SYNCED, SyncRecord.State.BLOCKED, SyncRecord.State.FAILED}
     moving = connection.is_connected and any(
         r is not None and r.state not in settled and not r.last_error.startswith("Paused:")
-        for r in [record, *records.values()]
+        for r in [record, *records.values(), *follower_records]
     )
     tips = invoice.tips_total
     tips_in_total = rules.tips_apply(country=connection.country,

@@ -47,6 +47,9 @@ class QuickBooksConnection(models.Model):
     fee_account_id = models.CharField(max_length=40, blank=True)
     # Changes made in QuickBooks: the time up to which change data capture has been read.
     cdc_cursor = models.DateTimeField(null=True, blank=True)
+    # Invoices taken out of QuickBooks with Undo sync: they go again only when the owner
+    # presses Sync (not on an edit, not on a reconnect).
+    undone_invoice_ids = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"{self.account} → {self.company_name or self.realm_id} ({self.status})"

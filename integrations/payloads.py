@@ -6,7 +6,15 @@ Callers pass objects whose related rows are already loaded (lines, tax rates, pa
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from invoices.models import Contact, Invoice, InvoiceLine, Payment, invoice_tax
+from invoices.models import (
+    Contact,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Refund,
+    discount_of,
+    invoice_tax,
+)
 
 from . import rules
 
@@ -55,8 +63,10 @@ def invoice_payload(
     country: str,
     tax_code_ids: Mapping[str, str],
     tips: Decimal = Decimal("0"),
+    discount_account_id: str = "",
 ) -> dict:
-    """The Invoice as QBO wants it. `item_ids` maps a line's QBO item name to its item id."""
+    """The Invoice as QBO wants it. `item_ids` maps a line's QBO item name to its item id.
+    `discount_account_id`: where the invoice's discount is booked ("" = QuickBooks' default)."""
     qbo_lines = []
     for line in lines:
         detail = {
@@ -74,6 +84,11 @@ def invoice_payload(
                 "SalesItemLineDetail": detail,
             }
         )
+    discount = invoice_discount_line(invoice=invoice, lines=lines,
+                                     discount_account_id=discount_account_id,
+                                     percent_allowed=tips <= 0)
+    if discount:
+        qbo_lines.append(discount)
     if tips > 0:
         # Tips collected with payments, through QBO's gratuity feature (when it is on).
         qbo_lines.append(
@@ -100,11 +115,41 @@ def invoice_payload(
     if memo.strip():
         payload["CustomerMemo"] = {"value": memo}
     if country == "US":
-        tax = invoice_tax(lines)  # the CRM's figure: each rate rounded once
+        # the CRM's figure: each rate rounded once, on bases the discount shrank
+        tax = invoice_tax(lines, discount=invoice_discount(invoice, lines))
         payload["TxnTaxDetail"] = {"TotalTax": _money(tax)}
     else:
         payload["GlobalTaxCalculation"] = "TaxExcluded"
     return payload
+
+
+def invoice_discount(invoice: Invoice, lines: Sequence[InvoiceLine]) -> Decimal:
+    """The invoice's discount on these lines (the model's rule: Invoice.discount_amount)."""
+    subtotal = sum((line.amount for line in lines), Decimal("0"))
+    return discount_of(subtotal, invoice.discount_kind, invoice.discount_value)
+
+
+def invoice_discount_line(
+    *, invoice: Invoice, lines: Sequence[InvoiceLine], discount_account_id: str = "",
+    percent_allowed: bool = True,
+) -> dict | None:
+    """QuickBooks' invoice-level discount (before tax), or None when there is none.
+
+    A percent discount is sent as a percent (QuickBooks shows "10% off") with the amount the
+    CRM computed; both round the percent of the subtotal half up to the cent. QuickBooks takes
+    a percent of every sales line, a tip line too, so with tips on the invoice
+    (`percent_allowed` False) the discount goes as its amount instead."""
+    amount = invoice_discount(invoice, lines)
+    if amount <= 0:
+        return None
+    percent = invoice.discount_kind == "percent" and percent_allowed
+    detail: dict = {"PercentBased": percent}
+    if percent:
+        detail["DiscountPercent"] = f"{Decimal(invoice.discount_value).normalize():f}"
+    if discount_account_id:
+        detail["DiscountAccountRef"] = {"value": discount_account_id}
+    return {"DetailType": "DiscountLineDetail", "Amount": _money(amount),
+            "DiscountLineDetail": detail}
 
 
 def payment_payload(
@@ -114,9 +159,12 @@ def payment_payload(
     invoice_qbo_id: str,
     ref_number: str,
     tip_applied: bool,
+    deposit_account_id: str = "",
 ) -> dict:
     """A payment linked to its invoice. A tip is applied through the invoice's gratuity line
-    when tips are on; otherwise it is received but left unapplied (UnappliedAmt)."""
+    when tips are on; otherwise it is received but left unapplied (UnappliedAmt).
+    `deposit_account_id`: the account chosen for deposits; none sent means QuickBooks
+    deposits to Undeposited Funds."""
     applied = payment.amount + (payment.tip_amount if tip_applied else Decimal("0"))
     payload = {
         "TotalAmt": _money(payment.total_received),
@@ -131,4 +179,94 @@ def payment_payload(
     }
     if ref_number:
         payload["PaymentRefNum"] = ref_number
+    if deposit_account_id:
+        payload["DepositToAccountRef"] = {"value": deposit_account_id}
     return payload
+
+
+def refund_doc_number(*, invoice_number: str, ordinal: int) -> str:
+    """A refund receipt's number: "R-<invoice number>" for the invoice's first refund,
+    "R2-<invoice number>" for its second…, shortened to QuickBooks' 21 characters."""
+    prefix = "R-" if ordinal <= 1 else f"R{ordinal}-"
+    return rules.shorten_reference(prefix + invoice_number)
+
+
+def refund_receipt_payload(
+    *,
+    refund: Refund,
+    invoice_number: str,
+    doc_number: str,
+    customer_id: str,
+    deposit_account_id: str,
+    item_id: str,
+    tax_code_id: str,
+    country: str,
+    tip_as_gratuity: bool,
+    marker: str,
+) -> dict:
+    """A RefundReceipt that gives back part of a payment: money leaves `deposit_account_id`
+    (where the payment went) and a line on the invoice's first item reverses the income.
+
+    The refunded amount is what the customer paid, tax included: in Canada and the UK the
+    line carries the first line's tax code and the receipt is TaxInclusive, so QuickBooks
+    takes the tax back out of it; in the US the line is NON (the sales tax is not reversed,
+    as the US invoice's tax is sent as a total). A tip given back goes on a gratuity line when
+    the payment's tip was applied through QuickBooks' tips, else on the same item.
+    """
+    def sales_line(amount: Decimal, item: str, description: str, code: str | None) -> dict:
+        detail = {"ItemRef": {"value": item}, "Qty": "1", "UnitPrice": _money(amount)}
+        if code:
+            detail["TaxCodeRef"] = {"value": code}
+        return {"DetailType": "SalesItemLineDetail", "Amount": _money(amount),
+                "Description": description, "SalesItemLineDetail": detail}
+
+    reason = rules.clean_qbo_text(refund.reason, 200).strip()
+    what = f"Refund on invoice {invoice_number}" + (f": {reason}" if reason else "")
+    lines = []
+    if refund.amount > 0:
+        lines.append(sales_line(refund.amount, item_id, what, tax_code_id))
+    if refund.tip_amount > 0:
+        if tip_as_gratuity:
+            lines.append(sales_line(refund.tip_amount, rules.GRATUITY_ITEM_ID, "Tip refunded",
+                                    "NON" if country == "US" else None))
+        else:
+            lines.append(sales_line(refund.tip_amount, item_id, "Tip refunded", tax_code_id))
+    payload = {
+        "DocNumber": doc_number,
+        "TxnDate": refund.date.isoformat(),
+        "CustomerRef": {"value": customer_id},
+        "DepositToAccountRef": {"value": deposit_account_id},
+        "Line": lines,
+        "PrivateNote": marker + (f". {reason}" if reason else ""),
+    }
+    if country != "US":
+        payload["GlobalTaxCalculation"] = "TaxInclusive"
+    return payload
+
+
+def fee_purchase_payload(
+    *,
+    payment: Payment,
+    invoice_number: str,
+    from_account_id: str,
+    fee_account_id: str,
+    marker: str,
+) -> dict:
+    """The processor's fee on a payment as an expense (Purchase): paid in "Cash" out of the
+    account the payment was deposited to (a bank account or Undeposited Funds, never a
+    card), on one line of the fee expense account. No payee: the processor is not a vendor
+    in QuickBooks."""
+    ref = payment.reference.strip() or f"of {payment.date.isoformat()}"
+    return {
+        "PaymentType": "Cash",
+        "AccountRef": {"value": from_account_id},
+        "TxnDate": payment.date.isoformat(),
+        "Line": [{
+            "DetailType": "AccountBasedExpenseLineDetail",
+            "Amount": _money(payment.processor_fee),
+            "Description": "Card processing fee",
+            "AccountBasedExpenseLineDetail": {"AccountRef": {"value": fee_account_id}},
+        }],
+        "PrivateNote": rules.clean_qbo_text(
+            f"Processing fee on payment {ref} of invoice {invoice_number} ({marker})", 4000),
+    }

@@ -124,3 +124,20 @@ def sync_history(*, account: Account, outcome: str = "", kind: str = "",
                          | Q(record__payment__invoice__number__icontains=term)
                          | Q(message__icontains=term))
     return log
+
+
+def payment_followers(*, connection: QuickBooksConnection, invoice: Invoice) -> dict[int, dict]:
+    """For the invoice panel, per payment id: `fee` (its processing fee's record or None)
+    and `refunds` (each refund with its record or None)."""
+    records = SyncRecord.objects.filter(
+        realm_id=connection.realm_id, kind__in=[SyncRecord.Kind.FEE, SyncRecord.Kind.REFUND],
+    ).filter(Q(payment__invoice=invoice) | Q(refund__payment__invoice=invoice))
+    by_key = {record.key: record for record in records}
+    followers: dict[int, dict] = {}
+    for payment in invoice.payments.prefetch_related("refunds"):
+        followers[payment.pk] = {
+            "fee": by_key.get(f"fee:{payment.pk}"),
+            "refunds": [{"refund": refund, "record": by_key.get(f"refund:{refund.pk}")}
+                        for refund in sorted(payment.refunds.all(), key=lambda r: r.pk)],
+        }
+    return followers

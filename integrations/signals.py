@@ -1,12 +1,30 @@
 """Receivers: a saved invoice or payment marks its record "needs sync"; the push is a task."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from invoices.models import Contact, Invoice, Payment
+from invoices.models import Contact, Invoice, Payment, Refund
 
 from .models import QuickBooksConnection, SyncRecord
 from .services.outbox import enqueue, invoice_key, mark_needs_sync, payment_key
+from .services.payment_followers import mark_fee, mark_refund
+
+# Set while changes made in QuickBooks are applied here: they are in QuickBooks already, so
+# the invoices and payments they touch must not go back (no echo).
+_from_quickbooks: ContextVar[bool] = ContextVar("from_quickbooks", default=False)
+
+
+@contextmanager
+def receiving_from_quickbooks() -> Iterator[None]:
+    token = _from_quickbooks.set(True)
+    try:
+        yield
+    finally:
+        _from_quickbooks.reset(token)
 
 
 def _connection(account_id: int) -> QuickBooksConnection | None:
@@ -18,13 +36,16 @@ def _connection(account_id: int) -> QuickBooksConnection | None:
 
 @receiver(post_save, sender=Invoice, dispatch_uid="integrations.invoice_saved")
 def invoice_saved(sender, instance: Invoice, **kwargs) -> None:
+    if _from_quickbooks.get():
+        return
     connection = _connection(instance.account_id)
     if connection is None or instance.is_draft:
         return
     known = SyncRecord.objects.filter(
         realm_id=connection.realm_id, key=invoice_key(instance.pk)
     ).exists()
-    sent_since_connecting = instance.sent_at and instance.sent_at >= connection.connected_at
+    sent_since_connecting = (instance.sent_at and instance.sent_at >= connection.connected_at
+                             and instance.pk not in connection.undone_invoice_ids)
     if known or (sent_since_connecting and not instance.is_void):
         record = mark_needs_sync(connection=connection, kind=SyncRecord.Kind.INVOICE,
                                  key=invoice_key(instance.pk), invoice=instance)
@@ -33,6 +54,8 @@ def invoice_saved(sender, instance: Invoice, **kwargs) -> None:
 
 @receiver(post_save, sender=Payment, dispatch_uid="integrations.payment_saved")
 def payment_saved(sender, instance: Payment, created: bool, **kwargs) -> None:
+    if instance.recorded_in_quickbooks or _from_quickbooks.get():
+        return  # entered in QuickBooks: never sent back
     connection = _connection(instance.account_id)
     if connection is None:
         return
@@ -58,3 +81,23 @@ def contact_saved(sender, instance: Contact, created: bool, **kwargs) -> None:
         for _, key in records
     ]
     enqueue(ids)
+
+
+@receiver(post_save, sender=Payment, dispatch_uid="integrations.payment_fee_saved")
+def payment_fee_saved(sender, instance: Payment, **kwargs) -> None:
+    """A payment's processing fee follows it (after `payment_saved` made its record)."""
+    if _from_quickbooks.get():
+        return
+    connection = _connection(instance.account_id)
+    if connection is not None:
+        enqueue(mark_fee(connection=connection, payment=instance))
+
+
+@receiver(post_save, sender=Refund, dispatch_uid="integrations.refund_saved")
+def refund_saved(sender, instance: Refund, **kwargs) -> None:
+    """A refund on a payment that is in QuickBooks (or waiting to go) follows it there."""
+    if _from_quickbooks.get():
+        return
+    connection = _connection(instance.account_id)
+    if connection is not None:
+        enqueue(mark_refund(connection=connection, refund=instance))

@@ -7,13 +7,17 @@ from datetime import datetime, timedelta
 from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
+from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from .models import QuickBooksConnection, SyncRecord
-from .services import bulk, sync
-from .services.outbox import backlog_waiting, records_waiting
+from .qbo.errors import QboError
+from .services import accounts, bulk, fees, sync
+from .services.outbox import backlog_waiting, enqueue, records_waiting
+from .services.payment_followers import mark_missing_followers
+from .services.undo import undo_requested
 
 logger = logging.getLogger(__name__)
 MAX_RETRIES = 6
@@ -82,6 +86,36 @@ def sweep_outbox() -> int:
         realm_id__in=realms, status=QuickBooksConnection.Status.CONNECTED
     ).values_list("pk", flat=True):
         drain_company.delay(connection_id)
+    missing = []
+    for connection in QuickBooksConnection.objects.filter(
+            status=QuickBooksConnection.Status.CONNECTED):
+        missing += mark_missing_followers(connection)
+    enqueue(missing)
+    return len(ids) + len(missing) + _sweep_payment_followers(list(connected), now)
+
+
+def _sweep_payment_followers(realms: list[str], now: datetime) -> int:
+    """Refunds and processing fees go one by one (a drain takes invoices and payments): those
+    left waiting, e.g. for a payment a drain synced, or stuck syncing, are queued again."""
+    followers = SyncRecord.objects.filter(
+        realm_id__in=realms, kind__in=[SyncRecord.Kind.REFUND, SyncRecord.Kind.FEE]
+    ).filter(
+        Q(state=SyncRecord.State.NEEDS_SYNC, state_changed_at__lt=now
+          - timedelta(seconds=settings.SYNC_SWEEP_WAITING_AFTER))
+        | Q(state=SyncRecord.State.SYNCING, state_changed_at__lt=now
+            - timedelta(seconds=settings.SYNC_SWEEP_STUCK_AFTER)))
+    ids = list(followers.values_list("pk", flat=True)[:1000])
+    # Fees blocked for want of a fee account go again once the company has one.
+    for connection in QuickBooksConnection.objects.filter(realm_id__in=realms):
+        if accounts.fee_account_id(connection):
+            ids += list(SyncRecord.objects.filter(
+                realm_id=connection.realm_id, kind=SyncRecord.Kind.FEE,
+                state=SyncRecord.State.BLOCKED, last_error=fees.NO_FEE_ACCOUNT,
+            ).values_list("pk", flat=True)[:1000])
+    SyncRecord.objects.filter(pk__in=ids).update(state=SyncRecord.State.NEEDS_SYNC,
+                                                 state_changed_at=now)
+    for record_id in ids:
+        sync_record.delay(record_id)
     return len(ids)
 
 
@@ -109,6 +143,27 @@ def queue_backlog(sender, connection_id: int, **kwargs) -> None:
                        error, connection_id)
 
 
+@shared_task(acks_late=True)
+def undo_sync(connection_id: int, job: str, invoice_ids: list[int]) -> int:
+    """Import Invoices' "Undo sync": delete the invoices from QuickBooks, one at a time (the
+    "bulk" queue). Re-running it after a lost worker is safe: each object is read first."""
+    from .services import undo
+
+    return undo.undo_run(connection_id=connection_id, job=job,
+                         invoice_ids=invoice_ids)["removed"]
+
+
+@receiver(undo_requested, dispatch_uid="integrations.queue_undo")
+def queue_undo(sender, connection_id: int, job: str, invoice_ids: list[int], **kwargs) -> None:
+    try:
+        undo_sync.apply_async((connection_id, job, invoice_ids), queue="bulk")
+    except BROKER_DOWN as error:
+        from .services import undo
+
+        logger.warning("The broker is unreachable (%s); undo %s not started", error, job)
+        undo.undo_not_started(connection_id=connection_id, job=job)
+
+
 @shared_task
 def reconcile_account(report_id: int) -> int:
     """"Check QuickBooks matches hatsync" from the Integrations page: fills in the report the
@@ -116,3 +171,62 @@ def reconcile_account(report_id: int) -> int:
     from .services import reconcile
 
     return reconcile.run_report(report_id=report_id)
+
+
+# --- changes made in QuickBooks -----------------------------------------------------------
+def _retry_later(task, error: QboError) -> None:
+    """Throttled or unreachable: go again later. Anything else is left to change data
+    capture, which reads the same objects again within QBO_CDC_INTERVAL_SECONDS."""
+    if error.retryable and task.request.retries < MAX_RETRIES:
+        raise task.retry(countdown=getattr(error, "retry_after", None)
+                         or min(600, 5 * 2**task.request.retries)) from error
+    logger.warning("Changes from QuickBooks not read now (%s); the catch-up reads them",
+                   error.message)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
+def process_webhook(self, events: list[dict]) -> int:
+    """The changes a QuickBooks webhook announced (the view answered at once)."""
+    from .services import inbound
+
+    try:
+        return inbound.process_events(events=events)
+    except DatabaseError as error:
+        raise self.retry(exc=error, countdown=min(600, 5 * 2**self.request.retries)) from error
+    except QboError as error:
+        _retry_later(self, error)
+        return 0
+
+
+def queue_webhook(events: list[dict]) -> bool:
+    """Hand a webhook's events to the worker. False when the broker is unreachable: the
+    delivery is still acknowledged (change data capture brings the changes in later)."""
+    try:
+        # No publish retries: Intuit waits 3 seconds at most for the answer.
+        process_webhook.apply_async((events,), retry=False)
+    except BROKER_DOWN as error:
+        logger.warning("The broker is unreachable (%s); %d QuickBooks event(s) wait for the "
+                       "catch-up", error, len(events))
+        return False
+    return True
+
+
+@shared_task
+def catch_up_changes() -> int:
+    """Beat: read what changed in each connected company since the last look (CDC)."""
+    ids = list(QuickBooksConnection.objects.filter(
+        status=QuickBooksConnection.Status.CONNECTED).values_list("pk", flat=True))
+    for connection_id in ids:
+        catch_up_company.delay(connection_id)
+    return len(ids)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
+def catch_up_company(self, connection_id: int) -> int:
+    from .services import inbound
+
+    try:
+        return inbound.catch_up(connection_id=connection_id)
+    except QboError as error:
+        _retry_later(self, error)
+        return 0

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, webhooks
 
 app_name = "integrations"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("integrations/quickbooks/callback/", views.callback, name="callback"),
     path("integrations/quickbooks/recheck/", views.recheck, name="recheck"),
     path("integrations/quickbooks/disconnect/", views.disconnect, name="disconnect"),
+    path("integrations/quickbooks/accounts/", views.choose_accounts, name="choose_accounts"),
     path("integrations/quickbooks/retry/", views.retry_problems, name="retry_problems"),
     path("settings/integrations/reconcile/", views.reconcile_section, name="reconcile"),
     path("integrations/quickbooks/reconcile/", views.reconcile_start, name="reconcile_start"),
@@ -19,6 +20,10 @@ urlpatterns = [
     path("import-invoices/", views.import_invoices, name="import_invoices"),
     path("import-invoices/sync/", views.import_sync, name="import_sync"),
     path("import-invoices/jobs/<int:pk>/", views.import_progress, name="import_progress"),
+    path("import-invoices/undo/", views.import_undo, name="import_undo"),
+    path("import-invoices/undo/<str:job>/", views.import_undo_progress,
+         name="import_undo_progress"),
     path("invoices/<int:pk>/sync/", views.invoice_sync, name="invoice_sync"),
     path("invoices/<int:pk>/quickbooks-panel/", views.invoice_panel, name="invoice_panel"),
+    path("integrations/quickbooks/webhooks/", webhooks.quickbooks_webhook, name="webhooks"),
 ]

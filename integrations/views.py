@@ -17,12 +17,15 @@ from invoices.views import account_required
 
 from . import rules, selectors, tasks
 from .context_processors import render_invoice_panel
+from .forms import AccountChoicesForm
 from .models import BulkSyncJob, ReconcileReport, SyncLog
 from .qbo.environments import environment
 from .qbo.errors import QboError
+from .services import accounts as accounts_service
 from .services import connection as connection_service
 from .services import imports as import_service
 from .services import reconcile as reconcile_service
+from .services import undo as undo_service
 
 
 def _redirect_uri(request: HttpRequest) -> str:
@@ -41,6 +44,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     return render(request, "integrations/settings.html", {
         "connection": connection,
         "checklist": checklist,
+        "account_form": (AccountChoicesForm(connection=connection)
+                         if checklist and connection.settings_snapshot.get("accounts") else None),
         "environment": environment(),
         "problems": Paginator(selectors.current_problems(account=request.account,
                                                          connection=connection), 25)
@@ -100,6 +105,29 @@ def recheck(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @account_required
+def choose_accounts(request: HttpRequest) -> HttpResponse:
+    """Save the accounts deposits, discounts and fees go to (this account's connection)."""
+    connection = connection_service.connection_for(request.account)
+    if connection is None or not connection.settings_snapshot.get("accounts"):
+        messages.error(request, "Connect to QuickBooks (or press Re-check settings) first.")
+        return redirect("integrations:settings")
+    form = AccountChoicesForm(request.POST, connection=connection)
+    if not form.is_valid():
+        messages.error(request, "Choose the accounts from the lists. If one is missing, press "
+                                "Re-check settings to read the company's accounts again.")
+        return redirect("integrations:settings")
+    try:
+        note = accounts_service.connection_choose_accounts(connection=connection,
+                                                           **form.chosen())
+    except accounts_service.AccountChoiceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, note)
+    return redirect("integrations:settings")
+
+
+@require_POST
+@account_required
 def disconnect(request: HttpRequest) -> HttpResponse:
     connection = connection_service.connection_for(request.account)
     if connection is not None:
@@ -122,7 +150,10 @@ def import_invoices(request: HttpRequest) -> HttpResponse:
     page = Paginator(invoices, view["per_page"]).get_page(request.GET.get("page"))
     rows = _import_rows(connection, list(page), job=job, progress=progress)
     matching = selectors.shown_needing_sync(account=request.account, shown=invoices).count()
+    undo_job = request.GET.get("undo", "")
+    undo = undo_service.undo_progress(account=request.account, job=undo_job)
     return render(request, "integrations/import_invoices.html", {
+        "undo": undo, "undo_job": undo_job,
         "connection": connection, "rows": rows, "page": page, "job": job,
         "progress": progress, **view, "filters": selectors.IMPORT_FILTERS.items(),
         "sorts": [("newest", "Newest first"), ("oldest", "Oldest first"), ("number", "Number")],
@@ -177,8 +208,10 @@ def import_sync(request: HttpRequest) -> HttpResponse:
                 request.account), state=view["state"], search=view["q"])
         ids = list(selectors.shown_needing_sync(account=request.account, shown=shown)
                    .values_list("pk", flat=True))
-    else:
-        ids = [int(pk) for pk in request.POST.getlist("invoice") if pk.isdigit()]
+    else:  # synced rows can be ticked too (for Undo sync): they are in QuickBooks already
+        picked = [int(pk) for pk in request.POST.getlist("invoice") if pk.isdigit()]
+        ids = list(selectors.invoices_needing_sync(account=request.account)
+                   .filter(pk__in=picked).values_list("pk", flat=True))
     if not ids:
         messages.error(request, "Select at least one invoice to sync.")
         return redirect("integrations:import_invoices")
@@ -211,6 +244,38 @@ def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
             for row in _import_rows(connection, invoices, job=job, progress=progress)
         }
     return JsonResponse(progress)
+
+
+@require_POST
+@account_required
+def import_undo(request: HttpRequest) -> HttpResponse:
+    """Undo sync: first the confirmation naming what would be deleted from QuickBooks and
+    what is skipped; with `confirm`, the undo starts in the background."""
+    ids = undo_service.undo_candidates(
+        account=request.account, all_synced=request.POST.get("all_synced") == "1",
+        invoice_ids=[int(pk) for pk in request.POST.getlist("invoice") if pk.isdigit()])
+    if not ids:
+        messages.error(request, "Select at least one synced invoice to undo its sync.")
+        return redirect("integrations:import_invoices")
+    connection = connection_service.connection_for(request.account)
+    if connection is None or not connection.is_connected:
+        messages.error(request, "Connect to QuickBooks first (Account Settings > Integrations).")
+        return redirect("integrations:import_invoices")
+    plan = undo_service.undo_plan(account=request.account, invoice_ids=ids)
+    if request.POST.get("confirm") == "1" and plan.invoice_ids:
+        job = undo_service.undo_start(account=request.account, invoice_ids=plan.invoice_ids)
+        return redirect(f"{reverse('integrations:import_invoices')}?undo={job}")
+    return render(request, "integrations/undo_confirm.html", {"plan": plan})
+
+
+@account_required
+def import_undo_progress(request: HttpRequest, job: str) -> HttpResponse:
+    """The undo's progress card alone: the page refreshes it until the undo ends."""
+    progress = undo_service.undo_progress(account=request.account, job=job)
+    if progress is None:
+        raise Http404
+    return render(request, "integrations/_undo_progress.html",
+                  {"undo": progress, "undo_job": job})
 
 
 @account_required

@@ -171,6 +171,19 @@ class InvoiceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Printed at the bottom of the invoice.",
     )
+    discount_kind = forms.ChoiceField(
+        choices=[("", "No discount"), ("percent", "Percent off"), ("amount", "Amount off")],
+        required=False,
+        label="Discount",
+        help_text="Taken off the subtotal, before tax.",
+    )
+    discount_value = forms.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        label="Discount (% or amount)",
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+    )
 
     def __init__(self, *args, account: Account, invoice: Invoice | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -195,7 +208,22 @@ class InvoiceForm(forms.Form):
         issue_date, due_date = cleaned.get("issue_date"), cleaned.get("due_date")
         if issue_date and due_date and due_date < issue_date:
             self.add_error("due_date", DUE_BEFORE_ISSUE)
+        self._clean_discount(cleaned)
         return cleaned
+
+    def _clean_discount(self, cleaned: dict) -> None:
+        """Percent 0 to 100, amount 0 or more (the services check it fits the subtotal)."""
+        kind, value = cleaned.get("discount_kind", ""), cleaned.get("discount_value")
+        if not kind:
+            cleaned["discount_value"] = ZERO
+            return
+        if value is None:
+            if "discount_value" not in self.errors:
+                self.add_error("discount_value", "Enter the discount, or choose No discount.")
+        elif value < 0:
+            self.add_error("discount_value", "A discount cannot be negative.")
+        elif kind == "percent" and value > 100:
+            self.add_error("discount_value", "A percent discount is 0 to 100.")
 
 
 class ProductSelect(forms.Select):
@@ -340,6 +368,22 @@ class PaymentForm(forms.Form):
     reference = forms.CharField(
         max_length=64, required=False, help_text="Check number, transfer reference…"
     )
+    processor_fee = forms.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        label="Processor fee",
+        help_text="What the card processor kept (an expense). Leave blank for a card payment "
+        "to use your card rate; 0 means no fee.",
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+    )
+
+    def __init__(self, *args, account: Account | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+        if account is not None:
+            self.fields["processor_fee"].help_text = card_fee_note(
+                account, self.initial.get("amount"))
 
     def clean_amount(self) -> Decimal:
         amount = self.cleaned_data["amount"]
@@ -354,3 +398,86 @@ class PaymentForm(forms.Form):
         if tip < 0:
             raise ValidationError("A tip cannot be negative.")
         return tip
+
+    def clean_processor_fee(self) -> Decimal | None:
+        fee = self.cleaned_data["processor_fee"]
+        if fee is not None and fee < 0:
+            raise ValidationError("A processor fee cannot be negative.")
+        return fee
+
+    def clean(self) -> dict:
+        """A blank fee on a card payment is the account's card rate; other methods, none."""
+        data = super().clean()
+        if data.get("processor_fee") is None:
+            amount, tip = data.get("amount"), data.get("tip_amount") or ZERO
+            card = data.get("method") == Payment.Method.CARD
+            data["processor_fee"] = (self.account.card_fee(amount + tip)
+                                     if card and self.account is not None and amount
+                                     else ZERO)
+        return data
+
+
+def card_fee_note(account: Account, amount: Decimal | None = None) -> str:
+    """The account's card rate in words, with the fee on `amount` when given."""
+    rate = f"Card fee at {account.card_fee_percent:.2f}% + {account.card_fee_fixed:.2f}"
+    if amount is None:
+        return (f"{rate}, used when this is left blank for a card payment; change it if your "
+                "processor charged differently. 0 means no fee.")
+    return (f"{rate}: {account.card_fee(amount):.2f}; change it if your processor charged "
+            "differently. 0 means no fee.")
+
+
+class RefundForm(forms.Form):
+    """Money given back on one payment; the view passes what is left to refund."""
+
+    date = forms.DateField(widget=DateInput())
+    amount = forms.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0,
+        help_text="Of the payment's amount (not its tip).",
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+    )
+    tip_amount = forms.DecimalField(
+        max_digits=12, decimal_places=2, required=False, min_value=0, initial=ZERO,
+        label="Tip to refund", widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+    )
+    method = forms.ChoiceField(choices=Payment.Method.choices)
+    reason = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args, refundable: tuple[Decimal, Decimal], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.left, self.tip_left = refundable
+        self.fields["amount"].help_text = (f"Of the payment's amount (not its tip): up to "
+                                           f"{self.left:.2f}.")
+        if self.tip_left > 0:
+            self.fields["tip_amount"].help_text = f"Up to {self.tip_left:.2f}."
+        else:
+            del self.fields["tip_amount"]  # the payment had no tip, or it is given back
+
+    def clean_tip_amount(self) -> Decimal:
+        return self.cleaned_data["tip_amount"] or ZERO
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data.setdefault("tip_amount", ZERO)
+        amount, tip = data.get("amount"), data.get("tip_amount")
+        if amount is not None and amount > self.left:
+            self.add_error("amount", f"At most {self.left:.2f} of this payment can still be "
+                           "refunded.")
+        if tip is not None and tip > self.tip_left:
+            self.add_error("tip_amount" if "tip_amount" in self.fields else None,
+                           f"At most {self.tip_left:.2f} of the tip can still be refunded.")
+        if amount is not None and tip is not None and amount + tip <= 0:
+            self.add_error("amount", "Enter an amount to refund (more than zero).")
+        return data
+
+
+class CardFeeForm(forms.ModelForm):
+    """What the account's card processor keeps of a card payment."""
+
+    class Meta:
+        model = Account
+        fields = ["card_fee_percent", "card_fee_fixed"]
+        labels = {"card_fee_percent": "Percent of each card payment",
+                  "card_fee_fixed": "Plus a fixed amount per payment"}
+        help_texts = {"card_fee_percent": "e.g. 2.90 for 2.9%",
+                      "card_fee_fixed": "e.g. 0.30"}

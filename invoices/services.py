@@ -11,7 +11,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ZERO, Account, Contact, Invoice, InvoiceLine, Payment, Product, TaxRate
+from .models import (
+    ZERO,
+    Account,
+    Contact,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Product,
+    Refund,
+    TaxRate,
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +78,10 @@ def invoice_create(
     lines: list[LineInput],
     memo: str = "",
     currency: str = "",
+    discount_kind: str = "",
+    discount_value: Decimal = ZERO,
 ) -> Invoice:
+    """A draft invoice. `discount_kind` "percent" or "amount" (before tax), "" for none."""
     _check_same_account(account, contact)
     invoice = Invoice(
         account=account,
@@ -79,11 +92,34 @@ def invoice_create(
         memo=memo,
         currency=currency or account.currency,
     )
+    _set_discount(invoice, discount_kind, discount_value)
     _check_number_free(invoice)
     invoice.full_clean()
     invoice.save()
     _replace_lines(invoice, lines)
+    _check_discount_fits(invoice)
     return invoice
+
+
+def _set_discount(invoice: Invoice, kind: str | None, value: Decimal | None) -> None:
+    kind = kind or ""
+    if kind not in {"", "percent", "amount"}:
+        raise ValidationError({"discount_kind": "Choose no discount, a percent or an amount."})
+    value = ZERO if not kind or value is None else value
+    if value < 0:
+        raise ValidationError({"discount_value": "A discount cannot be negative."})
+    if kind == "percent" and value > 100:
+        raise ValidationError({"discount_value": "A percent discount is 0 to 100."})
+    invoice.discount_kind, invoice.discount_value = kind, value
+
+
+def _check_discount_fits(invoice: Invoice) -> None:
+    """An amount off may not be more than the lines add up to (a percent never is)."""
+    if invoice.discount_kind == "amount" and invoice.discount_value > invoice.subtotal:
+        raise ValidationError({"discount_value": (
+            f"The discount ({invoice.discount_value:.2f}) is more than the invoice's subtotal "
+            f"({invoice.subtotal:.2f}). Lower the discount or add lines."
+        )})
 
 
 @transaction.atomic
@@ -96,8 +132,11 @@ def invoice_update(
     due_date: date,
     lines: list[LineInput],
     memo: str = "",
+    discount_kind: str | None = None,
+    discount_value: Decimal | None = None,
 ) -> Invoice:
-    """Edit an invoice. Void invoices are final; a total may not fall below what was paid."""
+    """Edit an invoice. Void invoices are final; a total may not fall below what was paid.
+    The discount is kept as it is unless `discount_kind` is given ("" removes it)."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.is_void:
         raise ValidationError("A void invoice cannot be edited.")
@@ -107,9 +146,12 @@ def invoice_update(
     invoice.issue_date = issue_date
     invoice.due_date = due_date
     invoice.memo = memo
+    if discount_kind is not None:
+        _set_discount(invoice, discount_kind, discount_value)
     _check_number_free(invoice)
     invoice.full_clean()
     _replace_lines(invoice, lines)
+    _check_discount_fits(invoice)
     if invoice.total < invoice.amount_paid:
         raise ValidationError(
             f"The new total {invoice.total} is less than the {invoice.amount_paid} already paid."
@@ -184,8 +226,10 @@ def payment_record(
     tip_amount: Decimal = ZERO,
     method: str = Payment.Method.CARD,
     reference: str = "",
+    processor_fee: Decimal = ZERO,
 ) -> Payment:
-    """Apply a payment (and an optional tip on top) to a sent invoice."""
+    """Apply a payment (and an optional tip on top) to a sent invoice. `processor_fee`: what
+    the card processor kept of it (an expense; the form proposes the account's card rate)."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if not invoice.accepts_payments:
         raise ValidationError(
@@ -196,6 +240,11 @@ def payment_record(
         raise ValidationError({"amount": "The amount must be more than zero."})
     if tip_amount < ZERO:
         raise ValidationError({"tip_amount": "A tip cannot be negative."})
+    if processor_fee < ZERO:
+        raise ValidationError({"processor_fee": "A processor fee cannot be negative."})
+    if processor_fee > amount + tip_amount:
+        raise ValidationError({"processor_fee": "The processor fee cannot be more than the "
+                               "payment and its tip."})
     balance = invoice.balance
     if amount > balance:
         raise ValidationError(
@@ -212,9 +261,105 @@ def payment_record(
         tip_amount=tip_amount,
         method=method,
         reference=reference.strip(),
+        processor_fee=processor_fee,
     )
     payment.full_clean()
     payment.save()
     _apply_payment_status(invoice)
     invoice.save(update_fields=["status", "updated_at"])
     return payment
+
+
+@transaction.atomic
+def refund_record(
+    *,
+    payment: Payment,
+    date: date,
+    amount: Decimal,
+    tip_amount: Decimal = ZERO,
+    method: str = Payment.Method.CARD,
+    reason: str = "",
+) -> Refund:
+    """Give back money of a payment: part or all of its amount, and of its tip if it had one.
+
+    The invoice's balance and status stay as they are: the sale happened and was paid; the
+    refund is money going back out (in QuickBooks a refund receipt reduces the income), and
+    the invoice page shows it as "Refunded". A payment recorded in QuickBooks can be refunded
+    too.
+    """
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if amount < ZERO:
+        raise ValidationError({"amount": "A refund cannot be negative."})
+    if tip_amount < ZERO:
+        raise ValidationError({"tip_amount": "A tip refund cannot be negative."})
+    left, tip_left = payment.refundable
+    if left <= ZERO and tip_left <= ZERO:
+        raise ValidationError("This payment has been refunded in full already.")
+    if amount + tip_amount <= ZERO:
+        raise ValidationError({"amount": "Enter an amount to refund (more than zero)."})
+    if amount > left:
+        raise ValidationError({"amount": f"At most {left} of this payment can still be "
+                               "refunded."})
+    if tip_amount > tip_left:
+        raise ValidationError({"tip_amount": f"At most {tip_left} of the tip can still be "
+                               "refunded."})
+    refund = Refund(account=payment.account, payment=payment, date=date, amount=amount,
+                    tip_amount=tip_amount, method=method, reason=reason.strip())
+    refund.full_clean()
+    refund.save()
+    return refund
+
+
+# Payments entered in the books (QuickBooks) and brought back -------------------------------
+# The books already hold them, so they are taken as they are: no balance check (the books
+# accepted it), only the invoice's status follows. A void or draft invoice takes none.
+
+
+@transaction.atomic
+def payment_record_from_books(
+    *, invoice: Invoice, date: date, amount: Decimal, method: str = Payment.Method.OTHER,
+    reference: str = "",
+) -> Payment | None:
+    """A payment someone recorded in the books against this invoice. None when the invoice
+    no longer takes payments here (void or draft)."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.is_void or invoice.is_draft or amount <= ZERO:
+        return None
+    payment = Payment(account=invoice.account, invoice=invoice, date=date, amount=amount,
+                      method=method, reference=reference.strip()[:64],
+                      recorded_in_quickbooks=True)
+    payment.full_clean()
+    payment.save()
+    _apply_payment_status(invoice)
+    invoice.save(update_fields=["status", "updated_at"])
+    return payment
+
+
+@transaction.atomic
+def payment_update_from_books(
+    *, payment: Payment, date: date, amount: Decimal, method: str, reference: str = "",
+) -> Payment:
+    """The books changed a payment they recorded (its amount, date, method or reference)."""
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    payment.date, payment.amount, payment.method = date, amount, method
+    payment.reference = reference.strip()[:64]
+    payment.full_clean()
+    payment.save()
+    _apply_payment_status(invoice)
+    invoice.save(update_fields=["status", "updated_at"])
+    return payment
+
+
+@transaction.atomic
+def payment_remove_from_books(*, payment: Payment) -> bool:
+    """The books voided or deleted a payment they recorded: it goes here too, and the
+    invoice's balance and status with it. False (kept) when it has refunds here."""
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if payment.refunds.exists():
+        return False
+    invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    payment.delete()
+    _apply_payment_status(invoice)
+    invoice.save(update_fields=["status", "updated_at"])
+    return True

@@ -16,6 +16,8 @@ urlpatterns = [
     path("invoices/<int:pk>/void/", views.invoice_void, name="invoice_void"),
     path("invoices/<int:pk>/delete/", views.invoice_delete, name="invoice_delete"),
     path("invoices/<int:pk>/payments/new/", views.payment_create, name="payment_create"),
+    path("invoices/<int:pk>/payments/<int:payment_pk>/refund/", views.refund_create,
+         name="refund_create"),
     path("contacts/", views.contact_list, name="contact_list"),
     path("contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
@@ -25,6 +27,7 @@ urlpatterns = [
     path("tax-rates/", views.tax_rate_list, name="tax_rate_list"),
     path("tax-rates/new/", views.tax_rate_create, name="tax_rate_create"),
     path("tax-rates/<int:pk>/edit/", views.tax_rate_edit, name="tax_rate_edit"),
+    path("settings/card-fees/", views.card_fee_settings, name="card_fee_settings"),
     path("expenses/", views.expense_list, name="expense_list"),
     path("expenses/new/", views.expense_create, name="expense_create"),
 ]

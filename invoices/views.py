@@ -19,17 +19,19 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .forms import (
     DUPLICATE_NUMBER,
+    CardFeeForm,
     ContactForm,
     ExpenseForm,
     InvoiceForm,
     InvoiceLineFormSet,
     PaymentForm,
     ProductForm,
+    RefundForm,
     TaxRateForm,
     add_service_errors,
     invoice_line_initial,
 )
-from .models import Account, Contact, Invoice, Product, TaxRate
+from .models import Account, Contact, Invoice, Payment, Product, TaxRate
 from .tokens import has_tokens
 
 INVOICES_PER_PAGE = 50
@@ -69,6 +71,7 @@ class InvoiceFigures:
     """An invoice's money for a template; with lines and payments prefetched, no queries."""
 
     subtotal: Decimal
+    discount: Decimal
     tax_total: Decimal
     total: Decimal
     paid: Decimal
@@ -79,6 +82,7 @@ class InvoiceFigures:
     def of(cls, invoice: Invoice) -> "InvoiceFigures":
         return cls(
             subtotal=invoice.subtotal,
+            discount=invoice.discount_amount,
             tax_total=invoice.tax_total,
             total=invoice.total,
             paid=invoice.amount_paid,
@@ -89,7 +93,7 @@ class InvoiceFigures:
 
 def _get_invoice(request, pk: int) -> Invoice:
     invoices = Invoice.objects.select_related("contact").prefetch_related(
-        "lines__tax_rate", "lines__product", "payments"
+        "lines__tax_rate", "lines__product", "payments__refunds"
     )
     return get_object_or_404(invoices, pk=pk, account=request.account)
 
@@ -136,6 +140,7 @@ def invoice_detail(request, pk: int):
             "can_edit": not invoice.is_void,
             "can_send": invoice.is_draft,
             "can_record_payment": invoice.accepts_payments,
+            "refunded": invoice.refunded_total,
             "can_void": not invoice.is_void and not payments,
             "can_delete": invoice.is_draft,
         },
@@ -218,6 +223,8 @@ def invoice_edit(request, pk: int):
                 "issue_date": invoice.issue_date,
                 "due_date": invoice.due_date,
                 "memo": invoice.memo,
+                "discount_kind": invoice.discount_kind,
+                "discount_value": invoice.discount_value if invoice.discount_kind else None,
             },
         )
         lines = InvoiceLineFormSet(initial=invoice_line_initial(invoice), **line_kwargs)
@@ -280,7 +287,7 @@ def payment_create(request, pk: int):
         return redirect(invoice)
     figures = InvoiceFigures.of(invoice)
     if request.method == "POST":
-        form = PaymentForm(request.POST)
+        form = PaymentForm(request.POST, account=request.account)
         if form.is_valid():
             try:
                 payment = services.payment_record(invoice=invoice, **form.cleaned_data)
@@ -295,13 +302,57 @@ def payment_create(request, pk: int):
                 return redirect(invoice)
     else:
         form = PaymentForm(
-            initial={"date": account_today(request.account), "amount": figures.balance}
+            initial={"date": account_today(request.account), "amount": figures.balance},
+            account=request.account,
         )
     return render(
         request,
         "invoices/payment_form.html",
         {"form": form, "invoice": invoice, "figures": figures},
     )
+
+
+@account_required
+def refund_create(request, pk: int, payment_pk: int):
+    """Give back money of one payment (another account's payment is a 404)."""
+    invoice = _get_invoice(request, pk)
+    payment = get_object_or_404(Payment, pk=payment_pk, invoice=invoice,
+                                account=request.account)
+    refundable = payment.refundable
+    if refundable[0] <= 0 and refundable[1] <= 0:
+        messages.error(request, "This payment has been refunded in full already.")
+        return redirect(invoice)
+    if request.method == "POST":
+        form = RefundForm(request.POST, refundable=refundable)
+        if form.is_valid():
+            try:
+                refund = services.refund_record(payment=payment, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"Refund of {refund.total:.2f} {invoice.currency} "
+                                          f"recorded on invoice {invoice.number}.")
+                return redirect(invoice)
+    else:
+        form = RefundForm(refundable=refundable, initial={
+            "date": account_today(request.account), "amount": refundable[0],
+            "tip_amount": Decimal("0.00"), "method": payment.method})
+    return render(request, "invoices/refund_form.html",
+                  {"form": form, "invoice": invoice, "payment": payment,
+                   "refundable": refundable})
+
+
+@account_required
+def card_fee_settings(request):
+    """Account Settings > Card fees: the rate the payment form proposes for card payments."""
+    form = CardFeeForm(request.POST or None, instance=request.account)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Card fees saved. New card payments propose "
+                                  f"{form.instance.card_fee_percent:.2f}% + "
+                                  f"{form.instance.card_fee_fixed:.2f}.")
+        return redirect("invoices:card_fee_settings")
+    return render(request, "invoices/card_fee_form.html", {"form": form, "object": True})
 
 
 # --- Contacts, products, tax rates, expenses ----------------------------------------------

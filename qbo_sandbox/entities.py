@@ -548,19 +548,34 @@ class Books(NameLists, SalesForms):
     def _sales_totals(self, data: dict) -> Decimal:
         """Lines, discount, tax and the subtotal line of a sales form (invoice, sales or
         refund receipt, credit memo), as QuickBooks computes them; returns the total. A
-        discount applies before tax: each tax code's taxable amount shrinks in proportion."""
+        discount applies, before tax, to the sales lines above it (a tip line after it is not
+        discounted): each tax code's taxable amount above it shrinks in proportion."""
         if not data.get("Line"):
             raise faults.required_missing("Line")
-        lines, taxable = self._invoice_lines(data["Line"])
-        subtotal = sum(
-            (Decimal(str(line["Amount"])) for line in lines
-             if line["DetailType"] == "SalesItemLineDetail"),
-            Decimal(0),
-        )
-        discount = self._discounts(lines, subtotal)
-        if discount and subtotal:
-            share = (subtotal - discount) / subtotal
-            taxable = {code: base * share for code, base in taxable.items()}
+        lines, _ = self._invoice_lines(data["Line"])
+        subtotal = Decimal(0)
+        discount = Decimal(0)
+        above: dict[str, Decimal] = {}  # taxable amounts per code not yet under a discount
+        taxable: dict[str, Decimal] = {}
+        for line in lines:
+            if line["DetailType"] == "SalesItemLineDetail":
+                amount = Decimal(str(line["Amount"]))
+                subtotal += amount
+                code = _ref_value(line["SalesItemLineDetail"].get("TaxCodeRef"))
+                if code is not None:
+                    above[code] = above.get(code, Decimal(0)) + amount
+            elif line["DetailType"] == "DiscountLineDetail":
+                base = subtotal - discount
+                amount = self._discount(line, base)
+                if amount and base:
+                    share = (base - amount) / base
+                    above = {code: value * share for code, value in above.items()}
+                discount += amount
+                for code, value in above.items():
+                    taxable[code] = taxable.get(code, Decimal(0)) + value
+                above = {}
+        for code, value in above.items():
+            taxable[code] = taxable.get(code, Decimal(0)) + value
         tax, tax_detail, inclusive = self._invoice_tax(data, taxable)
         total = subtotal - discount + (Decimal(0) if inclusive else tax)
         lines.append({
@@ -572,45 +587,40 @@ class Books(NameLists, SalesForms):
         data["TxnTaxDetail"] = tax_detail
         return total
 
-    def _discounts(self, lines: list[dict], subtotal: Decimal) -> Decimal:
-        """DiscountLineDetail lines: a percent of the subtotal or an amount, posted to a
-        discount account (default: the company's "Discounts given"); returns their sum."""
-        total = Decimal(0)
-        for line in lines:
-            if line["DetailType"] != "DiscountLineDetail":
-                continue
-            detail = line.setdefault("DiscountLineDetail", {})
-            percent = _decimal(detail.get("DiscountPercent"), "DiscountPercent")
-            if detail.get("PercentBased") in (True, "true") or (
-                    percent and line.get("Amount") in (None, 0, "0")):
-                if percent is None or not 0 <= percent <= 100:
-                    raise faults.business_rule(
-                        "A percent-based discount needs DiscountPercent between 0 and 100.",
-                        "DiscountPercent")
-                amount = money(subtotal * percent / 100)
-                detail.update(PercentBased=True, DiscountPercent=as_json_number(percent))
-            else:
-                amount = money(_decimal(line.get("Amount"), "Amount") or 0)
-                detail["PercentBased"] = False
-                detail.pop("DiscountPercent", None)
-            if amount < 0:
-                raise faults.business_rule("A discount can't be negative.", "Amount")
-            account_id = _ref_value(detail.get("DiscountAccountRef"))
-            if account_id is None:
-                default = next((a for a in self.store.entities(self.realm, "Account")
-                                if a.get("AccountSubType") == "DiscountsRefundsGiven"), None)
-                account_id = default["Id"] if default else None
-            if account_id is not None:
-                account = self.store.entity(self.realm, "Account", account_id)
-                if account is None:
-                    raise faults.invalid_reference("DiscountAccountRef", account_id)
-                detail["DiscountAccountRef"] = {"value": account_id, "name": account["Name"]}
-            line["Amount"] = as_json_number(amount)
-            total += amount
-        if total > subtotal:
+    def _discount(self, line: dict, base: Decimal) -> Decimal:
+        """One DiscountLineDetail line: a percent of the sales lines above it or an amount,
+        posted to a discount account (default: the company's "Discounts given")."""
+        detail = line.setdefault("DiscountLineDetail", {})
+        percent = _decimal(detail.get("DiscountPercent"), "DiscountPercent")
+        if detail.get("PercentBased") in (True, "true") or (
+                percent and line.get("Amount") in (None, 0, "0")):
+            if percent is None or not 0 <= percent <= 100:
+                raise faults.business_rule(
+                    "A percent-based discount needs DiscountPercent between 0 and 100.",
+                    "DiscountPercent")
+            amount = money(base * percent / 100)
+            detail.update(PercentBased=True, DiscountPercent=as_json_number(percent))
+        else:
+            amount = money(_decimal(line.get("Amount"), "Amount") or 0)
+            detail["PercentBased"] = False
+            detail.pop("DiscountPercent", None)
+        if amount < 0:
+            raise faults.business_rule("A discount can't be negative.", "Amount")
+        if amount > base:
             raise faults.business_rule(
-                f"The discount ({total}) is more than the subtotal ({subtotal}).", "Line")
-        return total
+                f"The discount ({amount}) is more than the subtotal above it ({base}).", "Line")
+        account_id = _ref_value(detail.get("DiscountAccountRef"))
+        if account_id is None:
+            default = next((a for a in self.store.entities(self.realm, "Account")
+                            if a.get("AccountSubType") == "DiscountsRefundsGiven"), None)
+            account_id = default["Id"] if default else None
+        if account_id is not None:
+            account = self.store.entity(self.realm, "Account", account_id)
+            if account is None:
+                raise faults.invalid_reference("DiscountAccountRef", account_id)
+            detail["DiscountAccountRef"] = {"value": account_id, "name": account["Name"]}
+        line["Amount"] = as_json_number(amount)
+        return amount
 
     def _deposit_account(self, data: dict, *, required: bool,
                          key: str = "DepositToAccountRef") -> dict | None:

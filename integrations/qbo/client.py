@@ -252,6 +252,12 @@ class QboClient:
         body = json.dumps(payload)
         return self._call(self._qb.update_object, entity, body, request_id=request_id)[entity]
 
+    def delete(self, entity: str, payload: dict, *, request_id: str) -> dict:
+        """Delete a transaction (Invoice, Payment, RefundReceipt, Purchase) by its Id and
+        current SyncToken; QuickBooks answers `{"status": "Deleted", "Id": ...}`."""
+        body = json.dumps({"Id": str(payload["Id"]), "SyncToken": str(payload["SyncToken"])})
+        return self._call(self._qb.delete_object, entity, body, request_id=request_id)[entity]
+
     def void_invoice(self, *, qbo_id: str, sync_token: str, request_id: str) -> dict:
         body = json.dumps({"Id": qbo_id, "SyncToken": sync_token})
         result = self._call(
@@ -278,6 +284,18 @@ class QboClient:
                 )}
             results[str(item.get("bId", ""))] = item
         return results
+
+    def change_data_capture(self, entities: list[str], changed_since: str) -> dict[str, list]:
+        """What changed in QuickBooks since `changed_since` (ISO 8601, at most 30 days back):
+        the objects of each entity, oldest first; deleted ones as {"Id", "status": "Deleted"}."""
+        answer = self._call(self._qb.get, self._url("cdc"), params={
+            "entities": ",".join(entities), "changedSince": changed_since})
+        changed: dict[str, list] = {name: [] for name in entities}
+        for block in answer.get("CDCResponse", []):
+            for response in block.get("QueryResponse", []):
+                for name in entities:
+                    changed[name] += response.get(name, [])
+        return changed
 
     def preferences(self) -> dict:
         return self._call(self._qb.get, self._url("preferences"))["Preferences"]

@@ -46,7 +46,8 @@ from .connection import (
 )
 from .engine import Blocked, CompanyEngine
 from .messages import renumbered_message
-from .outbox import invoice_key, payment_key
+from .outbox import enqueue, invoice_key, payment_key
+from .payment_followers import mark_missing_followers
 from .sync import sync_held
 
 logger = logging.getLogger(__name__)
@@ -100,9 +101,12 @@ def drain_company(*, connection_id: int, since: datetime) -> DrainResult:
         return DrainResult()
     try:
         with connection_lease(connection_id=connection_id) as renew:
-            return Drain(connection, since=since, renew=renew).run()
+            result = Drain(connection, since=since, renew=renew).run()
     except CompanyBusy:  # a person's push is under way: our turn comes in a moment
         return DrainResult(more=True, retry_after=1.0)
+    # Payments a drain synced bring their processing fees and refunds (one by one).
+    enqueue(mark_missing_followers(connection))
+    return result
 
 
 class Drain:
@@ -463,7 +467,8 @@ class Drain:
             batch = ops[start:start + size]
             request_id = rules.batch_request_id(
                 realm_id=self.realm,
-                operations=[(op.record.key, op.fingerprint or op.operation) for op in batch])
+                operations=[(f"{op.record.key}#{op.record.pk}", op.fingerprint or op.operation)
+                            for op in batch])  # pk: see CompanyEngine._write
             # Committed before sending: a later push knows this batch may have landed.
             SyncRecord.objects.filter(pk__in=[op.record.pk for op in batch]).update(
                 state=State.SYNCING, state_changed_at=timezone.now(),

@@ -21,6 +21,7 @@ from ..models import QuickBooksConnection
 from ..qbo import client as qbo
 from ..qbo.environments import environment
 from ..qbo.errors import QboAuthError, QboError
+from .accounts import accounts_checklist, read_accounts
 from .outbox import mark_waiting_paused, resume_paused
 
 logger = logging.getLogger(__name__)
@@ -269,7 +270,8 @@ def read_company_settings(client: qbo.QboClient) -> dict:
         code["Name"]: code["Id"]
         for code in client.query("select * from TaxCode where Active = true maxresults 1000")
     }
-    accounts = client.query("select * from Account where AccountType = 'Income' maxresults 1000")
+    chart = read_accounts(client)  # one query: also the accounts money goes to
+    accounts = [{"Id": a["id"], "Name": a["name"]} for a in chart if a["type"] == "Income"]
     preferred = ("services", "sales of product income", "sales", "income")
     accounts.sort(key=lambda a: next(
         (i for i, name in enumerate(preferred) if a.get("Name", "").lower() == name), 99))
@@ -280,6 +282,7 @@ def read_company_settings(client: qbo.QboClient) -> dict:
         "tax_codes": tax_codes,
         "income_account_id": accounts[0]["Id"] if accounts else "",
         "income_account_name": accounts[0].get("Name", "") if accounts else "",
+        "accounts": chart,
     }
 
 
@@ -303,7 +306,7 @@ def connection_checklist(*, connection: QuickBooksConnection) -> list[dict]:
         snapshot=connection.settings_snapshot,
         crm_tax_rate_names=TaxRate.objects.filter(account=account).values_list("name", flat=True),
         untaxable_products=untaxable.values_list("display_name", flat=True),
-    )
+    ) + accounts_checklist(connection)
 
 
 def connection_disconnect(*, connection: QuickBooksConnection) -> None:

@@ -17,6 +17,7 @@ from .. import payloads, rules
 from ..models import QuickBooksConnection, SyncRecord
 from ..qbo.client import QboClient
 from ..qbo.errors import QboFault
+from . import accounts
 from .connection import LeaseLost, connection_check_settings
 from .messages import (
     invoice_marker,
@@ -73,8 +74,10 @@ class CompanyEngine:
             # on its own requestid.
             record.pending_request_id = ""
         if not record.pending_request_id:
+            # The record's pk is part of it: a record made again after Undo sync removed the
+            # object (and its record) must not be answered with the first, deleted object.
             record.pending_request_id = rules.request_id_for(
-                key=f"{record.realm_id}:{record.key}", operation=op,
+                key=f"{record.realm_id}:{record.key}#{record.pk}", operation=op,
                 content=rules.fingerprint(payload) + self.request_salt,
             )
             SyncRecord.objects.filter(pk=record.pk).update(
@@ -102,6 +105,27 @@ class CompanyEngine:
             body["SyncToken"] = str(self.call("read", entity, record.qbo_id)["SyncToken"])
             record.pending_request_id = ""
             return self._write(record, entity, body, op="update")
+
+    def delete(self, record: SyncRecord, entity: str, current: dict) -> None:
+        """Delete the object `current` (as just read) with its SyncToken and a requestid kept
+        until it lands, so a retry after a lost answer is applied once. A stale SyncToken
+        (5010) is read again and retried once; an object already gone (610) is done."""
+        body = {"Id": str(current["Id"]), "SyncToken": str(current["SyncToken"])}
+        for attempt in range(2):
+            try:
+                self._write(record, entity, body, op="delete")
+                return
+            except QboFault as error:
+                if error.is_not_found:
+                    return
+                if not error.is_stale_object or attempt:
+                    raise
+                try:
+                    body["SyncToken"] = str(self.call("read", entity, body["Id"])["SyncToken"])
+                except QboFault as reread:
+                    if reread.is_not_found:
+                        return
+                    raise
 
     def _landed(self, record: SyncRecord, entity: dict, *, fingerprint: str, name: str = ""):
         record.qbo_id = str(entity["Id"])
@@ -392,6 +416,7 @@ class CompanyEngine:
             invoice=invoice, lines=lines, doc_number=doc_number, customer_id=customer_id,
             item_ids=item_ids, country=self.country, tax_code_ids=tax_ids,
             tips=self._tips_for(invoice),
+            discount_account_id=accounts.discount_account_id(self.connection),
         )
         payload["PrivateNote"] = invoice_marker(invoice.pk)
         return payload, rules.fingerprint(payload)
@@ -538,7 +563,8 @@ class CompanyEngine:
     def _void(self, record: SyncRecord, invoice: Invoice) -> str:
         if not record.qbo_id:
             self._adopt_own_invoice(record, invoice)
-        if not record.qbo_id or record.voided:
+        if not record.qbo_id or record.voided or record.qbo_status:
+            # Voided or deleted in QuickBooks already (inbound.py flagged it): nothing to send.
             record.voided = True
             record.save(update_fields=["voided"])
             self._mark_synced(record)
@@ -625,6 +651,7 @@ class CompanyEngine:
         payload = payloads.payment_payload(
             payment=payment, customer_id=customer_id, invoice_qbo_id=invoice_qbo_id,
             ref_number=rules.shorten_reference(payment.reference), tip_applied=tip_applied,
+            deposit_account_id=accounts.chosen_account_id(self.connection, accounts.DEPOSIT),
         )
         payload["PrivateNote"] = payment_marker(payment.pk)
         return payload, tip_applied

@@ -12,6 +12,7 @@ from invoices.models import Account, Invoice, User
 from ..models import BulkSyncJob, QuickBooksConnection, SyncRecord
 from ..qbo import budget
 from ..qbo.errors import QboAuthError
+from .inbound import recreate_deleted
 from .outbox import enqueue, mark_many_needs_sync, paused_reason, queue_backlog
 
 State = SyncRecord.State
@@ -30,6 +31,7 @@ def sync_many(*, account: Account, user: User | None, invoice_ids: list[int]) ->
     )
     chosen = list(invoices.order_by("issue_date", "pk").values_list("pk", flat=True))
     with transaction.atomic():
+        recreate_deleted(connection=connection, invoice_ids=chosen)  # deleted in QuickBooks
         for start in range(0, len(chosen), MARK_CHUNK):
             chunk = chosen[start:start + MARK_CHUNK]
             mark_many_needs_sync(connection=connection, invoice_ids=chunk)

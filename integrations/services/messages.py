@@ -94,3 +94,18 @@ def renumbered_message(*, doc_number: str, qbo_number: str) -> str:
             f"{doc_number}: Custom transaction numbers are off in QuickBooks now. Turn them on "
             "(Settings > Account and settings > Sales), press Re-check settings, then Sync: "
             f"hatsync then gives it the number {doc_number}.")
+
+
+def refund_marker(refund_id: int) -> str:
+    """What starts a refund receipt's PrivateNote: finds a receipt whose answer was lost."""
+    return f"hatsync refund #{refund_id}"
+
+
+def fee_marker(payment_id: int) -> str:
+    """What a processing fee's PrivateNote ends with (in brackets): finds a lost answer."""
+    return f"hatsync fee #{payment_id}"
+
+
+def has_marker(private_note: str, marker: str) -> bool:
+    """Whether a PrivateNote carries exactly this marker (#5 is not #50)."""
+    return re.search(re.escape(marker) + r"(?!\d)", private_note or "") is not None

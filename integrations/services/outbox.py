@@ -51,7 +51,9 @@ def mark_needs_sync(
 
 
 def mark_many_needs_sync(*, connection: QuickBooksConnection, invoice_ids: list[int]) -> None:
-    """`mark_needs_sync` for many invoices in a few statements (an import of thousands)."""
+    """`mark_needs_sync` for many invoices in a few statements (an import of thousands).
+    The owner asked for these: any of them taken out with Undo sync may go again."""
+    forget_undone(connection=connection, invoice_ids=invoice_ids)
     reason = "" if connection.is_connected else paused_reason(connection)
     keys = {invoice_key(pk): pk for pk in invoice_ids}
     existing = SyncRecord.objects.filter(realm_id=connection.realm_id, key__in=list(keys))
@@ -65,6 +67,18 @@ def mark_many_needs_sync(*, connection: QuickBooksConnection, invoice_ids: list[
                    kind=Kind.INVOICE, invoice_id=pk, last_error=reason)
         for key, pk in keys.items() if key not in have
     ], ignore_conflicts=True)
+
+
+def forget_undone(*, connection: QuickBooksConnection, invoice_ids: list[int]) -> None:
+    """Invoices the owner syncs again after an Undo sync are ordinary invoices again."""
+    wanted = set(invoice_ids)
+    if wanted & set(connection.undone_invoice_ids):
+        with transaction.atomic():
+            current = QuickBooksConnection.objects.select_for_update().get(pk=connection.pk)
+            current.undone_invoice_ids = [pk for pk in current.undone_invoice_ids
+                                          if pk not in wanted]
+            current.save(update_fields=["undone_invoice_ids"])
+            connection.undone_invoice_ids = current.undone_invoice_ids
 
 
 def enqueue(record_ids: list[int]) -> None:
@@ -93,6 +107,7 @@ def resume_paused(*, connection: QuickBooksConnection) -> int:
         Invoice.objects.filter(account=connection.account, sent_at__gte=connection.connected_at)
         .exclude(status__in=[Invoice.Status.DRAFT, Invoice.Status.VOID])
         .exclude(pk__in=known_invoices.values("invoice_id"))
+        .exclude(pk__in=connection.undone_invoice_ids)  # taken out with Undo sync
         .values_list("pk", flat=True)
     )
     paid_meanwhile = (

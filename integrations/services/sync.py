@@ -26,8 +26,11 @@ from .connection import (
     connection_mark_needs_reconnect,
 )
 from .engine import Blocked, CompanyEngine, Waiting
+from .fees import sync_fee
 from .messages import explain_fault, names_for_ids
-from .outbox import paused_reason
+from .outbox import enqueue, paused_reason
+from .payment_followers import mark_followers
+from .refunds import sync_refund
 
 logger = logging.getLogger(__name__)
 State = SyncRecord.State
@@ -168,7 +171,13 @@ def _push(connection: QuickBooksConnection, record_id: int,
             if record.kind == Kind.INVOICE:
                 return engine.sync_invoice(record)
             if record.kind == Kind.PAYMENT:
-                return engine.sync_payment(record)
+                operation = engine.sync_payment(record)
+                enqueue(mark_followers(connection=current, payment_id=record.payment_id))
+                return operation
+            if record.kind == Kind.REFUND:
+                return sync_refund(engine, record)
+            if record.kind == Kind.FEE:
+                return sync_fee(engine, record)
             raise Blocked(f"{record.kind} records sync with their invoice.")
         except QboAuthError:
             if force_refresh:

@@ -27,6 +27,7 @@ def test_seed_data_exercises_every_quickbooks_rule(seeded):
     assert invoices.filter(number__regex=r"^.{22,}$").count() >= 3
     assert Payment.objects.filter(account=us, reference__regex=r"^.{22,}$").exists()
     assert Payment.objects.filter(account=us, tip_amount__gt=0).exists()
+    assert Payment.objects.filter(account=us, method="card", processor_fee__gt=0).exists()
     assert invoices.filter(status=Invoice.Status.DRAFT).count() == 2
     assert invoices.filter(status=Invoice.Status.VOID).exists()
     assert invoices.filter(status=Invoice.Status.PAID).count() > 100
@@ -45,6 +46,18 @@ def test_seed_data_exercises_every_quickbooks_rule(seeded):
 def test_seed_gives_canada_and_the_uk_a_tax_rate_with_no_quickbooks_match(seeded):
     assert Account.objects.get(country="CA").tax_rates.filter(name="QST").exists()
     assert Account.objects.get(country="GB").tax_rates.filter(name="VAT 17.5%").exists()
+
+
+def test_seed_has_percent_and_amount_discounts_in_every_country(seeded):
+    for account in Account.objects.all():
+        discounted = Invoice.objects.filter(account=account).exclude(discount_kind="")
+        assert set(discounted.values_list("discount_kind", flat=True)) == {"percent", "amount"}
+        for invoice in discounted:
+            assert invoice.discount_amount > 0
+            assert invoice.total == invoice.subtotal - invoice.discount_amount \
+                + invoice.tax_total
+        paid = discounted.get(discount_kind="amount")
+        assert paid.status == Invoice.Status.PAID and paid.balance == Decimal("0.00")
 
 
 def test_seed_totals_are_consistent(seeded):

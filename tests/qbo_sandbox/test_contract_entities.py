@@ -533,3 +533,20 @@ def test_made_active_again_a_customer_or_item_gets_its_name_back(qb):
     body = {"Id": gone.Id, "SyncToken": gone.SyncToken, "sparse": True, "Active": True}
     back = qb.update_object("Customer", json.dumps(body))["Customer"]
     assert back["DisplayName"] == "Returning Client" and back["Active"] is True
+
+
+def test_a_discount_covers_the_lines_above_it_not_a_tip_after_it(auth_client):
+    from .conftest import GB
+
+    qb_gb = quickbooks_for(connect(auth_client, GB), GB)
+    who = customer(qb_gb, "Tipping Client")
+    tip = SalesItemLine()
+    tip.Amount = Decimal("15")
+    tip.SalesItemLineDetail = SalesItemLineDetail()
+    tip.SalesItemLineDetail.ItemRef = ref("GRATUITY_ITEM_ID")
+    saved = invoice(qb_gb, who.Id, sales_line("100", tax_code="1"), discount_line(percent="10"),
+                    tip)
+    discount = next(line for line in saved.Line if line.DetailType == "DiscountLineDetail")
+    assert discount.Amount == Decimal("10")
+    assert saved.TxnTaxDetail.TotalTax == Decimal("18")  # 20% of 90: the tip is untaxed
+    assert saved.TotalAmt == Decimal("123")  # 100 - 10 + 18 + 15

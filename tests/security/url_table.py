@@ -99,6 +99,13 @@ def _sent(w: World) -> list:
     return [w.sent_invoice.pk]
 
 
+def _undo_job(w: World) -> str:
+    """An Undo sync of the account's sent invoice (nothing in it to remove)."""
+    from integrations.services import undo
+
+    return undo.undo_start(account=w.account, invoice_ids=[w.sent_invoice.pk])
+
+
 URLS: dict[str, Url] = {
     "home": Url(GET, public=True, note="a redirect to the invoice list"),
     "login": Url(BOTH, public=True),
@@ -113,6 +120,8 @@ URLS: dict[str, Url] = {
     "invoices:invoice_void": Url(POST, args=_sent),
     "invoices:invoice_delete": Url(POST, args=_draft),
     "invoices:payment_create": Url(BOTH, args=_sent),
+    "invoices:refund_create": Url(BOTH, args=lambda w: [w.sent_invoice.pk, w.payment.pk]),
+    "invoices:card_fee_settings": Url(BOTH, note=ACCOUNT_WIDE),
     "invoices:contact_list": Url(GET, note=ACCOUNT_WIDE),
     "invoices:contact_create": Url(BOTH, note=ACCOUNT_WIDE),
     "invoices:contact_edit": Url(BOTH, args=lambda w: [w.contact.pk]),
@@ -130,6 +139,8 @@ URLS: dict[str, Url] = {
                                            "(test_oauth_state.py)"),
     "integrations:recheck": Url(POST, note=ACCOUNT_WIDE),
     "integrations:disconnect": Url(POST, note=ACCOUNT_WIDE),
+    "integrations:choose_accounts": Url(POST, note=ACCOUNT_WIDE + " (test_choose_accounts.py: "
+                                        "ids not in the own company's list are refused)"),
     "integrations:retry_problems": Url(POST, params=lambda w: {"record": w.problem.pk}),
     "integrations:reconcile": Url(GET, note=ACCOUNT_WIDE),
     "integrations:reconcile_start": Url(POST, note=ACCOUNT_WIDE),
@@ -138,8 +149,15 @@ URLS: dict[str, Url] = {
     "integrations:import_invoices": Url(GET, params=lambda w: {"job": w.job.pk}),
     "integrations:import_sync": Url(POST, params=lambda w: {"invoice": [w.sent_invoice.pk]}),
     "integrations:import_progress": Url(GET, args=lambda w: [w.job.pk]),
+    "integrations:import_undo": Url(POST, params=lambda w: {"invoice": [w.sent_invoice.pk],
+                                                            "confirm": "1"}),
+    "integrations:import_undo_progress": Url(GET, args=lambda w: [_undo_job(w)]),
     "integrations:invoice_sync": Url(POST, args=_sent),
     "integrations:invoice_panel": Url(GET, args=_sent),
+    "integrations:webhooks": Url(POST, public=True,
+                                 note="Intuit calls it, not a person: taken only with a valid "
+                                      "intuit-signature; its events name companies by realm "
+                                      "(test_changes_from_quickbooks.py)"),
 }
 
 
@@ -149,4 +167,8 @@ TASKS: dict[str, tuple[str, str] | None] = {
     "integrations.tasks.drain_company": ("integrations", "QuickBooksConnection"),
     "integrations.tasks.reconcile_account": ("integrations", "ReconcileReport"),
     "integrations.tasks.sweep_outbox": None,  # no arguments: every connected company
+    "integrations.tasks.process_webhook": None,  # QuickBooks' events: realms, not our rows
+    "integrations.tasks.catch_up_changes": None,  # no arguments: every connected company
+    "integrations.tasks.catch_up_company": ("integrations", "QuickBooksConnection"),
+    "integrations.tasks.undo_sync": ("integrations", "QuickBooksConnection"),
 }

@@ -140,11 +140,13 @@ def _seed_account(demo: DemoAccount) -> Account:
         )
         services.invoice_send(invoice=invoice)
         if rng.random() < 0.7:
+            paid_on = issued + timedelta(days=rng.randint(1, 20))
+            tip = Decimal(rng.choice(["0", "0", "0", "25.00", "50.00"]))
             services.payment_record(
-                invoice=invoice, date=issued + timedelta(days=rng.randint(1, 20)),
-                amount=invoice.balance,
-                tip_amount=Decimal(rng.choice(["0", "0", "0", "25.00", "50.00"])),
+                invoice=invoice, date=paid_on, amount=invoice.balance, tip_amount=tip,
                 reference=f"ch_{rng.randrange(10**8, 10**9)}",
+                # every other card payment with the processor's fee (an expense to sync)
+                processor_fee=account.card_fee(invoice.balance + tip) if n % 2 else Decimal(0),
             )
 
     _seed_rule_cases(account, contacts, products, rates, today)
@@ -249,6 +251,23 @@ def _seed_rule_cases(account, contacts, products, rates, today) -> None:
     if unmatched:
         services.invoice_send(invoice=invoice(
             "TAX-MISMATCH-1", dana, [LineInput(portrait, Decimal(1), portrait.rate, unmatched)]))
+    # Discounts before tax: a percent (awkward cents) and an amount, one of them paid.
+    percent_off = services.invoice_create(
+        account=account, number="DISC-PCT-1", contact=dana, issue_date=today - timedelta(days=2),
+        due_date=today + timedelta(days=28), discount_kind="percent",
+        discount_value=Decimal("33.33"),
+        lines=[LineInput(portrait, Decimal(3), Decimal("19.99"), taxable),
+               LineInput(album, Decimal(1), album.rate, taxable)])
+    services.invoice_send(invoice=percent_off)
+    amount_off = services.invoice_create(
+        account=account, number="DISC-AMT-1", contact=ana_bakery,
+        issue_date=today - timedelta(days=2), due_date=today + timedelta(days=28),
+        discount_kind="amount", discount_value=Decimal("25.00"),
+        lines=[LineInput(wedding, Decimal(1), wedding.rate, taxable),
+               LineInput(travel, Decimal(1), travel.rate, rates["Exempt"])])
+    services.invoice_send(invoice=amount_off)
+    services.payment_record(invoice=amount_off, date=today, amount=amount_off.balance,
+                            reference="DISC-AMT-1 paid")
     # Drafts stay local; a void invoice.
     invoice("DRAFT-1", ana_bakery, [LineInput(album, Decimal(1), album.rate, taxable)], 1)
     invoice("DRAFT-2", dana, [LineInput(session, Decimal(1), session.rate, taxable)], 0)

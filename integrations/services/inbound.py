@@ -1,0 +1,405 @@
+"""Changes made in QuickBooks, brought back: webhooks and change data capture (CDC).
+
+Intuit's webhooks carry ids only, may repeat, arrive out of order or be lost (QBO-FACTS.md
+"Changes in QuickBooks"), so every event is handled the same way: read the object's current
+state and make hatsync agree with it. Doing that twice changes nothing, and CDC, which reads
+what changed since the last look, repairs whatever a lost webhook missed.
+
+What is brought back:
+- a payment someone entered in QuickBooks against an invoice hatsync synced becomes a hatsync
+  payment "Recorded in QuickBooks" (never sent back); its later edits follow, and when it is
+  voided or deleted there it is removed here (the invoice's balance and status follow);
+- an invoice or payment hatsync made that is voided or deleted in QuickBooks is only flagged
+  (`SyncRecord.qbo_status`): hatsync's own copy never changes behind the user's back;
+- hatsync's own writes coming back as events (same SyncToken, or our marker) change nothing.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from invoices import services as crm
+from invoices.models import Payment
+
+from .. import rules
+from ..models import QuickBooksConnection, SyncRecord
+from ..qbo.client import QboClient
+from ..qbo.errors import QboAuthError, QboFault
+from ..signals import receiving_from_quickbooks
+from .connection import connection_access_token
+from .outbox import payment_key
+
+logger = logging.getLogger(__name__)
+State = SyncRecord.State
+Kind = SyncRecord.Kind
+
+ENTITIES = ("Payment", "Invoice")
+CDC_MAX_DAYS = 30
+CDC_MAX_OBJECTS = 1000  # per entity per answer
+CDC_OVERLAP = timedelta(minutes=1)  # clocks differ; reading a change twice is harmless
+# A record of a payment made in QuickBooks (not by hatsync): `sync_payment` never pushes a
+# record with a qbo_id and a fingerprint, and this one says where it came from.
+FROM_QUICKBOOKS = "from-quickbooks"
+VOIDED, DELETED = "voided", "deleted"
+_EVENT_TYPE = re.compile(r"^qbo\.(\w+)\.(\w+)\.v\d+$")
+_OUR_MARKER = re.compile(r"^hatsync (invoice|payment) #\d+$")
+_PLAIN_METHOD = re.compile(r"^Payment method:\s*(.+)$", re.IGNORECASE)
+
+
+# pure: the webhook's body and the objects read -----------------------------------------------
+def signature_is_valid(*, body: bytes, signature: str, verifier_token: str) -> bool:
+    """`intuit-signature` is base64 of HMAC-SHA256 over the raw body, keyed with the app's
+    verifier token; compared in constant time. No token configured: nothing is valid."""
+    if not verifier_token or not signature:
+        return False
+    digest = hmac.new(verifier_token.encode(), body, hashlib.sha256).digest()
+    return hmac.compare_digest(base64.b64encode(digest).decode("ascii"), signature.strip())
+
+
+def parse_events(body: bytes) -> list[dict]:
+    """The CloudEvents of one delivery: a JSON array of objects, each with a type and the
+    ids we act on. Raises ValueError for anything else."""
+    events = json.loads(body)
+    if not isinstance(events, list):
+        raise ValueError("a webhook body is a JSON array of CloudEvents")
+    for event in events:
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            raise ValueError("every CloudEvent has a type")
+    return events
+
+
+@dataclass(frozen=True)
+class Change:
+    realm_id: str
+    entity: str  # "Payment" or "Invoice"
+    qbo_id: str
+    operation: str  # created, updated, deleted, voided…
+    time: str = ""
+
+
+def changes_in(events: list[dict]) -> list[Change]:
+    """The payment and invoice changes among `events`, one per object (its last event: the
+    object is read anyway, only a delete spares the read)."""
+    found: dict[tuple[str, str, str], Change] = {}
+    for event in events:
+        match = _EVENT_TYPE.match(str(event.get("type", "")))
+        realm, qbo_id = str(event.get("intuitaccountid", "")), str(event.get("intuitentityid", ""))
+        if not match or not realm or not qbo_id:
+            continue
+        entity = next((e for e in ENTITIES if e.lower() == match.group(1)), None)
+        if entity is None:
+            continue
+        change = Change(realm, entity, qbo_id, match.group(2), str(event.get("time", "")))
+        key = (realm, entity, qbo_id)
+        if key not in found or change.time >= found[key].time:
+            found[key] = change
+    return list(found.values())
+
+
+def is_voided(entity: dict) -> bool:
+    """QuickBooks marks a voided invoice or payment by its memo and zero amounts."""
+    return str(entity.get("PrivateNote", "")).strip().lower().startswith("voided")
+
+
+def is_ours(entity: dict) -> bool:
+    """Made by hatsync: our marker is its whole PrivateNote (messages.py)."""
+    return bool(_OUR_MARKER.match(str(entity.get("PrivateNote", "")).strip()))
+
+
+def _money(value) -> Decimal:
+    try:
+        return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return Decimal("0.00")
+
+
+def applied_to_invoices(payment: dict) -> dict[str, Decimal]:
+    """How much of a QuickBooks payment pays each invoice (by the invoice's QuickBooks Id)."""
+    applied: dict[str, Decimal] = {}
+    for line in payment.get("Line", []) or []:
+        invoices = [str(t.get("TxnId")) for t in line.get("LinkedTxn", []) or []
+                    if t.get("TxnType") == "Invoice"]
+        if len(invoices) == 1:
+            applied[invoices[0]] = applied.get(invoices[0], Decimal("0")) + _money(
+                line.get("Amount"))
+    return {qbo_id: amount for qbo_id, amount in applied.items() if amount > 0}
+
+
+def payment_method_for(payment: dict) -> str:
+    """hatsync's payment method for a QuickBooks payment: its PaymentMethodRef's name (or,
+    without payment methods in the company, the method written in its memo)."""
+    name = str((payment.get("PaymentMethodRef") or {}).get("name") or "")
+    if not name:
+        match = _PLAIN_METHOD.match(str(payment.get("PrivateNote", "")).strip())
+        name = match.group(1) if match else ""
+    name = name.strip().lower()
+    if not name:
+        return Payment.Method.OTHER
+    if name == "cash":
+        return Payment.Method.CASH
+    if "check" in name or "cheque" in name:
+        return Payment.Method.CHECK
+    cards = ("card", "visa", "mastercard", "master card", "amex", "american express",
+             "discover", "diners")
+    if any(word in name for word in cards):
+        return Payment.Method.CARD
+    if any(word in name for word in ("bank", "transfer", "ach", "eft", "wire", "direct")):
+        return Payment.Method.BANK_TRANSFER
+    return Payment.Method.OTHER
+
+
+def payment_date(payment: dict) -> date:
+    try:
+        return date.fromisoformat(str(payment.get("TxnDate", ""))[:10])
+    except ValueError:
+        return timezone.localdate()
+
+
+def changed_at(entity: dict | None, fallback: str = "") -> datetime:
+    """When QuickBooks last changed it (for "Voided in QuickBooks on …")."""
+    stamp = ((entity or {}).get("MetaData") or {}).get("LastUpdatedTime") or fallback
+    try:
+        moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    except ValueError:
+        return timezone.now()
+    return moment if moment.tzinfo else timezone.make_aware(moment)
+
+
+def cdc_since(*, cursor: datetime | None, connected_at: datetime, now: datetime) -> datetime:
+    """Where change data capture starts: the cursor (or the connection), at most 30 days
+    back (QuickBooks refuses more)."""
+    oldest = now - timedelta(days=CDC_MAX_DAYS) + timedelta(minutes=5)
+    return max(cursor or connected_at, oldest)
+
+
+# reading QuickBooks -----------------------------------------------------------------------------
+def _client(connection: QuickBooksConnection) -> QboClient:
+    """A reader inside the company's request budget: a full budget raises
+    QboBudgetExhausted (the task goes again later) instead of sleeping in a worker."""
+    token = connection_access_token(connection_id=connection.pk)
+    if not token:
+        raise QboAuthError("QuickBooks no longer accepts this connection.")
+    return QboClient(env_name=connection.environment, realm_id=connection.realm_id,
+                     access_token=token, wait_for_budget=False)
+
+
+def _read(client: QboClient, entity: str, qbo_id: str) -> dict | None:
+    """The object as it is now; None when QuickBooks no longer has it (deleted)."""
+    try:
+        return client.read(entity, qbo_id)
+    except QboFault as error:
+        if error.is_not_found:
+            return None
+        raise
+
+
+# services ------------------------------------------------------------------------------------
+def process_events(*, events: list[dict]) -> int:
+    """Apply the changes a webhook announced, per connected company. Returns how many
+    objects were looked at. Events of companies not connected here are ignored."""
+    changes = changes_in(events)
+    done = 0
+    for realm in dict.fromkeys(c.realm_id for c in changes):
+        connection = QuickBooksConnection.objects.filter(
+            realm_id=realm, status=QuickBooksConnection.Status.CONNECTED
+        ).select_related("account").first()
+        if connection is None:
+            continue
+        client = None
+        for change in (c for c in changes if c.realm_id == realm):
+            entity = None
+            if change.operation != "deleted":
+                client = client or _client(connection)
+                entity = _read(client, change.entity, change.qbo_id)
+            apply_change(connection=connection, entity_name=change.entity,
+                         qbo_id=change.qbo_id, entity=entity, when=change.time)
+            done += 1
+    return done
+
+
+def catch_up(*, connection_id: int) -> int:
+    """Change data capture for one company: every payment and invoice changed since the
+    cursor goes through the same handling as a webhook; then the cursor moves to when this
+    read started (less an overlap). Returns how many objects were looked at."""
+    connection = QuickBooksConnection.objects.select_related("account").get(pk=connection_id)
+    if not connection.is_connected:
+        return 0
+    started = timezone.now()
+    since = cdc_since(cursor=connection.cdc_cursor, connected_at=connection.connected_at,
+                      now=started)
+    changed = _client(connection).change_data_capture(
+        list(ENTITIES), since.isoformat(timespec="seconds"))
+    done = 0
+    cursor = max(started - CDC_OVERLAP, since)
+    for entity_name in ENTITIES:
+        page = changed.get(entity_name, [])
+        if len(page) >= CDC_MAX_OBJECTS:  # more than one answer holds: go on from the last
+            cursor = min(cursor, changed_at(page[-1]))
+        for found in page:
+            deleted = str(found.get("status", "")).lower() == "deleted"
+            apply_change(connection=connection, entity_name=entity_name,
+                         qbo_id=str(found["Id"]), entity=None if deleted else found,
+                         when=str((found.get("MetaData") or {}).get("LastUpdatedTime", "")))
+            done += 1
+    QuickBooksConnection.objects.filter(pk=connection.pk).update(cdc_cursor=cursor)
+    return done
+
+
+def apply_change(*, connection: QuickBooksConnection, entity_name: str, qbo_id: str,
+                 entity: dict | None, when: str = "") -> str:
+    """Make hatsync agree with one QuickBooks object as it is now (`entity`; None: deleted).
+    Safe to repeat. Returns what was done, for logs and tests."""
+    with receiving_from_quickbooks():
+        if entity_name == "Invoice":
+            return _invoice_changed(connection, qbo_id, entity, when)
+        return _payment_changed(connection, qbo_id, entity, when)
+
+
+def _flag(records, status: str, at: datetime) -> int:
+    """Flag hatsync's own records of an object voided or deleted in QuickBooks (once)."""
+    return SyncRecord.objects.filter(pk__in=[r.pk for r in records]).exclude(
+        qbo_status=status).update(qbo_status=status, qbo_status_at=at)
+
+
+def _invoice_changed(connection, qbo_id: str, entity: dict | None, when: str) -> str:
+    records = list(SyncRecord.objects.filter(realm_id=connection.realm_id, kind=Kind.INVOICE,
+                                             qbo_id=qbo_id))
+    if not records:
+        return "not ours"
+    if entity is None:
+        _flag(records, DELETED, changed_at(None, when))
+        return "flagged deleted"
+    if is_voided(entity):
+        own_void = [r for r in records if r.voided]
+        if own_void and len(own_void) == len(records):
+            return "ours"  # hatsync voided it
+        _flag([r for r in records if not r.voided], VOIDED, changed_at(entity, when))
+        return "flagged voided"
+    return "ours" if all(r.sync_token == str(entity.get("SyncToken", "")) for r in records) \
+        else "changed in QuickBooks"  # edits made in QuickBooks are not brought back
+
+
+def _payment_changed(connection, qbo_id: str, entity: dict | None, when: str) -> str:
+    realm = connection.realm_id
+    records = list(SyncRecord.objects.filter(realm_id=realm, kind=Kind.PAYMENT, qbo_id=qbo_id)
+                   .select_related("payment"))
+    brought_back = [r for r in records if r.fingerprint == FROM_QUICKBOOKS]
+    own = [r for r in records if r.fingerprint != FROM_QUICKBOOKS]
+    gone = entity is None or is_voided(entity)
+    if own or (entity is not None and is_ours(entity)):
+        if gone and own:
+            _flag(own, DELETED if entity is None else VOIDED, changed_at(entity, when))
+            return "flagged " + (DELETED if entity is None else VOIDED)
+        return "ours"
+    applied = {} if gone else applied_to_invoices(entity)
+    outcome = "not ours"
+    # Ours no longer: removed from an invoice in QuickBooks, voided or deleted there.
+    for record in brought_back:
+        if record.invoice_id and not any(
+            SyncRecord.objects.filter(realm_id=realm, kind=Kind.INVOICE, qbo_id=i,
+                                      invoice_id=record.invoice_id).exists()
+            for i in applied
+        ):
+            outcome = _remove(record, status=DELETED if entity is None else VOIDED,
+                              at=changed_at(entity, when))
+    invoices = SyncRecord.objects.filter(realm_id=realm, kind=Kind.INVOICE,
+                                         qbo_id__in=list(applied), invoice__isnull=False)
+    for invoice_record in invoices:
+        outcome = _bring_back(connection, invoice_record, entity, applied[invoice_record.qbo_id])
+    return outcome
+
+
+@transaction.atomic
+def _bring_back(connection, invoice_record: SyncRecord, entity: dict, amount: Decimal) -> str:
+    """Create or update the hatsync payment of one QuickBooks payment on one invoice.
+
+    The invoice's record is locked first: two deliveries of the same payment (a repeat, a
+    CDC read) wait for each other here, and the second finds the first one's record."""
+    invoice_record = SyncRecord.objects.select_for_update().get(pk=invoice_record.pk)
+    qbo_id, token = str(entity["Id"]), str(entity.get("SyncToken", ""))
+    record = SyncRecord.objects.filter(
+        realm_id=connection.realm_id, kind=Kind.PAYMENT, qbo_id=qbo_id,
+        invoice_id=invoice_record.invoice_id, fingerprint=FROM_QUICKBOOKS,
+    ).select_related("payment").first()
+    fields = {"date": payment_date(entity), "amount": amount,
+              "method": payment_method_for(entity),
+              "reference": str(entity.get("PaymentRefNum", ""))}
+    if record is not None and record.payment is not None:
+        if record.sync_token == token:
+            return "unchanged"
+        crm.payment_update_from_books(payment=record.payment, **fields)
+        SyncRecord.objects.filter(pk=record.pk).update(
+            sync_token=token, qbo_status="", qbo_status_at=None, synced_at=timezone.now())
+        return "updated"
+    payment = crm.payment_record_from_books(invoice=invoice_record.invoice, **fields)
+    if payment is None:
+        logger.info("QuickBooks payment %s pays invoice %s, which is void here: not recorded",
+                    qbo_id, invoice_record.invoice_id)
+        return "skipped"
+    now = timezone.now()
+    if record is not None:  # brought back before, then removed (unapplied, voided): again
+        SyncRecord.objects.filter(pk=record.pk).update(
+            payment=payment, sync_token=token, qbo_status="", qbo_status_at=None,
+            synced_at=now)
+        return "created"
+    SyncRecord.objects.create(
+        account=connection.account, realm_id=connection.realm_id, kind=Kind.PAYMENT,
+        key=payment_key(payment.pk), payment=payment, invoice=invoice_record.invoice,
+        state=State.SYNCED, qbo_id=qbo_id, sync_token=token, fingerprint=FROM_QUICKBOOKS,
+        qbo_name=rules.shorten_reference(fields["reference"]) if fields["reference"] else "",
+        synced_at=now, state_changed_at=now,
+    )
+    return "created"
+
+
+@transaction.atomic
+def _remove(record: SyncRecord, *, status: str, at: datetime) -> str:
+    """A payment brought back from QuickBooks and now voided, deleted or unapplied there:
+    removed here too. The record stays (without its payment) so a later read of the same
+    QuickBooks payment is recognised."""
+    record = SyncRecord.objects.select_for_update().get(pk=record.pk)
+    payment = Payment.objects.filter(pk=record.payment_id).first()
+    if payment is None:
+        return "unchanged"
+    if not crm.payment_remove_from_books(payment=payment):
+        _flag([record], status, at)  # refunded here: kept, and flagged for the user
+        return "flagged " + status
+    SyncRecord.objects.filter(pk=record.pk).update(qbo_status=status, qbo_status_at=at)
+    return "removed"
+
+
+def recreate_deleted(*, connection: QuickBooksConnection, invoice_ids: list[int]) -> int:
+    """Sync pressed for invoices deleted in QuickBooks: forget their QuickBooks ids so the
+    push creates them anew (under a new requestid: QuickBooks would answer the old one with
+    the invoice it deleted); hatsync's own payments on them follow. A voided invoice cannot
+    be un-voided in QuickBooks: it keeps its flag. The caller queues them. Returns how
+    many."""
+    records = SyncRecord.objects.filter(realm_id=connection.realm_id, kind=Kind.INVOICE,
+                                        invoice_id__in=invoice_ids, qbo_status=DELETED)
+    count = 0
+    for record in records:
+        SyncRecord.objects.filter(pk=record.pk).update(
+            qbo_id="", sync_token="", fingerprint="", voided=False, qbo_status="",
+            qbo_status_at=None, state=State.NEEDS_SYNC, state_changed_at=timezone.now(),
+            pending_request_id=rules.request_id_for(
+                key=f"{record.realm_id}:{record.key}", operation="recreate",
+                content=record.qbo_id),
+        )
+        ids = list(SyncRecord.objects.filter(
+            realm_id=record.realm_id, kind=Kind.PAYMENT, payment__invoice_id=record.invoice_id,
+            payment__recorded_in_quickbooks=False,
+        ).values_list("pk", flat=True))
+        SyncRecord.objects.filter(pk__in=ids).update(
+            fingerprint="", state=State.NEEDS_SYNC, state_changed_at=timezone.now())
+        count += 1
+    return count
+

@@ -1,0 +1,94 @@
+"""A refund to QuickBooks: one RefundReceipt per refund, paid from the account its payment
+went to, for the customer the invoice used.
+
+Refunds are never edited in hatsync, so a receipt is made once and never updated. It waits
+for its payment; an earlier attempt whose answer was lost is found again by its number and
+the marker in its PrivateNote before anything is written.
+"""
+
+from decimal import Decimal
+
+from invoices.models import InvoiceLine, Refund
+
+from .. import payloads, rules
+from ..models import SyncRecord
+from . import accounts
+from .engine import Blocked, CompanyEngine, Waiting
+from .messages import has_marker, refund_marker
+from .outbox import payment_key
+
+
+def sync_refund(engine: CompanyEngine, record: SyncRecord) -> str:
+    """Push one refund record (`engine.sync_refund` in the issue's words)."""
+    refund = (Refund.objects.select_related("payment__invoice")
+              .prefetch_related("payment__invoice__lines__tax_rate",
+                                "payment__invoice__lines__product")
+              .get(pk=record.refund_id))
+    if record.qbo_id:  # a refund is final once recorded: nothing to update
+        engine._mark_synced(record)
+        return "unchanged"
+    payment = refund.payment
+    invoice = payment.invoice
+    payment_record = SyncRecord.objects.filter(
+        realm_id=engine.connection.realm_id, key=payment_key(payment.pk)).first()
+    if payment_record is None or not payment_record.qbo_id:
+        raise Waiting("Waiting for its payment to reach QuickBooks first.")
+    qbo_payment = engine.call("read", "Payment", payment_record.qbo_id)
+    deposit = (_ref(qbo_payment.get("DepositToAccountRef"))
+               or accounts.deposit_account_id(engine.connection))
+    if not deposit:
+        raise Blocked(
+            "QuickBooks needs the account this refund is paid from, and hatsync knows no "
+            "Undeposited Funds or bank account in this company. Choose the deposit account "
+            "on the Integrations page (press Re-check settings first if you just added one), "
+            "then save the refund's payment again.")
+    lines = list(invoice.lines.all())
+    if not lines:
+        raise Blocked(f"Invoice {invoice.number} has no lines to refund against.")
+    first = lines[0]
+    item_id = engine.item_id(rules.item_name_for(first.name), taxable=engine.taxable_item(first))
+    ordinal = Refund.objects.filter(payment__invoice=invoice, pk__lte=refund.pk).count()
+    doc_number = payloads.refund_doc_number(invoice_number=invoice.number, ordinal=ordinal)
+    unapplied = Decimal(str(qbo_payment.get("UnappliedAmt") or 0))
+    tip_applied = bool(payment.tip_amount) and unapplied < payment.tip_amount
+    marker = refund_marker(refund.pk)
+    payload = payloads.refund_receipt_payload(
+        refund=refund, invoice_number=invoice.number, doc_number=doc_number,
+        customer_id=_ref(qbo_payment.get("CustomerRef")) or "", deposit_account_id=deposit,
+        item_id=item_id, tax_code_id=_tax_code(engine, first), country=engine.country,
+        tip_as_gratuity=tip_applied and engine.tips_enabled, marker=marker,
+    )
+    # Only an earlier attempt can have left a receipt behind: then look before creating.
+    existing = _find_refund(engine, doc_number, marker) if record.attempts > 1 else None
+    entity = existing or engine._write(record, "RefundReceipt", payload, op="create")
+    engine._landed(record, entity, fingerprint=rules.fingerprint(payload), name=doc_number)
+    return "adopt" if existing else "create"
+
+
+def _tax_code(engine: CompanyEngine, line: InvoiceLine) -> str:
+    """US: NON (see payloads.refund_receipt_payload). Canada and the UK: the first line's
+    tax code, matched by name as the invoice's was."""
+    if engine.country == "US":
+        return "NON"
+    if line.tax_rate is None:
+        raise Blocked("In Canada and the UK the refund takes the tax rate of the invoice's "
+                      "first line, and that line has none. Give it one, then save again.")
+    ids, unmatched = rules.match_tax_codes([line.tax_rate.name],
+                                           engine.snapshot.get("tax_codes", {}))
+    if unmatched:
+        raise Blocked(f"The tax rate {line.tax_rate.name} has no QuickBooks tax code of the "
+                      "same name. Rename it here to match QuickBooks, press Re-check "
+                      "settings, then save again.")
+    return ids[line.tax_rate.name]
+
+
+def _find_refund(engine: CompanyEngine, doc_number: str, marker: str) -> dict | None:
+    found = engine.call("query", rules.select_where_equals("RefundReceipt", "DocNumber",
+                                                           doc_number))
+    return next((r for r in found if has_marker(r.get("PrivateNote", ""), marker)), None)
+
+
+def _ref(value) -> str:
+    if isinstance(value, dict):
+        return str(value.get("value") or "")
+    return str(value or "")

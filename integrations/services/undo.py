@@ -1,0 +1,441 @@
+"""Undo sync: take invoices hatsync made back out of QuickBooks, with the payments, refunds
+and fees hatsync made for them. They stay in hatsync and show as Needs Sync again.
+
+Only objects hatsync made are deleted: each is read first and must carry our marker in its
+PrivateNote. An invoice with a payment entered in QuickBooks by someone else is left alone
+(deleting the invoice would leave that payment unapplied there). Customers and products stay.
+
+`undo_plan` says what a selection would do (the confirmation); `undo_start` queues it;
+`undo_run` (a task) works through it one invoice at a time under the company's lease, so it
+never writes at the same moment as a sync, and writes its progress where the page reads it.
+"""
+
+import logging
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+from django.dispatch import Signal
+from django.utils import timezone
+
+from invoices.models import Account, Invoice, Payment
+
+from ..models import QuickBooksConnection, SyncLog, SyncRecord
+from ..qbo.errors import QboAuthError, QboError, QboFault
+from .connection import CompanyBusy, LeaseLost, connection_access_token, connection_lease
+from .engine import CompanyEngine
+from .messages import explain_fault, marker_invoice_id
+
+logger = logging.getLogger(__name__)
+State = SyncRecord.State
+Kind = SyncRecord.Kind
+
+undo_requested = Signal()  # connection_id, job, invoice_ids: integrations.tasks runs it
+PROGRESS_SECONDS = 24 * 3600  # how long the page can show an undo's progress and summary
+RETRIES = 3  # a lost answer or an outage: the same invoice goes again this often
+RETRY_SECONDS = 2.0
+BUSY_WAIT_SECONDS = 120.0  # how long to wait for a sync that holds the company
+ENTITY = {Kind.INVOICE: "Invoice", Kind.PAYMENT: "Payment", Kind.REFUND: "RefundReceipt",
+          Kind.FEE: "Purchase"}
+_PAYMENT_MARKER = re.compile(r"^hatsync payment #(\d+)\b")
+
+
+class Skip(Exception):
+    """This invoice stays in QuickBooks; the message says why, as a sentence."""
+
+
+# --- what a selection would do ---------------------------------------------------------------
+@dataclass
+class UndoPlan:
+    invoice_ids: list[int] = field(default_factory=list)  # will be removed
+    payments: int = 0  # hatsync's payments on them
+    extras: int = 0  # hatsync's refunds and processing fees on them
+    not_synced: list[str] = field(default_factory=list)  # numbers: not in QuickBooks
+    paid_in_quickbooks: list[str] = field(default_factory=list)  # numbers
+
+    @property
+    def skipped(self) -> int:
+        return len(self.not_synced) + len(self.paid_in_quickbooks)
+
+    def question(self) -> str:
+        """The confirmation, naming the counts."""
+        n, m = len(self.invoice_ids), self.payments
+        invoices = f"{n} invoice{'s' if n != 1 else ''}"
+        their = "their" if n != 1 else "its"
+        payments = f"{m} payment{'s' if m != 1 else ''}"
+        extras = (f" (and {self.extras} refund{'s' if self.extras != 1 else ''} and fees)"
+                  if self.extras else "")
+        return (f"Delete {invoices} and {their} {payments}{extras} from QuickBooks? "
+                f"{'They stay' if n != 1 else 'It stays'} in hatsync and show"
+                f"{'' if n != 1 else 's'} as Needs Sync.")
+
+    def skip_reasons(self) -> list[str]:
+        """Why the other selected invoices are left alone, one sentence per reason."""
+        reasons = []
+        if self.not_synced:
+            count = len(self.not_synced)
+            reasons.append(
+                f"{count} selected invoice{'s are' if count != 1 else ' is'} not in QuickBooks "
+                f"(never synced, or made there by someone else), so there is nothing to "
+                f"remove: {_numbers(self.not_synced)}."
+            )
+        for number in self.paid_in_quickbooks:
+            reasons.append(paid_in_quickbooks_message(number))
+        return reasons
+
+
+def paid_in_quickbooks_message(number: str) -> str:
+    return (f"Invoice {number} has a payment recorded in QuickBooks; remove it there first, "
+            "then Undo sync again.")
+
+
+def _numbers(numbers: list[str], limit: int = 10) -> str:
+    shown = ", ".join(numbers[:limit])
+    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
+
+
+def _connection(account: Account) -> QuickBooksConnection | None:
+    return QuickBooksConnection.objects.filter(account=account).first()
+
+
+def undo_candidates(*, account: Account, all_synced: bool = False,
+                    invoice_ids: list[int] | None = None) -> list[int]:
+    """The account's invoices a selection names (another account's ids are ignored), or with
+    `all_synced` every invoice hatsync put in the connected company."""
+    connection = _connection(account)
+    if all_synced:
+        if connection is None:
+            return []
+        return list(SyncRecord.objects.filter(
+            account=account, realm_id=connection.realm_id, kind=Kind.INVOICE,
+            invoice__account=account,
+        ).exclude(qbo_id="").values_list("invoice_id", flat=True))
+    return list(Invoice.objects.filter(account=account, pk__in=invoice_ids or [])
+                .values_list("pk", flat=True))
+
+
+def undo_plan(*, account: Account, invoice_ids: list[int]) -> UndoPlan:
+    """What Undo sync of these invoices (the account's own) would remove, and what not."""
+    plan = UndoPlan()
+    connection = _connection(account)
+    invoices = list(Invoice.objects.filter(account=account, pk__in=invoice_ids)
+                    .order_by("issue_date", "pk"))
+    if connection is None:
+        plan.not_synced = [invoice.number for invoice in invoices]
+        return plan
+    ours = set(SyncRecord.objects.filter(
+        realm_id=connection.realm_id, kind=Kind.INVOICE, invoice__in=invoices,
+    ).exclude(qbo_id="").values_list("invoice_id", flat=True))
+    paid_there = set(Payment.objects.filter(invoice__in=invoices, recorded_in_quickbooks=True)
+                     .values_list("invoice_id", flat=True))
+    for invoice in invoices:
+        if invoice.pk not in ours:
+            plan.not_synced.append(invoice.number)
+        elif invoice.pk in paid_there:
+            plan.paid_in_quickbooks.append(invoice.number)
+        else:
+            plan.invoice_ids.append(invoice.pk)
+    records = _dependents(connection, plan.invoice_ids)
+    plan.payments = records.filter(kind=Kind.PAYMENT).count()
+    plan.extras = records.filter(kind__in=[Kind.REFUND, Kind.FEE]).count()
+    return plan
+
+
+def _dependents(connection: QuickBooksConnection, invoice_ids: list[int]):
+    """hatsync's payments, refunds and fees in QuickBooks for these invoices."""
+    return SyncRecord.objects.filter(realm_id=connection.realm_id).exclude(qbo_id="").filter(
+        Q(kind=Kind.PAYMENT, payment__invoice_id__in=invoice_ids)
+        | Q(kind=Kind.REFUND, refund__payment__invoice_id__in=invoice_ids)
+        | Q(kind=Kind.FEE, payment__invoice_id__in=invoice_ids)
+        | Q(kind=Kind.FEE, refund__payment__invoice_id__in=invoice_ids)
+    )
+
+
+# --- progress -------------------------------------------------------------------------------
+def _key(account_id: int, job: str) -> str:
+    return f"hatsync:undo:{account_id}:{job}"
+
+
+def undo_progress(*, account: Account, job: str) -> dict | None:
+    """Where an undo stands (None: not this account's, or too old)."""
+    if not re.fullmatch(r"[0-9a-f]{32}", job or ""):
+        return None
+    return cache.get(_key(account.pk, job))
+
+
+def _save(account_id: int, job: str, progress: dict) -> None:
+    cache.set(_key(account_id, job), progress, PROGRESS_SECONDS)
+
+
+def summary(progress: dict) -> str:
+    """What happened, in one sentence per kind of outcome."""
+    n, m = progress["removed"], progress["payments_removed"]
+    text = (f"Removed {n} invoice{'s' if n != 1 else ''} and {m} payment"
+            f"{'s' if m != 1 else ''} from QuickBooks")
+    if progress["extras_removed"]:
+        text += f" (and {progress['extras_removed']} refunds and fees)"
+    problems = progress["skipped"] + progress["failed"]
+    if problems:
+        text += f"; {len(problems)} not removed: " + " ".join(problems)
+    else:
+        text += "."
+    return text
+
+
+# --- running it -------------------------------------------------------------------------------
+def undo_start(*, account: Account, invoice_ids: list[int]) -> str:
+    """Queue the undo of the invoices a plan removes; returns the job the page follows."""
+    plan = undo_plan(account=account, invoice_ids=invoice_ids)
+    job = uuid.uuid4().hex
+    _save(account.pk, job, {
+        "total": len(plan.invoice_ids), "done": 0, "removed": 0, "payments_removed": 0,
+        "extras_removed": 0, "skipped": plan.skip_reasons(), "failed": [],
+        "finished": not plan.invoice_ids, "started": timezone.now().isoformat(),
+    })
+    connection = _connection(account)
+    if plan.invoice_ids and connection is not None:
+        ids = list(plan.invoice_ids)
+        connection_id = connection.pk
+        transaction.on_commit(lambda: undo_requested.send(
+            sender=None, connection_id=connection_id, job=job, invoice_ids=ids))
+    return job
+
+
+def undo_not_started(*, connection_id: int, job: str) -> None:
+    """The background worker could not be reached: nothing was deleted; the page says so."""
+    account_id = QuickBooksConnection.objects.get(pk=connection_id).account_id
+    progress = cache.get(_key(account_id, job))
+    if progress is not None:
+        progress["failed"].append("The background worker could not be reached, so nothing "
+                                  "was deleted. Try Undo sync again in a minute.")
+        progress["finished"] = True
+        progress["summary"] = summary(progress)
+        _save(account_id, job, progress)
+
+
+def undo_run(*, connection_id: int, job: str, invoice_ids: list[int]) -> dict:
+    """Remove each of the connection's account's invoices in turn (one failure never stops
+    the others); returns the final progress, also stored for the page."""
+    connection = QuickBooksConnection.objects.select_related("account").get(pk=connection_id)
+    account = connection.account
+    account_id = account.pk
+    progress = cache.get(_key(account_id, job)) or {
+        "total": len(invoice_ids), "done": 0, "removed": 0, "payments_removed": 0,
+        "extras_removed": 0, "skipped": [], "failed": [], "finished": False,
+    }
+    for invoice_id in invoice_ids:
+        invoice = Invoice.objects.filter(account=account, pk=invoice_id).first()
+        if invoice is None:
+            progress["done"] += 1
+            continue
+        try:
+            payments, extras = _undo_with_retries(connection, invoice)
+        except Skip as reason:
+            progress["skipped"].append(str(reason))
+            _log_on_invoice(connection, invoice, SyncLog.Outcome.BLOCKED, str(reason))
+        except QboAuthError:
+            message = (f"Invoice {invoice.number}: QuickBooks no longer accepts this "
+                       "connection. Reconnect to QuickBooks, then Undo sync again.")
+            progress["failed"].append(message)
+        except Exception as error:  # one failure never stops the others
+            logger.exception("Undo sync of invoice %s failed", invoice_id)
+            message = _failure_message(invoice, error)
+            progress["failed"].append(message)
+            _log_on_invoice(connection, invoice, SyncLog.Outcome.FAILED, message)
+        else:
+            progress["removed"] += 1
+            progress["payments_removed"] += payments
+            progress["extras_removed"] += extras
+        progress["done"] += 1
+        _save(account_id, job, progress)
+    progress["finished"] = True
+    progress["summary"] = summary(progress)
+    _save(account_id, job, progress)
+    return progress
+
+
+def _failure_message(invoice: Invoice, error: Exception) -> str:
+    if isinstance(error, QboFault):
+        why = explain_fault(error)
+    elif isinstance(error, QboError):
+        why = error.message
+    elif isinstance(error, (CompanyBusy, LeaseLost)):
+        why = "another sync kept QuickBooks busy for too long."
+    else:
+        why = "hatsync hit an unexpected problem (our side, not QuickBooks'). It was logged."
+    return f"Invoice {invoice.number} could not be removed: {why} Press Undo sync to try again."
+
+
+def _undo_with_retries(connection: QuickBooksConnection, invoice: Invoice) -> tuple[int, int]:
+    """One invoice, again after an outage or a lost answer: the requestid of a delete that
+    may have landed is kept, and every object is read before it is deleted, so nothing is
+    deleted twice and an object already gone counts as done."""
+    tally = {"payments": 0, "extras": 0}  # what is gone, over every attempt
+    for attempt in range(RETRIES + 1):
+        try:
+            return _undo_held(connection, invoice, tally)
+        except QboError as error:
+            if not error.retryable or attempt == RETRIES:
+                raise
+            time.sleep(getattr(error, "retry_after", None) or RETRY_SECONDS * 2**attempt)
+        except (CompanyBusy, LeaseLost):
+            if attempt == RETRIES:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _undo_held(connection: QuickBooksConnection, invoice: Invoice,
+               tally: dict[str, int]) -> tuple[int, int]:
+    """Under the company's lease (waiting for a sync that holds it), with one token refresh
+    if QuickBooks turns the token down."""
+    deadline = time.monotonic() + BUSY_WAIT_SECONDS
+    while True:
+        try:
+            with connection_lease(connection_id=connection.pk) as renew:
+                token = ""
+                for force in (False, True):
+                    token = connection_access_token(connection_id=connection.pk, force=force,
+                                                    rejected=token)
+                    if not token:
+                        raise QboAuthError("QuickBooks no longer accepts this connection.")
+                    current = QuickBooksConnection.objects.select_related("account").get(
+                        pk=connection.pk)
+                    engine = CompanyEngine(current, access_token=token, keep=renew)
+                    try:
+                        return undo_invoice(engine=engine, invoice=invoice, tally=tally)
+                    except QboAuthError:
+                        if force:
+                            raise
+        except CompanyBusy:  # a sync holds the company: go on after it
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def undo_invoice(*, engine: CompanyEngine, invoice: Invoice,
+                 tally: dict[str, int] | None = None) -> tuple[int, int]:
+    """Delete one invoice and hatsync's payments, refunds and fees on it from QuickBooks,
+    then forget their records. Returns (payments, refunds and fees) removed, counting those
+    an earlier attempt removed (`tally`); raises Skip when the invoice must stay. Everything
+    is read and checked before anything is deleted."""
+    tally = {"payments": 0, "extras": 0} if tally is None else tally
+    realm = engine.connection.realm_id
+    record = SyncRecord.objects.filter(realm_id=realm, kind=Kind.INVOICE,
+                                       invoice=invoice).first()
+    if record is None or not record.qbo_id:
+        raise Skip(f"Invoice {invoice.number} is not in QuickBooks, so there is nothing to "
+                   "remove.")
+    if invoice.payments.filter(recorded_in_quickbooks=True).exists():
+        raise Skip(paid_in_quickbooks_message(invoice.number))
+    dependents = list(_dependents(engine.connection, [invoice.pk])
+                      .select_related("refund", "payment"))
+    # 1. Read and check: ours (the marker), and no payment of someone else's applied to it.
+    current = _read(engine, "Invoice", record.qbo_id)
+    if current is not None:
+        if marker_invoice_id(current.get("PrivateNote", "")) != invoice.pk:
+            raise Skip(f"Invoice {invoice.number} in QuickBooks does not carry hatsync's note "
+                       "(“hatsync invoice #…”), so it may not be hatsync's: it was left "
+                       "there. Remove it in QuickBooks if it should go.")
+        ours = {r.qbo_id for r in dependents if r.kind == Kind.PAYMENT}
+        others = [str(link.get("TxnId")) for link in current.get("LinkedTxn") or []
+                  if link.get("TxnType") == "Payment" and str(link.get("TxnId")) not in ours]
+        if others:
+            raise Skip(paid_in_quickbooks_message(invoice.number))
+    found: list[tuple[SyncRecord, dict | None]] = []
+    for dependent in dependents:
+        obj = _read(engine, ENTITY[dependent.kind], dependent.qbo_id)
+        if obj is not None and not _made_by_hatsync(dependent, obj):
+            what = "payment" if dependent.kind == Kind.PAYMENT else "refund or fee"
+            raise Skip(f"A {what} on invoice {invoice.number} in QuickBooks does not carry "
+                       "hatsync's note, so it may not be hatsync's: the invoice was left "
+                       "there. Remove them in QuickBooks if they should go.")
+        found.append((dependent, obj))
+    # 2. Delete: refunds and fees, then payments (an invoice cannot go before its
+    #    payments), then the invoice; each record is forgotten as soon as its object is gone.
+    order = {Kind.REFUND: 0, Kind.FEE: 0, Kind.PAYMENT: 1}
+    for dependent, obj in sorted(found, key=lambda pair: order[pair[0].kind]):
+        if obj is not None:
+            engine.delete(dependent, ENTITY[dependent.kind], obj)
+        dependent.delete()
+        tally["payments" if dependent.kind == Kind.PAYMENT else "extras"] += 1
+    payments, extras = tally["payments"], tally["extras"]
+    if current is not None:
+        try:
+            engine.delete(record, "Invoice", current)
+        except QboError:
+            if payments or extras:
+                _partly_removed(record, invoice)
+            raise
+    _forget_invoice(engine, record, invoice, payments=payments, extras=extras)
+    return payments, extras
+
+
+def _read(engine: CompanyEngine, entity: str, qbo_id: str) -> dict | None:
+    """The object as QuickBooks has it now; None when it is gone already."""
+    try:
+        return engine.call("read", entity, qbo_id)
+    except QboFault as error:
+        if error.is_not_found:
+            return None
+        raise
+
+
+def _made_by_hatsync(record: SyncRecord, obj: dict) -> bool:
+    note = str(obj.get("PrivateNote") or "").strip()
+    if record.kind == Kind.PAYMENT:
+        match = _PAYMENT_MARKER.match(note)
+        return bool(match) and int(match.group(1)) == record.payment_id
+    # Refunds and fees carry a marker of their own ("hatsync refund #…", "hatsync fee #…").
+    return note.startswith("hatsync ")
+
+
+def _partly_removed(record: SyncRecord, invoice: Invoice) -> None:
+    """Its payments are gone from QuickBooks but the invoice is not: say so on the invoice;
+    Sync puts the payments back, Undo sync tries the invoice again."""
+    SyncRecord.objects.filter(pk=record.pk).update(
+        state=State.FAILED, state_changed_at=timezone.now(),
+        last_error=(f"Undo sync removed the payments of invoice {invoice.number} from "
+                    "QuickBooks but not the invoice itself. Press Undo sync to remove it "
+                    "too, or Sync to put its payments back."),
+    )
+
+
+def _forget_invoice(engine: CompanyEngine, record: SyncRecord, invoice: Invoice, *,
+                    payments: int, extras: int) -> None:
+    """The invoice is out of QuickBooks: its record goes (the row shows Needs Sync and the
+    outbox has nothing to send), and the history says what happened, on the customer's
+    record, which stays (customers stay in QuickBooks)."""
+    with transaction.atomic():
+        customer = SyncRecord.objects.filter(
+            realm_id=record.realm_id, kind=Kind.CUSTOMER, contact_id=invoice.contact_id
+        ).first()
+        record.delete()
+        connection = QuickBooksConnection.objects.select_for_update().get(pk=engine.connection.pk)
+        if invoice.pk not in connection.undone_invoice_ids:
+            connection.undone_invoice_ids = [*connection.undone_invoice_ids, invoice.pk]
+            connection.save(update_fields=["undone_invoice_ids"])
+        if customer is not None:
+            paid = (f" and its {payments} payment{'s' if payments != 1 else ''}"
+                    if payments else "")
+            more = f" (and {extras} refunds and fees)" if extras else ""
+            SyncLog.objects.create(
+                record=customer, operation="undo", outcome=SyncLog.Outcome.SYNCED,
+                message=(f"Undo sync: invoice {invoice.number}{paid}{more} deleted from "
+                         "QuickBooks. It stays in hatsync as Needs Sync; the customer stays "
+                         "in QuickBooks."),
+            )
+
+
+def _log_on_invoice(connection: QuickBooksConnection | None, invoice: Invoice, outcome: str,
+                    message: str) -> None:
+    if connection is None:
+        return
+    record = SyncRecord.objects.filter(realm_id=connection.realm_id, kind=Kind.INVOICE,
+                                       invoice=invoice).first()
+    if record is not None:
+        SyncLog.objects.create(record=record, operation="undo", outcome=outcome,
+                               message=message)

@@ -1,0 +1,39 @@
+"""QuickBooks webhooks: Intuit calls this endpoint (no sign-in, no CSRF token) with changes.
+
+Verified by its `intuit-signature`, handed to the worker, answered at once: Intuit wants an
+answer within 3 seconds, and the work (reading each object) is done by the task.
+"""
+
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from . import tasks
+from .services.inbound import parse_events, signature_is_valid
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_exempt
+@require_POST
+def quickbooks_webhook(request: HttpRequest) -> HttpResponse:
+    body = request.body
+    token = settings.QBO_WEBHOOK_VERIFIER_TOKEN
+    if not token:
+        logger.warning("QuickBooks webhook refused: QBO_WEBHOOK_VERIFIER_TOKEN is not set")
+        return HttpResponse("Webhooks are not configured.", status=401)
+    if not signature_is_valid(body=body, verifier_token=token,
+                              signature=request.headers.get("intuit-signature", "")):
+        logger.warning("QuickBooks webhook refused: bad or missing intuit-signature (%d bytes "
+                       "from %s)", len(body), request.META.get("REMOTE_ADDR", "?"))
+        return HttpResponse("Bad signature.", status=401)
+    try:
+        events = parse_events(body)
+    except ValueError:
+        return HttpResponse("Expected a JSON array of CloudEvents.", status=400)
+    if events:
+        tasks.queue_webhook(events)
+    return HttpResponse(status=200)
