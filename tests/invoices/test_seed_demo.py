@@ -75,3 +75,15 @@ def test_seed_reset_rebuilds_the_demo(seeded):
     call_command("seed_demo", "--reset", stdout=open("/dev/null", "w"))
     assert Account.objects.count() == 3
     assert User.objects.filter(username="demo").count() == 1
+
+
+def test_seed_has_refunds_of_an_amount_and_of_a_tip_in_every_country(seeded):
+    from invoices.models import Account
+
+    for account in Account.objects.all():
+        refunds = list(account.refunds.select_related("payment"))
+        assert len(refunds) == 2, account
+        assert any(r.tip_amount == r.payment.tip_amount > 0 for r in refunds)  # a whole tip
+        for refund in refunds:
+            amount, tip = refund.payment.refundable
+            assert amount >= 0 and tip >= 0  # never more than was paid

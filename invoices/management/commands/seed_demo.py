@@ -94,6 +94,7 @@ class Command(BaseCommand):
 
 @transaction.atomic
 def _delete_account(account: Account) -> None:
+    account.refunds.all().delete()
     account.payments.all().delete()
     account.invoices.all().delete()
     account.users.all().delete()
@@ -238,8 +239,12 @@ def _seed_rule_cases(account, contacts, products, rates, today) -> None:
     # A paid invoice with a tip, and the same-name contact's own invoice.
     tipped = invoice("TIP-1", ana_other, [LineInput(portrait, Decimal(2), portrait.rate, taxable)])
     services.invoice_send(invoice=tipped)
-    services.payment_record(invoice=tipped, date=today, amount=tipped.balance,
-                            tip_amount=Decimal("60.00"), method="cash")
+    tip_paid = services.payment_record(invoice=tipped, date=today, amount=tipped.balance,
+                                       tip_amount=Decimal("60.00"), method="cash")
+    # Refunds: part of a payment, and a tip given back in full.
+    services.refund_record(payment=tip_paid, date=today, amount=Decimal("50.00"),
+                           tip_amount=Decimal("60.00"), method="cash",
+                           reason="Second portrait session cancelled")
     # 0% and exempt lines.
     services.invoice_send(invoice=invoice("ZERO-1", dana, [
         LineInput(consult, Decimal(1), consult.rate, rates["Exempt"]),
@@ -266,8 +271,10 @@ def _seed_rule_cases(account, contacts, products, rates, today) -> None:
         lines=[LineInput(wedding, Decimal(1), wedding.rate, taxable),
                LineInput(travel, Decimal(1), travel.rate, rates["Exempt"])])
     services.invoice_send(invoice=amount_off)
-    services.payment_record(invoice=amount_off, date=today, amount=amount_off.balance,
-                            reference="DISC-AMT-1 paid")
+    paid_off = services.payment_record(invoice=amount_off, date=today,
+                                       amount=amount_off.balance, reference="DISC-AMT-1 paid")
+    services.refund_record(payment=paid_off, date=today, amount=Decimal("40.00"),
+                           tip_amount=Decimal(0), method="card", reason="Travel not needed")
     # Drafts stay local; a void invoice.
     invoice("DRAFT-1", ana_bakery, [LineInput(album, Decimal(1), album.rate, taxable)], 1)
     invoice("DRAFT-2", dana, [LineInput(session, Decimal(1), session.rate, taxable)], 0)
