@@ -205,6 +205,19 @@ def invoice_delete(*, invoice: Invoice) -> None:
     invoice.delete()
 
 
+def _save_payment(payment: Payment, invoice: Invoice) -> Payment:
+    """Validate and save a payment, then bring its invoice's status up to date."""
+    payment.full_clean()
+    payment.save()
+    _refresh_payment_status(invoice)
+    return payment
+
+
+def _refresh_payment_status(invoice: Invoice) -> None:
+    _apply_payment_status(invoice)
+    invoice.save(update_fields=["status", "updated_at"])
+
+
 def _apply_payment_status(invoice: Invoice) -> None:
     if invoice.is_draft or invoice.is_void:
         return
@@ -263,11 +276,7 @@ def payment_record(
         reference=reference.strip(),
         processor_fee=processor_fee,
     )
-    payment.full_clean()
-    payment.save()
-    _apply_payment_status(invoice)
-    invoice.save(update_fields=["status", "updated_at"])
-    return payment
+    return _save_payment(payment, invoice)
 
 
 @transaction.atomic
@@ -328,11 +337,7 @@ def payment_record_from_books(
     payment = Payment(account=invoice.account, invoice=invoice, date=date, amount=amount,
                       method=method, reference=reference.strip()[:64],
                       recorded_in_quickbooks=True)
-    payment.full_clean()
-    payment.save()
-    _apply_payment_status(invoice)
-    invoice.save(update_fields=["status", "updated_at"])
-    return payment
+    return _save_payment(payment, invoice)
 
 
 @transaction.atomic
@@ -344,11 +349,7 @@ def payment_update_from_books(
     invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
     payment.date, payment.amount, payment.method = date, amount, method
     payment.reference = reference.strip()[:64]
-    payment.full_clean()
-    payment.save()
-    _apply_payment_status(invoice)
-    invoice.save(update_fields=["status", "updated_at"])
-    return payment
+    return _save_payment(payment, invoice)
 
 
 @transaction.atomic
@@ -360,6 +361,5 @@ def payment_remove_from_books(*, payment: Payment) -> bool:
         return False
     invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
     payment.delete()
-    _apply_payment_status(invoice)
-    invoice.save(update_fields=["status", "updated_at"])
+    _refresh_payment_status(invoice)
     return True

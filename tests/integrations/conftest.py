@@ -62,6 +62,12 @@ class Sandbox:
 
 @pytest.fixture
 def sandbox(tmp_path, settings):
+    yield from sandbox_for(tmp_path, settings, sample_data=False)  # numbers 1001+ free
+
+
+def sandbox_for(tmp_path, settings, *, sample_data: bool):
+    """The in-process sandbox, bare or holding Intuit-like sample data, with settings
+    pointing hatsync at it."""
     settings.QBO_ENVIRONMENT = "local"
     settings.QBO_LOCAL_SANDBOX_URL = BASE
     settings.QBO_CLIENT_ID = "hatsync-local"
@@ -70,7 +76,7 @@ def sandbox(tmp_path, settings):
     settings.QBO_REQUESTS_PER_MINUTE = 7000  # the budget has tests of its own
     settings.QBO_BUDGET_URL = f"file://{tmp_path / 'budget'}"
     qbo_client._discovered_auth_client.cache_clear()
-    app = create_app(tmp_path / "qbo", sample_data=False)  # bare companies: numbers 1001+ free
+    app = create_app(tmp_path / "qbo", sample_data=sample_data)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         mount(rsps, app, BASE)
         yield Sandbox(app, rsps)

@@ -5,34 +5,17 @@ already there, as they are when an owner connects a QuickBooks company that has 
 from decimal import Decimal
 
 import pytest
-import responses
 
 from integrations.models import SyncRecord
-from integrations.qbo import client as qbo_client
-from qbo_sandbox.app import create_app
-from qbo_sandbox.testing import mount
 from tests.factories import make_contact, make_invoice, make_product, make_tax_rate
 
-from .conftest import BASE, CA_REALM, US_REALM, Sandbox, pay, record_for, run_outbox
+from .conftest import CA_REALM, US_REALM, pay, record_for, run_outbox, sandbox_for
 
 
 @pytest.fixture
 def sandbox(tmp_path, settings):
     """As conftest's, but the companies hold Intuit-like sample data."""
-    settings.QBO_ENVIRONMENT = "local"
-    settings.QBO_LOCAL_SANDBOX_URL = BASE
-    settings.QBO_CLIENT_ID = "hatsync-local"
-    settings.QBO_CLIENT_SECRET = "hatsync-local-secret"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    settings.QBO_REQUESTS_PER_MINUTE = 7000
-    settings.QBO_BUDGET_URL = f"file://{tmp_path / 'budget'}"
-    qbo_client._discovered_auth_client.cache_clear()
-    app = create_app(tmp_path / "qbo", sample_data=True)
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        mount(rsps, app, BASE)
-        yield Sandbox(app, rsps)
-    qbo_client._discovered_auth_client.cache_clear()
-    app.close()
+    yield from sandbox_for(tmp_path, settings, sample_data=True)
 
 
 def test_an_invoice_lands_beside_the_sample_data_and_its_payment_in_undeposited_funds(
