@@ -85,16 +85,18 @@ def invoice_records(*, connection: QuickBooksConnection | None, invoice_ids) -> 
 
 def current_problems(*, account: Account,
                      connection: QuickBooksConnection | None) -> QuerySet[SyncRecord]:
-    """Invoices and payments that are not in QuickBooks now and need someone: blocked, failed,
-    or paused. Waiting for our own request budget, or a retry under way, is not a problem."""
+    """Invoices, payments, refunds and processing fees that are not in QuickBooks now and need
+    someone: blocked, failed, or paused. Waiting for our own request budget, or a retry under
+    way, is not a problem."""
     if connection is None:
         return SyncRecord.objects.none()
+    Kind = SyncRecord.Kind
     return (
         SyncRecord.objects.filter(account=account, realm_id=connection.realm_id,
-                                  kind__in=[SyncRecord.Kind.INVOICE, SyncRecord.Kind.PAYMENT])
+                                  kind__in=[Kind.INVOICE, Kind.PAYMENT, Kind.REFUND, Kind.FEE])
         .filter(Q(state__in=[SyncRecord.State.BLOCKED, SyncRecord.State.FAILED])
                 | Q(state=SyncRecord.State.NEEDS_SYNC, last_error__startswith="Paused:"))
-        .select_related("invoice", "payment__invoice")
+        .select_related("invoice", "payment__invoice", "refund__payment__invoice")
         .order_by("-state_changed_at", "-pk")
     )
 

@@ -102,11 +102,15 @@ def retry(*, connection: QuickBooksConnection | None, records) -> int:
     if connection is None:
         return 0
     ids = list(records.values_list("pk", flat=True))
+    # Refunds and fees go one by one (a drain takes invoices and payments).
+    singles = list(SyncRecord.objects.filter(pk__in=ids, kind__in=[Kind.REFUND, Kind.FEE])
+                   .values_list("pk", flat=True))
     with transaction.atomic():
         SyncRecord.objects.filter(pk__in=ids).update(
             state=State.NEEDS_SYNC, state_changed_at=timezone.now())
-        if len(ids) == 1:
+        if len(ids) == 1 or len(singles) == len(ids):
             enqueue(ids)
         elif ids:
+            enqueue(singles)
             queue_backlog(connection)
     return len(ids)

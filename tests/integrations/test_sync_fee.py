@@ -162,3 +162,27 @@ def test_a_payment_without_a_fee_makes_no_fee_record(sandbox, books, invoice):
     push_all(books.account)
     assert not SyncRecord.objects.filter(kind="fee").exists()
     assert purchases(sandbox) == []
+
+
+def test_a_blocked_fee_is_listed_in_sync_problems_and_retry_sends_it_alone(
+    sandbox, books, invoice, client, django_capture_on_commit_callbacks, monkeypatch
+):
+    from integrations import tasks
+
+    books.connection.fee_account_id = ""
+    books.connection.save()
+    payment = card_payment(invoice)
+    push_all(books.account)
+    record = SyncRecord.objects.get(key=f"fee:{payment.pk}")
+    page = client.get("/settings/integrations/").content.decode()
+    assert f"Processing fee of 3.20 on invoice {invoice.number}" in page
+    assert NO_FEE_ACCOUNT.split(".")[0] in page
+    books.connection.fee_account_id = books.fees
+    books.connection.save()
+    queued = []
+    monkeypatch.setattr(tasks.sync_record, "delay", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/integrations/quickbooks/retry/", {"record": record.pk})
+    assert queued == [record.pk]  # one by one, not through a drain
+    push_all(books.account)
+    assert len(purchases(sandbox)) == 1
