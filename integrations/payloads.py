@@ -47,6 +47,15 @@ def item_payload(*, name: str, income_account_id: str, taxable: bool) -> dict:
     }
 
 
+def _unit_price(line: InvoiceLine) -> str:
+    """QuickBooks wants Amount = Qty * UnitPrice. A line with a discount of its own (which
+    QuickBooks' API has no field for) goes at its discounted unit price, to 5 places, so
+    Amount stays the line's discounted amount to the cent."""
+    if not line.discount_percent:
+        return _money(line.unit_price)
+    return f"{(line.amount / line.quantity).quantize(Decimal('0.00001')):f}"
+
+
 def _line_tax_ref(line: InvoiceLine, country: str, tax_code_ids: Mapping[str, str]) -> str:
     if country == "US":
         return rules.us_tax_code(line.tax_rate.percentage if line.tax_rate else None)
@@ -72,14 +81,18 @@ def invoice_payload(
         detail = {
             "ItemRef": {"value": item_ids[rules.item_name_for(line.name)]},
             "Qty": f"{line.quantity.normalize():f}",
-            "UnitPrice": _money(line.unit_price),
+            "UnitPrice": _unit_price(line),
             "TaxCodeRef": {"value": _line_tax_ref(line, country, tax_code_ids)},
         }
+        description = line.description or line.name
+        if line.discount_percent:
+            description = (f"{description} ({line.discount_percent.normalize():f}% off "
+                           f"{_money(line.unit_price)})")
         qbo_lines.append(
             {
                 "DetailType": "SalesItemLineDetail",
                 "Amount": _money(line.amount),
-                "Description": rules.clean_qbo_text(line.description or line.name,
+                "Description": rules.clean_qbo_text(description,
                                                     rules.MAX_DESCRIPTION_LENGTH),
                 "SalesItemLineDetail": detail,
             }

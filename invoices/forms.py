@@ -259,6 +259,12 @@ class InvoiceLineForm(forms.Form):
         label="Unit price",
         widget=forms.NumberInput(attrs={"step": "0.01", "placeholder": "Product rate"}),
     )
+    discount_percent = forms.DecimalField(
+        max_digits=5, decimal_places=2, required=False, min_value=0, max_value=100,
+        label="Line discount %",
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100",
+                                        "placeholder": "0"}),
+    )
     tax_rate = forms.ModelChoiceField(
         queryset=TaxRate.objects.none(), required=False, empty_label="Product default"
     )
@@ -308,6 +314,7 @@ class InvoiceLineForm(forms.Form):
             unit_price=product.rate if unit_price is None else unit_price,
             tax_rate=tax_rate,
             description=self.cleaned_data.get("description", ""),
+            discount_percent=self.cleaned_data.get("discount_percent") or ZERO,
         )
 
 
@@ -341,6 +348,7 @@ def invoice_line_initial(invoice: Invoice) -> list[dict]:
             "description": line.description,
             "quantity": line.quantity,
             "unit_price": line.unit_price,
+            "discount_percent": line.discount_percent or None,
             "tax_rate": line.tax_rate,
         }
         for line in invoice.lines.all()

@@ -300,6 +300,9 @@ class InvoiceLine(models.Model):
     description = models.TextField(blank=True)
     quantity = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("1"))
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    discount_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=ZERO,
+        help_text="A discount on this line alone (0-100%), taken before tax.")
     tax_rate = models.ForeignKey(
         TaxRate, null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
     )
@@ -311,14 +314,28 @@ class InvoiceLine(models.Model):
             models.CheckConstraint(
                 condition=Q(unit_price__gte=0), name="line_unit_price_not_negative"
             ),
+            models.CheckConstraint(
+                condition=Q(discount_percent__gte=0) & Q(discount_percent__lte=100),
+                name="line_discount_in_range",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
     @property
-    def amount(self) -> Decimal:
+    def gross_amount(self) -> Decimal:
         return to_cents(self.quantity * self.unit_price)
+
+    @property
+    def line_discount(self) -> Decimal:
+        return percent_of(self.gross_amount, self.discount_percent) if self.discount_percent \
+            else ZERO
+
+    @property
+    def amount(self) -> Decimal:
+        """What the line comes to: quantity times unit price, less its own discount."""
+        return self.gross_amount - self.line_discount
 
     @property
     def tax_amount(self) -> Decimal:

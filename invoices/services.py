@@ -31,6 +31,7 @@ class LineInput:
     unit_price: Decimal
     tax_rate: TaxRate | None = None
     description: str = ""
+    discount_percent: Decimal = Decimal("0")
 
 
 def _check_same_account(account: Account, *objects: object) -> None:
@@ -55,6 +56,8 @@ def _replace_lines(invoice: Invoice, lines: list[LineInput]) -> None:
             raise ValidationError("Each line's quantity must be more than zero.")
         if line.unit_price < 0:
             raise ValidationError("A unit price cannot be negative.")
+        if not 0 <= line.discount_percent <= 100:
+            raise ValidationError("A line's discount is 0 to 100 percent.")
         InvoiceLine.objects.create(
             invoice=invoice,
             position=position,
@@ -63,6 +66,7 @@ def _replace_lines(invoice: Invoice, lines: list[LineInput]) -> None:
             description=line.description or line.product.description,
             quantity=line.quantity,
             unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
             tax_rate=line.tax_rate,
         )
 

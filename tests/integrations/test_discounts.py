@@ -188,3 +188,27 @@ def test_the_discount_goes_to_discounts_given_or_the_account_chosen(sandbox, acc
     [line] = [ln for ln in qbo_invoice(sandbox, US_REALM, first)["Line"]
               if ln["DetailType"] == "DiscountLineDetail"]
     assert line["DiscountLineDetail"]["DiscountAccountRef"]["value"] == other["Id"]
+
+
+@pytest.mark.parametrize("country", ["US", "CA", "GB"])
+def test_line_discounts_with_an_invoice_discount_are_hatsyncs_figures_in_quickbooks(
+    sandbox, account_for, country
+):
+    account = account_for(country, REALMS[country])
+    invoice = discounted_invoice(account, country, "percent", "10", "LD-1")
+    lines = [services.LineInput(line.product, line.quantity, line.unit_price, line.tax_rate,
+                                discount_percent=Decimal(pct))
+             for line, pct in zip(invoice.lines.all(), ("15", "0", "33.33"), strict=True)]
+    services.invoice_update(invoice=invoice, number="LD-1", contact=invoice.contact,
+                            issue_date=invoice.issue_date, due_date=invoice.due_date,
+                            lines=lines, discount_kind="percent", discount_value=Decimal("10"))
+    invoice = send(invoice)
+    first = invoice.lines.all()[0]
+    assert first.gross_amount == Decimal("59.97") and first.line_discount == Decimal("9.00")
+    assert first.amount == Decimal("50.97")
+    run_outbox(account)
+    assert record_for(invoice).state == "synced", record_for(invoice).last_error
+    qbo = qbo_invoice(sandbox, REALMS[country], invoice)
+    assert_same_money(qbo, invoice)
+    sent = qbo["Line"][0]
+    assert money(sent["Amount"]) == Decimal("50.97") and "15% off 19.99" in sent["Description"]

@@ -118,3 +118,21 @@ def test_a_discount_cannot_bring_the_total_below_what_was_paid(account, contact,
             issue_date=invoice.issue_date, due_date=invoice.due_date,
             lines=[services.LineInput(product, Decimal(1), Decimal(100))],
             discount_kind="amount", discount_value=Decimal("20"))
+
+
+def test_a_line_discount_is_saved_shown_and_kept_when_editing(
+    signed_in_client, contact, product, tax_rate, account
+):
+    lines = [{"product": product.pk, "quantity": "2", "unit_price": "50.00",
+              "tax_rate": tax_rate.pk, "discount_percent": "15"}]
+    page = signed_in_client.post(NEW, invoice_data(contact, lines), follow=True).content.decode()
+    invoice = Invoice.objects.get(account=account, number="2001")
+    line = invoice.lines.get()
+    assert (line.discount_percent, line.amount) == (Decimal("15.00"), Decimal("85.00"))
+    assert invoice.tax_total == Decimal("8.50") and invoice.total == Decimal("93.50")
+    assert "\u221215% (\u221215.00)" in page
+    form = signed_in_client.get(edit_url(invoice)).content.decode()
+    assert 'name="lines-0-discount_percent"' in form and 'value="15.00"' in form
+    too_much = invoice_data(contact, [{**lines[0], "discount_percent": "101"}], number="2002")
+    answer = signed_in_client.post(NEW, too_much)
+    assert answer.status_code == 200 and not Invoice.objects.filter(number="2002").exists()

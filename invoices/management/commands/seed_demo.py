@@ -271,6 +271,12 @@ def _seed_rule_cases(account, contacts, products, rates, today) -> None:
         lines=[LineInput(wedding, Decimal(1), wedding.rate, taxable),
                LineInput(travel, Decimal(1), travel.rate, rates["Exempt"])])
     services.invoice_send(invoice=amount_off)
+    services.invoice_send(invoice=services.invoice_create(  # a discount on one line alone
+        account=account, number="DISC-LINE-1", contact=dana,
+        issue_date=today - timedelta(days=1), due_date=today + timedelta(days=29),
+        lines=[LineInput(portrait, Decimal(2), portrait.rate, taxable,
+                         discount_percent=Decimal("15")),
+               LineInput(album, Decimal(1), album.rate, taxable)]))
     paid_off = services.payment_record(invoice=amount_off, date=today,
                                        amount=amount_off.balance, reference="DISC-AMT-1 paid")
     services.refund_record(payment=paid_off, date=today, amount=Decimal("40.00"),
