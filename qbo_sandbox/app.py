@@ -269,14 +269,10 @@ class SandboxApp:
     # bookkeeper pages: what a person does in QuickBooks, written like an API write --------
     def on_app_recvpayment(self, request: Request) -> Response:
         """QuickBooks' Receive payment on one invoice: GET the form, POST saves a Payment."""
-        posted = request.method == "POST"
-        if posted and not _csrf_ok(request):
-            return self._csrf_failed(request)
-        values = request.form if posted else request.args
-        found = self._find_invoice(request, values, guess=not posted)
-        if found is None:
-            return self._invoice_not_found(request, values.get("txnId", ""))
-        company, invoice = found
+        started = self._invoice_form(request)
+        if isinstance(started, Response):
+            return started
+        posted, company, invoice = started
         realm = company["realm_id"]
         methods = [m for m in self.store.entities(realm, "PaymentMethod")
                    if m.get("Active", True) is not False]
@@ -324,14 +320,10 @@ class SandboxApp:
     def _change_invoice(self, request: Request, action: str) -> Response:
         """Void or delete: GET is the confirmation step, POST does it with the Id and the
         SyncToken the person confirmed (changed since: QBO's stale-object fault is shown)."""
-        posted = request.method == "POST"
-        if posted and not _csrf_ok(request):
-            return self._csrf_failed(request)
-        values = request.form if posted else request.args
-        found = self._find_invoice(request, values, guess=not posted)
-        if found is None:
-            return self._invoice_not_found(request, values.get("txnId", ""))
-        company, invoice = found
+        started = self._invoice_form(request)
+        if isinstance(started, Response):
+            return started
+        posted, company, invoice = started
         realm, base = company["realm_id"], self.base_url(request)
         csrf = _csrf_token(request)
         if not posted:
@@ -431,6 +423,18 @@ class SandboxApp:
             companies = self.store.companies()
             company = companies[0] if companies else None
         return company
+
+    def _invoice_form(self, request: Request) -> Response | tuple[bool, dict, dict]:
+        """The start of a bookkeeper form on one invoice: the CSRF check on POST, then the
+        invoice (named by the form on POST, by the query on GET). A Response ends it there."""
+        posted = request.method == "POST"
+        if posted and not _csrf_ok(request):
+            return self._csrf_failed(request)
+        values = request.form if posted else request.args
+        found = self._find_invoice(request, values, guess=not posted)
+        if found is None:
+            return self._invoice_not_found(request, values.get("txnId", ""))
+        return (posted, *found)
 
     def _find_invoice(self, request: Request, values: Mapping[str, str], *,
                       guess: bool) -> tuple[dict, dict] | None:

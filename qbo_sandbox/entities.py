@@ -16,10 +16,10 @@ from typing import Any
 
 from . import faults, query
 from .faults import QBOFault
-from .lists import LISTS, NameLists
+from .lists import LISTS, NameLists, base_name
 from .sales import SALES_FORMS, SalesForms
 from .store import Store
-from .values import CENT, as_json_number, clean, iso, money
+from .values import CENT, as_json_number, clean, iso, money, ref_value
 
 GRATUITY_ITEM_ID = "GRATUITY_ITEM_ID"
 MAX_DOC_NUMBER = 21
@@ -91,15 +91,6 @@ def _decimal(value: Any, element: str) -> Decimal | None:
         return Decimal(str(value))
     except InvalidOperation:
         raise faults.request_malformed(element) from None
-
-
-def _ref_value(ref: Any) -> str | None:
-    if isinstance(ref, dict):
-        value = ref.get("value")
-        return None if value in (None, "") else str(value)
-    if ref in (None, ""):
-        return None
-    return str(ref)
 
 
 class Books(NameLists, SalesForms):
@@ -368,7 +359,7 @@ class Books(NameLists, SalesForms):
             "INSERT INTO deleted (realm_id, type, id, time) VALUES (?, ?, ?, ?)",
             (self.realm, entity, current["Id"], self.now),
         )
-        self._refresh_customer_balance(_ref_value(current.get("CustomerRef")))
+        self._refresh_customer_balance(ref_value(current.get("CustomerRef")))
         return {"Id": current["Id"], "status": "Deleted", "domain": "QBO"}
 
     def _current(self, entity: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -469,7 +460,7 @@ class Books(NameLists, SalesForms):
             for key in ("QtyOnHand", "InvStartDate", "ReorderPoint"):
                 data.pop(key, None)
         for other_id, other_name in self.store.values(self.realm, "Item", "$.Name"):
-            if other_id != data["Id"] and _base(str(other_name)) == _base(name):
+            if other_id != data["Id"] and base_name(str(other_name)) == base_name(name):
                 raise faults.duplicate_item_name()
         data.setdefault("Active", True)
         data["FullyQualifiedName"] = name
@@ -482,7 +473,7 @@ class Books(NameLists, SalesForms):
 
     def _item_account(self, data: dict, key: str, classes: tuple[str, ...], *,
                       required: bool) -> None:
-        account_id = _ref_value(data.get(key))
+        account_id = ref_value(data.get(key))
         if account_id is None:
             if required:
                 raise faults.required_missing(key)
@@ -541,8 +532,8 @@ class Books(NameLists, SalesForms):
         self._move_stock(data, -1)
         self.store.put_entity(self.realm, "Invoice", data)
         self._refresh_customer_balance(customer["Id"])
-        if current and _ref_value(current.get("CustomerRef")) != customer["Id"]:
-            self._refresh_customer_balance(_ref_value(current.get("CustomerRef")))
+        if current and ref_value(current.get("CustomerRef")) != customer["Id"]:
+            self._refresh_customer_balance(ref_value(current.get("CustomerRef")))
         return data
 
     def _sales_totals(self, data: dict) -> Decimal:
@@ -561,7 +552,7 @@ class Books(NameLists, SalesForms):
             if line["DetailType"] == "SalesItemLineDetail":
                 amount = Decimal(str(line["Amount"]))
                 subtotal += amount
-                code = _ref_value(line["SalesItemLineDetail"].get("TaxCodeRef"))
+                code = ref_value(line["SalesItemLineDetail"].get("TaxCodeRef"))
                 if code is not None:
                     above[code] = above.get(code, Decimal(0)) + amount
             elif line["DetailType"] == "DiscountLineDetail":
@@ -609,7 +600,7 @@ class Books(NameLists, SalesForms):
         if amount > base:
             raise faults.business_rule(
                 f"The discount ({amount}) is more than the subtotal above it ({base}).", "Line")
-        account_id = _ref_value(detail.get("DiscountAccountRef"))
+        account_id = ref_value(detail.get("DiscountAccountRef"))
         if account_id is None:
             default = next((a for a in self.store.entities(self.realm, "Account")
                             if a.get("AccountSubType") == "DiscountsRefundsGiven"), None)
@@ -626,7 +617,7 @@ class Books(NameLists, SalesForms):
                          key: str = "DepositToAccountRef") -> dict | None:
         """Where money lands (or leaves from): a bank, credit card or other current asset
         account (e.g. Undeposited Funds, the default when absent and not required)."""
-        account_id = _ref_value(data.get(key))
+        account_id = ref_value(data.get(key))
         if account_id is None:
             if required:
                 raise faults.required_missing(key)
@@ -650,7 +641,7 @@ class Books(NameLists, SalesForms):
             return
         for line in txn.get("Line", []):
             detail = line.get("SalesItemLineDetail") or line.get("ItemBasedExpenseLineDetail")
-            item_id = _ref_value((detail or {}).get("ItemRef"))
+            item_id = ref_value((detail or {}).get("ItemRef"))
             if item_id is None or item_id == GRATUITY_ITEM_ID:
                 continue
             item = self.store.entity(self.realm, "Item", item_id)
@@ -677,7 +668,7 @@ class Books(NameLists, SalesForms):
         return invoice
 
     def _customer_ref(self, data: dict) -> dict:
-        customer_id = _ref_value(data.get("CustomerRef"))
+        customer_id = ref_value(data.get("CustomerRef"))
         if customer_id is None:
             raise faults.required_missing("CustomerRef")
         customer = self.store.entity(self.realm, "Customer", customer_id)
@@ -759,7 +750,7 @@ class Books(NameLists, SalesForms):
 
     def _sales_line(self, line: dict) -> tuple[str | None, Decimal]:
         detail = line.setdefault("SalesItemLineDetail", {})
-        item_id = _ref_value(detail.get("ItemRef")) or "1"  # QBO's default "Services" item
+        item_id = ref_value(detail.get("ItemRef")) or "1"  # QBO's default "Services" item
         if item_id == GRATUITY_ITEM_ID:
             if self.country == "CA" or not self.prefs.get("gratuity"):
                 raise faults.business_rule(
@@ -777,7 +768,7 @@ class Books(NameLists, SalesForms):
         if item_id == GRATUITY_ITEM_ID:
             detail.pop("TaxCodeRef", None)
             return None, amount
-        code = _ref_value(detail.get("TaxCodeRef"))
+        code = ref_value(detail.get("TaxCodeRef"))
         if self.country == "US":
             code = (code or "NON").upper()
             if code not in US_TAX_CODES:
@@ -874,20 +865,24 @@ class Books(NameLists, SalesForms):
         self._unlink_invoice_payments(invoice)
         self._move_stock(invoice, +1)
         invoice = self.store.entity(self.realm, "Invoice", invoice["Id"])
-        for line in invoice["Line"]:
+        self._voided(invoice)
+        invoice.update(HomeBalance=0, LinkedTxn=[])
+        self.store.put_entity(self.realm, "Invoice", invoice)
+        self._refresh_customer_balance(ref_value(invoice["CustomerRef"]))
+        return invoice
+
+    def _voided(self, txn: dict) -> None:
+        """A sales form as QuickBooks keeps it once voided: every amount 0, "Voided"."""
+        for line in txn.get("Line", []):
             line["Amount"] = 0
             detail = line.get("SalesItemLineDetail")
             if detail:
                 detail.pop("Qty", None)
                 detail["UnitPrice"] = 0
-        invoice["TxnTaxDetail"] = {"TotalTax": 0}
-        invoice.update(TotalAmt=0, HomeTotalAmt=0, Balance=0, HomeBalance=0,
-                       PrivateNote="Voided", LinkedTxn=[])
-        invoice["SyncToken"] = str(int(invoice["SyncToken"]) + 1)
-        invoice["MetaData"]["LastUpdatedTime"] = iso(self.now)
-        self.store.put_entity(self.realm, "Invoice", invoice)
-        self._refresh_customer_balance(_ref_value(invoice["CustomerRef"]))
-        return invoice
+        txn["TxnTaxDetail"] = {"TotalTax": 0}
+        txn.update(TotalAmt=0, HomeTotalAmt=0, Balance=0, PrivateNote="Voided")
+        txn["SyncToken"] = str(int(txn["SyncToken"]) + 1)
+        txn["MetaData"]["LastUpdatedTime"] = iso(self.now)
 
     def _unlink_invoice_payments(self, invoice: dict) -> None:
         """Payments applied to a voided or deleted invoice become unapplied credit."""
@@ -947,7 +942,7 @@ class Books(NameLists, SalesForms):
                 invoice = self.store.entity(self.realm, "Invoice", txn_id)
                 if invoice is None:
                     raise faults.invalid_reference("LinkedTxn", txn_id)
-                if _ref_value(invoice["CustomerRef"]) != customer["Id"]:
+                if ref_value(invoice["CustomerRef"]) != customer["Id"]:
                     raise faults.business_rule(
                         f"Invoice {txn_id} belongs to a different customer than the payment's "
                         "CustomerRef; a payment can only be applied to its own customer's "
@@ -984,7 +979,7 @@ class Books(NameLists, SalesForms):
         return data
 
     def _payment_method(self, data: dict) -> None:
-        method_id = _ref_value(data.get("PaymentMethodRef"))
+        method_id = ref_value(data.get("PaymentMethodRef"))
         if method_id is None:
             data.pop("PaymentMethodRef", None)
             return
@@ -1033,7 +1028,7 @@ class Books(NameLists, SalesForms):
         payment["SyncToken"] = str(int(payment["SyncToken"]) + 1)
         payment["MetaData"]["LastUpdatedTime"] = iso(self.now)
         self.store.put_entity(self.realm, "Payment", payment)
-        self._refresh_customer_balance(_ref_value(payment["CustomerRef"]))
+        self._refresh_customer_balance(ref_value(payment["CustomerRef"]))
         return payment
 
     def _refresh_customer_balance(self, customer_id: str | None) -> None:
@@ -1055,12 +1050,7 @@ class Books(NameLists, SalesForms):
         self.store.put_entity(self.realm, "Customer", customer)
 
 
-_DELETED = " (deleted)"
 _NARROWED = {("Invoice", "DocNumber"): "$.DocNumber", ("Customer", "DisplayName"): "$.DisplayName",
              ("Item", "Name"): "$.Name"}
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")  # the query compares these as numbers
 
-
-def _base(name: str) -> str:
-    name = name.casefold()
-    return name[: -len(_DELETED)] if name.endswith(_DELETED) else name

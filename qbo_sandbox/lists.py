@@ -12,6 +12,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from . import faults
+from .values import ref_value
 
 if TYPE_CHECKING:
     from .store import Store
@@ -134,7 +135,7 @@ class NameLists:
         """Accounts, classes and departments nest (Parent:Child); the others are flat."""
         if entity not in ("Account", "Class", "Department"):
             return name
-        parent_id = _ref(data.get("ParentRef"))
+        parent_id = ref_value(data.get("ParentRef"))
         flag = {"Account": "SubAccount", "Class": "SubClass", "Department": "SubDepartment"}[
             entity]
         if parent_id is None:
@@ -259,9 +260,3 @@ class NameLists:
         self.store.put_entity(self.realm, "Preferences", stored)
         return self.preferences()  # type: ignore[attr-defined]
 
-
-def _ref(ref: Any) -> str | None:
-    if isinstance(ref, dict):
-        value = ref.get("value")
-        return None if value in (None, "") else str(value)
-    return None if ref in (None, "") else str(ref)

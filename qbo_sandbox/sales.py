@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import faults
-from .values import as_json_number, clean, iso, money
+from .values import as_json_number, clean, money, ref_value
 
 if TYPE_CHECKING:
     from .store import Store
@@ -65,8 +65,8 @@ class SalesForms:
             self._move_stock(current, -_STOCK_SIGN.get(entity, 0))  # type: ignore
         self._move_stock(data, _STOCK_SIGN.get(entity, 0))  # type: ignore[attr-defined]
         self.store.put_entity(self.realm, entity, data)
-        for customer_id in {_ref(data.get("CustomerRef")),
-                            _ref((current or {}).get("CustomerRef"))} - {None}:
+        for customer_id in {ref_value(data.get("CustomerRef")),
+                            ref_value((current or {}).get("CustomerRef"))} - {None}:
             self._refresh_customer_balance(customer_id)  # type: ignore[attr-defined]
         return data
 
@@ -84,7 +84,7 @@ class SalesForms:
         data["DocNumber"] = str(number)
 
     def _receipt(self, entity: str, data: dict) -> Decimal:
-        if entity == "CreditMemo" or _ref(data.get("CustomerRef")) is not None:
+        if entity == "CreditMemo" or ref_value(data.get("CustomerRef")) is not None:
             customer = self._customer_ref(data)  # type: ignore[attr-defined]
             data["CustomerRef"] = {"value": customer["Id"], "name": customer["DisplayName"]}
         if entity != "CreditMemo":
@@ -117,14 +117,9 @@ class SalesForms:
                 line.pop("DetailType", None)
             else:
                 detail = line.get("DepositLineDetail") or {}
-                account_id = _ref(detail.get("AccountRef"))
-                if account_id is None:
-                    raise faults.required_missing("DepositLineDetail.AccountRef")
-                source = self.store.entity(self.realm, "Account", account_id)
-                if source is None:
-                    raise faults.invalid_reference("AccountRef", account_id)
-                detail["AccountRef"] = {"value": account_id, "name": source["Name"]}
-                if _ref(detail.get("PaymentMethodRef")) is not None:
+                self._resolve(detail, "AccountRef", "Account",
+                              required_as="DepositLineDetail.AccountRef")
+                if ref_value(detail.get("PaymentMethodRef")) is not None:
                     self._payment_method(detail)  # type: ignore[attr-defined]
                 line["DetailType"] = "DepositLineDetail"
                 line["DepositLineDetail"] = detail
@@ -157,7 +152,7 @@ class SalesForms:
         if txn is None:
             raise faults.invalid_reference("LinkedTxn", txn_id)
         account = self.store.entity(self.realm, "Account",
-                                    _ref(txn.get("DepositToAccountRef")) or "")
+                                    ref_value(txn.get("DepositToAccountRef")) or "")
         if account is None or account.get("AccountSubType") != "UndepositedFunds":
             raise faults.business_rule(
                 f"{kind} {txn_id} was not put in Undeposited Funds, so it can't be deposited.",
@@ -182,19 +177,13 @@ class SalesForms:
         if kind not in PAYMENT_TYPES:
             raise faults.QBOFault(2170, "Invalid Enumeration", f"Invalid Enumeration : {kind}",
                                   element="PaymentType")
-        account_id = _ref(data.get("AccountRef"))
-        if account_id is None:
-            raise faults.required_missing("AccountRef")
-        account = self.store.entity(self.realm, "Account", account_id)
-        if account is None:
-            raise faults.invalid_reference("AccountRef", account_id)
+        account = self._resolve(data, "AccountRef", "Account", required_as="AccountRef")
         if account["AccountType"] not in PAYMENT_TYPES[kind]:
             raise faults.business_rule(
                 f"A {kind} expense is paid from a {' or '.join(PAYMENT_TYPES[kind])} account; "
                 f"{account['Name']} is {account['AccountType']}.", "AccountRef")
-        data["AccountRef"] = {"value": account_id, "name": account["Name"]}
         entity_ref = data.get("EntityRef")
-        if _ref(entity_ref) is not None:
+        if ref_value(entity_ref) is not None:
             data["EntityRef"] = self._payee(entity_ref)
         else:
             data.pop("EntityRef", None)
@@ -206,16 +195,11 @@ class SalesForms:
                 else "AccountBasedExpenseLineDetail")
             detail = line.get(kind_of_line) or {}
             if kind_of_line == "AccountBasedExpenseLineDetail":
-                target = _ref(detail.get("AccountRef"))
-                if target is None:
-                    raise faults.required_missing("AccountBasedExpenseLineDetail.AccountRef")
-                expense = self.store.entity(self.realm, "Account", target)
-                if expense is None:
-                    raise faults.invalid_reference("AccountRef", target)
-                detail["AccountRef"] = {"value": target, "name": expense["Name"]}
+                self._resolve(detail, "AccountRef", "Account",
+                              required_as="AccountBasedExpenseLineDetail.AccountRef")
                 amount = money(Decimal(str(line.get("Amount") or 0)))
             elif kind_of_line == "ItemBasedExpenseLineDetail":
-                item_id = _ref(detail.get("ItemRef"))
+                item_id = ref_value(detail.get("ItemRef"))
                 item = self.store.entity(self.realm, "Item", item_id or "")
                 if item is None:
                     raise faults.invalid_reference("ItemRef", item_id)
@@ -223,7 +207,7 @@ class SalesForms:
                 amount = self._line_amount(line, detail)  # type: ignore[attr-defined]
             else:
                 raise faults.request_malformed(f"Line.DetailType={kind_of_line}")
-            if _ref(detail.get("CustomerRef")) is not None:
+            if ref_value(detail.get("CustomerRef")) is not None:
                 customer = self._customer_ref(detail)  # type: ignore[attr-defined]
                 detail["CustomerRef"] = {"value": customer["Id"],
                                          "name": customer["DisplayName"]}
@@ -243,8 +227,20 @@ class SalesForms:
         data.setdefault("Credit", False)
         return total + tax
 
+    def _resolve(self, holder: dict, key: str, kind: str, *, required_as: str) -> dict:
+        """The `kind` object `holder[key]` names, with the reference completed to
+        {value, name}: 2020 when there is none, 2500 when no such object exists."""
+        target = ref_value(holder.get(key))
+        if target is None:
+            raise faults.required_missing(required_as)
+        found = self.store.entity(self.realm, kind, target)
+        if found is None:
+            raise faults.invalid_reference(key, target)
+        holder[key] = {"value": target, "name": found["Name"]}
+        return found
+
     def _payee(self, ref: Any) -> dict:
-        payee_id = _ref(ref)
+        payee_id = ref_value(ref)
         for kind in ("Vendor", "Customer", "Employee"):
             wanted = ref.get("type") if isinstance(ref, dict) else None
             if wanted and wanted != kind:
@@ -255,7 +251,7 @@ class SalesForms:
         raise faults.invalid_reference("EntityRef", payee_id)
 
     def _purchase_tax_code(self, detail: dict) -> None:
-        code = _ref(detail.get("TaxCodeRef"))
+        code = ref_value(detail.get("TaxCodeRef"))
         if code is None:
             detail.pop("TaxCodeRef", None)
             return
@@ -268,18 +264,8 @@ class SalesForms:
 
     # void and delete --------------------------------------------------------------------
     def _void_sales_form(self, entity: str, txn: dict) -> dict:
-
         self._undo_sales_form(entity, txn)
-        for line in txn.get("Line", []):
-            line["Amount"] = 0
-            detail = line.get("SalesItemLineDetail")
-            if detail:
-                detail.pop("Qty", None)
-                detail["UnitPrice"] = 0
-        txn["TxnTaxDetail"] = {"TotalTax": 0}
-        txn.update(TotalAmt=0, HomeTotalAmt=0, Balance=0, PrivateNote="Voided")
-        txn["SyncToken"] = str(int(txn["SyncToken"]) + 1)
-        txn["MetaData"]["LastUpdatedTime"] = iso(self.now)
+        self._voided(txn)  # type: ignore[attr-defined]
         self.store.put_entity(self.realm, entity, txn)
         return txn
 
@@ -292,9 +278,3 @@ class SalesForms:
                 f"This {entity} is part of a deposit; remove it from the deposit first.")
         self._move_stock(txn, -_STOCK_SIGN.get(entity, 0))  # type: ignore[attr-defined]
 
-
-def _ref(ref: Any) -> str | None:
-    if isinstance(ref, dict):
-        value = ref.get("value")
-        return None if value in (None, "") else str(value)
-    return None if ref in (None, "") else str(ref)

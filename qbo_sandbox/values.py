@@ -35,3 +35,11 @@ def clean(payload: dict[str, Any]) -> dict[str, Any]:
             value = [clean(v) if isinstance(v, dict) else v for v in value]
         result[key] = value
     return result
+
+
+def ref_value(ref: Any) -> str | None:
+    """The id in a reference (`{"value": "3", "name": ...}` or a bare value); None if empty."""
+    if isinstance(ref, dict):
+        value = ref.get("value")
+        return None if value in (None, "") else str(value)
+    return None if ref in (None, "") else str(ref)
