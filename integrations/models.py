@@ -101,6 +101,11 @@ class SyncRecord(models.Model):
     last_error = models.TextField(blank=True)
     warning = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # How often QuickBooks refused this record's push outright; it salts the requestid, so a
+    # corrected retry is a new request (and pruning the log changes nothing).
+    refusals = models.PositiveIntegerField(default=0)
+    # When the requestid (or batch) in pending_request_id was put in flight.
+    request_sent_at = models.DateTimeField(null=True, blank=True)
     voided = models.BooleanField(default=False)
     # What someone did to the object in QuickBooks ("voided", "deleted"), seen through
     # webhooks or change data capture; hatsync flags it and does not change its own copy.
