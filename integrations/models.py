@@ -12,6 +12,11 @@ from .encryption import EncryptedTextField
 class QuickBooksConnection(models.Model):
     """One account's link to one QuickBooks company (realm)."""
 
+    class Environment(models.TextChoices):  # qbo/environments.py says where each one lives
+        LOCAL = "local", "Local sandbox"
+        SANDBOX = "sandbox", "Intuit sandbox"
+        PRODUCTION = "production", "Production"
+
     class Status(models.TextChoices):
         CONNECTED = "connected", "Connected"
         NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
@@ -20,7 +25,7 @@ class QuickBooksConnection(models.Model):
     account = models.OneToOneField(
         Account, on_delete=models.CASCADE, related_name="quickbooks_connection"
     )
-    environment = models.CharField(max_length=20)
+    environment = models.CharField(max_length=20, choices=Environment.choices)
     realm_id = models.CharField(max_length=40)
     company_name = models.CharField(max_length=200, blank=True)
     country = models.CharField(max_length=2, blank=True)
@@ -47,8 +52,7 @@ class QuickBooksConnection(models.Model):
     fee_account_id = models.CharField(max_length=40, blank=True)
     # Changes made in QuickBooks: the time up to which change data capture has been read.
     cdc_cursor = models.DateTimeField(null=True, blank=True)
-    # Invoices taken out of QuickBooks with Undo sync: they go again only when the owner
-    # presses Sync (not on an edit, not on a reconnect).
+    # Replaced by UndoneInvoice rows; nothing reads it any more (to be dropped).
     undone_invoice_ids = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
@@ -57,6 +61,31 @@ class QuickBooksConnection(models.Model):
     @property
     def is_connected(self) -> bool:
         return self.status == self.Status.CONNECTED
+
+
+def _links_match_kind() -> models.Q:
+    """A record links only to the CRM object of its kind: a customer to its contact, an
+    invoice to its invoice, a payment and its fee to the payment, a refund to its refund, an
+    item (a rendered name) to nothing. Links are SET_NULL when the object is deleted, so a
+    link of the record's own kind may be empty. A payment brought back from QuickBooks also
+    remembers its invoice (its payment may be removed, the record stays)."""
+    allowed = {
+        "customer": {"contact"},
+        "item": set(),
+        "invoice": {"invoice"},
+        "payment": {"payment", "invoice"},
+        "refund": {"refund"},
+        "fee": {"payment"},
+    }
+    links = ("contact", "invoice", "payment", "refund")
+    condition = models.Q()
+    for kind, own in allowed.items():
+        others = models.Q(kind=kind)
+        for link in links:
+            if link not in own:
+                others &= models.Q(**{f"{link}__isnull": True})
+        condition |= others
+    return condition
 
 
 class SyncRecord(models.Model):
@@ -80,6 +109,20 @@ class SyncRecord(models.Model):
         FAILED = "failed", "Failed"
         BLOCKED = "blocked", "Blocked"
 
+    class Origin(models.TextChoices):
+        HATSYNC = "hatsync", "Made by hatsync"
+        # A payment someone entered in QuickBooks, brought back here: never pushed.
+        QUICKBOOKS = "quickbooks", "Recorded in QuickBooks"
+
+    class QboStatus(models.TextChoices):
+        """The QuickBooks object's status, as far as hatsync knows it."""
+        ACTIVE = "", "In QuickBooks"
+        VOID = "void", "Voided by hatsync"
+        # What someone did to it in QuickBooks, seen through webhooks or change data
+        # capture: hatsync flags it and does not change its own copy.
+        VOIDED = "voided", "Voided in QuickBooks"
+        DELETED = "deleted", "Deleted in QuickBooks"
+
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="sync_records")
     realm_id = models.CharField(max_length=40)
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -99,6 +142,9 @@ class SyncRecord(models.Model):
     fingerprint = models.CharField(max_length=64, blank=True)
     pending_request_id = models.CharField(max_length=64, blank=True)
     last_error = models.TextField(blank=True)
+    # Waiting because the company cannot be reached (needs reconnecting, disconnected);
+    # last_error says why ("Paused: ..."). It goes when the account reconnects.
+    paused = models.BooleanField(default=False)
     warning = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     # How often QuickBooks refused this record's push outright; it salts the requestid, so a
@@ -106,17 +152,35 @@ class SyncRecord(models.Model):
     refusals = models.PositiveIntegerField(default=0)
     # When the requestid (or batch) in pending_request_id was put in flight.
     request_sent_at = models.DateTimeField(null=True, blank=True)
+    # Replaced by qbo_status VOID (see `void_in_quickbooks`); to be dropped.
     voided = models.BooleanField(default=False)
-    # What someone did to the object in QuickBooks ("voided", "deleted"), seen through
-    # webhooks or change data capture; hatsync flags it and does not change its own copy.
-    qbo_status = models.CharField(max_length=10, blank=True)
+    qbo_status = models.CharField(max_length=10, blank=True, choices=QboStatus.choices,
+                                  default=QboStatus.ACTIVE)
     qbo_status_at = models.DateTimeField(null=True, blank=True)
     state_changed_at = models.DateTimeField(default=timezone.now)
     synced_at = models.DateTimeField(null=True, blank=True)
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.HATSYNC)
+    # A fee whose Purchase was deleted (its fee set to 0): that Purchase's id, which salts
+    # the requestid of the next create (QuickBooks would answer the old one with the
+    # deleted Purchase).
+    deleted_qbo_id = models.CharField(max_length=40, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["realm_id", "key"], name="sync_record_once_per_realm"),
+            # The values of State and Kind (a Meta cannot see them; a test checks).
+            models.CheckConstraint(
+                condition=models.Q(state__in=[
+                    "needs_sync", "syncing", "synced", "failed", "blocked"]),
+                name="sync_record_state_known"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[
+                    "customer", "item", "invoice", "payment", "refund", "fee"]),
+                name="sync_record_kind_known"),
+            models.CheckConstraint(condition=_links_match_kind(), name="sync_record_links_kind"),
+            models.CheckConstraint(
+                condition=~models.Q(origin="quickbooks") | models.Q(kind="payment"),
+                name="sync_record_only_payments_from_quickbooks"),
         ]
         indexes = [
             models.Index(fields=["state", "state_changed_at"]),
@@ -125,6 +189,32 @@ class SyncRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.realm_id}: {self.state}"
+
+    @classmethod
+    def paused_q(cls) -> models.Q:
+        """The records paused while their company cannot be reached."""
+        # The message prefix is read too until every writer sets `paused` (sync.py): to go
+        # with that switch.
+        return models.Q(paused=True) | models.Q(last_error__startswith="Paused:")
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused or self.last_error.startswith("Paused:")
+
+    @property
+    def changed_in_quickbooks(self) -> bool:
+        """Voided or deleted by someone in QuickBooks: flagged for the user."""
+        return self.qbo_status in (self.QboStatus.VOIDED, self.QboStatus.DELETED)
+
+    @property
+    def void_in_quickbooks(self) -> bool:
+        """The invoice is void in QuickBooks as it is here: hatsync's void landed, or it was
+        voided or deleted there and its void here has been through (then it keeps its
+        flag)."""
+        if self.qbo_status == self.QboStatus.VOID or self.voided:  # voided: until it goes
+            return True
+        return (self.changed_in_quickbooks and self.state == self.State.SYNCED
+                and self.invoice is not None and self.invoice.is_void)
 
 
 class SyncLog(models.Model):
@@ -163,6 +253,46 @@ class BulkSyncJob(models.Model):
 
     def __str__(self) -> str:
         return f"Import of {len(self.invoice_ids)} invoices"
+
+
+class UndoneInvoice(models.Model):
+    """An invoice taken out of QuickBooks with Undo sync (its record is gone): it goes again
+    only when the owner presses Sync (not on an edit, not on a reconnect)."""
+
+    connection = models.ForeignKey(QuickBooksConnection, on_delete=models.CASCADE,
+                                   related_name="undone_invoices")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="+")
+    undone_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "invoice"],
+                                    name="undone_invoice_once_per_connection"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invoice {self.invoice_id} undone in {self.connection_id}"
+
+
+class UndoJob(models.Model):
+    """Undo sync of a selection of invoices: its progress and, once finished, its summary,
+    for the progress card on Import Invoices."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="undo_jobs")
+    job = models.CharField(max_length=32, unique=True, help_text="what the page follows (hex)")
+    started_at = models.DateTimeField(default=timezone.now)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    payments_removed = models.PositiveIntegerField(default=0)
+    extras_removed = models.PositiveIntegerField(default=0)
+    skipped = models.JSONField(default=list, blank=True)  # sentences, one per invoice
+    failed = models.JSONField(default=list, blank=True)  # sentences
+    finished = models.BooleanField(default=False)
+    summary = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"Undo of {self.total} invoices ({self.done} done)"
 
 
 class ReconcileReport(models.Model):
