@@ -122,8 +122,7 @@ from django.utils import timezone
 
 from hatsync.celery import app as celery_app
 from integrations.models import QuickBooksConnection, SyncLog, SyncRecord
-from integrations.services import connection as connection_service
-from integrations.services import imports, outbox
+from integrations.services import exactly_once, imports, oauth, outbox
 from invoices import services
 from invoices.models import (
     Account,
@@ -292,7 +291,7 @@ def connect(company: Company) -> QuickBooksConnection:
     redirect_uri = "http://127.0.0.1/callback"
     session: dict = {}
     user = account.users.first()
-    authorize_url = connection_service.connection_start(
+    authorize_url = oauth.connection_start(
         session=session, account=account, redirect_uri=redirect_uri)
     consent = requests.post(
         authorize_url, data={"action": "connect", "realm_id": company.realm_id},
@@ -300,7 +299,7 @@ def connect(company: Company) -> QuickBooksConnection:
     )
     query = requests.utils.urlparse(consent.headers["Location"]).query
     params = dict(pair.split("=", 1) for pair in query.split("&"))
-    connection, _ = connection_service.connection_complete(
+    connection, _ = oauth.connection_complete(
         session=session, account=account, user=user, params=params, redirect_uri=redirect_uri)
     return connection
 
@@ -326,7 +325,7 @@ def probe_person_invoices(company: Company, invoices: list[Invoice], interval: f
             sent = time.perf_counter()
             services.invoice_send(invoice=invoice)
             synced = SyncRecord.objects.filter(account=company.account,
-                                               key=outbox.invoice_key(invoice.pk),
+                                               key=exactly_once.invoice_key(invoice.pk),
                                                state=SyncRecord.State.SYNCED)
             while time.perf_counter() - sent < 120:
                 if synced.exists():
@@ -655,7 +654,7 @@ def run(args: argparse.Namespace, work_dir: Path, sandbox_pid: int) -> dict:
         with transaction.atomic():
             record_ids = [
                 outbox.mark_needs_sync(connection=naive.connection, kind=SyncRecord.Kind.INVOICE,
-                                       key=outbox.invoice_key(pk), invoice_id=pk).pk
+                                       key=exactly_once.invoice_key(pk), invoice_id=pk).pk
                 for pk in naive.account.invoices.values_list("pk", flat=True)
             ]
             outbox.enqueue(record_ids)

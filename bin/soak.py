@@ -127,8 +127,7 @@ from django.db import connection as db
 from django.db.models import Count
 
 from integrations.models import QuickBooksConnection, SyncLog, SyncRecord
-from integrations.services import connection as connection_service
-from integrations.services import imports
+from integrations.services import imports, oauth
 from integrations.services.reconcile import reconcile_account
 from invoices import services
 from invoices.models import Account, Contact, Invoice, Payment, Product, TaxRate, User
@@ -368,13 +367,13 @@ def connect(studio: Studio) -> QuickBooksConnection:
     """The real OAuth flow: start, press Connect on the sandbox's consent page, complete."""
     redirect_uri = "http://127.0.0.1/callback"
     session: dict = {}
-    authorize_url = connection_service.connection_start(
+    authorize_url = oauth.connection_start(
         session=session, account=studio.account, redirect_uri=redirect_uri)
     consent = requests.post(authorize_url, data={"action": "connect", "realm_id": studio.realm_id},
                             allow_redirects=False, timeout=30)
     query = requests.utils.urlparse(consent.headers["Location"]).query
     params = dict(pair.split("=", 1) for pair in query.split("&"))
-    connection, _ = connection_service.connection_complete(
+    connection, _ = oauth.connection_complete(
         session=session, account=studio.account, user=studio.account.users.first(),
         params=params, redirect_uri=redirect_uri)
     return connection

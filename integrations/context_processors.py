@@ -52,7 +52,7 @@ def render_invoice_panel(request: HttpRequest, *, account, invoice_id) -> str:
         r["record"] for f in followers.values() for r in f["refunds"]]
     settled = {SyncRecord.State.SYNCED, SyncRecord.State.BLOCKED, SyncRecord.State.FAILED}
     moving = connection.is_connected and any(
-        r is not None and r.state not in settled and not r.last_error.startswith("Paused:")
+        r is not None and r.state not in settled and not r.is_paused
         for r in [record, *records.values(), *follower_records]
     )
     tips = invoice.tips_total

@@ -7,6 +7,12 @@ from invoices.models import Account, Invoice
 from .models import QuickBooksConnection, SyncLog, SyncRecord
 from .qbo.environments import environment
 from .rules import invoice_deep_link
+from .services.exactly_once import fee_key, refund_key
+
+
+def connection_for(account: Account) -> QuickBooksConnection | None:
+    """The account's QuickBooks company (whatever its status), or None."""
+    return QuickBooksConnection.objects.filter(account=account).first()
 
 
 def invoice_link(connection: QuickBooksConnection, record: SyncRecord | None) -> str:
@@ -95,7 +101,7 @@ def current_problems(*, account: Account,
         SyncRecord.objects.filter(account=account, realm_id=connection.realm_id,
                                   kind__in=[Kind.INVOICE, Kind.PAYMENT, Kind.REFUND, Kind.FEE])
         .filter(Q(state__in=[SyncRecord.State.BLOCKED, SyncRecord.State.FAILED])
-                | Q(state=SyncRecord.State.NEEDS_SYNC, last_error__startswith="Paused:"))
+                | Q(SyncRecord.paused_q(), state=SyncRecord.State.NEEDS_SYNC))
         .select_related("invoice", "payment__invoice", "refund__payment__invoice")
         .order_by("-state_changed_at", "-pk")
     )
@@ -138,8 +144,8 @@ def payment_followers(*, connection: QuickBooksConnection, invoice: Invoice) -> 
     followers: dict[int, dict] = {}
     for payment in invoice.payments.prefetch_related("refunds"):
         followers[payment.pk] = {
-            "fee": by_key.get(f"fee:{payment.pk}"),
-            "refunds": [{"refund": refund, "record": by_key.get(f"refund:{refund.pk}")}
+            "fee": by_key.get(fee_key(payment.pk)),
+            "refunds": [{"refund": refund, "record": by_key.get(refund_key(refund.pk))}
                         for refund in sorted(payment.refunds.all(), key=lambda r: r.pk)],
         }
     return followers

@@ -10,7 +10,8 @@ from django.dispatch import receiver
 from invoices.models import Contact, Invoice, Payment, Refund
 
 from .models import QuickBooksConnection, SyncRecord
-from .services.outbox import enqueue, invoice_key, mark_needs_sync, payment_key
+from .services.exactly_once import invoice_key, payment_key
+from .services.outbox import enqueue, mark_needs_sync
 from .services.payment_followers import mark_fee, mark_refund
 
 # Set while changes made in QuickBooks are applied here: they are in QuickBooks already, so

@@ -18,11 +18,11 @@ from invoices.views import account_required
 from . import rules, selectors, tasks
 from .context_processors import render_invoice_panel
 from .forms import AccountChoicesForm
-from .models import BulkSyncJob, ReconcileReport, SyncLog
+from .models import BulkSyncJob, QuickBooksConnection, ReconcileReport, SyncLog
 from .qbo.environments import environment
 from .qbo.errors import QboError
 from .services import accounts as accounts_service
-from .services import connection as connection_service
+from .services import company_settings, oauth
 from .services import imports as import_service
 from .services import reconcile as reconcile_service
 from .services import undo as undo_service
@@ -36,9 +36,9 @@ def _redirect_uri(request: HttpRequest) -> str:
 
 @account_required
 def settings_page(request: HttpRequest) -> HttpResponse:
-    connection = connection_service.connection_for(request.account)
+    connection = selectors.connection_for(request.account)
     checklist = (
-        connection_service.connection_checklist(connection=connection)
+        company_settings.connection_checklist(connection=connection)
         if connection and connection.settings_snapshot else []
     )
     return render(request, "integrations/settings.html", {
@@ -59,10 +59,10 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 @account_required
 def connect(request: HttpRequest) -> HttpResponse:
     try:
-        url = connection_service.connection_start(
+        url = oauth.connection_start(
             session=request.session, account=request.account, redirect_uri=_redirect_uri(request)
         )
-    except connection_service.ConnectError as error:
+    except oauth.ConnectError as error:
         messages.error(request, str(error))
         return redirect("integrations:settings")
     return redirect(url)
@@ -71,11 +71,11 @@ def connect(request: HttpRequest) -> HttpResponse:
 @account_required
 def callback(request: HttpRequest) -> HttpResponse:
     try:
-        connection, note = connection_service.connection_complete(
+        connection, note = oauth.connection_complete(
             session=request.session, account=request.account, user=request.user,
             params=request.GET.dict(), redirect_uri=_redirect_uri(request),
         )
-    except connection_service.ConnectError as error:
+    except oauth.ConnectError as error:
         messages.error(request, str(error))
         return redirect("integrations:settings")
     except QboError as error:
@@ -90,12 +90,12 @@ def callback(request: HttpRequest) -> HttpResponse:
 @require_POST
 @account_required
 def recheck(request: HttpRequest) -> HttpResponse:
-    connection = connection_service.connection_for(request.account)
+    connection = selectors.connection_for(request.account)
     if connection is None or not connection.is_connected:
         messages.error(request, "Connect to QuickBooks first.")
         return redirect("integrations:settings")
     try:
-        connection_service.connection_check_settings(connection=connection)
+        company_settings.connection_check_settings(connection=connection)
     except QboError as error:
         messages.error(request, f"QuickBooks settings could not be read: {error.message}")
     else:
@@ -107,7 +107,7 @@ def recheck(request: HttpRequest) -> HttpResponse:
 @account_required
 def choose_accounts(request: HttpRequest) -> HttpResponse:
     """Save the accounts deposits, discounts and fees go to (this account's connection)."""
-    connection = connection_service.connection_for(request.account)
+    connection = selectors.connection_for(request.account)
     if connection is None or not connection.settings_snapshot.get("accounts"):
         messages.error(request, "Connect to QuickBooks (or press Re-check settings) first.")
         return redirect("integrations:settings")
@@ -129,16 +129,16 @@ def choose_accounts(request: HttpRequest) -> HttpResponse:
 @require_POST
 @account_required
 def disconnect(request: HttpRequest) -> HttpResponse:
-    connection = connection_service.connection_for(request.account)
+    connection = selectors.connection_for(request.account)
     if connection is not None:
-        connection_service.connection_disconnect(connection=connection)
+        oauth.connection_disconnect(connection=connection)
         messages.success(request, "Disconnected from QuickBooks. Your sync history is kept.")
     return redirect("integrations:settings")
 
 
 @account_required
 def import_invoices(request: HttpRequest) -> HttpResponse:
-    connection = connection_service.connection_for(request.account)
+    connection = selectors.connection_for(request.account)
     job = None
     if request.GET.get("job", "").isdigit():
         job = BulkSyncJob.objects.filter(account=request.account, pk=request.GET["job"]).first()
@@ -204,7 +204,7 @@ def import_sync(request: HttpRequest) -> HttpResponse:
     elif request.POST.get("matching") == "1":  # every invoice the search and filter show
         view = _import_view(request.POST)
         shown = selectors.importable_invoices(
-            account=request.account, connection=connection_service.connection_for(
+            account=request.account, connection=selectors.connection_for(
                 request.account), state=view["state"], search=view["q"])
         ids = list(selectors.shown_needing_sync(account=request.account, shown=shown)
                    .values_list("pk", flat=True))
@@ -217,7 +217,7 @@ def import_sync(request: HttpRequest) -> HttpResponse:
         return redirect("integrations:import_invoices")
     try:
         job = import_service.sync_many(account=request.account, user=request.user, invoice_ids=ids)
-    except (QboError, connection_service.QuickBooksConnection.DoesNotExist):
+    except (QboError, QuickBooksConnection.DoesNotExist):
         messages.error(request, "Connect to QuickBooks first (Account Settings > Integrations).")
         return redirect("integrations:import_invoices")
     messages.info(request, f"Syncing {len(job.invoice_ids)} invoices in the background. This "
@@ -234,7 +234,7 @@ def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
     progress = import_service.bulk_job_progress(job, changed_since=since)
     changed = progress.pop("changed", [])
     if changed:
-        connection = connection_service.connection_for(request.account)
+        connection = selectors.connection_for(request.account)
         invoices = list(selectors.importable_invoices(account=request.account)
                         .filter(pk__in=changed))
         progress["cells"] = {
@@ -257,7 +257,7 @@ def import_undo(request: HttpRequest) -> HttpResponse:
     if not ids:
         messages.error(request, "Select at least one synced invoice to undo its sync.")
         return redirect("integrations:import_invoices")
-    connection = connection_service.connection_for(request.account)
+    connection = selectors.connection_for(request.account)
     if connection is None or not connection.is_connected:
         messages.error(request, "Connect to QuickBooks first (Account Settings > Integrations).")
         return redirect("integrations:import_invoices")
@@ -296,7 +296,7 @@ def sync_history(request: HttpRequest) -> HttpResponse:
 @account_required
 def retry_problems(request: HttpRequest) -> HttpResponse:
     """Retry one problem (`record`) or all of them: they wait in the outbox again."""
-    connection = connection_service.connection_for(request.account)
+    connection = selectors.connection_for(request.account)
     problems = selectors.current_problems(account=request.account, connection=connection)
     if request.POST.get("record", "").isdigit():
         problems = problems.filter(pk=request.POST["record"])
@@ -323,7 +323,7 @@ def invoice_sync(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         import_service.sync_many(account=request.account, user=request.user,
                                invoice_ids=[invoice.pk])
-    except (QboError, connection_service.QuickBooksConnection.DoesNotExist):
+    except (QboError, QuickBooksConnection.DoesNotExist):
         messages.error(request, "Connect to QuickBooks first (Account Settings > Integrations).")
     else:
         messages.info(request, f"Invoice {invoice.number} is being synced to QuickBooks.")
@@ -331,7 +331,7 @@ def invoice_sync(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _reconcile_context(request: HttpRequest) -> dict:
-    connection = connection_service.connection_for(request.account)
+    connection = selectors.connection_for(request.account)
     report = ReconcileReport.objects.filter(account=request.account).first()
     differences = Paginator(report.differences if report else [], 25).get_page(
         request.GET.get("differences"))

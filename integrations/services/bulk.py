@@ -4,12 +4,10 @@ Import Invoices, a reconnect's backlog and the sweeper hand a company to `drain_
 holds the company's lease and works through the waiting records a chunk of invoices at a
 time (bounded memory):
 
-1. plan: the rules that need no request (drafts, tax codes...), then what already exists in
-   QuickBooks, found with a few `IN (...)` queries: invoices by DocNumber, customers by name,
-   items by name;
-2. send: customers and items, then invoices, then their payments, 30 operations a request,
-   up to QBO_MAX_IN_FLIGHT requests at once. Each batch has a stable requestid, and each
-   answer is matched to its record by `bId`, so one refused operation never fails another.
+1. plan, with the same mappers as the one-by-one push (customers, items, invoices,
+   payments): the rules that need no request, then what already exists in QuickBooks,
+   found with a few `IN (...)` queries (invoices by DocNumber, customers and items by name);
+2. send (batches.py): customers and items, then invoices, then their payments.
 
 Anything out of the ordinary (a number or name QuickBooks already has, an edit, a void, a
 refused operation, a record whose batch got no answer) is not guessed at here: that record
@@ -17,36 +15,31 @@ gets the one-record push of `sync.py`, with its look-ups and messages, in the sa
 """
 
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Count, F, Prefetch, Q
-from django.db.models.functions import Lower
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from invoices.models import Contact, InvoiceLine, Payment
+from invoices.models import Contact, Invoice, InvoiceLine, Payment
 
-from .. import payloads, rules
+from .. import rules
 from ..models import QuickBooksConnection, SyncLog, SyncRecord
-from ..qbo.client import QboClient
-from ..qbo.errors import QboAuthError, QboError, QboFault
+from ..qbo.errors import QboAuthError, QboError
+from . import customers, exactly_once, invoices, items, payments
+from .batches import BatchSender
 from .connection import (
     CompanyBusy,
     LeaseLost,
     connection_access_token,
-    connection_check_settings,
     connection_lease,
     connection_mark_needs_reconnect,
 )
 from .engine import Blocked, CompanyEngine
-from .messages import renumbered_message
-from .outbox import enqueue, invoice_key, payment_key
+from .landed import Landed, Plan, record_landed
+from .outbox import enqueue
 from .payment_followers import mark_missing_followers
 from .sync import sync_held
 
@@ -54,7 +47,6 @@ logger = logging.getLogger(__name__)
 State = SyncRecord.State
 Kind = SyncRecord.Kind
 NAMES_PER_QUERY = 100
-BATCH_RETRIES = 3  # a batch with no answer goes again (same requestid) this many times
 LOST_MESSAGE = ("QuickBooks did not answer in time. hatsync looks for what it may have made "
                 "before sending again.")
 
@@ -68,23 +60,19 @@ class DrainResult:
 
 
 @dataclass
-class Op:
-    """One create or update in a batch, for one record."""
+class PlannedInvoice:
+    """An invoice that passed the rules, waiting for its customer and items."""
 
     record: SyncRecord
-    entity: str
-    payload: dict
-    operation: str = "create"
-    name: str = ""
-    fingerprint: str = ""
-    warning: str = ""
-    answer: dict | None = None
-    fault: QboFault | None = None
+    invoice: Invoice
+    lines: list[InvoiceLine]
+    doc_number: str
+    tax_ids: dict[str, str]
 
 
 @dataclass
-class Chunk:
-    """What one round of planning resolved, by record."""
+class Resolved:
+    """What this chunk's customers and items are in QuickBooks."""
 
     customer_ids: dict[int, str] = field(default_factory=dict)  # contact pk -> QBO id
     item_ids: dict[str, str] = field(default_factory=dict)  # item name (casefold) -> QBO id
@@ -110,8 +98,7 @@ def drain_company(*, connection_id: int, since: datetime) -> DrainResult:
 
 
 class Drain:
-    def __init__(self, connection: QuickBooksConnection, *, since: datetime,
-                 renew: Callable[[], bool]):
+    def __init__(self, connection: QuickBooksConnection, *, since: datetime, renew):
         self.connection = connection
         self.realm = connection.realm_id
         self.account = connection.account
@@ -120,7 +107,7 @@ class Drain:
         self.result = DrainResult()
         self.token = ""
         self.engine: CompanyEngine | None = None
-        self._local = threading.local()
+        self.sender: BatchSender | None = None
 
     # the loop ------------------------------------------------------------------------------
     def run(self) -> DrainResult:
@@ -135,7 +122,7 @@ class Drain:
             state_changed_at__lt=orphaned,
         ).update(state=State.NEEDS_SYNC, state_changed_at=self.since)
         try:
-            self._start_engine()
+            self._start(force=False)
             while time.monotonic() < deadline:
                 try:
                     if not self._chunk():
@@ -145,7 +132,7 @@ class Drain:
                         raise
                     # The token ran out under us: refresh it once (one refresh however many
                     # workers ask), then carry on; nothing was half-sent (see _send).
-                    self._start_engine(force=True)
+                    self._start(force=True)
                     refreshed = True
                     continue
                 except LeaseLost:
@@ -175,14 +162,14 @@ class Drain:
         self.result.more = True
         return self.result
 
-    def _start_engine(self, *, force: bool = False) -> None:
+    def _start(self, *, force: bool) -> None:
         self.token = connection_access_token(connection_id=self.connection.pk, force=force,
                                              rejected=self.token if force else "")
         if not self.token:
             raise QboAuthError("QuickBooks no longer accepts this connection.")
         self.connection.refresh_from_db()
         self.engine = CompanyEngine(self.connection, access_token=self.token, keep=self.renew)
-        self._local = threading.local()
+        self.sender = BatchSender(self.connection, token=self.token, renew=self.renew)
 
     def _waiting(self, kind: str):
         """What this drain takes: records waiting since it began, and new ones never tried
@@ -198,7 +185,7 @@ class Drain:
         Every invoice goes before any payment, so an import's progress never waits for
         payments."""
         singles: list[SyncRecord] = []
-        invoices = list(
+        records = list(
             self._waiting(Kind.INVOICE).select_related("invoice__contact")
             .prefetch_related(
                 Prefetch("invoice__lines",
@@ -206,14 +193,14 @@ class Drain:
                 "invoice__payments",
             )[: settings.QBO_BULK_CHUNK]
         )
-        if invoices:
-            self._invoices(invoices, singles)
+        if records:
+            self._invoices(records, singles)
         else:
-            payments = list(self._waiting(Kind.PAYMENT).select_related("payment__invoice")
-                            [: settings.QBO_BULK_CHUNK])
-            if not payments:
+            records = list(self._waiting(Kind.PAYMENT).select_related("payment__invoice")
+                           [: settings.QBO_BULK_CHUNK])
+            if not records:
                 return False
-            self._payments(payments, singles)
+            self._payments(records, singles)
         for record in singles:
             self._single(record)
         return True
@@ -233,51 +220,54 @@ class Drain:
     # invoices ------------------------------------------------------------------------------
     def _invoices(self, records: list[SyncRecord], singles: list[SyncRecord]) -> None:
         """Plan and send a chunk of invoice creates; their payments then wait their turn."""
-        engine = self.engine
-        planned = []  # (record, invoice, lines, doc_number, tax_ids)
+        planned: list[PlannedInvoice] = []
         for record in records:
             invoice = record.invoice
             if (invoice is None or invoice.is_void or record.qbo_id
-                    or record.pending_request_id or record.attempts):
+                    or exactly_once.may_have_landed(record, pushing=False)):
                 singles.append(record)  # edits, voids, second attempts: one by one
                 continue
             lines = list(invoice.lines.all())
             try:
-                doc_number, tax_ids = engine.invoice_checks(invoice, lines)
+                doc_number, tax_ids = invoices.checks(self.engine, invoice, lines)
             except Blocked:
                 singles.append(record)  # the one-record push says why, at no cost
                 continue
-            planned.append((record, invoice, lines, doc_number, tax_ids))
+            planned.append(PlannedInvoice(record, invoice, lines, doc_number, tax_ids))
         planned = self._free_numbers(planned, singles)
         if not planned:
             return
-        chunk = Chunk()
-        ops = self._customers(chunk, {p[1].contact_id: p[1].contact for p in planned}.values())
-        ops += self._items(chunk, [(line, self.engine.taxable_item(line))
-                                   for p in planned for line in p[2]])
-        self._send(ops, [])  # customers and items first, in the same batches
-        for op in ops:
-            if op.answer is not None and op.entity == "Customer":
-                chunk.customer_ids[op.record.contact_id] = op.record.qbo_id
-            elif op.answer is not None:
-                chunk.item_ids[op.name.casefold()] = op.record.qbo_id
-        ops = []
-        for record, invoice, lines, doc_number, tax_ids in planned:
-            customer = chunk.customer_ids.get(invoice.contact_id)
-            names = [rules.item_name_for(line.name) for line in lines]
-            if not customer or any(name.casefold() not in chunk.item_ids for name in names):
-                singles.append(record)
+        resolved = Resolved()
+        plans = self._customers(resolved, {p.invoice.contact_id: p.invoice.contact
+                                           for p in planned}.values())
+        plans += self._items(resolved, [line for p in planned for line in p.lines])
+        self._send(plans, [])  # customers and items first, in the same batches
+        for plan in plans:
+            if plan.answer is not None and plan.entity == "Customer":
+                resolved.customer_ids[plan.record.contact_id] = plan.record.qbo_id
+            elif plan.answer is not None:
+                resolved.item_ids[plan.name.casefold()] = plan.record.qbo_id
+        plans = []
+        for p in planned:
+            customer = resolved.customer_ids.get(p.invoice.contact_id)
+            names = [rules.item_name_for(line.name) for line in p.lines]
+            if not customer or any(name.casefold() not in resolved.item_ids for name in names):
+                singles.append(p.record)
                 continue
-            payload, fingerprint = engine.invoice_payload(
-                invoice, lines, doc_number=doc_number, tax_ids=tax_ids, customer_id=customer,
-                item_ids={name: chunk.item_ids[name.casefold()] for name in names})
-            ops.append(Op(record, "Invoice", payload, name=doc_number, fingerprint=fingerprint))
-        self._send(ops, singles)
-        self._payment_records([op.record.invoice_id for op in ops if op.answer is not None])
+            payload, fingerprint = invoices.payload_for(
+                self.engine, p.invoice, p.lines, doc_number=p.doc_number, tax_ids=p.tax_ids,
+                customer_id=customer,
+                item_ids={name: resolved.item_ids[name.casefold()] for name in names})
+            plans.append(Plan(p.record, "Invoice", "create", payload, fingerprint, p.doc_number,
+                              warning=""))
+        self._send(plans, singles)
+        self._payment_records([plan.record.invoice_id for plan in plans
+                               if plan.answer is not None])
 
-    def _free_numbers(self, planned: list, singles: list[SyncRecord]) -> list:
+    def _free_numbers(self, planned: list[PlannedInvoice],
+                      singles: list[SyncRecord]) -> list[PlannedInvoice]:
         """Keep the invoices whose DocNumber nobody has, here or in QuickBooks."""
-        numbers = [p[3] for p in planned]
+        numbers = [p.doc_number for p in planned]
         held = {
             name.casefold() for name in SyncRecord.objects.filter(
                 realm_id=self.realm, kind=Kind.INVOICE, qbo_name__in=numbers,
@@ -286,137 +276,106 @@ class Drain:
         for found in self._query_in("Invoice", "DocNumber", numbers):
             held.add(str(found.get("DocNumber", "")).casefold())
         free = []
-        for item in planned:
-            number = item[3].casefold()
+        for p in planned:
+            number = p.doc_number.casefold()
             if number in held:
-                singles.append(item[0])  # it finds out whose it is and says so
+                singles.append(p.record)  # it finds out whose it is and says so
                 continue
             held.add(number)  # two invoices of this chunk with one number: the first has it
-            free.append(item)
+            free.append(p)
         return free
 
-    # customers -----------------------------------------------------------------------------
-    def _customers(self, chunk: Chunk, contacts: Iterable[Contact]) -> list[Op]:
-        """Resolve what QuickBooks has; return the creates and updates still to send."""
-        contacts = list(contacts)
-        records = self._records(Kind.CUSTOMER, {f"contact:{c.pk}": {"contact": c}
+    # customers and items -------------------------------------------------------------------
+    def _customers(self, resolved: Resolved, contacts) -> list[Plan]:
+        """Adopt what QuickBooks has; return the creates and updates still to send. Only the
+        plain name and the first name a contact would get are looked up: a contact whose
+        first name is taken gets the one-by-one push, which looks further."""
+        contacts: list[Contact] = list(contacts)
+        records = self._records(Kind.CUSTOMER, {exactly_once.contact_key(c.pk): {"contact": c}
                                                 for c in contacts})
-        ops: list[Op] = []
-        pending: list[tuple[Contact, SyncRecord]] = []  # no customer yet
+        plans: list[Plan] = []
+        pending = []  # (contact, record): no customer yet
         for contact in contacts:
-            record = records[f"contact:{contact.pk}"]
+            record = records[exactly_once.contact_key(contact.pk)]
             if record.qbo_id and record.state == State.SYNCED:
-                chunk.customer_ids[contact.pk] = record.qbo_id
-                update = self._customer_update(record, contact)
+                resolved.customer_ids[contact.pk] = record.qbo_id
+                update = customers.plan_update(record, contact)
                 if update:
-                    ops.append(update)
+                    plans.append(update)
                 continue
-            if record.attempts or record.pending_request_id:
+            if exactly_once.may_have_landed(record, pushing=False):
                 continue  # its invoices go one by one, which looks everywhere first
             pending.append((contact, record))
-        if pending:
-            shared = self._shared_names([contact for contact, _ in pending])
-            new = []  # contact, record, its plain name, the name it would be created with
-            for contact, record in pending:
-                base = rules.customer_base_name(first_name=contact.first_name,
-                                                last_name=contact.last_name,
-                                                company=contact.company, email=contact.email)
-                first = rules.customer_display_name_for(
-                    base_name=base, email=contact.email,
-                    shared=(contact.first_name.lower(), contact.last_name.lower()) in shared)
-                new.append((contact, record, base, first))
-            names = list(dict.fromkeys(n for _, _, base, first in new for n in (base, first)))
-            found = {str(c.get("DisplayName", "")).casefold(): c
-                     for c in self._query_in("Customer", "DisplayName", names)}
-            used = set(SyncRecord.objects.filter(
-                realm_id=self.realm, kind=Kind.CUSTOMER,
-                qbo_id__in=[str(c["Id"]) for c in found.values()],
-            ).values_list("qbo_id", flat=True))
-            adopted: list[Op] = []
-            for contact, record, base, first in new:
-                existing = next((found[n.casefold()] for n in (base, first)
-                                 if n.casefold() in found), None)
-                if (existing and str(existing["Id"]) not in used
-                        and rules.same_email((existing.get("PrimaryEmailAddr") or {})
-                                             .get("Address"), contact.email)):
-                    used.add(str(existing["Id"]))  # the contact's own customer: use it
-                    op = Op(record, "Customer", {}, name=existing["DisplayName"])
-                    op.answer = existing
-                    adopted.append(op)
-                    continue
-                if first.casefold() in found:
-                    continue  # someone else has the name: the one-by-one push picks another
-                found[first.casefold()] = {}  # taken by this contact from now on
-                payload = payloads.customer_payload(contact=contact, display_name=first)
-                ops.append(Op(record, "Customer", payload, name=first,
-                              fingerprint=rules.fingerprint(payload)))
-            self._landed(adopted)
-            for op in adopted:
-                chunk.customer_ids[op.record.contact_id] = op.record.qbo_id
-        return ops
+        if not pending:
+            return plans
+        shared = customers.shared_names(self.account, [contact for contact, _ in pending])
+        names = {}  # contact pk -> (plain name, candidates)
+        for contact, _ in pending:
+            names[contact.pk] = customers.name_candidates(
+                contact, shared=customers.is_shared(contact, shared))
+        wanted = list(dict.fromkeys(n for base, candidates in names.values()
+                                    for n in (base, candidates[0])))
+        found = {str(c.get("DisplayName", "")).casefold(): c
+                 for c in self._query_in("Customer", "DisplayName", wanted)}
+        used = customers.used_ids(self.realm, [str(c["Id"]) for c in found.values()])
+        looked = {name.casefold() for name in wanted}
+        adopted: list[Plan] = []
+        for contact, record in pending:
+            base, candidates = names[contact.pk]
+            plan = customers.plan_new(record, contact, base=base, candidates=candidates,
+                                      found=found, used=used, looked=looked)
+            if plan is None:
+                continue  # someone else has the name: the one-by-one push picks another
+            if plan.operation == "adopt":
+                used.add(str(plan.answer["Id"]))  # the contact's own customer: use it
+                adopted.append(plan)
+                continue
+            found[plan.name.casefold()] = {}  # taken by this contact from now on
+            plans.append(plan)
+        self._landed(adopted)
+        for plan in adopted:
+            resolved.customer_ids[plan.record.contact_id] = plan.record.qbo_id
+        return plans
 
-    def _customer_update(self, record: SyncRecord, contact: Contact) -> Op | None:
-        """A contact edited since its customer was made: update the customer (not its name)."""
-        change = self.engine.customer_update(record, contact)
-        if change is None:
-            return None
-        body, fingerprint = change
-        return Op(record, "Customer", body, operation="update", fingerprint=fingerprint)
-
-    def _shared_names(self, contacts: list[Contact]) -> set[tuple[str, str]]:
-        """(first, last) names, lower-cased, that more than one contact of the account has."""
-        firsts = {c.first_name.lower() for c in contacts}
-        rows = (Contact.objects.filter(account=self.account)
-                .annotate(first=Lower("first_name"), last=Lower("last_name"))
-                .filter(first__in=firsts).values("first", "last")
-                .annotate(n=Count("id")).filter(n__gt=1))
-        return {(row["first"], row["last"]) for row in rows}
-
-    # items ---------------------------------------------------------------------------------
-    def _items(self, chunk: Chunk, lines: list[tuple[InvoiceLine, bool]]) -> list[Op]:
-        """Resolve what QuickBooks has; return the creates still to send."""
+    def _items(self, resolved: Resolved, lines: list[InvoiceLine]) -> list[Plan]:
+        """Adopt what QuickBooks has; return the creates still to send."""
         taxable: dict[str, tuple[str, bool]] = {}
-        for line, is_taxable in lines:
+        for line in lines:
             name = rules.item_name_for(line.name)
-            taxable[name.casefold()] = (name, is_taxable)
-        records = self._records(Kind.ITEM, {f"item:{key}"[:200]: {"qbo_name": name}
-                                            for key, (name, _) in taxable.items()})
+            taxable[name.casefold()] = (name, self.engine.taxable_item(line))
+        records = self._records(Kind.ITEM, {exactly_once.item_key(name): {"qbo_name": name}
+                                            for name, _ in taxable.values()})
         missing = []
-        for key in taxable:
-            record = records[f"item:{key}"[:200]]
+        for key, (name, _) in taxable.items():
+            record = records[exactly_once.item_key(name)]
             if record.qbo_id and record.state == State.SYNCED:
-                chunk.item_ids[key] = record.qbo_id
-            elif not (record.attempts or record.pending_request_id):
+                resolved.item_ids[key] = record.qbo_id
+            elif not exactly_once.may_have_landed(record, pushing=False):
                 missing.append(key)
         if not missing:
             return []
         found = {str(i.get("Name", "")).casefold(): i
                  for i in self._query_in("Item", "Name", [taxable[k][0] for k in missing])}
-        income = self.engine.snapshot.get("income_account_id")
-        adopted, ops = [], []
+        income = self.engine.snapshot.get("income_account_id", "")
+        adopted, plans = [], []
         for key in missing:
             name, is_taxable = taxable[key]
-            record = records[f"item:{key}"[:200]]
-            if key in found:  # products with the same name are one QuickBooks item
-                op = Op(record, "Item", {}, name=name)
-                op.answer = found[key]
-                adopted.append(op)
-            elif income:
-                payload = payloads.item_payload(name=name, income_account_id=income,
-                                                taxable=is_taxable)
-                ops.append(Op(record, "Item", payload, name=name,
-                              fingerprint=rules.fingerprint(payload)))
+            plan = items.plan_item(records[exactly_once.item_key(name)], name,
+                                   taxable=is_taxable, found=found.get(key),
+                                   income_account_id=income)
+            if plan is not None:
+                (adopted if plan.operation == "adopt" else plans).append(plan)
         self._landed(adopted)
-        for op in adopted:
-            chunk.item_ids[op.name.casefold()] = op.record.qbo_id
-        return ops
+        for plan in adopted:
+            resolved.item_ids[plan.name.casefold()] = plan.record.qbo_id
+        return plans
 
     # payments ------------------------------------------------------------------------------
     def _payment_records(self, invoice_ids: list[int]) -> None:
         """Payments follow their invoice: records for those not in QuickBooks yet."""
-        payments = Payment.objects.filter(invoice_id__in=invoice_ids).only("pk")
-        records = self._records(Kind.PAYMENT, {payment_key(p.pk): {"payment": p}
-                                               for p in payments})
+        found = Payment.objects.filter(invoice_id__in=invoice_ids).only("pk")
+        records = self._records(Kind.PAYMENT, {exactly_once.payment_key(p.pk): {"payment": p}
+                                               for p in found})
         waiting = [r.pk for r in records.values() if r.state != State.SYNCED]
         SyncRecord.objects.filter(pk__in=waiting).exclude(state=State.NEEDS_SYNC).update(
             state=State.NEEDS_SYNC, state_changed_at=self.since)  # this drain takes them
@@ -425,21 +384,22 @@ class Drain:
         engine = self.engine
         by_invoice = {
             r.invoice_id: r for r in SyncRecord.objects.filter(
-                realm_id=self.realm, key__in=[invoice_key(r.payment.invoice_id)
+                realm_id=self.realm, key__in=[exactly_once.invoice_key(r.payment.invoice_id)
                                               for r in records if r.payment])
         }
         contact_ids = {r.payment.invoice.contact_id for r in records if r.payment}
-        customers = dict(SyncRecord.objects.filter(
-            realm_id=self.realm, key__in=[f"contact:{pk}" for pk in contact_ids],
+        known_customers = dict(SyncRecord.objects.filter(
+            realm_id=self.realm, key__in=[exactly_once.contact_key(pk) for pk in contact_ids],
             state=State.SYNCED).exclude(qbo_id="").values_list("contact_id", "qbo_id"))
-        ops = []
+        plans = []
         for record in records:
             payment = record.payment
-            if payment is None or record.qbo_id or record.pending_request_id or record.attempts:
+            if (payment is None or record.qbo_id
+                    or exactly_once.may_have_landed(record, pushing=False)):
                 singles.append(record)
                 continue
             invoice_record = by_invoice.get(payment.invoice_id)
-            customer = customers.get(payment.invoice.contact_id)
+            customer = known_customers.get(payment.invoice.contact_id)
             # A tip changes its invoice (the gratuity line): only an invoice pushed after the
             # payment was recorded has it already; the others are brought up to date first.
             current = (invoice_record is not None and invoice_record.state == State.SYNCED
@@ -449,132 +409,57 @@ class Drain:
             if not (current and customer):
                 singles.append(record)
                 continue
-            payload, tip_applied = engine.payment_payload(
-                payment, customer_id=customer, invoice_qbo_id=invoice_record.qbo_id)
-            ops.append(Op(record, "Payment", payload, name=payload.get("PaymentRefNum", ""),
-                          fingerprint=rules.fingerprint(payload),
-                          warning=engine.tip_warning(payment, tip_applied)))
-        self._send(ops, singles)
+            payload, warning = payments.payload_for(engine, payment, customer_id=customer,
+                                                    invoice_qbo_id=invoice_record.qbo_id)
+            plans.append(Plan(record, "Payment", "create", payload, rules.fingerprint(payload),
+                              payload.get("PaymentRefNum", ""), warning=warning))
+        self._send(plans, singles)
 
     # sending -------------------------------------------------------------------------------
-    def _send(self, ops: list[Op], singles: list[SyncRecord]) -> None:
+    def _send(self, plans: list[Plan], singles: list[SyncRecord]) -> None:
         """Send creates and updates in batches, several at once; record each answer."""
-        if not ops:
+        if not plans:
             return
-        size = settings.QBO_BATCH_SIZE
-        batches = []
-        for start in range(0, len(ops), size):
-            batch = ops[start:start + size]
-            request_id = rules.batch_request_id(
-                realm_id=self.realm,
-                operations=[(f"{op.record.key}#{op.record.pk}", op.fingerprint or op.operation)
-                            for op in batch])  # pk: see CompanyEngine._write
-            # Committed before sending: a later push knows this batch may have landed.
-            SyncRecord.objects.filter(pk__in=[op.record.pk for op in batch]).update(
-                state=State.SYNCING, state_changed_at=timezone.now(),
-                attempts=F("attempts") + 1, pending_request_id=request_id)
-            batches.append((request_id, batch))
-        unanswered = self._post_all(batches, singles)
+        batches = self.sender.put_in_flight(plans)
+
+        def settle(batch: list[Plan]) -> None:
+            self._settle(batch, singles)
+
+        unanswered = self.sender.post_all(batches, settle)
         if unanswered:  # QuickBooks stopped accepting the token: refresh it once, go again
-            self._start_engine(force=True)
-            refused = self._post_all(unanswered, singles)
+            self._start(force=True)
+            refused = self.sender.post_all(unanswered, settle)
             if refused:  # QuickBooks applied none of these: they wait for the reconnect
                 SyncRecord.objects.filter(
-                    pk__in=[op.record.pk for _, batch in refused for op in batch]
+                    pk__in=[plan.record.pk for batch in refused for plan in batch.plans]
                 ).update(state=State.NEEDS_SYNC, state_changed_at=timezone.now())
                 raise QboAuthError("QuickBooks no longer accepts this connection.")
 
-    def _post_all(self, batches: list[tuple[str, list[Op]]],
-                  singles: list[SyncRecord]) -> list[tuple[str, list[Op]]]:
-        """Post the batches, up to QBO_MAX_IN_FLIGHT at once, and settle each as its answer
-        comes (so progress shows batch by batch). Returns the batches QuickBooks refused for
-        the token (401), unsettled."""
-        refused_token = []
-        workers = max(1, min(settings.QBO_MAX_IN_FLIGHT, len(batches)))
-        lost_lease = False
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qbo-batch") as pool:
-            futures = {pool.submit(self._post, request_id, batch): (request_id, batch)
-                       for request_id, batch in batches}
-            pending = set(futures)
-            while pending:
-                # Wake every few seconds while QuickBooks works (retries, slow answers) to
-                # keep the company's lease: it must never run out under batches in flight.
-                done, pending = wait(pending, timeout=max(1.0, settings.QBO_LEASE_SECONDS / 8),
-                                     return_when=FIRST_COMPLETED)
-                lost_lease = not self.renew() or lost_lease
-                for future in done:
-                    request_id, batch = futures[future]
-                    try:
-                        answers = future.result()
-                    except QboAuthError:
-                        refused_token.append((request_id, batch))
-                        continue
-                    except QboError as error:
-                        logger.warning("Batch %s on company %s got no answer: %s",
-                                       request_id, self.realm, error)
-                        answers = {}
-                    for index, op in enumerate(batch):
-                        answer = answers.get(str(index), {})
-                        if isinstance(answer.get("Fault"), QboFault):
-                            op.fault = answer["Fault"]
-                        elif answer.get(op.entity):
-                            op.answer = answer[op.entity]
-                    self._settle(batch, singles)
-        if lost_lease:  # what was in flight is recorded; nothing more is sent
-            raise LeaseLost(f"Lost the hold on company {self.realm}")
-        return refused_token
-
-    def _settle(self, batch: list[Op], singles: list[SyncRecord]) -> None:
+    def _settle(self, batch: list[Plan], singles: list[SyncRecord]) -> None:
         """Record one batch's answers. A refused operation's invoice or payment goes to
         `singles` (the one-record push then says why, or repairs what it can); so does one
         whose batch got no answer, which keeps the batch's requestid until that push has
         looked for what the batch may have made."""
-        self._landed([op for op in batch if op.answer is not None])
-        refused = [op for op in batch if op.fault is not None]
-        lost = [op for op in batch if op.answer is None and op.fault is None]
+        self._landed([plan for plan in batch if plan.answer is not None])
+        refused = [plan for plan in batch if plan.fault is not None]
+        lost = [plan for plan in batch if plan.answer is None and plan.fault is None]
         if refused:
-            SyncRecord.objects.filter(pk__in=[op.record.pk for op in refused]).update(
-                state=State.NEEDS_SYNC, pending_request_id="", state_changed_at=timezone.now())
+            SyncRecord.objects.filter(pk__in=[plan.record.pk for plan in refused]).update(
+                state=State.NEEDS_SYNC, pending_request_id="", request_sent_at=None,
+                state_changed_at=timezone.now())
         if lost:
-            SyncRecord.objects.filter(pk__in=[op.record.pk for op in lost]).update(
+            SyncRecord.objects.filter(pk__in=[plan.record.pk for plan in lost]).update(
                 state=State.NEEDS_SYNC, last_error=LOST_MESSAGE,
                 state_changed_at=timezone.now())
-        singles.extend(op.record for op in refused + lost
-                       if op.entity in ("Invoice", "Payment"))
-
-    def _post(self, request_id: str, batch: list[Op]) -> dict[str, dict]:
-        """One batch request (in a worker thread: HTTP only, no database). A lost answer or
-        a 5xx goes again with the same requestid, so QuickBooks applies it once."""
-        items = []
-        for index, op in enumerate(batch):
-            item = {"bId": str(index), "operation": op.operation, op.entity: op.payload}
-            items.append(item)
-        client = self._client()
-        for attempt in range(BATCH_RETRIES + 1):
-            try:
-                return client.batch(items, request_id=request_id)
-            except QboAuthError:
-                raise
-            except QboError as error:
-                if not error.retryable or attempt == BATCH_RETRIES:
-                    raise
-                time.sleep(getattr(error, "retry_after", None) or 2 ** attempt)
-        raise AssertionError("unreachable")
-
-    def _client(self) -> QboClient:
-        client = getattr(self._local, "client", None)
-        if client is None:
-            client = QboClient(env_name=self.connection.environment, realm_id=self.realm,
-                               access_token=self.token)
-            self._local.client = client
-        return client
+        singles.extend(plan.record for plan in refused + lost
+                       if plan.entity in ("Invoice", "Payment"))
 
     def _query_in(self, entity: str, field_name: str, values: list[str]) -> list[dict]:
         found: list[dict] = []
         values = list(dict.fromkeys(values))
         for start in range(0, len(values), NAMES_PER_QUERY):
             chunk = values[start:start + NAMES_PER_QUERY]
-            found += self.engine.call("query", rules.select_where_in(entity, field_name, chunk))
+            found += self.engine.query(rules.select_where_in(entity, field_name, chunk))
         return found
 
     # our own records -----------------------------------------------------------------------
@@ -590,70 +475,26 @@ class Drain:
                 realm_id=self.realm, key__in=[r.key for r in new])}
         return have
 
-    def _landed(self, ops: list[Op]) -> None:
-        """Record what QuickBooks now has, and log it, in a few statements."""
-        if not ops:
+    def _landed(self, plans: list[Plan]) -> None:
+        """Record what QuickBooks now has (the one landed step), and log it."""
+        if not plans:
             return
-        now = timezone.now()
-        records = []
-        renumbered = []
-        for op in ops:
-            record = op.record
-            record.qbo_id = str(op.answer["Id"])
-            record.sync_token = str(op.answer.get("SyncToken", ""))
-            record.fingerprint = op.fingerprint
-            record.qbo_name = op.name or record.qbo_name
-            record.pending_request_id = ""
-            record.state = State.SYNCED
-            record.last_error = ""
-            record.warning = op.warning
-            record.synced_at = record.state_changed_at = now
-            qbo_number = str(op.answer.get("DocNumber") or "")
-            if op.entity == "Invoice" and qbo_number != op.name:
-                # QuickBooks numbered it itself: custom numbers were turned off since the
-                # settings were read. Blocked until they are on; its next push sets the number.
-                record.fingerprint, record.qbo_name = "", qbo_number
-                record.state = State.BLOCKED
-                record.last_error = renumbered_message(doc_number=op.name,
-                                                       qbo_number=qbo_number)
-                renumbered.append(op)
-            records.append(record)
-        _save_landed(records)
+        renumbered = record_landed([
+            Landed(plan.record, plan.answer, fingerprint=plan.fingerprint, name=plan.name,
+                   warning=plan.warning if plan.warning is not None else "")
+            for plan in plans])
+        blocked = {id(item.record) for item in renumbered}
         if renumbered:
-            self.engine.snapshot = connection_check_settings(connection=self.connection,
-                                                             client=self.engine.client)
+            self.engine.reread_settings()
             SyncLog.objects.bulk_create([
-                SyncLog(record=op.record, operation=op.operation,
-                        outcome=SyncLog.Outcome.BLOCKED, message=op.record.last_error)
-                for op in renumbered])
-            ops = [op for op in ops if op not in renumbered]
+                SyncLog(record=item.record, operation="create", outcome=SyncLog.Outcome.BLOCKED,
+                        message=item.record.last_error) for item in renumbered])
+        landed = [plan for plan in plans if id(plan.record) not in blocked]
         SyncLog.objects.bulk_create([
-            SyncLog(record=op.record, operation=op.operation if op.payload else "adopt",
-                    outcome=SyncLog.Outcome.SYNCED, message=op.warning)
-            for op in ops if op.entity in ("Invoice", "Payment")
+            SyncLog(record=plan.record,
+                    operation=plan.operation if plan.payload else "adopt",
+                    outcome=SyncLog.Outcome.SYNCED, message=plan.warning or "")
+            for plan in landed if plan.entity in ("Invoice", "Payment")
         ])
-        self.result.synced += sum(op.entity in ("Invoice", "Payment") for op in ops)
+        self.result.synced += sum(plan.entity in ("Invoice", "Payment") for plan in landed)
 
-
-_LANDED_FIELDS = ("qbo_id", "sync_token", "fingerprint", "qbo_name", "pending_request_id",
-                  "state", "last_error", "warning", "synced_at", "state_changed_at")
-
-
-def _save_landed(records: list[SyncRecord]) -> None:
-    """One UPDATE statement run for many rows (executemany). Django's bulk_update builds a
-    CASE expression per field and row, which cost a drain more CPU than anything else."""
-    meta = SyncRecord._meta
-    fields = [meta.get_field(name) for name in _LANDED_FIELDS]
-    # An invoice or payment edited while its batch was in flight was put back in the outbox:
-    # it stays there (not marked synced over the edit), and its next push sends the change.
-    edited = "state = 'needs_sync' AND kind IN ('invoice', 'payment')"
-    columns = ", ".join(
-        f"{field.column} = CASE WHEN {edited} THEN {field.column} ELSE %s END"
-        if field.name in ("state", "state_changed_at") else f"{field.column} = %s"
-        for field in fields)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {meta.db_table} SET {columns} WHERE id = %s",  # noqa: S608 - our names
-            [[field.get_db_prep_save(getattr(record, field.attname), connection)
-              for field in fields] + [record.pk] for record in records],
-        )

@@ -10,11 +10,8 @@ from invoices.models import Payment
 
 from .. import payloads, rules
 from ..models import SyncRecord
-from ..qbo.errors import QboFault
-from . import accounts
+from . import accounts, exactly_once
 from .engine import Blocked, CompanyEngine, Waiting
-from .messages import fee_marker, has_marker
-from .outbox import payment_key
 
 NO_FEE_ACCOUNT = (
     "QuickBooks has no account chosen for processing fees. Choose the fee account (an "
@@ -24,19 +21,19 @@ DELETED = "deleted:"  # a fingerprint that remembers the Purchase deleted last
 
 
 def sync_fee(engine: CompanyEngine, record: SyncRecord) -> str:
-    """Push one fee record (`engine.sync_fee` in the issue's words)."""
+    """Push one fee record: create, update or delete its Purchase."""
     payment = Payment.objects.select_related("invoice").get(pk=record.payment_id)
-    marker = fee_marker(payment.pk)
+    marker = exactly_once.marker(exactly_once.FEE, payment.pk)
     if payment.processor_fee <= 0:
-        return _delete(engine, record, payment, marker)
+        return _delete(engine, record, payment)
     payment_record = SyncRecord.objects.filter(
-        realm_id=engine.connection.realm_id, key=payment_key(payment.pk)).first()
+        realm_id=engine.realm_id, key=exactly_once.payment_key(payment.pk)).first()
     if payment_record is None or not payment_record.qbo_id:
         raise Waiting("Waiting for its payment to reach QuickBooks first.")
     fee_account = accounts.fee_account_id(engine.connection)
     if not fee_account:
         raise Blocked(NO_FEE_ACCOUNT)
-    qbo_payment = engine.call("read", "Payment", payment_record.qbo_id)
+    qbo_payment = engine.read("Payment", payment_record.qbo_id)
     paid_from = (_ref(qbo_payment.get("DepositToAccountRef"))
                  or accounts.deposit_account_id(engine.connection))
     if not paid_from:
@@ -48,60 +45,51 @@ def sync_fee(engine: CompanyEngine, record: SyncRecord) -> str:
         fee_account_id=fee_account, marker=marker)
     fingerprint = rules.fingerprint(payload)
     name = f"{payment.processor_fee:.2f}"
-    if not record.qbo_id and record.attempts > 1:
-        existing = _find_fee(engine, payment, marker)  # an earlier create whose answer was lost
+    if not record.qbo_id and exactly_once.may_have_landed(record):
+        existing = _find_fee(engine, payment)  # an earlier create whose answer was lost
         if existing is not None:
             record.qbo_id, record.sync_token = str(existing["Id"]), str(existing["SyncToken"])
     if record.qbo_id:
         if record.fingerprint == fingerprint:
-            engine._mark_synced(record)
+            engine.mark_synced(record)
             return "unchanged"
         body = {**payload, "Id": record.qbo_id, "SyncToken": record.sync_token}
-        updated = engine._update(record, "Purchase", body)
-        engine._landed(record, updated, fingerprint=fingerprint, name=name)
+        updated = engine.update(record, "Purchase", body)
+        engine.landed(record, updated, fingerprint=fingerprint, name=name)
         return "update"
     if record.fingerprint.startswith(DELETED):
         # The same fee again after a delete: a new requestid, or QuickBooks would answer
         # with the deleted Purchase.
         engine.request_salt += f"|after:{record.fingerprint}"
-    created = engine._write(record, "Purchase", payload, op="create")
-    engine._landed(record, created, fingerprint=fingerprint, name=name)
+    created = engine.write(record, "Purchase", payload, op="create")
+    engine.landed(record, created, fingerprint=fingerprint, name=name)
     return "create"
 
 
-def _delete(engine: CompanyEngine, record: SyncRecord, payment: Payment, marker: str) -> str:
+def _delete(engine: CompanyEngine, record: SyncRecord, payment: Payment) -> str:
     """A fee set to 0: the Purchase goes (one already gone is fine)."""
-    if not record.qbo_id and (record.attempts > 1 or record.pending_request_id):
-        existing = _find_fee(engine, payment, marker)
+    if not record.qbo_id and exactly_once.may_have_landed(record):
+        existing = _find_fee(engine, payment)
         if existing is not None:
             record.qbo_id, record.sync_token = str(existing["Id"]), str(existing["SyncToken"])
     deleted = record.qbo_id
     if deleted:
-        body = {"Id": record.qbo_id, "SyncToken": record.sync_token}
         record.pending_request_id = ""
-        try:
-            engine._write(record, "Purchase", body, op="delete")
-        except QboFault as error:
-            if error.is_stale_object:
-                body["SyncToken"] = str(engine.call("read", "Purchase", record.qbo_id)
-                                        ["SyncToken"])
-                record.pending_request_id = ""
-                engine._write(record, "Purchase", body, op="delete")
-            elif not error.is_not_found:
-                raise
+        engine.delete(record, "Purchase", {"Id": record.qbo_id, "SyncToken": record.sync_token})
     record.qbo_id = record.sync_token = record.qbo_name = record.pending_request_id = ""
     record.fingerprint = f"{DELETED}{deleted}" if deleted else record.fingerprint
     record.last_error = record.warning = ""
     record.save(update_fields=["qbo_id", "sync_token", "qbo_name", "pending_request_id",
                                "fingerprint", "last_error", "warning"])
-    engine._mark_synced(record)
+    engine.mark_synced(record)
     return "delete" if deleted else "unchanged"
 
 
-def _find_fee(engine: CompanyEngine, payment: Payment, marker: str) -> dict | None:
-    found = engine.call("query", rules.select_where_equals("Purchase", "TxnDate",
-                                                           payment.date.isoformat()))
-    return next((p for p in found if has_marker(p.get("PrivateNote", ""), marker)), None)
+def _find_fee(engine: CompanyEngine, payment: Payment) -> dict | None:
+    found = engine.query(rules.select_where_equals("Purchase", "TxnDate",
+                                                   payment.date.isoformat()))
+    return next((p for p in found if exactly_once.is_marked(
+        p.get("PrivateNote"), exactly_once.FEE, payment.pk)), None)
 
 
 def _ref(value) -> str:

@@ -35,8 +35,9 @@ from ..models import QuickBooksConnection, SyncRecord
 from ..qbo.client import QboClient
 from ..qbo.errors import QboAuthError, QboFault
 from ..signals import receiving_from_quickbooks
-from .connection import connection_access_token
-from .outbox import payment_key
+from . import exactly_once
+from .exactly_once import payment_key
+from .tokens import connection_access_token
 
 logger = logging.getLogger(__name__)
 State = SyncRecord.State
@@ -46,12 +47,13 @@ ENTITIES = ("Payment", "Invoice")
 CDC_MAX_DAYS = 30
 CDC_MAX_OBJECTS = 1000  # per entity per answer
 CDC_OVERLAP = timedelta(minutes=1)  # clocks differ; reading a change twice is harmless
-# A record of a payment made in QuickBooks (not by hatsync): `sync_payment` never pushes a
-# record with a qbo_id and a fingerprint, and this one says where it came from.
+# A record of a payment made in QuickBooks (not by hatsync) has origin QUICKBOOKS. It still
+# carries this fingerprint as well, until `sync_payment` reads the origin instead (it never
+# pushes a record with a qbo_id and a fingerprint): to go with the switch.
 FROM_QUICKBOOKS = "from-quickbooks"
-VOIDED, DELETED = "voided", "deleted"
+QUICKBOOKS = SyncRecord.Origin.QUICKBOOKS
+VOIDED, DELETED = SyncRecord.QboStatus.VOIDED, SyncRecord.QboStatus.DELETED
 _EVENT_TYPE = re.compile(r"^qbo\.(\w+)\.(\w+)\.v\d+$")
-_OUR_MARKER = re.compile(r"^hatsync (invoice|payment) #\d+$")
 _PLAIN_METHOD = re.compile(r"^Payment method:\s*(.+)$", re.IGNORECASE)
 
 
@@ -111,8 +113,8 @@ def is_voided(entity: dict) -> bool:
 
 
 def is_ours(entity: dict) -> bool:
-    """Made by hatsync: our marker is its whole PrivateNote (messages.py)."""
-    return bool(_OUR_MARKER.match(str(entity.get("PrivateNote", "")).strip()))
+    """Made by hatsync: our marker is its whole PrivateNote (exactly_once.py)."""
+    return exactly_once.is_our_invoice_or_payment(str(entity.get("PrivateNote", "")))
 
 
 def _money(value) -> Decimal:
@@ -279,10 +281,11 @@ def _invoice_changed(connection, qbo_id: str, entity: dict | None, when: str) ->
         _flag(records, DELETED, changed_at(None, when))
         return "flagged deleted"
     if is_voided(entity):
-        own_void = [r for r in records if r.voided]
+        own_void = [r for r in records if r.void_in_quickbooks]
         if own_void and len(own_void) == len(records):
             return "ours"  # hatsync voided it
-        _flag([r for r in records if not r.voided], VOIDED, changed_at(entity, when))
+        _flag([r for r in records if not r.void_in_quickbooks], VOIDED,
+              changed_at(entity, when))
         return "flagged voided"
     return "ours" if all(r.sync_token == str(entity.get("SyncToken", "")) for r in records) \
         else "changed in QuickBooks"  # edits made in QuickBooks are not brought back
@@ -292,8 +295,8 @@ def _payment_changed(connection, qbo_id: str, entity: dict | None, when: str) ->
     realm = connection.realm_id
     records = list(SyncRecord.objects.filter(realm_id=realm, kind=Kind.PAYMENT, qbo_id=qbo_id)
                    .select_related("payment"))
-    brought_back = [r for r in records if r.fingerprint == FROM_QUICKBOOKS]
-    own = [r for r in records if r.fingerprint != FROM_QUICKBOOKS]
+    brought_back = [r for r in records if r.origin == QUICKBOOKS]
+    own = [r for r in records if r.origin != QUICKBOOKS]
     gone = entity is None or is_voided(entity)
     if own or (entity is not None and is_ours(entity)):
         if gone and own:
@@ -328,7 +331,7 @@ def _bring_back(connection, invoice_record: SyncRecord, entity: dict, amount: De
     qbo_id, token = str(entity["Id"]), str(entity.get("SyncToken", ""))
     record = SyncRecord.objects.filter(
         realm_id=connection.realm_id, kind=Kind.PAYMENT, qbo_id=qbo_id,
-        invoice_id=invoice_record.invoice_id, fingerprint=FROM_QUICKBOOKS,
+        invoice_id=invoice_record.invoice_id, origin=QUICKBOOKS,
     ).select_related("payment").first()
     fields = {"date": payment_date(entity), "amount": amount,
               "method": payment_method_for(entity),
@@ -354,7 +357,8 @@ def _bring_back(connection, invoice_record: SyncRecord, entity: dict, amount: De
     SyncRecord.objects.create(
         account=connection.account, realm_id=connection.realm_id, kind=Kind.PAYMENT,
         key=payment_key(payment.pk), payment=payment, invoice=invoice_record.invoice,
-        state=State.SYNCED, qbo_id=qbo_id, sync_token=token, fingerprint=FROM_QUICKBOOKS,
+        state=State.SYNCED, qbo_id=qbo_id, sync_token=token, origin=QUICKBOOKS,
+        fingerprint=FROM_QUICKBOOKS,
         qbo_name=rules.shorten_reference(fields["reference"]) if fields["reference"] else "",
         synced_at=now, state_changed_at=now,
     )
@@ -390,9 +394,7 @@ def recreate_deleted(*, connection: QuickBooksConnection, invoice_ids: list[int]
         SyncRecord.objects.filter(pk=record.pk).update(
             qbo_id="", sync_token="", fingerprint="", voided=False, qbo_status="",
             qbo_status_at=None, state=State.NEEDS_SYNC, state_changed_at=timezone.now(),
-            pending_request_id=rules.request_id_for(
-                key=f"{record.realm_id}:{record.key}", operation="recreate",
-                content=record.qbo_id),
+            pending_request_id=exactly_once.recreate_request_id(record),
         )
         ids = list(SyncRecord.objects.filter(
             realm_id=record.realm_id, kind=Kind.PAYMENT, payment__invoice_id=record.invoice_id,

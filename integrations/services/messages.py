@@ -9,23 +9,7 @@ from ..qbo.errors import QboFault
 Kind = SyncRecord.Kind
 
 
-_MARKER = re.compile(r"^hatsync invoice #(\d+)$")
 _REFERENCE = re.compile(r"\b(\w+Ref)\b(?:\s*=\s*([\w-]+))?")
-
-
-def invoice_marker(invoice_id: int) -> str:
-    """What we put in an invoice's PrivateNote, so we can tell our invoices from others."""
-    return f"hatsync invoice #{invoice_id}"
-
-
-def payment_marker(payment_id: int) -> str:
-    """What we put in a payment's PrivateNote (payments have no number of their own)."""
-    return f"hatsync payment #{payment_id}"
-
-
-def marker_invoice_id(private_note: str) -> int | None:
-    match = _MARKER.match((private_note or "").strip())
-    return int(match.group(1)) if match else None
 
 
 def number_clash_message(
@@ -94,18 +78,3 @@ def renumbered_message(*, doc_number: str, qbo_number: str) -> str:
             f"{doc_number}: Custom transaction numbers are off in QuickBooks now. Turn them on "
             "(Settings > Account and settings > Sales), press Re-check settings, then Sync: "
             f"hatsync then gives it the number {doc_number}.")
-
-
-def refund_marker(refund_id: int) -> str:
-    """What starts a refund receipt's PrivateNote: finds a receipt whose answer was lost."""
-    return f"hatsync refund #{refund_id}"
-
-
-def fee_marker(payment_id: int) -> str:
-    """What a processing fee's PrivateNote ends with (in brackets): finds a lost answer."""
-    return f"hatsync fee #{payment_id}"
-
-
-def has_marker(private_note: str, marker: str) -> bool:
-    """Whether a PrivateNote carries exactly this marker (#5 is not #50)."""
-    return re.search(re.escape(marker) + r"(?!\d)", private_note or "") is not None

@@ -12,21 +12,14 @@ from django.utils import timezone
 
 from invoices.models import Invoice, Payment
 
-from ..models import QuickBooksConnection, SyncRecord
+from ..models import QuickBooksConnection, SyncRecord, UndoneInvoice
+from .exactly_once import invoice_key, payment_key
 
 State = SyncRecord.State
 Kind = SyncRecord.Kind
 
 records_waiting = Signal()  # record_ids: a person's few records; push each at once
 backlog_waiting = Signal()  # connection_id: many records wait; drain the company in batches
-
-
-def invoice_key(invoice_id: int) -> str:
-    return f"invoice:{invoice_id}"
-
-
-def payment_key(payment_id: int) -> str:
-    return f"payment:{payment_id}"
 
 
 def mark_needs_sync(
@@ -39,12 +32,13 @@ def mark_needs_sync(
     reason = "" if connection.is_connected else paused_reason(connection)
     record, created = SyncRecord.objects.get_or_create(
         realm_id=connection.realm_id, key=key,
-        defaults={"account": connection.account, "kind": kind, "last_error": reason, **links},
+        defaults={"account": connection.account, "kind": kind, "last_error": reason,
+                  "paused": bool(reason), **links},
     )
     if not created and (record.state != State.NEEDS_SYNC or reason):
         SyncRecord.objects.filter(pk=record.pk).update(
             state=State.NEEDS_SYNC, state_changed_at=timezone.now(),
-            **({"last_error": reason} if reason else {}),
+            **({"last_error": reason, "paused": True} if reason else {}),
         )
         record.state = State.NEEDS_SYNC
     return record
@@ -59,26 +53,24 @@ def mark_many_needs_sync(*, connection: QuickBooksConnection, invoice_ids: list[
     existing = SyncRecord.objects.filter(realm_id=connection.realm_id, key__in=list(keys))
     existing.exclude(state=State.NEEDS_SYNC, last_error=reason).update(
         state=State.NEEDS_SYNC, state_changed_at=timezone.now(),
-        **({"last_error": reason} if reason else {}),
+        **({"last_error": reason, "paused": True} if reason else {}),
     )
     have = set(existing.values_list("key", flat=True))
     SyncRecord.objects.bulk_create([
         SyncRecord(realm_id=connection.realm_id, key=key, account=connection.account,
-                   kind=Kind.INVOICE, invoice_id=pk, last_error=reason)
+                   kind=Kind.INVOICE, invoice_id=pk, last_error=reason, paused=bool(reason))
         for key, pk in keys.items() if key not in have
     ], ignore_conflicts=True)
 
 
 def forget_undone(*, connection: QuickBooksConnection, invoice_ids: list[int]) -> None:
     """Invoices the owner syncs again after an Undo sync are ordinary invoices again."""
-    wanted = set(invoice_ids)
-    if wanted & set(connection.undone_invoice_ids):
-        with transaction.atomic():
-            current = QuickBooksConnection.objects.select_for_update().get(pk=connection.pk)
-            current.undone_invoice_ids = [pk for pk in current.undone_invoice_ids
-                                          if pk not in wanted]
-            current.save(update_fields=["undone_invoice_ids"])
-            connection.undone_invoice_ids = current.undone_invoice_ids
+    UndoneInvoice.objects.filter(connection=connection, invoice_id__in=invoice_ids).delete()
+
+
+def is_undone(*, connection: QuickBooksConnection, invoice_id: int) -> bool:
+    """Taken out of QuickBooks with Undo sync, and not synced again since."""
+    return UndoneInvoice.objects.filter(connection=connection, invoice_id=invoice_id).exists()
 
 
 def enqueue(record_ids: list[int]) -> None:
@@ -107,7 +99,8 @@ def resume_paused(*, connection: QuickBooksConnection) -> int:
         Invoice.objects.filter(account=connection.account, sent_at__gte=connection.connected_at)
         .exclude(status__in=[Invoice.Status.DRAFT, Invoice.Status.VOID])
         .exclude(pk__in=known_invoices.values("invoice_id"))
-        .exclude(pk__in=connection.undone_invoice_ids)  # taken out with Undo sync
+        .exclude(pk__in=UndoneInvoice.objects.filter(connection=connection)
+                 .values("invoice_id"))  # taken out with Undo sync
         .values_list("pk", flat=True)
     )
     paid_meanwhile = (
@@ -127,7 +120,9 @@ def resume_paused(*, connection: QuickBooksConnection) -> int:
             realm_id=realm, state__in=[State.NEEDS_SYNC, State.SYNCING],
             kind__in=[Kind.INVOICE, Kind.PAYMENT],
         )
-        waiting.filter(last_error__startswith="Paused:").update(last_error="")
+        waiting.filter(SyncRecord.paused_q()).update(last_error="", paused=False)
+        # reachable again: no record of this company waits on the connection any more
+        SyncRecord.objects.filter(realm_id=realm, paused=True).update(paused=False)
         count = waiting.count()
         if count:
             queue_backlog(connection)
@@ -150,4 +145,4 @@ def mark_waiting_paused(connection: QuickBooksConnection) -> None:
     SyncRecord.objects.filter(
         realm_id=connection.realm_id, state=SyncRecord.State.NEEDS_SYNC,
         kind__in=[SyncRecord.Kind.INVOICE, SyncRecord.Kind.PAYMENT],
-    ).update(last_error=paused_reason(connection))
+    ).update(last_error=paused_reason(connection), paused=True)

@@ -8,18 +8,11 @@ a payment that reaches QuickBooks later brings the records of its refunds and fe
 from invoices.models import Payment, Refund
 
 from ..models import QuickBooksConnection, SyncRecord
-from .outbox import mark_needs_sync, payment_key
+from .exactly_once import fee_key, payment_key, refund_key
+from .outbox import mark_needs_sync
 
 Kind = SyncRecord.Kind
 State = SyncRecord.State
-
-
-def refund_key(refund_id: int) -> str:
-    return f"refund:{refund_id}"
-
-
-def fee_key(payment_id: int) -> str:
-    return f"fee:{payment_id}"
 
 
 def _payment_known(connection: QuickBooksConnection, payment_id: int) -> bool:

@@ -7,14 +7,13 @@ balance, tax, customer, line count; a payment's amount and the invoice it pays. 
 itself is pure (`invoice_differences`, `payment_differences`); this module only gathers.
 """
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Case, F, Prefetch, Value, When
 from django.utils import timezone
 
 from invoices.models import Account, Invoice, Payment
@@ -23,15 +22,14 @@ from .. import rules
 from ..models import QuickBooksConnection, ReconcileReport, SyncRecord
 from ..qbo.client import QboClient
 from ..qbo.errors import QboError
-from .connection import client_for
+from . import exactly_once
 from .outbox import enqueue
+from .tokens import client_for
 
 State = SyncRecord.State
 Kind = SyncRecord.Kind
 IDS_PER_QUERY = 100
 CENT = Decimal("0.01")
-_INVOICE_MARKER = re.compile(r"hatsync invoice #(\d+)\b")
-_PAYMENT_MARKER = re.compile(r"hatsync payment #(\d+)\b")
 MISSING = "hatsync synced it, but QuickBooks no longer has it (deleted there?)."
 
 
@@ -217,9 +215,9 @@ def _compare(connection: QuickBooksConnection, reader: _Reader,
     numbers = [r.qbo_name for r in invoice_records.values() if r.qbo_name]
     for qbo_invoice in [*found_invoices.values(), *reader.where_in("Invoice", "DocNumber",
                                                                    numbers)]:
-        match = _INVOICE_MARKER.search(qbo_invoice.get("PrivateNote") or "")
-        if match:
-            by_marker[int(match.group(1))].add(str(qbo_invoice["Id"]))
+        owner = exactly_once.marked_id(qbo_invoice.get("PrivateNote"), exactly_once.INVOICE)
+        if owner is not None:
+            by_marker[owner].add(str(qbo_invoice["Id"]))
 
     payment_ids = {r.qbo_id for r in payment_records.values()}
     for qbo_invoice in found_invoices.values():
@@ -228,9 +226,9 @@ def _compare(connection: QuickBooksConnection, reader: _Reader,
     found_payments = {str(p["Id"]): p for p in reader.where_in("Payment", "Id", payment_ids)}
     payments_by_marker: dict[int, set[str]] = defaultdict(set)
     for qbo_payment in found_payments.values():
-        match = _PAYMENT_MARKER.search(qbo_payment.get("PrivateNote") or "")
-        if match:
-            payments_by_marker[int(match.group(1))].add(str(qbo_payment["Id"]))
+        owner = exactly_once.marked_id(qbo_payment.get("PrivateNote"), exactly_once.PAYMENT)
+        if owner is not None:
+            payments_by_marker[owner].add(str(qbo_payment["Id"]))
 
     for invoice in invoices:
         record = invoice_records[invoice.pk]
@@ -246,7 +244,7 @@ def _compare(connection: QuickBooksConnection, reader: _Reader,
             synced = [p for p in invoice.payments.all() if p.pk in payment_records]
             expected = expected_invoice(
                 invoice, customer_id=customers.get(invoice.contact_id, ""), tips_on=tips_on,
-                voided=record.voided, synced_payments=synced)
+                voided=record.void_in_quickbooks, synced_payments=synced)
             problems += [(problem, message, [record.qbo_id])
                          for problem, message in invoice_differences(expected, found)]
         differences += _differences(record, "invoice", invoice.pk,
@@ -300,15 +298,17 @@ def resync(*, account: Account, record_id: int) -> SyncRecord | None:
     report = ReconcileReport.objects.filter(account=account, realm_id=record.realm_id).first()
     missing = report is not None and any(
         d["record"] == record.pk and d["problem"] == "missing" for d in report.differences)
-    changes = {"fingerprint": "", "state": State.NEEDS_SYNC, "last_error": "",
+    changes = {"fingerprint": "", "state": State.NEEDS_SYNC, "last_error": "", "paused": False,
                "state_changed_at": timezone.now()}
     if missing:
         # QuickBooks answers a requestid it has seen with its first answer (the object now
         # gone), so the new create gets its own: stable, in case this push is retried.
-        request_id = rules.request_id_for(key=f"{record.realm_id}:{record.key}",
-                                          operation="recreate", content=record.qbo_id)
+        request_id = exactly_once.recreate_request_id(record)
         changes |= {"qbo_id": "", "sync_token": "", "pending_request_id": request_id,
-                    "voided": False}
+                    "voided": False,  # the old column, until it is dropped
+                    "qbo_status": Case(When(qbo_status=SyncRecord.QboStatus.VOID,
+                                            then=Value(SyncRecord.QboStatus.ACTIVE)),
+                                       default=F("qbo_status"))}
     SyncRecord.objects.filter(pk=record.pk).update(**changes)
     if missing and record.kind == Kind.INVOICE:
         # Its payments follow the new invoice (updated to apply to it, or made again if they

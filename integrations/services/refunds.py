@@ -12,28 +12,27 @@ from invoices.models import InvoiceLine, Refund
 
 from .. import payloads, rules
 from ..models import SyncRecord
-from . import accounts
+from . import accounts, exactly_once
 from .engine import Blocked, CompanyEngine, Waiting
-from .messages import has_marker, refund_marker
-from .outbox import payment_key
+from .items import ensure_item
 
 
 def sync_refund(engine: CompanyEngine, record: SyncRecord) -> str:
-    """Push one refund record (`engine.sync_refund` in the issue's words)."""
+    """Push one refund record: a RefundReceipt, made once."""
     refund = (Refund.objects.select_related("payment__invoice")
               .prefetch_related("payment__invoice__lines__tax_rate",
                                 "payment__invoice__lines__product")
               .get(pk=record.refund_id))
     if record.qbo_id:  # a refund is final once recorded: nothing to update
-        engine._mark_synced(record)
+        engine.mark_synced(record)
         return "unchanged"
     payment = refund.payment
     invoice = payment.invoice
     payment_record = SyncRecord.objects.filter(
-        realm_id=engine.connection.realm_id, key=payment_key(payment.pk)).first()
+        realm_id=engine.realm_id, key=exactly_once.payment_key(payment.pk)).first()
     if payment_record is None or not payment_record.qbo_id:
         raise Waiting("Waiting for its payment to reach QuickBooks first.")
-    qbo_payment = engine.call("read", "Payment", payment_record.qbo_id)
+    qbo_payment = engine.read("Payment", payment_record.qbo_id)
     deposit = (_ref(qbo_payment.get("DepositToAccountRef"))
                or accounts.deposit_account_id(engine.connection))
     if not deposit:
@@ -46,12 +45,13 @@ def sync_refund(engine: CompanyEngine, record: SyncRecord) -> str:
     if not lines:
         raise Blocked(f"Invoice {invoice.number} has no lines to refund against.")
     first = lines[0]
-    item_id = engine.item_id(rules.item_name_for(first.name), taxable=engine.taxable_item(first))
+    item_id = ensure_item(engine, rules.item_name_for(first.name),
+                          taxable=engine.taxable_item(first))
     ordinal = Refund.objects.filter(payment__invoice=invoice, pk__lte=refund.pk).count()
     doc_number = payloads.refund_doc_number(invoice_number=invoice.number, ordinal=ordinal)
     unapplied = Decimal(str(qbo_payment.get("UnappliedAmt") or 0))
     tip_applied = bool(payment.tip_amount) and unapplied < payment.tip_amount
-    marker = refund_marker(refund.pk)
+    marker = exactly_once.marker(exactly_once.REFUND, refund.pk)
     payload = payloads.refund_receipt_payload(
         refund=refund, invoice_number=invoice.number, doc_number=doc_number,
         customer_id=_ref(qbo_payment.get("CustomerRef")) or "", deposit_account_id=deposit,
@@ -59,9 +59,10 @@ def sync_refund(engine: CompanyEngine, record: SyncRecord) -> str:
         tip_as_gratuity=tip_applied and engine.tips_enabled, marker=marker,
     )
     # Only an earlier attempt can have left a receipt behind: then look before creating.
-    existing = _find_refund(engine, doc_number, marker) if record.attempts > 1 else None
-    entity = existing or engine._write(record, "RefundReceipt", payload, op="create")
-    engine._landed(record, entity, fingerprint=rules.fingerprint(payload), name=doc_number)
+    existing = (_find_refund(engine, doc_number, refund.pk)
+                if exactly_once.may_have_landed(record) else None)
+    entity = existing or engine.write(record, "RefundReceipt", payload, op="create")
+    engine.landed(record, entity, fingerprint=rules.fingerprint(payload), name=doc_number)
     return "adopt" if existing else "create"
 
 
@@ -82,10 +83,10 @@ def _tax_code(engine: CompanyEngine, line: InvoiceLine) -> str:
     return ids[line.tax_rate.name]
 
 
-def _find_refund(engine: CompanyEngine, doc_number: str, marker: str) -> dict | None:
-    found = engine.call("query", rules.select_where_equals("RefundReceipt", "DocNumber",
-                                                           doc_number))
-    return next((r for r in found if has_marker(r.get("PrivateNote", ""), marker)), None)
+def _find_refund(engine: CompanyEngine, doc_number: str, refund_id: int) -> dict | None:
+    found = engine.query(rules.select_where_equals("RefundReceipt", "DocNumber", doc_number))
+    return next((r for r in found if exactly_once.is_marked(
+        r.get("PrivateNote"), exactly_once.REFUND, refund_id)), None)
 
 
 def _ref(value) -> str:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from ..models import QuickBooksConnection, SyncLog, SyncRecord
 from ..qbo import budget
 from ..qbo.errors import QboAuthError, QboError, QboFault
+from . import exactly_once
 from .connection import (
     CompanyBusy,
     LeaseLost,
@@ -27,9 +28,11 @@ from .connection import (
 )
 from .engine import Blocked, CompanyEngine, Waiting
 from .fees import sync_fee
+from .invoices import push_invoice
 from .messages import explain_fault, names_for_ids
 from .outbox import enqueue, paused_reason
 from .payment_followers import mark_followers
+from .payments import push_payment
 from .refunds import sync_refund
 
 logger = logging.getLogger(__name__)
@@ -164,14 +167,12 @@ def _push(connection: QuickBooksConnection, record_id: int,
             raise QboAuthError("QuickBooks no longer accepts this connection.")
         current = QuickBooksConnection.objects.select_related("account").get(pk=connection.pk)
         record = SyncRecord.objects.get(pk=record_id)
-        refusals = SyncLog.objects.filter(
-            record_id=record_id, outcome=SyncLog.Outcome.FAILED).count()
-        engine = CompanyEngine(current, access_token=token, refusals=refusals, keep=keep)
+        engine = CompanyEngine(current, access_token=token, refusals=record.refusals, keep=keep)
         try:
             if record.kind == Kind.INVOICE:
-                return engine.sync_invoice(record)
+                return push_invoice(engine, record)
             if record.kind == Kind.PAYMENT:
-                operation = engine.sync_payment(record)
+                operation = push_payment(engine, record)
                 enqueue(mark_followers(connection=current, payment_id=record.payment_id))
                 return operation
             if record.kind == Kind.REFUND:
@@ -192,6 +193,9 @@ def _set_state(record: SyncRecord, state: str, *, error: str = "") -> None:
 
 
 def _log(record, operation, outcome, message, error, started) -> None:
+    if outcome == SyncLog.Outcome.FAILED:
+        # Refused: the record's next push writes under new requestids (exactly_once.py).
+        exactly_once.count_refusal(record.pk)
     SyncLog.objects.create(
         record=record,
         operation=operation,

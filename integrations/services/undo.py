@@ -26,9 +26,11 @@ from invoices.models import Account, Invoice, Payment
 
 from ..models import QuickBooksConnection, SyncLog, SyncRecord
 from ..qbo.errors import QboAuthError, QboError, QboFault
-from .connection import CompanyBusy, LeaseLost, connection_access_token, connection_lease
+from . import exactly_once
 from .engine import CompanyEngine
-from .messages import explain_fault, marker_invoice_id
+from .lease import CompanyBusy, LeaseLost, connection_lease
+from .messages import explain_fault
+from .tokens import connection_access_token
 
 logger = logging.getLogger(__name__)
 State = SyncRecord.State
@@ -41,7 +43,6 @@ RETRY_SECONDS = 2.0
 BUSY_WAIT_SECONDS = 120.0  # how long to wait for a sync that holds the company
 ENTITY = {Kind.INVOICE: "Invoice", Kind.PAYMENT: "Payment", Kind.REFUND: "RefundReceipt",
           Kind.FEE: "Purchase"}
-_PAYMENT_MARKER = re.compile(r"^hatsync payment #(\d+)\b")
 
 
 class Skip(Exception):
@@ -336,7 +337,8 @@ def undo_invoice(*, engine: CompanyEngine, invoice: Invoice,
     # 1. Read and check: ours (the marker), and no payment of someone else's applied to it.
     current = _read(engine, "Invoice", record.qbo_id)
     if current is not None:
-        if marker_invoice_id(current.get("PrivateNote", "")) != invoice.pk:
+        if exactly_once.marked_id(current.get("PrivateNote"), exactly_once.INVOICE,
+                                  whole=True) != invoice.pk:
             raise Skip(f"Invoice {invoice.number} in QuickBooks does not carry hatsync's note "
                        "(“hatsync invoice #…”), so it may not be hatsync's: it was left "
                        "there. Remove it in QuickBooks if it should go.")
@@ -377,7 +379,7 @@ def undo_invoice(*, engine: CompanyEngine, invoice: Invoice,
 def _read(engine: CompanyEngine, entity: str, qbo_id: str) -> dict | None:
     """The object as QuickBooks has it now; None when it is gone already."""
     try:
-        return engine.call("read", entity, qbo_id)
+        return engine.read(entity, qbo_id)
     except QboFault as error:
         if error.is_not_found:
             return None
@@ -385,12 +387,13 @@ def _read(engine: CompanyEngine, entity: str, qbo_id: str) -> dict | None:
 
 
 def _made_by_hatsync(record: SyncRecord, obj: dict) -> bool:
-    note = str(obj.get("PrivateNote") or "").strip()
+    """The object carries this record's own marker (exactly_once.py)."""
+    note = obj.get("PrivateNote")
     if record.kind == Kind.PAYMENT:
-        match = _PAYMENT_MARKER.match(note)
-        return bool(match) and int(match.group(1)) == record.payment_id
-    # Refunds and fees carry a marker of their own ("hatsync refund #…", "hatsync fee #…").
-    return note.startswith("hatsync ")
+        return exactly_once.is_marked(note, exactly_once.PAYMENT, record.payment_id)
+    if record.kind == Kind.REFUND:
+        return exactly_once.is_marked(note, exactly_once.REFUND, record.refund_id)
+    return exactly_once.is_marked(note, exactly_once.FEE, record.payment_id)
 
 
 def _partly_removed(record: SyncRecord, invoice: Invoice) -> None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from integrations.models import QuickBooksConnection, SyncLog, SyncRecord
 from integrations.qbo.client import QboClient
 from integrations.services import sync
-from integrations.services.connection import CompanyBusy, connection_lease
+from integrations.services.lease import CompanyBusy, connection_lease
 from tests.factories import make_invoice
 from tests.integrations.conftest import US_REALM, send
 

@@ -118,12 +118,12 @@ def test_settings_unreadable_at_connect_warn_and_are_read_before_the_first_sync(
     from unittest import mock
 
     from integrations.qbo.errors import QboUnavailable
-    from integrations.services import connection as connection_service
+    from integrations.services import company_settings
     from tests.factories import make_invoice
     from tests.integrations.conftest import run_outbox, send
 
     account = account_for("US", connect=False)
-    with mock.patch.object(connection_service, "read_company_settings",
+    with mock.patch.object(company_settings, "read_company_settings",
                            side_effect=QboUnavailable("QuickBooks had a problem (503).")):
         response = connect_through_consent_page(client, US_REALM)
     page = client.get(response["Location"]).content.decode()

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from integrations.models import QuickBooksConnection
-from integrations.services.connection import connection_check_settings
+from integrations.services.company_settings import connection_check_settings
 from invoices import services
 from tests.factories import make_invoice, make_product, make_tax_rate
 from tests.integrations.conftest import (

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from integrations.models import QuickBooksConnection, SyncRecord
-from integrations.services.connection import connection_check_settings
+from integrations.services.company_settings import connection_check_settings
 from invoices import services
 from invoices.services import LineInput
 from tests.factories import make_invoice

@@ -6,7 +6,7 @@ from django.db import connection as db_connection
 from django.utils import timezone
 
 from integrations.models import QuickBooksConnection, SyncRecord
-from integrations.services.connection import connection_access_token
+from integrations.services.tokens import connection_access_token
 from tests.factories import make_invoice
 from tests.integrations.conftest import US_REALM, run_outbox, send
 

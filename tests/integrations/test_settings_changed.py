@@ -3,8 +3,7 @@
 import pytest
 
 from integrations.models import QuickBooksConnection
-from integrations.services import connection as connection_service
-from integrations.services import imports
+from integrations.services import company_settings, imports
 from tests.factories import make_invoice
 from tests.integrations.conftest import US_REALM, pay, record_for, run_outbox
 from tests.integrations.test_bulk import run_drain
@@ -39,7 +38,7 @@ def test_custom_numbers_turned_off_after_the_check_block_then_the_number_is_set(
     assert [i["DocNumber"] for i in sandbox.entities(US_REALM, "Invoice")] == ["1001"]
 
     turn_custom_numbers(sandbox, on=True)
-    connection_service.connection_check_settings(connection=connection)
+    company_settings.connection_check_settings(connection=connection)
     from integrations.models import SyncRecord
     imports.retry(connection=connection, records=SyncRecord.objects.filter(
         pk__in=[record_for(invoice).pk, record_for(second).pk]))
@@ -71,7 +70,7 @@ def test_an_import_whose_invoices_quickbooks_renumbered_blocks_them_and_makes_no
 
     turn_custom_numbers(sandbox, on=True)
     connection = QuickBooksConnection.objects.get(account=account)
-    connection_service.connection_check_settings(connection=connection)
+    company_settings.connection_check_settings(connection=connection)
     imports.sync_many(account=account, user=None, invoice_ids=[i.pk for i in invoices])
     run_drain(account)
 

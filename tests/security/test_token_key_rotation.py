@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection as db
 
 from integrations.models import QuickBooksConnection
-from integrations.services.connection import connection_access_token
+from integrations.services.tokens import connection_access_token
 from tests.factories import make_invoice
 from tests.integrations.conftest import US_REALM, record_for, run_outbox, send
 

@@ -16,7 +16,7 @@ import pytest
 
 from hatsync.log_redaction import RedactingFormatter
 from integrations.models import QuickBooksConnection
-from integrations.services.connection import connection_access_token
+from integrations.services.tokens import connection_access_token
 from tests.factories import make_account, make_invoice, make_user
 from tests.integrations.conftest import record_for, run_outbox, send
 from tests.security.conftest import press_connect_and_consent

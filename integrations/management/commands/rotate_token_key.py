@@ -6,7 +6,7 @@ this command, then remove the old key.
 
 from django.core.management.base import BaseCommand
 
-from integrations.services.connection import connection_tokens_rotate_key
+from integrations.services.tokens import connection_tokens_rotate_key
 
 
 class Command(BaseCommand):

@@ -1,0 +1,62 @@
+"""The QuickBooks company's settings the sync depends on: reading them (at connect and on
+"Re-check settings") and the Integrations page's checklist of them against the CRM."""
+
+from django.utils import timezone
+
+from invoices.models import Product, TaxRate
+
+from .. import rules
+from ..models import QuickBooksConnection
+from ..qbo import client as qbo
+from .accounts import accounts_checklist, read_accounts
+from .tokens import client_for
+
+
+def read_company_settings(client: qbo.QboClient) -> dict:
+    prefs = client.preferences()
+    sales = prefs.get("SalesFormsPrefs", {})
+    other = {
+        pair.get("Name"): str(pair.get("Value", "")).lower()
+        for pair in prefs.get("OtherPrefs", {}).get("NameValue", [])
+    }
+    tax_codes = {
+        code["Name"]: code["Id"]
+        for code in client.query("select * from TaxCode where Active = true maxresults 1000")
+    }
+    chart = read_accounts(client)  # one query: also the accounts money goes to
+    accounts = [{"Id": a["id"], "Name": a["name"]} for a in chart if a["type"] == "Income"]
+    preferred = ("services", "sales of product income", "sales", "income")
+    accounts.sort(key=lambda a: next(
+        (i for i, name in enumerate(preferred) if a.get("Name", "").lower() == name), 99))
+    return {
+        "custom_txn_numbers": bool(sales.get("CustomTxnNumbers")),
+        "gratuity": other.get("SalesFormsPrefs.AllowGratuity") == "true",
+        "sales_tax": bool(prefs.get("TaxPrefs", {}).get("UsingSalesTax")),
+        "tax_codes": tax_codes,
+        "income_account_id": accounts[0]["Id"] if accounts else "",
+        "income_account_name": accounts[0].get("Name", "") if accounts else "",
+        "accounts": chart,
+    }
+
+
+def connection_check_settings(
+    *, connection: QuickBooksConnection, client: qbo.QboClient | None = None
+) -> dict:
+    """Read the QuickBooks settings the sync depends on (at connect and on “Re-check”)."""
+    client = client or client_for(connection)
+    snapshot = read_company_settings(client)
+    connection.settings_snapshot = snapshot
+    connection.settings_checked_at = timezone.now()
+    connection.save(update_fields=["settings_snapshot", "settings_checked_at"])
+    return snapshot
+
+
+def connection_checklist(*, connection: QuickBooksConnection) -> list[dict]:
+    account = connection.account
+    untaxable = Product.objects.filter(account=account, taxable=False)
+    return rules.settings_checklist(
+        country=connection.country,
+        snapshot=connection.settings_snapshot,
+        crm_tax_rate_names=TaxRate.objects.filter(account=account).values_list("name", flat=True),
+        untaxable_products=untaxable.values_list("display_name", flat=True),
+    ) + accounts_checklist(connection)

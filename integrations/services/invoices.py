@@ -1,0 +1,277 @@
+"""Invoices to QuickBooks: the rules an invoice must pass, its payload, and its push (create,
+update, void), with the one rule for who holds an invoice number.
+
+`invoice_checks` and `plan_payload` are pure; the one-by-one push (`push_invoice`) and the
+drain share them, and record what landed through the engine's one landed step.
+"""
+
+from decimal import Decimal
+
+from invoices.models import Invoice
+
+from .. import payloads, rules
+from ..models import SyncRecord
+from ..qbo.errors import QboFault
+from . import accounts, exactly_once
+from .customers import ensure_customer
+from .engine import Blocked, CompanyEngine
+from .items import line_items
+from .messages import number_clash_message
+from .outbox import enqueue
+
+State = SyncRecord.State
+Kind = SyncRecord.Kind
+DRAFT = "Drafts stay in hatsync. Send the invoice (or mark it as sent) first."
+
+
+def invoice_checks(*, invoice: Invoice, lines, account_country: str, country: str,
+                   snapshot: dict) -> tuple[str, dict[str, str]]:
+    """The DocNumber and tax codes this invoice goes with, or Blocked saying what to change."""
+    if not rules.is_supported_country(account_country):
+        raise Blocked("Only businesses in the US, Canada and the UK sync with QuickBooks.")
+    if invoice.is_draft:
+        raise Blocked(DRAFT)
+    if not snapshot.get("custom_txn_numbers"):
+        raise Blocked(
+            "Custom transaction numbers are off in QuickBooks, so it would renumber this "
+            "invoice. Turn them on (Settings > Account and settings > Sales), press "
+            "Re-check settings, then Sync."
+        )
+    _name_checks(invoice, lines)
+    doc_number = rules.shorten_reference(invoice.number)
+    tax_ids: dict[str, str] = {}
+    if country in {"CA", "GB"}:
+        missing = [line.name for line in lines if line.tax_rate is None]
+        if missing:
+            raise Blocked(
+                "In Canada and the UK every line needs a tax rate (0% and exempt are "
+                f"rates too). Lines without one: {', '.join(missing)}."
+            )
+        tax_ids, unmatched = rules.match_tax_codes(
+            [line.tax_rate.name for line in lines], snapshot.get("tax_codes", {})
+        )
+        if unmatched:
+            known = ", ".join(sorted(snapshot.get("tax_codes", {}))) or "none"
+            raise Blocked(
+                f"These tax rates have no QuickBooks tax code of the same name: "
+                f"{', '.join(unmatched)}. Rename them here to match QuickBooks "
+                f"({known}), press Re-check settings, then Sync."
+            )
+    return doc_number, tax_ids
+
+
+def _name_checks(invoice: Invoice, lines) -> None:
+    """QuickBooks refuses a customer or item without a name (2020) or with one made only
+    of spaces (2050): say what to change here instead."""
+    contact = invoice.contact
+    if not rules.customer_base_name(first_name=contact.first_name, last_name=contact.last_name,
+                                    company=contact.company, email=contact.email):
+        raise Blocked(
+            "The contact on this invoice has no name QuickBooks can use (its name, "
+            "company and email are blank). Add a first or last name to the contact, "
+            "then press Sync."
+        )
+    for line in lines:
+        if not rules.item_name_for(line.name):
+            raise Blocked(
+                f"The product “{line.product.display_name}” has no name on this invoice: "
+                "its tokens are empty for this contact. Add words of its own to the "
+                "product's Display Name (or fill in what its tokens show on the contact), "
+                "save this invoice again so the line takes the new name, then press Sync."
+            )
+
+
+def plan_payload(*, invoice: Invoice, lines, doc_number: str, tax_ids: dict[str, str],
+                 customer_id: str, item_ids: dict[str, str], country: str, tips: Decimal,
+                 discount_account_id: str) -> tuple[dict, str]:
+    """The invoice as QuickBooks takes it, with our marker, and its fingerprint."""
+    payload = payloads.invoice_payload(
+        invoice=invoice, lines=lines, doc_number=doc_number, customer_id=customer_id,
+        item_ids=item_ids, country=country, tax_code_ids=tax_ids, tips=tips,
+        discount_account_id=discount_account_id,
+    )
+    payload["PrivateNote"] = exactly_once.marker(exactly_once.INVOICE, invoice.pk)
+    return payload, rules.fingerprint(payload)
+
+
+def tips_for(engine: CompanyEngine, invoice: Invoice) -> Decimal:
+    """The tips of the invoice's payments, which go on its gratuity line when tips are on."""
+    if not engine.tips_enabled:
+        return Decimal("0")
+    return sum((p.tip_amount for p in invoice.payments.all()), Decimal("0"))
+
+
+def checks(engine: CompanyEngine, invoice: Invoice, lines) -> tuple[str, dict[str, str]]:
+    return invoice_checks(invoice=invoice, lines=lines, account_country=engine.account.country,
+                          country=engine.country, snapshot=engine.snapshot)
+
+
+def payload_for(engine: CompanyEngine, invoice: Invoice, lines, *, doc_number: str,
+                tax_ids: dict[str, str], customer_id: str,
+                item_ids: dict[str, str]) -> tuple[dict, str]:
+    return plan_payload(invoice=invoice, lines=lines, doc_number=doc_number, tax_ids=tax_ids,
+                        customer_id=customer_id, item_ids=item_ids, country=engine.country,
+                        tips=tips_for(engine, invoice),
+                        discount_account_id=accounts.discount_account_id(engine.connection))
+
+
+def push_invoice(engine: CompanyEngine, record: SyncRecord) -> str:
+    """Push one invoice record: create, update or void it; its payments follow."""
+    invoice = (
+        Invoice.objects.select_related("contact", "account")
+        .prefetch_related("lines__tax_rate", "lines__product")
+        .get(pk=record.invoice_id)
+    )
+    lines = list(invoice.lines.all())
+    if invoice.is_void:
+        return _void(engine, record, invoice)
+    doc_number, tax_ids = checks(engine, invoice, lines)
+    # The invoice that holds a number in QuickBooks keeps it for good: its edits, voids
+    # and payments always go through. Any other (a create, or a renumbered invoice) must
+    # first claim the number, by the same rules.
+    if not (record.qbo_id and record.qbo_name == doc_number):
+        claim_number(engine, record, invoice, doc_number)
+
+    def resolve() -> tuple[dict, str]:
+        nonlocal customer, item_ids
+        customer = ensure_customer(engine, invoice.contact)
+        item_ids = line_items(engine, lines)
+        return payload_for(engine, invoice, lines, doc_number=doc_number, tax_ids=tax_ids,
+                           customer_id=customer, item_ids=item_ids)
+
+    customer, item_ids = "", {}
+    payload, fingerprint = resolve()
+    if record.qbo_id and record.fingerprint == fingerprint and not record.voided:
+        engine.mark_synced(record)
+        return "unchanged"
+    try:
+        operation = _write(engine, record, invoice, payload, fingerprint, doc_number)
+    except QboFault as error:
+        if not ((error.is_invalid_reference
+                 and engine.repair_references(invoice.contact, customer, item_ids))
+                or _tips_turned_off(engine, error, invoice)):
+            raise
+        payload, fingerprint = resolve()
+        operation = _write(engine, record, invoice, payload, fingerprint, doc_number)
+    _queue_payments(engine, invoice)
+    return operation
+
+
+def _tips_turned_off(engine: CompanyEngine, error: QboFault, invoice: Invoice) -> bool:
+    """A tip line refused as a business rule: were tips turned off in QuickBooks since
+    the settings were read? Then read them again (the tips go unapplied, with a warning)."""
+    if error.code != "6000" or not tips_for(engine, invoice):
+        return False
+    engine.reread_settings()
+    return not engine.tips_enabled
+
+
+def _write(engine: CompanyEngine, record: SyncRecord, invoice: Invoice, payload: dict,
+           fingerprint: str, doc_number: str) -> str:
+    record.warning = " ".join(engine.notes)
+    if record.qbo_id:
+        try:
+            _update(engine, record, payload, fingerprint, doc_number)
+        except QboFault as error:
+            if error.is_duplicate_doc_number:  # QuickBooks' own check caught a clash
+                claim_number(engine, record, invoice, doc_number)
+            raise
+        return "update"
+    try:
+        created = engine.write(record, "Invoice", payload, op="create")
+    except QboFault as error:
+        if not error.is_duplicate_doc_number:
+            raise
+        claim_number(engine, record, invoice, doc_number)
+        if not record.qbo_id:
+            raise
+        # It was ours after all (an earlier attempt's create): update it instead.
+        _update(engine, record, payload, fingerprint, doc_number)
+        return "update"
+    engine.landed(record, created, fingerprint=fingerprint, name=doc_number)
+    return "create"
+
+
+def _update(engine: CompanyEngine, record: SyncRecord, payload: dict, fingerprint: str,
+            doc_number: str) -> None:
+    body = {**payload, "Id": record.qbo_id, "SyncToken": record.sync_token, "sparse": False}
+    updated = engine.update(record, "Invoice", body)
+    engine.landed(record, updated, fingerprint=fingerprint, name=doc_number)
+
+
+def claim_number(engine: CompanyEngine, record: SyncRecord, invoice: Invoice,
+                 doc_number: str) -> None:
+    """Make sure `doc_number` is free for this invoice in QuickBooks, or raise Blocked
+    naming the invoice that holds it. Adopts our own invoice if an earlier attempt made
+    it (the marker in PrivateNote says whose it is)."""
+    holder = (
+        SyncRecord.objects.filter(realm_id=engine.realm_id, kind=Kind.INVOICE,
+                                  qbo_name=doc_number)
+        .exclude(pk=record.pk).exclude(qbo_id="").select_related("invoice").first()
+    )
+    if holder is not None:
+        raise Blocked(number_clash_message(
+            number=invoice.number, doc_number=doc_number,
+            holder=holder.invoice.number if holder.invoice else None,
+        ))
+    found = engine.query(rules.select_where_equals("Invoice", "DocNumber", doc_number))
+    for existing in found:
+        if str(existing["Id"]) == record.qbo_id:
+            continue  # this very invoice
+        owner = exactly_once.marked_id(existing.get("PrivateNote"), exactly_once.INVOICE,
+                                       whole=True)
+        if owner == invoice.pk and not record.qbo_id:
+            record.qbo_id = str(existing["Id"])
+            record.sync_token = str(existing["SyncToken"])
+            continue
+        ours = SyncRecord.objects.filter(  # ours even if its PrivateNote was edited
+            realm_id=engine.realm_id, kind=Kind.INVOICE, qbo_id=str(existing["Id"])
+        ).select_related("invoice").first()
+        other = (ours.invoice if ours and ours.invoice else
+                 Invoice.objects.filter(account=engine.account, pk=owner).first()
+                 if owner else None)
+        raise Blocked(number_clash_message(
+            number=invoice.number, doc_number=doc_number,
+            holder=other.number if other else None, outside=other is None,
+        ))
+
+
+def _adopt_own(engine: CompanyEngine, record: SyncRecord, invoice: Invoice) -> None:
+    """An earlier attempt may have created this invoice before we could record it."""
+    doc_number = rules.shorten_reference(invoice.number)
+    found = engine.query(rules.select_where_equals("Invoice", "DocNumber", doc_number))
+    for existing in found:
+        if exactly_once.marked_id(existing.get("PrivateNote"), exactly_once.INVOICE,
+                                  whole=True) == invoice.pk:
+            record.qbo_id = str(existing["Id"])
+            record.sync_token = str(existing["SyncToken"])
+            record.qbo_name = doc_number
+
+
+def _void(engine: CompanyEngine, record: SyncRecord, invoice: Invoice) -> str:
+    if not record.qbo_id:
+        _adopt_own(engine, record, invoice)
+    if not record.qbo_id or record.voided or record.qbo_status:
+        # Voided or deleted in QuickBooks already (inbound.py flagged it): nothing to send.
+        record.voided = True
+        record.save(update_fields=["voided"])
+        engine.mark_synced(record)
+        return "void"
+    voided = engine.void_invoice(record)
+    record.voided = True
+    engine.landed(record, voided, fingerprint=record.fingerprint)
+    return "void"
+
+
+def _queue_payments(engine: CompanyEngine, invoice: Invoice) -> None:
+    """Payments follow their invoice: queue those not yet in QuickBooks."""
+    pending = []
+    for payment in invoice.payments.all():
+        record, _ = SyncRecord.objects.get_or_create(
+            realm_id=engine.realm_id, key=exactly_once.payment_key(payment.pk),
+            defaults={"account": engine.account, "kind": Kind.PAYMENT, "payment": payment},
+        )
+        if record.state != State.SYNCED:
+            SyncRecord.objects.filter(pk=record.pk).update(state=State.NEEDS_SYNC)
+            pending.append(record.pk)
+    enqueue(pending)

@@ -1,0 +1,73 @@
+"""Invoice lines' names as QuickBooks items (products and services).
+
+Products with one Display Name are one item, and a name rendered from tokens is an item of
+its own: the record is keyed by the name. The plan is pure; the one-by-one push
+(`ensure_item`) and the drain share it.
+"""
+
+from .. import payloads, rules
+from ..models import SyncRecord
+from ..qbo.errors import QboFault
+from . import exactly_once
+from .engine import Blocked, CompanyEngine
+from .landed import Plan
+
+Kind = SyncRecord.Kind
+State = SyncRecord.State
+NO_INCOME_ACCOUNT = ("QuickBooks has no income account to record sales in. Add one in "
+                     "QuickBooks, then press Re-check settings and Sync.")
+
+
+def plan_item(record: SyncRecord, name: str, *, taxable: bool, found: dict | None,
+              income_account_id: str) -> Plan | None:
+    """Adopt the item QuickBooks has under this name (`found`), or create it; None when it
+    cannot be made (no income account)."""
+    if found:  # products with the same name are one QuickBooks item, by design
+        return Plan(record, "Item", "adopt", name=name, answer=found)
+    if not income_account_id:
+        return None
+    payload = payloads.item_payload(name=name, income_account_id=income_account_id,
+                                    taxable=taxable)
+    return Plan(record, "Item", "create", payload, rules.fingerprint(payload), name)
+
+
+def item_record(engine: CompanyEngine, name: str) -> SyncRecord:
+    record, _ = SyncRecord.objects.get_or_create(
+        realm_id=engine.realm_id, key=exactly_once.item_key(name),
+        defaults={"account": engine.account, "kind": Kind.ITEM, "qbo_name": name},
+    )
+    return record
+
+
+def ensure_item(engine: CompanyEngine, name: str, *, taxable: bool) -> str:
+    """The QuickBooks id of the item with this name, found or made."""
+    record = item_record(engine, name)
+    if record.qbo_id and record.state == State.SYNCED:
+        return record.qbo_id
+    found = engine.query(rules.select_where_equals("Item", "Name", name))
+    plan = plan_item(record, name, taxable=taxable, found=found[0] if found else None,
+                     income_account_id=engine.snapshot.get("income_account_id", ""))
+    if plan is None:
+        raise Blocked(NO_INCOME_ACCOUNT)
+    if plan.operation == "adopt":
+        engine.landed(record, plan.answer, fingerprint="", name=name)
+        return record.qbo_id
+    try:
+        created = engine.create(record, "Item", plan.payload)
+    except QboFault as error:
+        inactive = (engine.find_inactive("Item", "Name", name)
+                    if error.is_duplicate_name else None)
+        if inactive is None:
+            raise
+        created = engine.reactivate(record, "Item", inactive, name_field="Name", name=name)
+        engine.notes.append(f"The product {name} was inactive in QuickBooks; hatsync made it "
+                            "active again because this invoice uses it.")
+    engine.landed(record, created, fingerprint=plan.fingerprint, name=name)
+    return record.qbo_id
+
+
+def line_items(engine: CompanyEngine, lines) -> dict[str, str]:
+    """Each line's item name and its QuickBooks id, found or made."""
+    return {rules.item_name_for(line.name): ensure_item(
+        engine, rules.item_name_for(line.name), taxable=engine.taxable_item(line))
+        for line in lines}

@@ -1,0 +1,131 @@
+"""Connecting an account to a QuickBooks company (Intuit's OAuth consent) and disconnecting it."""
+
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from invoices.models import Account, User
+
+from .. import rules
+from ..models import QuickBooksConnection
+from ..qbo import client as qbo
+from ..qbo.environments import environment
+from ..qbo.errors import QboError
+from .company_settings import connection_check_settings
+from .outbox import mark_waiting_paused, resume_paused
+from .tokens import TOKEN_FIELDS, store_tokens
+
+SESSION_STATE_KEY = "qbo_oauth_state"
+
+
+class ConnectError(Exception):
+    """Connecting did not work; the message is shown to the user as it is."""
+
+
+def connection_start(*, session, account: Account, redirect_uri: str) -> str:
+    """Begin the OAuth flow: a random state bound to this session, and Intuit's consent URL."""
+    if not rules.is_supported_country(account.country):
+        raise ConnectError(
+            f"QuickBooks Online sync is available for businesses in the United States, Canada "
+            f"and the United Kingdom; this account is in {account.get_country_display()}."
+        )
+    state = secrets.token_urlsafe(32)
+    session[SESSION_STATE_KEY] = state
+    try:
+        return qbo.authorization_url(
+            env_name=environment().name, redirect_uri=redirect_uri, state=state
+        )
+    except QboError as error:
+        raise ConnectError(f"QuickBooks could not be reached: {error.message}") from error
+
+
+def connection_complete(
+    *, session, account: Account, user: User, params: dict, redirect_uri: str
+) -> tuple[QuickBooksConnection, str]:
+    """Finish the OAuth flow. Returns the connection and a note for the user (may be empty)."""
+    expected = session.pop(SESSION_STATE_KEY, None)
+    if params.get("error"):
+        if params["error"] == "access_denied":
+            raise ConnectError("You cancelled the connection in QuickBooks; nothing was changed.")
+        raise ConnectError(f"QuickBooks did not connect ({params['error']}).")
+    if not expected or not secrets.compare_digest(expected, params.get("state", "")):
+        raise ConnectError(
+            "That QuickBooks sign-in did not start here (or it expired). Press "
+            "“Connect to QuickBooks” again."
+        )
+    code, realm_id = params.get("code", ""), params.get("realmId", "")
+    if not code or not realm_id:
+        raise ConnectError("QuickBooks sent back an incomplete answer. Please try again.")
+
+    env_name = environment().name
+    try:
+        tokens = qbo.exchange_code(
+            env_name=env_name, code=code, realm_id=realm_id, redirect_uri=redirect_uri
+        )
+    except QboError as error:
+        raise ConnectError(f"QuickBooks did not accept the sign-in: {error.message}") from error
+
+    client = qbo.QboClient(env_name=env_name, realm_id=realm_id, access_token=tokens.access_token)
+    try:
+        info = client.company_info()
+    except QboError as error:
+        qbo.revoke(env_name=env_name, token=tokens.refresh_token)
+        raise ConnectError(f"QuickBooks company details could not be read: {error}") from error
+    country = (info.get("Country") or "").upper()
+    company_name = info.get("CompanyName", "")
+    if not rules.is_supported_country(country):
+        qbo.revoke(env_name=env_name, token=tokens.refresh_token)
+        raise ConnectError(
+            f"{company_name} is a QuickBooks company in {country or 'an unknown country'}. "
+            "hatsync syncs only with companies in the United States, Canada and the United "
+            "Kingdom, so nothing was connected."
+        )
+
+    note = ""
+    with transaction.atomic():
+        connection = (
+            QuickBooksConnection.objects.select_for_update().filter(account=account).first()
+            or QuickBooksConnection(account=account)
+        )
+        if connection.realm_id and connection.realm_id != realm_id:
+            note = (
+                f"You connected to {company_name}, a different QuickBooks company from "
+                f"{connection.company_name}. hatsync starts a fresh mapping: invoices go to "
+                f"{company_name} when they are synced; nothing was deleted from "
+                f"{connection.company_name}."
+            )
+        now = timezone.now()
+        connection.environment = env_name
+        connection.realm_id = realm_id
+        connection.company_name = company_name
+        connection.country = country
+        store_tokens(connection, tokens, now)
+        connection.status = QuickBooksConnection.Status.CONNECTED
+        connection.status_reason = ""
+        if note or not connection.pk:
+            connection.connected_at = now
+        connection.connected_by = user
+        connection.save()
+    try:
+        connection_check_settings(connection=connection, client=client)
+    except QboError as error:
+        note = (f"{note} " if note else "") + (
+            f"Connected, but the QuickBooks settings could not be read yet ({error.message}). "
+            "Press Re-check settings; syncing reads them first in the meantime."
+        )
+    resume_paused(connection=connection)  # a reconnect carries on where it stopped
+    return connection, note
+
+
+def connection_disconnect(*, connection: QuickBooksConnection) -> None:
+    """Revoke the tokens and forget them; sync records stay, so a reconnect picks up again."""
+    if connection.refresh_token:
+        qbo.revoke(env_name=connection.environment, token=connection.refresh_token)
+    connection.access_token = ""
+    connection.refresh_token = ""
+    connection.access_token_expires_at = None
+    connection.status = QuickBooksConnection.Status.DISCONNECTED
+    connection.status_reason = "Disconnected by you. Connect again to resume syncing."
+    connection.save(update_fields=[*TOKEN_FIELDS, "status", "status_reason"])
+    mark_waiting_paused(connection)
