@@ -11,7 +11,7 @@ from invoices.models import Contact, Invoice, Payment, Refund
 
 from .models import QuickBooksConnection, SyncRecord
 from .services.exactly_once import invoice_key, payment_key
-from .services.outbox import enqueue, mark_needs_sync
+from .services.outbox import enqueue, is_undone, mark_needs_sync
 from .services.payment_followers import mark_fee, mark_refund
 
 # Set while changes made in QuickBooks are applied here: they are in QuickBooks already, so
@@ -46,7 +46,7 @@ def invoice_saved(sender, instance: Invoice, **kwargs) -> None:
         realm_id=connection.realm_id, key=invoice_key(instance.pk)
     ).exists()
     sent_since_connecting = (instance.sent_at and instance.sent_at >= connection.connected_at
-                             and instance.pk not in connection.undone_invoice_ids)
+                             and not is_undone(connection=connection, invoice_id=instance.pk))
     if known or (sent_since_connecting and not instance.is_void):
         record = mark_needs_sync(connection=connection, kind=SyncRecord.Kind.INVOICE,
                                  key=invoice_key(instance.pk), invoice=instance)

@@ -7,7 +7,8 @@ PrivateNote. An invoice with a payment entered in QuickBooks by someone else is 
 
 `undo_plan` says what a selection would do (the confirmation); `undo_start` queues it;
 `undo_run` (a task) works through it one invoice at a time under the company's lease, so it
-never writes at the same moment as a sync, and writes its progress where the page reads it.
+never writes at the same moment as a sync, and writes its progress to its `UndoJob`, where
+the page reads it.
 """
 
 import logging
@@ -15,8 +16,8 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.dispatch import Signal
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from invoices.models import Account, Invoice, Payment
 
-from ..models import QuickBooksConnection, SyncLog, SyncRecord
+from ..models import QuickBooksConnection, SyncLog, SyncRecord, UndoJob, UndoneInvoice
 from ..qbo.errors import QboAuthError, QboError, QboFault
 from . import exactly_once
 from .engine import CompanyEngine
@@ -157,19 +158,35 @@ def _dependents(connection: QuickBooksConnection, invoice_ids: list[int]):
 
 
 # --- progress -------------------------------------------------------------------------------
-def _key(account_id: int, job: str) -> str:
-    return f"hatsync:undo:{account_id}:{job}"
+_PROGRESS = ("total", "done", "removed", "payments_removed", "extras_removed", "skipped",
+             "failed", "finished")
 
 
 def undo_progress(*, account: Account, job: str) -> dict | None:
     """Where an undo stands (None: not this account's, or too old)."""
     if not re.fullmatch(r"[0-9a-f]{32}", job or ""):
         return None
-    return cache.get(_key(account.pk, job))
+    return _load(account.pk, job)
+
+
+def _load(account_id: int, job: str) -> dict | None:
+    row = UndoJob.objects.filter(
+        account_id=account_id, job=job,
+        started_at__gte=timezone.now() - timedelta(seconds=PROGRESS_SECONDS),
+    ).first()
+    if row is None:
+        return None
+    progress = {name: getattr(row, name) for name in _PROGRESS}
+    progress["started"] = row.started_at.isoformat()
+    if row.finished:
+        progress["summary"] = row.summary
+    return progress
 
 
 def _save(account_id: int, job: str, progress: dict) -> None:
-    cache.set(_key(account_id, job), progress, PROGRESS_SECONDS)
+    values = {name: progress[name] for name in _PROGRESS}
+    UndoJob.objects.update_or_create(account_id=account_id, job=job,
+                                     defaults={**values, "summary": progress.get("summary", "")})
 
 
 def summary(progress: dict) -> str:
@@ -195,7 +212,7 @@ def undo_start(*, account: Account, invoice_ids: list[int]) -> str:
     _save(account.pk, job, {
         "total": len(plan.invoice_ids), "done": 0, "removed": 0, "payments_removed": 0,
         "extras_removed": 0, "skipped": plan.skip_reasons(), "failed": [],
-        "finished": not plan.invoice_ids, "started": timezone.now().isoformat(),
+        "finished": not plan.invoice_ids,
     })
     connection = _connection(account)
     if plan.invoice_ids and connection is not None:
@@ -209,7 +226,7 @@ def undo_start(*, account: Account, invoice_ids: list[int]) -> str:
 def undo_not_started(*, connection_id: int, job: str) -> None:
     """The background worker could not be reached: nothing was deleted; the page says so."""
     account_id = QuickBooksConnection.objects.get(pk=connection_id).account_id
-    progress = cache.get(_key(account_id, job))
+    progress = _load(account_id, job)
     if progress is not None:
         progress["failed"].append("The background worker could not be reached, so nothing "
                                   "was deleted. Try Undo sync again in a minute.")
@@ -224,7 +241,7 @@ def undo_run(*, connection_id: int, job: str, invoice_ids: list[int]) -> dict:
     connection = QuickBooksConnection.objects.select_related("account").get(pk=connection_id)
     account = connection.account
     account_id = account.pk
-    progress = cache.get(_key(account_id, job)) or {
+    progress = _load(account_id, job) or {
         "total": len(invoice_ids), "done": 0, "removed": 0, "payments_removed": 0,
         "extras_removed": 0, "skipped": [], "failed": [], "finished": False,
     }
@@ -400,7 +417,7 @@ def _partly_removed(record: SyncRecord, invoice: Invoice) -> None:
     """Its payments are gone from QuickBooks but the invoice is not: say so on the invoice;
     Sync puts the payments back, Undo sync tries the invoice again."""
     SyncRecord.objects.filter(pk=record.pk).update(
-        state=State.FAILED, state_changed_at=timezone.now(),
+        state=State.FAILED, state_changed_at=timezone.now(), paused=False,
         last_error=(f"Undo sync removed the payments of invoice {invoice.number} from "
                     "QuickBooks but not the invoice itself. Press Undo sync to remove it "
                     "too, or Sync to put its payments back."),
@@ -417,10 +434,7 @@ def _forget_invoice(engine: CompanyEngine, record: SyncRecord, invoice: Invoice,
             realm_id=record.realm_id, kind=Kind.CUSTOMER, contact_id=invoice.contact_id
         ).first()
         record.delete()
-        connection = QuickBooksConnection.objects.select_for_update().get(pk=engine.connection.pk)
-        if invoice.pk not in connection.undone_invoice_ids:
-            connection.undone_invoice_ids = [*connection.undone_invoice_ids, invoice.pk]
-            connection.save(update_fields=["undone_invoice_ids"])
+        UndoneInvoice.objects.get_or_create(connection=engine.connection, invoice=invoice)
         if customer is not None:
             paid = (f" and its {payments} payment{'s' if payments != 1 else ''}"
                     if payments else "")

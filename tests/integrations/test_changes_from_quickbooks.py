@@ -375,7 +375,7 @@ def test_voiding_here_an_invoice_voided_in_quickbooks_sends_nothing(
     [outcome] = run_outbox(account)
 
     assert outcome.state == "synced"
-    assert record_for(invoice).voided
+    assert record_for(invoice).void_in_quickbooks
     assert len(writes_to_quickbooks(sandbox)) == writes_before
 
 

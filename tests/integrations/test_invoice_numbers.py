@@ -82,7 +82,7 @@ def test_the_holders_payments_with_tips_and_its_void_go_through(sandbox, account
     assert SyncRecord.objects.get(kind="payment").state == "synced"
     [in_qbo] = qbo_invoices(sandbox, SHORT)
     assert Decimal(str(in_qbo["TotalAmt"])) == Decimal("115.00")
-    assert record_for(voided).state == "synced" and record_for(voided).voided
+    assert record_for(voided).state == "synced" and record_for(voided).void_in_quickbooks
 
 
 def test_a_voided_invoice_that_never_reached_quickbooks_holds_no_number(sandbox, account_for):

@@ -211,7 +211,7 @@ def test_an_edit_after_sync_updates_with_the_sync_token_and_void_voids(sandbox, 
     assert Decimal(str(qbo["TotalAmt"])) == Decimal("300.00")
     services.invoice_void(invoice=invoice)
     run_outbox(account)
-    assert record_for(invoice).voided
+    assert record_for(invoice).void_in_quickbooks
     qbo = next(i for i in sandbox.entities(US_REALM, "Invoice") if i["DocNumber"] == "E-1")
     assert Decimal(str(qbo["TotalAmt"])) == Decimal("0")
     assert len([i for i in sandbox.entities(US_REALM, "Invoice") if i["DocNumber"] == "E-1"]) == 1

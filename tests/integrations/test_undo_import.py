@@ -10,7 +10,7 @@ import requests
 from django.utils import timezone
 
 from integrations import tasks
-from integrations.models import QuickBooksConnection, SyncLog, SyncRecord
+from integrations.models import QuickBooksConnection, SyncLog, SyncRecord, UndoneInvoice
 from integrations.services import undo
 from integrations.signals import receiving_from_quickbooks
 from invoices.models import Payment, User
@@ -331,7 +331,7 @@ def test_an_undone_invoice_stays_out_until_the_owner_presses_sync(imported, sand
     assert not SyncRecord.objects.filter(payment__invoice=undone).exists()
     client.post(f"/invoices/{undone.pk}/sync/")  # the owner presses Sync: it goes
     assert record_for(undone).state == SyncRecord.State.NEEDS_SYNC
-    assert undone.pk not in QuickBooksConnection.objects.get(account=account).undone_invoice_ids
+    assert not UndoneInvoice.objects.filter(invoice=undone).exists()
     undone.memo = "And edited again"
     undone.save()
     assert record_for(undone).state == SyncRecord.State.NEEDS_SYNC
