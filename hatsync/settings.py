@@ -205,7 +205,6 @@ QBO_BATCHES_PER_MINUTE = env.int("QBO_BATCHES_PER_MINUTE", default=38)
 QBO_BUDGET_URL = env.str(
     "QBO_BUDGET_URL", default=REDIS_URL or f"file://{VAR_DIR / 'budget'}"
 )
-QBO_MAX_ATTEMPTS = env.int("QBO_MAX_ATTEMPTS", default=5)
 QBO_HTTP_TIMEOUT = env.float("QBO_HTTP_TIMEOUT", default=30.0)
 # How long a worker holds a company before another may take it over (a killed worker's lease
 # runs out by itself); a push renews nothing, so keep it well above a push's duration.

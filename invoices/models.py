@@ -1,4 +1,12 @@
-"""The CRM's data: every row belongs to one Account, and every invariant has a constraint."""
+"""The CRM's data: every row belongs to one Account.
+
+What one row can check is a database constraint here (amounts not negative, numbers and names
+unique per account). What spans rows is kept by `invoices/services.py`, not by the database:
+a payment never more than its invoice's balance and a refund never more than what its
+payment has left (checked under a row lock on the parent), and a row's account the same as
+its parent's (a payment or refund takes its parent's; an invoice's contact, products and tax
+rates are checked). Write through the services, not `objects.create`.
+"""
 
 from decimal import Decimal
 
@@ -371,6 +379,8 @@ class Payment(models.Model):
         CASH = "cash", "Cash"
         OTHER = "other", "Other"
 
+    # The invoice's account, and no more than its balance: `payment_record` takes the one
+    # and checks the other under a lock on the invoice (neither is a database constraint).
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="payments")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
     date = models.DateField()
@@ -418,6 +428,9 @@ class Refund(models.Model):
     """Money given back on a payment, fully or partly; its tip part is refunded separately
     (a tip is the client's money too: the owner chooses whether to give it back)."""
 
+    # The payment's account, and no more than it has left (`refundable`): `refund_record`
+    # takes the one and checks the other under a lock on the payment (neither is a database
+    # constraint).
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="refunds")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     date = models.DateField()
