@@ -1,10 +1,8 @@
 """Fixtures: the local QBO sandbox in-process (through `responses`) and a connected account."""
 
 from datetime import date
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 import responses
 
 from integrations.qbo import client as qbo_client
@@ -13,51 +11,7 @@ from invoices import services
 from qbo_sandbox.app import create_app
 from qbo_sandbox.testing import mount
 from tests.factories import make_account, make_user
-
-BASE = "http://qbo-sandbox.test"
-US_REALM, CA_REALM, GB_REALM, AU_REALM = (
-    "9341453108260001", "9341453108260002", "9341453108260003", "9341453108260004",
-)
-
-
-class Sandbox:
-    def __init__(self, app, rsps):
-        self.app = app
-        self.rsps = rsps
-
-    def control(self, method: str, path: str, **kwargs):
-        response = requests.request(method, f"{BASE}/_sandbox/{path}", **kwargs)
-        response.raise_for_status()
-        return response.json()
-
-    def entities(self, realm: str, entity: str) -> list[dict]:
-        return self.control("GET", f"companies/{realm}/entities/{entity}")[entity]
-
-    def api_post(self, account, entity: str, body: dict) -> dict:
-        """Write to QuickBooks directly, as someone using QuickBooks itself would."""
-        from integrations.models import QuickBooksConnection
-
-        connection = QuickBooksConnection.objects.get(account=account)
-        response = requests.post(
-            f"{BASE}/v3/company/{connection.realm_id}/{entity.lower()}", json=body,
-            headers={"Authorization": f"Bearer {connection.access_token}",
-                     "Accept": "application/json"},
-        )
-        response.raise_for_status()
-        return response.json()[entity]
-
-    def foreign_invoice(self, account, doc_number: str) -> dict:
-        """An invoice made in QuickBooks, not by hatsync, for a customer of its own."""
-        customer = self.api_post(account, "Customer", {"DisplayName": f"Other {doc_number}"})
-        return self.api_post(account, "Invoice", {
-            "DocNumber": doc_number, "CustomerRef": {"value": customer["Id"]},
-            "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 5,
-                      "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 1,
-                                              "UnitPrice": 5, "TaxCodeRef": {"value": "NON"}}}],
-        })
-
-    def api_calls(self, fragment: str = "") -> list:
-        return [c for c in self.rsps.calls if "/v3/" in c.request.url and fragment in c.request.url]
+from tests.sandbox_helpers import IN_PROCESS_URL, US_REALM, Sandbox, connect_through_consent_page
 
 
 @pytest.fixture
@@ -69,7 +23,7 @@ def sandbox_for(tmp_path, settings, *, sample_data: bool):
     """The in-process sandbox, bare or holding Intuit-like sample data, with settings
     pointing hatsync at it."""
     settings.QBO_ENVIRONMENT = "local"
-    settings.QBO_LOCAL_SANDBOX_URL = BASE
+    settings.QBO_LOCAL_SANDBOX_URL = IN_PROCESS_URL
     settings.QBO_CLIENT_ID = "hatsync-local"
     settings.QBO_CLIENT_SECRET = "hatsync-local-secret"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -78,27 +32,10 @@ def sandbox_for(tmp_path, settings, *, sample_data: bool):
     qbo_client._discovered_auth_client.cache_clear()
     app = create_app(tmp_path / "qbo", sample_data=sample_data)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        mount(rsps, app, BASE)
-        yield Sandbox(app, rsps)
+        mount(rsps, app, IN_PROCESS_URL)
+        yield Sandbox(IN_PROCESS_URL, rsps=rsps, app=app)
     qbo_client._discovered_auth_client.cache_clear()
     app.close()
-
-
-def press_connect_and_consent(client, realm: str = US_REALM) -> tuple[str, dict]:
-    """Press Connect here, then Connect on the sandbox's consent page. Returns where QuickBooks
-    sends the browser back (the callback's path and its parameters), not yet followed."""
-    start = client.post("/integrations/quickbooks/connect/")
-    assert start.status_code == 302, start
-    consent = requests.post(start["Location"], data={"action": "connect", "realm_id": realm},
-                            allow_redirects=False)
-    assert consent.status_code in (302, 303), consent.text
-    back = urlsplit(consent.headers["Location"])
-    return back.path, {k: v[0] for k, v in parse_qs(back.query).items()}
-
-
-def connect_through_consent_page(client, realm: str):
-    """Press Connect here, then Connect on the sandbox's consent page, then follow back."""
-    return client.get(*press_connect_and_consent(client, realm))
 
 
 @pytest.fixture
@@ -108,8 +45,7 @@ def account_for(db, client):
         user = make_user(account=account)
         client.force_login(user)
         if connect:
-            response = connect_through_consent_page(client, realm)
-            assert response.status_code == 302
+            connect_through_consent_page(client, realm)
         return account
 
     return make
@@ -141,10 +77,3 @@ def run_outbox(account) -> list:
             break
         outcomes += [sync.sync_record(record_id=pk) for pk in waiting]
     return outcomes
-
-
-def record_for(obj, kind: str = "invoice"):
-    """The sync record of an invoice, payment or contact (kind "contact")."""
-    from integrations.models import SyncRecord
-
-    return SyncRecord.objects.get(key=f"{kind}:{obj.pk}")

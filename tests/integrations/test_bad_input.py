@@ -17,8 +17,9 @@ from invoices.forms import ContactForm, InvoiceLineForm, ProductForm, TaxRateFor
 from invoices.models import Contact, InvoiceLine
 from invoices.services import LineInput
 from tests.factories import make_contact, make_invoice, make_product, make_tax_rate
-from tests.integrations.conftest import CA_REALM, GB_REALM, US_REALM, record_for, run_outbox
+from tests.integrations.conftest import run_outbox
 from tests.integrations.test_bulk import import_all, run_drain
+from tests.sandbox_helpers import CA_REALM, GB_REALM, US_REALM, record_for
 
 pytestmark = pytest.mark.django_db
 

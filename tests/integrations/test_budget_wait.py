@@ -9,7 +9,8 @@ from integrations.models import SyncLog, SyncRecord
 from integrations.qbo import budget, client
 from integrations.services import sync
 from tests.factories import make_invoice
-from tests.integrations.conftest import US_REALM, send
+from tests.integrations.conftest import send
+from tests.sandbox_helpers import US_REALM
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,8 @@ from integrations.services import inbound
 from invoices.models import Invoice, Payment
 from qbo_sandbox.webhooks import signature
 from tests.factories import make_invoice
-from tests.integrations.conftest import US_REALM, pay, record_for, run_outbox, send
+from tests.integrations.conftest import pay, run_outbox, send
+from tests.sandbox_helpers import US_REALM, record_for
 
 pytestmark = pytest.mark.django_db
 

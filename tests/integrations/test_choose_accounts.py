@@ -8,14 +8,8 @@ import pytest
 from integrations.models import QuickBooksConnection
 from integrations.services import accounts
 from tests.factories import make_invoice
-from tests.integrations.conftest import (
-    CA_REALM,
-    US_REALM,
-    pay,
-    record_for,
-    run_outbox,
-    send,
-)
+from tests.integrations.conftest import pay, run_outbox, send
+from tests.sandbox_helpers import CA_REALM, US_REALM, record_for
 
 pytestmark = pytest.mark.django_db
 SETTINGS_URL = "/settings/integrations/"

@@ -6,15 +6,16 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+import requests
 from django.db import connection as db
 from django.utils import timezone
 
 from integrations.models import QuickBooksConnection, SyncLog, SyncRecord
-from integrations.qbo.client import QboClient
 from integrations.services import sync
 from integrations.services.lease import CompanyBusy, connection_lease
 from tests.factories import make_invoice
-from tests.integrations.conftest import US_REALM, send
+from tests.integrations.conftest import send
+from tests.sandbox_helpers import US_REALM
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,13 +25,14 @@ def test_no_database_transaction_is_open_while_quickbooks_answers(sandbox, accou
     invoice = send(make_invoice(account=account, number="L-1"))
     record = SyncRecord.objects.get(key=f"invoice:{invoice.pk}")
     seen = []
-    real_call = QboClient._call
+    real_send = requests.Session.send
 
-    def call(self, fn, *args, **kwargs):
-        seen.append(db.in_atomic_block)
-        return real_call(self, fn, *args, **kwargs)
+    def send_to_quickbooks(session, request, **kwargs):
+        if "/v3/company/" in request.url:
+            seen.append(db.in_atomic_block)
+        return real_send(session, request, **kwargs)
 
-    with mock.patch.object(QboClient, "_call", call):
+    with mock.patch.object(requests.Session, "send", send_to_quickbooks):
         assert sync.sync_record(record_id=record.pk).state == "synced"
     assert len(seen) >= 3 and not any(seen)  # look-ups and creates, none inside a transaction
     connection = QuickBooksConnection.objects.get(account=account)

@@ -3,7 +3,7 @@ from django.db import connection as db
 
 from integrations.models import QuickBooksConnection
 from tests.factories import make_account, make_user
-from tests.integrations.conftest import AU_REALM, CA_REALM, US_REALM, connect_through_consent_page
+from tests.sandbox_helpers import AU_REALM, CA_REALM, US_REALM, connect_through_consent_page
 
 pytestmark = pytest.mark.django_db
 
@@ -115,17 +115,16 @@ def test_integration_pages_need_a_sign_in(client, db):
 def test_settings_unreadable_at_connect_warn_and_are_read_before_the_first_sync(
     sandbox, account_for, client
 ):
-    from unittest import mock
-
-    from integrations.qbo.errors import QboUnavailable
-    from integrations.services import company_settings
     from tests.factories import make_invoice
     from tests.integrations.conftest import run_outbox, send
 
     account = account_for("US", connect=False)
-    with mock.patch.object(company_settings, "read_company_settings",
-                           side_effect=QboUnavailable("QuickBooks had a problem (503).")):
-        response = connect_through_consent_page(client, US_REALM)
+    # QuickBooks has a problem (503) reading the settings, once the company's details
+    # (the first read) have come back
+    sandbox.control("POST", "faults", json={"realm": US_REALM, "responses": [
+        {"status": 503, "on": "read", "skip": 1}]})
+    response = connect_through_consent_page(client, US_REALM)
+    assert sandbox.control("GET", "faults")["pending"] == 0
     page = client.get(response["Location"]).content.decode()
     assert "settings could not be read yet" in page
     connection = QuickBooksConnection.objects.get(account=account)

@@ -7,7 +7,8 @@ from integrations.models import SyncRecord
 from integrations.qbo.errors import QboFault
 from integrations.services.messages import explain_fault
 from tests.factories import make_contact, make_invoice, make_product
-from tests.integrations.conftest import US_REALM, pay, record_for, run_outbox, send
+from tests.integrations.conftest import pay, run_outbox, send
+from tests.sandbox_helpers import US_REALM, record_for
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from invoices import services
 from tests.factories import make_contact, make_product, make_tax_rate
-from tests.integrations.conftest import CA_REALM, GB_REALM, US_REALM, record_for, run_outbox
+from tests.integrations.conftest import run_outbox
+from tests.sandbox_helpers import CA_REALM, GB_REALM, US_REALM, record_for
 
 pytestmark = pytest.mark.django_db
 

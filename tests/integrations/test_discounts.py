@@ -10,15 +10,8 @@ from integrations.models import QuickBooksConnection
 from integrations.services.company_settings import connection_check_settings
 from invoices import services
 from tests.factories import make_invoice, make_product, make_tax_rate
-from tests.integrations.conftest import (
-    CA_REALM,
-    GB_REALM,
-    US_REALM,
-    pay,
-    record_for,
-    run_outbox,
-    send,
-)
+from tests.integrations.conftest import pay, run_outbox, send
+from tests.sandbox_helpers import CA_REALM, GB_REALM, US_REALM, record_for
 
 pytestmark = pytest.mark.django_db
 

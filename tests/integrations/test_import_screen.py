@@ -9,7 +9,8 @@ from django.utils import timezone
 from integrations.models import BulkSyncJob, QuickBooksConnection, SyncRecord
 from integrations.qbo import budget
 from tests.factories import make_invoice
-from tests.integrations.conftest import US_REALM, connect_through_consent_page, run_outbox
+from tests.integrations.conftest import run_outbox
+from tests.sandbox_helpers import US_REALM, connect_through_consent_page
 
 pytestmark = pytest.mark.django_db
 
@@ -150,7 +151,7 @@ def test_retry_is_scoped_to_the_signed_in_account(sandbox, account_for, client):
 def test_search_sort_page_size_and_sync_all_shown(sandbox, account_for, client):
     from unittest import mock
 
-    from integrations.services import outbox
+    from integrations import tasks
 
     account = account_for("US", US_REALM)
     QuickBooksConnection.objects.filter(account=account).update(
@@ -164,7 +165,7 @@ def test_search_sort_page_size_and_sync_all_shown(sandbox, account_for, client):
     first = client.get("/import-invoices/", {"sort": "number", "per_page": "25"}).content
     assert first.decode().index(">POR-01<") < first.decode().index(">POR-02<")
 
-    with mock.patch.object(outbox.backlog_waiting, "send"):
+    with mock.patch.object(tasks.drain_company, "delay"):
         client.post("/import-invoices/sync/", {"matching": "1", "q": "wed", "state": ""})
     job = BulkSyncJob.objects.get(account=account)
     assert len(job.invoice_ids) == 10  # all the search found, across pages, and no others

@@ -10,7 +10,8 @@ from integrations.services.company_settings import connection_check_settings
 from invoices import services
 from invoices.services import LineInput
 from tests.factories import make_invoice
-from tests.integrations.conftest import US_REALM, record_for, run_outbox, send
+from tests.integrations.conftest import run_outbox, send
+from tests.sandbox_helpers import US_REALM, record_for
 
 pytestmark = pytest.mark.django_db
 

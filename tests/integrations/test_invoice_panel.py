@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from integrations.models import QuickBooksConnection
 from tests.factories import make_invoice
-from tests.integrations.conftest import US_REALM, pay, run_outbox
+from tests.integrations.conftest import pay, run_outbox
+from tests.sandbox_helpers import US_REALM
 
 pytestmark = pytest.mark.django_db
 

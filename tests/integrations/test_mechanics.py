@@ -8,7 +8,8 @@ from integrations import tasks
 from integrations.models import BulkSyncJob, QuickBooksConnection, SyncLog, SyncRecord
 from integrations.services import sync
 from tests.factories import make_account, make_invoice, make_user
-from tests.integrations.conftest import US_REALM, run_outbox, send
+from tests.integrations.conftest import run_outbox, send
+from tests.sandbox_helpers import US_REALM
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,7 @@ def test_import_progress_counts_synced_blocked_and_failed(sandbox, account_for, 
     account = account_for("US", US_REALM, connect=False)
     one = make_invoice(account=account, number="I-1", send=True)
     two = make_invoice(account=account, number="I-2", send=True)
-    from tests.integrations.conftest import connect_through_consent_page
+    from tests.sandbox_helpers import connect_through_consent_page
 
     connect_through_consent_page(client, US_REALM)
     response = client.post("/import-invoices/sync/", {"all": "1"})
@@ -121,33 +122,42 @@ def test_a_drain_whose_connection_is_gone_does_nothing(db):
 
 
 def test_a_refused_write_goes_again_under_a_new_requestid_and_a_lost_one_under_the_same(
-    sandbox, account_for
+    sandbox, account_for, monkeypatch
 ):
     """QuickBooks answers a repeated requestid with its first answer: after a refusal (the
     cause fixed since, e.g. in QuickBooks' settings) the same payload needs a new one; after
     a lost answer it must keep the old one, so the write is applied once."""
-    from integrations.models import QuickBooksConnection
+    from integrations.qbo.client import QboClient
     from integrations.qbo.errors import QboFault, QboUnavailable
-    from integrations.services.engine import CompanyEngine
+    from integrations.services import imports
 
     account = account_for("US", US_REALM)
-    connection = QuickBooksConnection.objects.get(account=account)
-    engine = CompanyEngine(connection, access_token=connection.access_token)
-    record = SyncRecord.objects.create(account=account, realm_id=US_REALM, kind="invoice",
-                                       key="invoice:424242")
+    invoice = send(make_invoice(account=account, number="RQ-1"))
+    record = SyncRecord.objects.get(key=f"invoice:{invoice.pk}")
+    real_create = QboClient.create
     seen = []
 
-    def refuse_then_lose(op, entity, payload, *, request_id):
+    def refuse_then_lose_twice(self, entity, payload, *, request_id):
+        if entity != "Invoice":
+            return real_create(self, entity, payload, request_id=request_id)
         seen.append(request_id)
         if len(seen) == 1:
             raise QboFault("refused", code="6000")
-        raise QboUnavailable("no answer")
+        if len(seen) <= 3:
+            raise QboUnavailable("no answer")
+        return real_create(self, entity, payload, request_id=request_id)
 
-    engine.client.create = lambda *a, **kw: refuse_then_lose("create", *a, **kw)
-    payload = {"Line": [], "CustomerRef": {"value": "1"}}
-    for expected in (QboFault, QboUnavailable, QboUnavailable):
-        with pytest.raises(expected):
-            engine._write(record, "Invoice", payload, op="create")
-    assert seen[0] != seen[1] and seen[1] == seen[2]
+    monkeypatch.setattr(QboClient, "create", refuse_then_lose_twice)
+    sync.sync_record(record_id=record.pk)  # refused
+    imports.retry(connection=QuickBooksConnection.objects.get(account=account),
+                  records=SyncRecord.objects.filter(pk=record.pk))  # the owner presses Retry
+    for _ in range(2):
+        assert sync.sync_record(record_id=record.pk).retryable  # no answer: goes again
     record.refresh_from_db()
     assert record.pending_request_id == seen[2]  # kept for the next attempt
+
+    assert sync.sync_record(record_id=record.pk).state == "synced"
+    assert seen[0] != seen[1] and seen[1] == seen[2] == seen[3]
+    writes = [c for c in sandbox.api_calls("/invoice") if c.request.method == "POST"]
+    assert [f"requestid={seen[3]}" in c.request.url for c in writes] == [True]
+    assert [i["DocNumber"] for i in sandbox.entities(US_REALM, "Invoice")] == ["RQ-1"]

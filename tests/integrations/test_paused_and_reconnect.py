@@ -9,14 +9,13 @@ from django.utils import timezone
 
 from integrations.models import QuickBooksConnection, SyncRecord
 from tests.factories import make_invoice
-from tests.integrations.conftest import (
-    BASE,
+from tests.integrations.conftest import pay, run_outbox, send
+from tests.sandbox_helpers import (
+    CLIENT_AUTH,
+    IN_PROCESS_URL,
     US_REALM,
     connect_through_consent_page,
-    pay,
     record_for,
-    run_outbox,
-    send,
 )
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def revoke_sign_in(account) -> None:
     """Someone revoked the app in QuickBooks, and our access token has run out."""
     connection = QuickBooksConnection.objects.get(account=account)
-    requests.post(f"{BASE}/oauth2/v1/tokens/revoke", auth=("hatsync-local", "hatsync-local-secret"),
+    requests.post(f"{IN_PROCESS_URL}/oauth2/v1/tokens/revoke", auth=CLIENT_AUTH,
                   json={"token": connection.refresh_token}).raise_for_status()
     QuickBooksConnection.objects.filter(pk=connection.pk).update(
         access_token_expires_at=timezone.now() - timedelta(minutes=1))

@@ -11,7 +11,8 @@ from django.urls import reverse
 from integrations.models import QuickBooksConnection, ReconcileReport
 from integrations.services import reconcile
 from tests.factories import make_contact, make_invoice, make_product
-from tests.integrations.conftest import BASE, US_REALM, pay, record_for, run_outbox
+from tests.integrations.conftest import pay, run_outbox
+from tests.sandbox_helpers import IN_PROCESS_URL, US_REALM, record_for
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,8 @@ def qbo_write(account, entity: str, body: dict, **params) -> dict:
     """Change QuickBooks directly, as someone working in QuickBooks would."""
     connection = QuickBooksConnection.objects.get(account=account)
     response = requests.post(
-        f"{BASE}/v3/company/{connection.realm_id}/{entity.lower()}", json=body, params=params,
+        f"{IN_PROCESS_URL}/v3/company/{connection.realm_id}/{entity.lower()}", json=body,
+        params=params,
         headers={"Authorization": f"Bearer {connection.access_token}",
                  "Accept": "application/json"})
     assert response.ok, response.text
@@ -137,10 +139,12 @@ def signed_in_client_for(account, client):
     return client
 
 
-def test_the_page_starts_a_check_once_and_shows_checking(sandbox, account_for, client):
+def test_the_page_starts_a_check_once_and_shows_checking(
+        sandbox, account_for, client, django_capture_on_commit_callbacks):
     account = account_for("US", US_REALM)
     studio(account)
-    with mock.patch("integrations.tasks.reconcile_account.delay") as delay:
+    with (mock.patch("integrations.tasks.reconcile_account.delay") as delay,
+          django_capture_on_commit_callbacks(execute=True)):  # queued once the report is saved
         client.post(reverse("integrations:reconcile_start"))
         client.post(reverse("integrations:reconcile_start"))  # pressed twice: one check
     assert delay.call_count == 1
@@ -199,7 +203,7 @@ def test_canadian_tax_is_rounded_per_rate_so_quickbooks_has_the_same_total(sandb
     """Two lines of 10.10 at GST 5%: line by line 0.51 + 0.51, per rate 1.01 (QuickBooks
     rounds each rate once). hatsync's total is QuickBooks' total, to the cent."""
     from tests.factories import make_tax_rate
-    from tests.integrations.conftest import CA_REALM
+    from tests.sandbox_helpers import CA_REALM
 
     account = account_for("CA", CA_REALM)
     gst = make_tax_rate(account=account, name="GST", percentage="5")

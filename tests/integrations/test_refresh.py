@@ -8,7 +8,8 @@ from django.utils import timezone
 from integrations.models import QuickBooksConnection, SyncRecord
 from integrations.services.tokens import connection_access_token
 from tests.factories import make_invoice
-from tests.integrations.conftest import US_REALM, run_outbox, send
+from tests.integrations.conftest import run_outbox, send
+from tests.sandbox_helpers import US_REALM
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def test_invalid_grant_pauses_syncing_and_reconnecting_resumes(sandbox, account_
     record = SyncRecord.objects.get(key=f"invoice:{invoice.pk}")
     assert record.state == "needs_sync"
     assert "Reconnect" in client.get("/settings/integrations/").content.decode()
-    from tests.integrations.conftest import connect_through_consent_page
+    from tests.sandbox_helpers import connect_through_consent_page
 
     connect_through_consent_page(client, US_REALM)
     run_outbox(account)

@@ -8,8 +8,9 @@ import pytest
 
 from integrations.models import SyncRecord
 from tests.factories import make_contact, make_invoice, make_product, make_tax_rate
+from tests.sandbox_helpers import CA_REALM, US_REALM, record_for
 
-from .conftest import CA_REALM, US_REALM, pay, record_for, run_outbox, sandbox_for
+from .conftest import pay, run_outbox, sandbox_for
 
 
 @pytest.fixture

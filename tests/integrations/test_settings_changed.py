@@ -5,8 +5,9 @@ import pytest
 from integrations.models import QuickBooksConnection
 from integrations.services import company_settings, imports
 from tests.factories import make_invoice
-from tests.integrations.conftest import US_REALM, pay, record_for, run_outbox
+from tests.integrations.conftest import pay, run_outbox
 from tests.integrations.test_bulk import run_drain
+from tests.sandbox_helpers import US_REALM, record_for
 
 pytestmark = pytest.mark.django_db
 

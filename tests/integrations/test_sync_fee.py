@@ -10,8 +10,8 @@ from integrations.models import SyncRecord
 from integrations.services.fees import NO_FEE_ACCOUNT
 from invoices import services
 from tests.factories import make_invoice, make_product
-from tests.integrations.conftest import US_REALM
 from tests.integrations.refund_fee_helpers import push, push_all, set_up_books
+from tests.sandbox_helpers import US_REALM
 
 pytestmark = pytest.mark.django_db
 

@@ -7,15 +7,8 @@ from integrations.models import QuickBooksConnection, SyncLog, SyncRecord
 from integrations.services import sync
 from invoices import services
 from tests.factories import make_contact, make_invoice, make_product, make_tax_rate
-from tests.integrations.conftest import (
-    CA_REALM,
-    GB_REALM,
-    US_REALM,
-    pay,
-    record_for,
-    run_outbox,
-    send,
-)
+from tests.integrations.conftest import pay, run_outbox, send
+from tests.sandbox_helpers import CA_REALM, GB_REALM, US_REALM, record_for
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +69,7 @@ def test_drafts_never_sync(sandbox, account_for):
 def test_invoices_sent_before_connecting_wait_for_import(sandbox, account_for, client):
     account = account_for("US", US_REALM, connect=False)
     old = make_invoice(account=account, number="OLD-1", send=True)
-    from tests.integrations.conftest import connect_through_consent_page
+    from tests.sandbox_helpers import connect_through_consent_page
 
     connect_through_consent_page(client, US_REALM)
     services.invoice_update(invoice=old, number=old.number, contact=old.contact,

@@ -11,8 +11,9 @@ from integrations.models import SyncRecord
 from invoices import services
 from invoices.models import Invoice
 from tests.factories import make_contact, make_invoice, make_product
-from tests.integrations.conftest import US_REALM, pay, record_for
+from tests.integrations.conftest import pay
 from tests.integrations.refund_fee_helpers import push, push_all, set_up_books
+from tests.sandbox_helpers import US_REALM, record_for
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,8 @@ from integrations.services import undo
 from integrations.signals import receiving_from_quickbooks
 from invoices.models import Payment, User
 from tests.factories import make_account, make_invoice, make_user
-from tests.integrations.conftest import BASE, US_REALM, pay, record_for, run_outbox, send
+from tests.integrations.conftest import pay, run_outbox, send
+from tests.sandbox_helpers import IN_PROCESS_URL, US_REALM, record_for
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def worker(monkeypatch, django_capture_on_commit_callbacks):
     """Run the undo task in this process when the view queues it (as the bulk worker would)."""
-    monkeypatch.setattr(undo, "RETRY_SECONDS", 0.0)
     monkeypatch.setattr(tasks.undo_sync, "apply_async",
                         lambda args, **kwargs: tasks.undo_sync.apply(args))
 
@@ -59,7 +59,7 @@ def cdc(account, since) -> dict[str, dict[str, str]]:
     """What change data capture says about invoices and payments: {entity: {Id: status}}."""
     connection = QuickBooksConnection.objects.get(account=account)
     answer = requests.get(
-        f"{BASE}/v3/company/{connection.realm_id}/cdc",
+        f"{IN_PROCESS_URL}/v3/company/{connection.realm_id}/cdc",
         params={"entities": "Invoice,Payment", "changedSince": since.isoformat()},
         headers={"Authorization": f"Bearer {connection.access_token}",
                  "Accept": "application/json"},
@@ -205,7 +205,6 @@ def test_an_invoice_whose_quickbooks_copy_lacks_our_note_is_left_there(imported,
 
 def test_a_lost_answer_on_a_delete_is_retried_without_error(imported, sandbox, monkeypatch):
     account, invoices, payments = imported
-    monkeypatch.setattr(undo, "RETRY_SECONDS", 0.0)
     invoice_id, payment_id = record_for(invoices[0]).qbo_id, record_for(payments[0],
                                                                         "payment").qbo_id
     # The payment's delete lands, its answer is lost; then the invoice's delete, the same.
@@ -229,7 +228,7 @@ def test_an_invoice_deleted_in_quickbooks_already_counts_as_removed(imported, sa
                            ("Invoice", engine_record)):
         current = next(e for e in sandbox.entities(US_REALM, entity)
                        if str(e["Id"]) == record.qbo_id)
-        requests.post(f"{BASE}/v3/company/{US_REALM}/{entity.lower()}",
+        requests.post(f"{IN_PROCESS_URL}/v3/company/{US_REALM}/{entity.lower()}",
                       params={"operation": "delete"},
                       json={"Id": current["Id"], "SyncToken": current["SyncToken"]},
                       headers={"Authorization": "Bearer " + QuickBooksConnection.objects.get(
@@ -296,7 +295,7 @@ def test_undone_invoices_imported_again_in_batches_are_made_anew(sandbox, accoun
     """QuickBooks answers a repeated requestid with its first answer: the same batch sent
     again after Undo sync must not be answered with the deleted invoices."""
     from integrations.services import bulk
-    from tests.integrations.conftest import connect_through_consent_page
+    from tests.sandbox_helpers import connect_through_consent_page
 
     account = account_for("US", US_REALM, connect=False)
     invoices = [make_invoice(account=account, number=f"UB-{n}", send=True) for n in range(3)]

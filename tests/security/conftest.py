@@ -4,11 +4,7 @@ import pytest
 
 from integrations.qbo import client as qbo_client
 from qbo_sandbox.testing import serve
-from tests.integrations.conftest import (  # noqa: F401 - fixtures and a helper
-    account_for,
-    press_connect_and_consent,
-    sandbox,
-)
+from tests.integrations.conftest import account_for, sandbox  # noqa: F401 - fixtures
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.test import Client
 
 from integrations.models import QuickBooksConnection
 from tests.factories import make_account, make_user
-from tests.security.conftest import press_connect_and_consent
+from tests.sandbox_helpers import press_connect_and_consent
 
 pytestmark = pytest.mark.django_db
 REFUSED = "did not start here"

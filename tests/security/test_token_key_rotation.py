@@ -14,7 +14,8 @@ from django.db import connection as db
 from integrations.models import QuickBooksConnection
 from integrations.services.tokens import connection_access_token
 from tests.factories import make_invoice
-from tests.integrations.conftest import US_REALM, record_for, run_outbox, send
+from tests.integrations.conftest import run_outbox, send
+from tests.sandbox_helpers import US_REALM, record_for
 
 pytestmark = pytest.mark.django_db
 OLD_KEY, NEW_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode()

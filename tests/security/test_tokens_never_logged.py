@@ -18,8 +18,8 @@ from hatsync.log_redaction import RedactingFormatter
 from integrations.models import QuickBooksConnection
 from integrations.services.tokens import connection_access_token
 from tests.factories import make_account, make_invoice, make_user
-from tests.integrations.conftest import record_for, run_outbox, send
-from tests.security.conftest import press_connect_and_consent
+from tests.integrations.conftest import run_outbox, send
+from tests.sandbox_helpers import press_connect_and_consent, record_for
 
 pytestmark = pytest.mark.django_db
 LIBRARIES = ["urllib3", "requests", "requests_oauthlib", "oauthlib", "intuitlib", "quickbooks"]

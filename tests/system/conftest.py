@@ -20,7 +20,7 @@ from urllib.parse import quote
 import pytest
 
 from integrations.qbo import client as qbo_client
-from tests.system.helpers import Sandbox
+from tests.sandbox_helpers import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_CONCURRENCY = 4

@@ -14,7 +14,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.factories import make_account, make_contact, make_invoice, make_product, make_user
-from tests.system.helpers import US_REALM
+from tests.sandbox_helpers import US_REALM
 
 pytestmark = [pytest.mark.system, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

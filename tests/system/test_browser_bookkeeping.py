@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.system.helpers import US_REALM
+from tests.sandbox_helpers import US_REALM
 from tests.system.test_browser import (  # noqa: F401  (fixtures)
     assert_accessible,
     browser_type_launch_args,

@@ -9,7 +9,8 @@ from playwright.sync_api import Page, expect
 
 from invoices.models import Payment
 from tests.factories import make_account, make_invoice, make_user
-from tests.system.helpers import US_REALM, synced, wait_for
+from tests.sandbox_helpers import US_REALM
+from tests.system.helpers import synced, wait_for
 from tests.system.test_browser import browser_type_launch_args, connect, sign_in  # noqa: F401
 
 pytestmark = [pytest.mark.system, pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -7,7 +7,8 @@ import pytest
 from integrations.models import QuickBooksConnection
 from tests.factories import make_invoice, make_product, make_tax_rate
 from tests.integrations.conftest import pay, send
-from tests.system.helpers import CA_REALM, GB_REALM, connected_account, settled, synced
+from tests.sandbox_helpers import CA_REALM, GB_REALM
+from tests.system.helpers import connected_account, settled, synced
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +22,7 @@ def _code_ids(realm_summary: dict) -> dict[str, str]:
 
 
 def test_canadian_lines_carry_the_quickbooks_tax_code_whose_name_matches(sandbox, client):
-    account = connected_account(client, sandbox, "CA", CA_REALM)
+    account = connected_account(client, "CA", CA_REALM)
     hst = make_tax_rate(account=account, name="hst  on", percentage="13")  # case, spacing
     gst = make_tax_rate(account=account, name="GST", percentage="5")
     product = make_product(account=account)
@@ -39,7 +40,7 @@ def test_canadian_lines_carry_the_quickbooks_tax_code_whose_name_matches(sandbox
 
 
 def test_a_canadian_tax_rate_quickbooks_does_not_have_is_blocked_naming_it(sandbox, client):
-    account = connected_account(client, sandbox, "CA", CA_REALM)
+    account = connected_account(client, "CA", CA_REALM)
     qst = make_tax_rate(account=account, name="QST", percentage="9.975")
     invoice = send(make_invoice(account=account, number="C-2",
                                 lines=[(make_product(account=account), "1", "100.00", qst)]))
@@ -52,7 +53,7 @@ def test_a_canadian_tax_rate_quickbooks_does_not_have_is_blocked_naming_it(sandb
 
 
 def test_a_canadian_line_without_a_tax_rate_is_blocked(sandbox, client):
-    account = connected_account(client, sandbox, "CA", CA_REALM)
+    account = connected_account(client, "CA", CA_REALM)
     gst = make_tax_rate(account=account, name="GST", percentage="5")
     product = make_product(account=account, display_name="Prints")
     untaxed = make_product(account=account, display_name="Travel")
@@ -67,7 +68,7 @@ def test_a_canadian_line_without_a_tax_rate_is_blocked(sandbox, client):
 
 
 def test_a_canadian_tip_stays_unapplied_because_canada_has_no_tips_setting(sandbox, client):
-    account = connected_account(client, sandbox, "CA", CA_REALM)
+    account = connected_account(client, "CA", CA_REALM)
     gst = make_tax_rate(account=account, name="GST", percentage="5")
     invoice = send(make_invoice(account=account, number="C-4",
                                 lines=[(make_product(account=account), "1", "100.00", gst)]))
@@ -84,7 +85,7 @@ def test_a_canadian_tip_stays_unapplied_because_canada_has_no_tips_setting(sandb
 
 
 def test_a_uk_invoice_at_standard_rate_syncs_and_quickbooks_computes_the_vat(sandbox, client):
-    account = connected_account(client, sandbox, "GB", GB_REALM)
+    account = connected_account(client, "GB", GB_REALM)
     connection = QuickBooksConnection.objects.get(account=account)
     assert connection.country == "GB"
     vat = make_tax_rate(account=account, name="20.0% S", percentage="20")

@@ -20,13 +20,9 @@ from integrations.tasks import MAX_RETRIES
 from invoices import services
 from invoices.models import Invoice
 from tests.factories import make_account, make_contact, make_invoice, make_product, make_user
+from tests.sandbox_helpers import US_REALM, Sandbox, connected_through_consent_page
 from tests.system.faults import KillableWorker, PrivateRedis, publishing_to, worker_env
-from tests.system.helpers import (
-    US_REALM,
-    Sandbox,
-    connect_through_consent_page,
-    wait_for,
-)
+from tests.system.helpers import wait_for
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -73,7 +69,7 @@ def studio_waiting_for_import(client, sandbox, *, invoices: int = INVOICES,
                                     tip_amount=Decimal("5.00") if i % 3 == 0 else Decimal("0"),
                                     reference=f"CARD-{i}")
         made.append(invoice)
-    connect_through_consent_page(client, sandbox, US_REALM)
+    connected_through_consent_page(client, US_REALM)
     return account, made
 
 
@@ -336,7 +332,7 @@ def test_a_token_revoked_in_the_middle_of_an_import_pauses_it_until_reconnected(
     rig, sandbox, client, figures
 ):
     from integrations.models import QuickBooksConnection
-    from tests.system.helpers import CLIENT_AUTH
+    from tests.sandbox_helpers import CLIENT_AUTH
 
     account, invoices = slow_import_under_way(rig, sandbox, client)
 
@@ -358,7 +354,7 @@ def test_a_token_revoked_in_the_middle_of_an_import_pauses_it_until_reconnected(
     assert "Reconnect" in page
 
     sandbox.control("POST", "config", json={"latency_ms": 0})
-    connect_through_consent_page(client, sandbox, US_REALM)
+    connected_through_consent_page(client, US_REALM)
     took = wait_all_synced(account, INVOICES + PAYMENTS, timeout=120)
 
     assert_books_exact(sandbox, account, invoices)

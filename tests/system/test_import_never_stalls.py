@@ -23,7 +23,8 @@ from django.utils import timezone
 from integrations.models import SyncRecord
 from integrations.qbo.budget import longest_pause_seconds
 from tests.factories import make_account, make_contact, make_invoice, make_product, make_user
-from tests.system.helpers import SETTLED, US_REALM, connect_through_consent_page
+from tests.sandbox_helpers import US_REALM, connected_through_consent_page
+from tests.system.helpers import SETTLED
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -68,7 +69,7 @@ def test_importing_a_few_hundred_invoices_never_stalls_waiting_for_the_budget(
                      send=True)
         for n in range(INVOICES)
     ]
-    connect_through_consent_page(client, sandbox, US_REALM)
+    connected_through_consent_page(client, US_REALM)
     records = SyncRecord.objects.filter(account=account, kind=SyncRecord.Kind.INVOICE)
     assert not records.exists()  # sent before connecting: they go only with Import Invoices
 

@@ -11,7 +11,8 @@ from integrations import tasks
 from invoices.models import Invoice, Payment
 from tests.factories import make_invoice
 from tests.integrations.conftest import send
-from tests.system.helpers import US_REALM, connected_account, synced, wait_for
+from tests.sandbox_helpers import US_REALM
+from tests.system.helpers import connected_account, synced, wait_for
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 TOKEN = "system-test-verifier"
@@ -47,7 +48,7 @@ def receive_payment_on_sandbox_page(base_url: str, qbo_invoice_id: str, amount: 
 def test_a_payment_received_in_quickbooks_appears_in_hatsync_through_the_webhook(
     worker, sandbox, client, webhooks_to_live_app
 ):
-    account = connected_account(client, sandbox)
+    account = connected_account(client)
     invoice = send(make_invoice(account=account))
     record = synced(invoice)
 
@@ -70,7 +71,7 @@ def test_a_payment_received_in_quickbooks_appears_in_hatsync_through_the_webhook
 def test_a_lost_webhook_is_brought_in_by_the_change_data_capture_task(
     worker, sandbox, client, webhooks_to_live_app
 ):
-    account = connected_account(client, sandbox)
+    account = connected_account(client)
     invoice = send(make_invoice(account=account))
     record = synced(invoice)
     sandbox.control("POST", "webhooks/flush")

@@ -12,7 +12,8 @@ from django.utils import timezone
 from integrations.models import SyncRecord
 from invoices import services
 from tests.factories import make_account, make_contact, make_invoice, make_product, make_user
-from tests.system.helpers import SETTLED, US_REALM, connect_through_consent_page, wait_for
+from tests.sandbox_helpers import US_REALM, connected_through_consent_page
+from tests.system.helpers import SETTLED, wait_for
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -29,14 +30,14 @@ def test_a_persons_invoice_syncs_while_another_accounts_import_is_still_running(
     for n in range(IMPORTED):
         make_invoice(account=importer, contact=contact, number=f"BIG-{n:04d}",
                      lines=[(product, "1", "100.00", None)], send=True)
-    connect_through_consent_page(client, sandbox, US_REALM)
+    connected_through_consent_page(client, US_REALM)
 
     other_realm = sandbox.control("POST", "companies",
                                   json={"name": "Person Studio", "country": "US"})["realm_id"]
     person = make_account(country="US")
     person_client = Client()
     person_client.force_login(make_user(account=person))
-    connect_through_consent_page(person_client, sandbox, other_realm)
+    connected_through_consent_page(person_client, other_realm)
     draft = make_invoice(account=person, number="PERSON-1")
 
     assert client.post("/import-invoices/sync/", {"all": "1"}).status_code == 302

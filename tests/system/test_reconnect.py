@@ -6,20 +6,14 @@ import pytest
 from integrations.models import SyncRecord
 from tests.factories import make_invoice
 from tests.integrations.conftest import pay, send
-from tests.system.helpers import (
-    US_REALM,
-    connect_through_consent_page,
-    connected_account,
-    record_of,
-    synced,
-    wait_for,
-)
+from tests.sandbox_helpers import US_REALM, connected_through_consent_page, record_for
+from tests.system.helpers import connected_account, synced, wait_for
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
 
 def test_what_was_sent_while_disconnected_syncs_by_itself_after_reconnecting(sandbox, client):
-    account = connected_account(client, sandbox)
+    account = connected_account(client)
     before = send(make_invoice(account=account, number="DC-1"))
     synced(before)
     client.post("/integrations/quickbooks/disconnect/")
@@ -34,11 +28,11 @@ def test_what_was_sent_while_disconnected_syncs_by_itself_after_reconnecting(san
     page = client.get(draft.get_absolute_url()).content.decode()
     assert "Paused: disconnected from QuickBooks" in page
 
-    connect_through_consent_page(client, sandbox, US_REALM)
+    connected_through_consent_page(client, US_REALM)
     record = synced(draft, timeout=20)
     assert record.last_error == ""
     synced(before.payments.get(), kind="payment", timeout=20)
     assert sorted(i["DocNumber"] for i in sandbox.entities(US_REALM, "Invoice")) == [
         "DC-1", "DC-2"]
-    assert record_of(before).state == "synced"
+    assert record_for(before).state == "synced"
     sandbox.assert_exactly_once(US_REALM)

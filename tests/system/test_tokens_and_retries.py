@@ -13,15 +13,8 @@ from django.utils import timezone
 from integrations.models import QuickBooksConnection, SyncRecord
 from tests.factories import make_contact, make_invoice
 from tests.integrations.conftest import pay, send
-from tests.system.helpers import (
-    CLIENT_AUTH,
-    US_REALM,
-    connect_through_consent_page,
-    connected_account,
-    record_of,
-    synced,
-    wait_for,
-)
+from tests.sandbox_helpers import CLIENT_AUTH, US_REALM, connected_through_consent_page, record_for
+from tests.system.helpers import connected_account, synced, wait_for
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +31,7 @@ def _connection(account) -> QuickBooksConnection:
 def test_many_invoices_syncing_at_once_with_an_expired_token_refresh_it_exactly_once(
     sandbox, client, celery_worker_process
 ):
-    account = connected_account(client, sandbox)
+    account = connected_account(client)
     before = _connection(account)
     drafts = [make_invoice(account=account, number=f"R-{n}",
                            contact=make_contact(account=account, first_name=f"Person{n}"))
@@ -73,7 +66,7 @@ def test_quickbooks_expiring_tokens_early_makes_concurrent_syncs_refresh_once_af
     sandbox, client
 ):
     """Our copy still looks fresh; QuickBooks answers 401. One worker refreshes, the rest reuse."""
-    account = connected_account(client, sandbox)
+    account = connected_account(client)
     drafts = [make_invoice(account=account, number=f"E401-{n}") for n in range(6)]
     sandbox.control("POST", "tokens/expire", json={"realm": US_REALM})
     sandbox.control("DELETE", "requests")
@@ -95,7 +88,7 @@ def test_quickbooks_expiring_tokens_early_makes_concurrent_syncs_refresh_once_af
 def test_a_revoked_sign_in_pauses_syncing_until_reconnected_through_the_consent_page(
     sandbox, client
 ):
-    account = connected_account(client, sandbox)
+    account = connected_account(client)
     revoked = requests.post(f"{sandbox.base_url}/oauth2/v1/tokens/revoke", auth=CLIENT_AUTH,
                             json={"token": _connection(account).refresh_token}, timeout=10)
     assert revoked.status_code == 200
@@ -113,7 +106,7 @@ def test_a_revoked_sign_in_pauses_syncing_until_reconnected_through_the_consent_
     page = client.get("/settings/integrations/").content.decode()
     assert "Reconnect to QuickBooks" in page
 
-    connect_through_consent_page(client, sandbox, US_REALM)
+    connected_through_consent_page(client, US_REALM)
     synced(invoice)
     assert [i["DocNumber"] for i in sandbox.entities(US_REALM, "Invoice")] == ["NR-1"]
     assert _connection(account).status == "connected"
@@ -122,7 +115,7 @@ def test_a_revoked_sign_in_pauses_syncing_until_reconnected_through_the_consent_
 def test_an_invoice_sent_while_the_connection_needs_reconnecting_syncs_after_reconnecting(
     sandbox, client
 ):
-    account = connected_account(client, sandbox)
+    account = connected_account(client)
     requests.post(f"{sandbox.base_url}/oauth2/v1/tokens/revoke", auth=CLIENT_AUTH,
                   json={"token": _connection(account).refresh_token}, timeout=10)
     _expire_our_access_token(account)
@@ -131,7 +124,7 @@ def test_an_invoice_sent_while_the_connection_needs_reconnecting_syncs_after_rec
              what="the connection to need reconnecting")
 
     later = send(make_invoice(account=account, number="NR-3"))  # sent while paused
-    connect_through_consent_page(client, sandbox, US_REALM)
+    connected_through_consent_page(client, US_REALM)
 
     synced(first)
     synced(later, timeout=10)  # its neighbour already went: give it a little longer
@@ -142,13 +135,13 @@ def test_an_invoice_sent_while_the_connection_needs_reconnecting_syncs_after_rec
 def test_a_503_from_quickbooks_is_retried_with_backoff_and_the_invoice_lands_once(
     sandbox, client
 ):
-    account = connected_account(client, sandbox)
+    account = connected_account(client)
     sandbox.control("POST", "faults", json={"realm": US_REALM, "responses": [{"status": 503}]})
     invoice = send(make_invoice(account=account, number="RT-1"))
 
-    wait_for(lambda: (r := record_of(invoice)) and "had a problem (503)" in r.last_error,
+    wait_for(lambda: (r := record_for(invoice)) and "had a problem (503)" in r.last_error,
              what="the 503 to be recorded as a retry")
-    assert record_of(invoice).state == "needs_sync"
+    assert record_for(invoice).state == "needs_sync"
     record = synced(invoice, timeout=45)  # the first retry comes 5 s later
     assert record.last_error == ""
     statuses = [r["status"] for r in sandbox.log(US_REALM)]
@@ -162,7 +155,7 @@ def test_a_503_from_quickbooks_is_retried_with_backoff_and_the_invoice_lands_onc
 def test_invoices_and_payments_through_throttling_and_outages_are_each_written_once(
     sandbox, client
 ):
-    account = connected_account(client, sandbox)
+    account = connected_account(client)
     sandbox.control("POST", "faults", json={"realm": US_REALM, "responses": [
         {"status": 429, "retry_after": 1}, {"status": 503}, {"status": 502}]})
     invoices = [send(make_invoice(account=account, number=f"EO-{n}")) for n in range(4)]
@@ -189,16 +182,16 @@ def test_a_token_refreshed_a_day_later_survives_a_quickbooks_outage_on_the_same_
 ):
     """A day after connecting, the refresh returns a new refresh token and the old one stops
     working (QBO-FACTS). If QuickBooks then answers 503, the retry must use the new one."""
-    account = connected_account(client, sandbox)
+    account = connected_account(client)
     sandbox.control("POST", "clock/advance", json={"seconds": 25 * 3600})
     _expire_our_access_token(account)
     sandbox.control("POST", "faults", json={"realm": US_REALM, "responses": [{"status": 503}]})
     invoice = send(make_invoice(account=account, number="DAY-1"))
 
-    wait_for(lambda: record_of(invoice) and (
-        record_of(invoice).state == "synced" or _connection(account).status != "connected"),
+    wait_for(lambda: record_for(invoice) and (
+        record_for(invoice).state == "synced" or _connection(account).status != "connected"),
         timeout=45, what="the retried invoice to sync or the connection to drop")
-    connection, record = _connection(account), record_of(invoice)
+    connection, record = _connection(account), record_for(invoice)
     refreshes = [r["status"] for r in sandbox.token_calls()][1:]  # after the sign-in
     story = (f"connection {connection.status}, invoice {record.state} "
              f"({record.last_error!r}), refresh answers {refreshes}")

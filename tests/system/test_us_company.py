@@ -8,15 +8,8 @@ from integrations.models import QuickBooksConnection, SyncRecord
 from invoices import services
 from tests.factories import make_account, make_contact, make_invoice, make_product, make_user
 from tests.integrations.conftest import pay, send
-from tests.system.helpers import (
-    US_REALM,
-    connect_through_consent_page,
-    connected_account,
-    record_of,
-    settled,
-    synced,
-    wait_for,
-)
+from tests.sandbox_helpers import US_REALM, connected_through_consent_page, record_for
+from tests.system.helpers import connected_account, settled, synced, wait_for
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +27,7 @@ def _gratuity_lines(qbo_invoice: dict) -> list[dict]:
 
 
 def test_two_contacts_sharing_a_name_become_two_quickbooks_customers(sandbox, client):
-    account = connected_account(client, sandbox)
+    account = connected_account(client)
     first = make_contact(account=account, first_name="Ana", last_name="Silva",
                          email="ana@example.com")
     second = make_contact(account=account, first_name="Ana", last_name="Silva",
@@ -55,7 +48,7 @@ def test_two_contacts_sharing_a_name_become_two_quickbooks_customers(sandbox, cl
 
 
 def test_a_display_name_with_tokens_becomes_one_item_per_rendered_name(sandbox, client):
-    account = connected_account(client, sandbox)
+    account = connected_account(client)
     session = make_product(account=account,
                            display_name="Photography Session for [% contact.first_name %]")
     album = make_product(account=account, display_name="Album")
@@ -80,7 +73,7 @@ def test_a_display_name_with_tokens_becomes_one_item_per_rendered_name(sandbox, 
 
 
 def test_a_long_number_is_shortened_and_a_second_that_shortens_alike_is_blocked(sandbox, client):
-    account = connected_account(client, sandbox)
+    account = connected_account(client)
     first = send(make_invoice(account=account, number="INV-2024-A-WEDDING-SMITH-0002"))
     later = send(make_invoice(account=account, number="INV-2024-B-WEDDING-SMITH-0002"))
 
@@ -100,7 +93,7 @@ def test_a_long_number_is_shortened_and_a_second_that_shortens_alike_is_blocked(
 
 
 def test_a_number_quickbooks_already_has_is_blocked_and_not_duplicated(sandbox, client):
-    account = connected_account(client, sandbox)
+    account = connected_account(client)
     token = QuickBooksConnection.objects.get(account=account).access_token
     stranger = sandbox.api("POST", US_REALM, "customer", token,
                            json={"DisplayName": "Someone Typed This In QuickBooks"})
@@ -121,7 +114,7 @@ def test_a_number_quickbooks_already_has_is_blocked_and_not_duplicated(sandbox, 
 
 
 def test_an_invoice_edited_after_it_synced_is_updated_and_a_voided_one_is_voided(sandbox, client):
-    account = connected_account(client, sandbox)
+    account = connected_account(client)
     invoice = send(make_invoice(account=account, number="E-1"))
     first = synced(invoice)
 
@@ -140,7 +133,8 @@ def test_an_invoice_edited_after_it_synced_is_updated_and_a_voided_one_is_voided
     assert qbo["CustomerMemo"]["value"] == "Thanks!"
 
     services.invoice_void(invoice=invoice)
-    wait_for(lambda: SyncRecord.objects.filter(pk=first.pk, state="synced", voided=True).exists(),
+    wait_for(lambda: SyncRecord.objects.filter(
+        pk=first.pk, state="synced", qbo_status="void").exists(),
              what="the void to reach QuickBooks")
     [qbo] = sandbox.invoices(US_REALM, "E-1")
     assert Decimal(str(qbo["TotalAmt"])) == Decimal("0")
@@ -150,7 +144,7 @@ def test_an_invoice_edited_after_it_synced_is_updated_and_a_voided_one_is_voided
 
 
 def test_a_tip_with_gratuity_on_goes_on_the_invoices_tip_line(sandbox, client):
-    account = connected_account(client, sandbox)
+    account = connected_account(client)
     invoice = send(make_invoice(account=account, number="T-1"))
     synced(invoice)
     payment = pay(invoice, "100.00", tip="20.00", reference="STRIPE-PAYMENT-REFERENCE-000123456789")
@@ -173,7 +167,7 @@ def test_a_tip_with_gratuity_on_goes_on_the_invoices_tip_line(sandbox, client):
 def test_with_gratuity_turned_off_and_settings_rechecked_a_tip_stays_unapplied_and_warns(
     sandbox, client
 ):
-    account = connected_account(client, sandbox)
+    account = connected_account(client)
     sandbox.control("PATCH", f"companies/{US_REALM}/preferences", json={"gratuity": False})
     assert QuickBooksConnection.objects.get(account=account).settings_snapshot["gratuity"]
     response = client.post("/integrations/quickbooks/recheck/")
@@ -200,7 +194,7 @@ def test_with_gratuity_turned_off_and_settings_rechecked_a_tip_stays_unapplied_a
 def test_custom_numbers_turned_off_block_until_turned_on_rechecked_and_synced_again(
     sandbox, client
 ):
-    account = connected_account(client, sandbox)
+    account = connected_account(client)
     sandbox.control("PATCH", f"companies/{US_REALM}/preferences",
                     json={"custom_txn_numbers": False})
     client.post("/integrations/quickbooks/recheck/")
@@ -226,8 +220,8 @@ def test_invoices_sent_before_connecting_go_over_with_import_invoices_and_drafts
     client.force_login(make_user(account=account))
     older = send(make_invoice(account=account, number="OLD-1"))
     draft = make_invoice(account=account, number="DRAFT-1")
-    connect_through_consent_page(client, sandbox, US_REALM)
-    assert record_of(older) is None  # sent before connecting: waits for Import Invoices
+    connected_through_consent_page(client, US_REALM)
+    assert record_for(older) is None  # sent before connecting: waits for Import Invoices
 
     response = client.post("/import-invoices/sync/", {"all": "1"})
     assert response.status_code == 302
@@ -236,5 +230,5 @@ def test_invoices_sent_before_connecting_go_over_with_import_invoices_and_drafts
     progress = wait_for(lambda: (p := client.get(f"/import-invoices/jobs/{job}/").json())
                         ["finished"] and p, what="the import job to finish")
     assert progress["synced"] == progress["total"] == 1
-    assert record_of(draft) is None
+    assert record_for(draft) is None
     assert [i["DocNumber"] for i in sandbox.entities(US_REALM, "Invoice")] == ["OLD-1"]

@@ -12,7 +12,8 @@ from django.conf import settings
 
 from integrations.models import SyncRecord
 from tests.factories import make_account, make_invoice, make_user
-from tests.integrations.conftest import US_REALM, pay, send
+from tests.integrations.conftest import pay, send
+from tests.sandbox_helpers import US_REALM
 from tests.system.helpers import wait_for
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
