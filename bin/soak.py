@@ -499,8 +499,10 @@ def unsettled(studio: Studio) -> dict:
                              state__in=[State.NEEDS_SYNC, State.SYNCING]).exclude(
         payment__invoice_id__in=refused.values("invoice_id"))
     # A void must have reached QuickBooks, not only the record.
-    not_voided = invoice_records.filter(invoice__status=Invoice.Status.VOID, voided=False,
-                                        state=State.SYNCED)
+    not_voided = invoice_records.filter(invoice__status=Invoice.Status.VOID,
+                                        state=State.SYNCED).exclude(
+        qbo_status__in=[SyncRecord.QboStatus.VOID, SyncRecord.QboStatus.VOIDED,
+                        SyncRecord.QboStatus.DELETED])
     return {"missing": missing,
             "waiting": [f"{r.key} {r.state}: {r.last_error or '-'}" for r in waiting[:20]],
             "waiting_count": waiting.count(),

@@ -218,7 +218,9 @@ class SyncRecord(models.Model):
 
 
 class SyncLog(models.Model):
-    """One row per attempt to push something to QuickBooks."""
+    """Sync history: one row per attempt on a record, whether a push (create, update, void,
+    delete, or adopting what QuickBooks already holds), one blocked before it was sent, or an
+    Undo sync removing it; with the outcome, QuickBooks' error code and our requestid."""
 
     class Outcome(models.TextChoices):
         SYNCED = "synced", "Synced"

@@ -19,7 +19,8 @@ from invoices.models import (
 from . import rules
 
 
-def _money(value: Decimal) -> str:
+def _wire_amount(value: Decimal) -> str:
+    """An amount as QuickBooks' JSON carries it: a string with two decimals."""
     return f"{Decimal(value):.2f}"
 
 
@@ -52,7 +53,7 @@ def _unit_price(line: InvoiceLine) -> str:
     QuickBooks' API has no field for) goes at its discounted unit price, to 5 places, so
     Amount stays the line's discounted amount to the cent."""
     if not line.discount_percent:
-        return _money(line.unit_price)
+        return _wire_amount(line.unit_price)
     return f"{(line.amount / line.quantity).quantize(Decimal('0.00001')):f}"
 
 
@@ -87,11 +88,11 @@ def invoice_payload(
         description = line.description or line.name
         if line.discount_percent:
             description = (f"{description} ({line.discount_percent.normalize():f}% off "
-                           f"{_money(line.unit_price)})")
+                           f"{_wire_amount(line.unit_price)})")
         qbo_lines.append(
             {
                 "DetailType": "SalesItemLineDetail",
-                "Amount": _money(line.amount),
+                "Amount": _wire_amount(line.amount),
                 "Description": rules.clean_qbo_text(description,
                                                     rules.MAX_DESCRIPTION_LENGTH),
                 "SalesItemLineDetail": detail,
@@ -107,7 +108,7 @@ def invoice_payload(
         qbo_lines.append(
             {
                 "DetailType": "SalesItemLineDetail",
-                "Amount": _money(tips),
+                "Amount": _wire_amount(tips),
                 "Description": "Tip",
                 "SalesItemLineDetail": {
                     "ItemRef": {"value": rules.GRATUITY_ITEM_ID},
@@ -130,7 +131,7 @@ def invoice_payload(
     if country == "US":
         # the CRM's figure: each rate rounded once, on bases the discount shrank
         tax = invoice_tax(lines, discount=invoice_discount(invoice, lines))
-        payload["TxnTaxDetail"] = {"TotalTax": _money(tax)}
+        payload["TxnTaxDetail"] = {"TotalTax": _wire_amount(tax)}
     else:
         payload["GlobalTaxCalculation"] = "TaxExcluded"
     return payload
@@ -161,7 +162,7 @@ def invoice_discount_line(
         detail["DiscountPercent"] = f"{Decimal(invoice.discount_value).normalize():f}"
     if discount_account_id:
         detail["DiscountAccountRef"] = {"value": discount_account_id}
-    return {"DetailType": "DiscountLineDetail", "Amount": _money(amount),
+    return {"DetailType": "DiscountLineDetail", "Amount": _wire_amount(amount),
             "DiscountLineDetail": detail}
 
 
@@ -180,12 +181,12 @@ def payment_payload(
     deposits to Undeposited Funds."""
     applied = payment.amount + (payment.tip_amount if tip_applied else Decimal("0"))
     payload = {
-        "TotalAmt": _money(payment.total_received),
+        "TotalAmt": _wire_amount(payment.total_received),
         "CustomerRef": {"value": customer_id},
         "TxnDate": payment.date.isoformat(),
         "Line": [
             {
-                "Amount": _money(applied),
+                "Amount": _wire_amount(applied),
                 "LinkedTxn": [{"TxnId": invoice_qbo_id, "TxnType": "Invoice"}],
             }
         ],
@@ -227,10 +228,10 @@ def refund_receipt_payload(
     the payment's tip was applied through QuickBooks' tips, else on the same item.
     """
     def sales_line(amount: Decimal, item: str, description: str, code: str | None) -> dict:
-        detail = {"ItemRef": {"value": item}, "Qty": "1", "UnitPrice": _money(amount)}
+        detail = {"ItemRef": {"value": item}, "Qty": "1", "UnitPrice": _wire_amount(amount)}
         if code:
             detail["TaxCodeRef"] = {"value": code}
-        return {"DetailType": "SalesItemLineDetail", "Amount": _money(amount),
+        return {"DetailType": "SalesItemLineDetail", "Amount": _wire_amount(amount),
                 "Description": description, "SalesItemLineDetail": detail}
 
     reason = rules.clean_qbo_text(refund.reason, 200).strip()
@@ -276,7 +277,7 @@ def fee_purchase_payload(
         "TxnDate": payment.date.isoformat(),
         "Line": [{
             "DetailType": "AccountBasedExpenseLineDetail",
-            "Amount": _money(payment.processor_fee),
+            "Amount": _wire_amount(payment.processor_fee),
             "Description": "Card processing fee",
             "AccountBasedExpenseLineDetail": {"AccountRef": {"value": fee_account_id}},
         }],

@@ -1,22 +1,24 @@
-"""Celery tasks: a few lines each, calling one service. Retries and backoff are declared here."""
+"""Celery tasks, a few lines each calling one service, with their retries and backoff; and the
+receivers that queue them when a service signals work (`records_waiting`, `backlog_waiting`,
+`undo_requested`), so no service imports this module. A broker that cannot be reached never
+fails what the person did: the outbox sweep queues it later.
+"""
 
 import logging
 import random
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from celery import shared_task
-from django.conf import settings
 from django.db import DatabaseError
-from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from .models import QuickBooksConnection, SyncRecord
+from .models import QuickBooksConnection
 from .qbo.errors import QboError
-from .services import accounts, bulk, fees, sync
-from .services.outbox import backlog_waiting, enqueue, records_waiting
-from .services.payment_followers import mark_missing_followers
+from .services import bulk, outbox_sweep, sync
+from .services.outbox import backlog_waiting, records_waiting
+from .services.reconcile import report_requested
 from .services.undo import undo_requested
 
 logger = logging.getLogger(__name__)
@@ -62,61 +64,16 @@ def drain_company(connection_id: int, since: str | None = None) -> int:
 
 @shared_task
 def sweep_outbox() -> int:
-    """Drain again the companies whose records were left waiting (a broker outage, a lost
-    batch answer) or stuck syncing (a killed worker)."""
-    now = timezone.now()
-    connected = QuickBooksConnection.objects.filter(
-        status=QuickBooksConnection.Status.CONNECTED
-    ).values_list("realm_id", flat=True)
-    stale = SyncRecord.objects.filter(realm_id__in=list(connected)).filter(
-        kind__in=[SyncRecord.Kind.INVOICE, SyncRecord.Kind.PAYMENT]
-    )
-    waiting = stale.filter(state=SyncRecord.State.NEEDS_SYNC, state_changed_at__lt=now
-                           - timedelta(seconds=settings.SYNC_SWEEP_WAITING_AFTER))
-    stuck = stale.filter(state=SyncRecord.State.SYNCING, state_changed_at__lt=now
-                         - timedelta(seconds=settings.SYNC_SWEEP_STUCK_AFTER))
-    ids = list(waiting.values_list("pk", flat=True)[:5000]) + list(
-        stuck.values_list("pk", flat=True)[:5000]
-    )
-    SyncRecord.objects.filter(pk__in=ids).update(
-        state=SyncRecord.State.NEEDS_SYNC, state_changed_at=now
-    )
-    realms = set(SyncRecord.objects.filter(pk__in=ids).values_list("realm_id", flat=True))
-    for connection_id in QuickBooksConnection.objects.filter(
-        realm_id__in=realms, status=QuickBooksConnection.Status.CONNECTED
-    ).values_list("pk", flat=True):
+    """Beat: drain again the companies whose records were left waiting (a broker outage, a
+    lost batch answer) or stuck syncing (a killed worker); push their refunds and fees again.
+    What counts as left behind is decided in services/outbox_sweep.py."""
+    swept = outbox_sweep.sweep_invoices_and_payments()
+    for connection_id in swept.drain_ids:
         drain_company.delay(connection_id)
-    missing = []
-    for connection in QuickBooksConnection.objects.filter(
-            status=QuickBooksConnection.Status.CONNECTED):
-        missing += mark_missing_followers(connection)
-    enqueue(missing)
-    return len(ids) + len(missing) + _sweep_payment_followers(list(connected), now)
-
-
-def _sweep_payment_followers(realms: list[str], now: datetime) -> int:
-    """Refunds and processing fees go one by one (a drain takes invoices and payments): those
-    left waiting, e.g. for a payment a drain synced, or stuck syncing, are queued again."""
-    followers = SyncRecord.objects.filter(
-        realm_id__in=realms, kind__in=[SyncRecord.Kind.REFUND, SyncRecord.Kind.FEE]
-    ).filter(
-        Q(state=SyncRecord.State.NEEDS_SYNC, state_changed_at__lt=now
-          - timedelta(seconds=settings.SYNC_SWEEP_WAITING_AFTER))
-        | Q(state=SyncRecord.State.SYNCING, state_changed_at__lt=now
-            - timedelta(seconds=settings.SYNC_SWEEP_STUCK_AFTER)))
-    ids = list(followers.values_list("pk", flat=True)[:1000])
-    # Fees blocked for want of a fee account go again once the company has one.
-    for connection in QuickBooksConnection.objects.filter(realm_id__in=realms):
-        if accounts.fee_account_id(connection):
-            ids += list(SyncRecord.objects.filter(
-                realm_id=connection.realm_id, kind=SyncRecord.Kind.FEE,
-                state=SyncRecord.State.BLOCKED, last_error=fees.NO_FEE_ACCOUNT,
-            ).values_list("pk", flat=True)[:1000])
-    SyncRecord.objects.filter(pk__in=ids).update(state=SyncRecord.State.NEEDS_SYNC,
-                                                 state_changed_at=now)
-    for record_id in ids:
+    followers = outbox_sweep.sweep_payment_followers(realms=swept.realms, now=swept.now)
+    for record_id in followers.push_ids:
         sync_record.delay(record_id)
-    return len(ids)
+    return swept.count + followers.count
 
 
 # The records are saved (the outbox) before anything is queued: when the broker cannot be
@@ -171,6 +128,11 @@ def reconcile_account(report_id: int) -> int:
     from .services import reconcile
 
     return reconcile.run_report(report_id=report_id)
+
+
+@receiver(report_requested, dispatch_uid="integrations.queue_reconcile")
+def queue_reconcile(sender, report_id: int, **kwargs) -> None:
+    reconcile_account.delay(report_id)
 
 
 # --- changes made in QuickBooks -----------------------------------------------------------

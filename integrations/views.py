@@ -1,4 +1,9 @@
-"""Integrations screens: connect, checklist, re-check, disconnect, Import Invoices. Thin."""
+"""The integration's screens, thin: each calls services and selectors and renders.
+
+Integrations page (connect, disconnect, settings checklist and re-check, the accounts money
+goes to, sync problems and Retry, "Check QuickBooks matches hatsync"), Import Invoices (bulk
+Sync, progress, Undo sync), Sync history, and the invoice page's QuickBooks panel and Sync now.
+"""
 
 from urllib.parse import urlencode
 
@@ -15,7 +20,7 @@ from django.views.decorators.http import require_POST
 from invoices.models import Invoice
 from invoices.views import account_required
 
-from . import rules, selectors, tasks
+from . import rules, selectors
 from .context_processors import render_invoice_panel
 from .forms import AccountChoicesForm
 from .models import BulkSyncJob, QuickBooksConnection, ReconcileReport, SyncLog
@@ -359,7 +364,6 @@ def reconcile_start(request: HttpRequest) -> HttpResponse:
     if report is None:
         messages.info(request, "A check is already running, or QuickBooks is not connected.")
     else:
-        tasks.reconcile_account.delay(report.pk)
         messages.info(request, "Checking QuickBooks in the background; the result appears "
                                "below.")
     return redirect(f"{reverse('integrations:settings')}#reconcile")

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from invoices.models import Contact, Invoice, InvoiceLine, Payment
+from invoices.models import Invoice, InvoiceLine, Payment
 
 from .. import rules
 from ..models import QuickBooksConnection, SyncLog, SyncRecord
@@ -266,108 +266,40 @@ class Drain:
 
     def _free_numbers(self, planned: list[PlannedInvoice],
                       singles: list[SyncRecord]) -> list[PlannedInvoice]:
-        """Keep the invoices whose DocNumber nobody has, here or in QuickBooks."""
-        numbers = [p.doc_number for p in planned]
-        held = {
-            name.casefold() for name in SyncRecord.objects.filter(
-                realm_id=self.realm, kind=Kind.INVOICE, qbo_name__in=numbers,
-            ).exclude(qbo_id="").values_list("qbo_name", flat=True)
-        }
-        for found in self._query_in("Invoice", "DocNumber", numbers):
-            held.add(str(found.get("DocNumber", "")).casefold())
-        free = []
-        for p in planned:
-            number = p.doc_number.casefold()
-            if number in held:
-                singles.append(p.record)  # it finds out whose it is and says so
-                continue
-            held.add(number)  # two invoices of this chunk with one number: the first has it
-            free.append(p)
-        return free
+        """Keep the invoices whose DocNumber nobody has, here or in QuickBooks; the others
+        find out whose it is (and say so) one by one."""
+        free = invoices.free_numbers(self.realm, [p.doc_number for p in planned],
+                                     query_in=self._query_in)
+        singles.extend(p.record for p, ok in zip(planned, free, strict=True) if not ok)
+        return [p for p, ok in zip(planned, free, strict=True) if ok]
 
     # customers and items -------------------------------------------------------------------
     def _customers(self, resolved: Resolved, contacts) -> list[Plan]:
-        """Adopt what QuickBooks has; return the creates and updates still to send. Only the
-        plain name and the first name a contact would get are looked up: a contact whose
-        first name is taken gets the one-by-one push, which looks further."""
-        contacts: list[Contact] = list(contacts)
+        """Adopt what QuickBooks has; return the creates and updates still to send."""
+        contacts = list(contacts)
         records = self._records(Kind.CUSTOMER, {exactly_once.contact_key(c.pk): {"contact": c}
                                                 for c in contacts})
-        plans: list[Plan] = []
-        pending = []  # (contact, record): no customer yet
-        for contact in contacts:
-            record = records[exactly_once.contact_key(contact.pk)]
-            if record.qbo_id and record.state == State.SYNCED:
-                resolved.customer_ids[contact.pk] = record.qbo_id
-                update = customers.plan_update(record, contact)
-                if update:
-                    plans.append(update)
-                continue
-            if exactly_once.may_have_landed(record, pushing=False):
-                continue  # its invoices go one by one, which looks everywhere first
-            pending.append((contact, record))
-        if not pending:
-            return plans
-        shared = customers.shared_names(self.account, [contact for contact, _ in pending])
-        names = {}  # contact pk -> (plain name, candidates)
-        for contact, _ in pending:
-            names[contact.pk] = customers.name_candidates(
-                contact, shared=customers.is_shared(contact, shared))
-        wanted = list(dict.fromkeys(n for base, candidates in names.values()
-                                    for n in (base, candidates[0])))
-        found = {str(c.get("DisplayName", "")).casefold(): c
-                 for c in self._query_in("Customer", "DisplayName", wanted)}
-        used = customers.used_ids(self.realm, [str(c["Id"]) for c in found.values()])
-        looked = {name.casefold() for name in wanted}
-        adopted: list[Plan] = []
-        for contact, record in pending:
-            base, candidates = names[contact.pk]
-            plan = customers.plan_new(record, contact, base=base, candidates=candidates,
-                                      found=found, used=used, looked=looked)
-            if plan is None:
-                continue  # someone else has the name: the one-by-one push picks another
-            if plan.operation == "adopt":
-                used.add(str(plan.answer["Id"]))  # the contact's own customer: use it
-                adopted.append(plan)
-                continue
-            found[plan.name.casefold()] = {}  # taken by this contact from now on
-            plans.append(plan)
+        adopted, plans, known = customers.plan_batch(
+            account=self.account, realm_id=self.realm, contacts=contacts, records=records,
+            query_in=self._query_in)
         self._landed(adopted)
-        for plan in adopted:
-            resolved.customer_ids[plan.record.contact_id] = plan.record.qbo_id
+        resolved.customer_ids |= known | {plan.record.contact_id: plan.record.qbo_id
+                                          for plan in adopted}
         return plans
 
     def _items(self, resolved: Resolved, lines: list[InvoiceLine]) -> list[Plan]:
         """Adopt what QuickBooks has; return the creates still to send."""
-        taxable: dict[str, tuple[str, bool]] = {}
-        for line in lines:
-            name = rules.item_name_for(line.name)
-            taxable[name.casefold()] = (name, self.engine.taxable_item(line))
+        names = {rules.item_name_for(line.name).casefold(): rules.item_name_for(line.name)
+                 for line in lines}
         records = self._records(Kind.ITEM, {exactly_once.item_key(name): {"qbo_name": name}
-                                            for name, _ in taxable.values()})
-        missing = []
-        for key, (name, _) in taxable.items():
-            record = records[exactly_once.item_key(name)]
-            if record.qbo_id and record.state == State.SYNCED:
-                resolved.item_ids[key] = record.qbo_id
-            elif not exactly_once.may_have_landed(record, pushing=False):
-                missing.append(key)
-        if not missing:
-            return []
-        found = {str(i.get("Name", "")).casefold(): i
-                 for i in self._query_in("Item", "Name", [taxable[k][0] for k in missing])}
-        income = self.engine.snapshot.get("income_account_id", "")
-        adopted, plans = [], []
-        for key in missing:
-            name, is_taxable = taxable[key]
-            plan = items.plan_item(records[exactly_once.item_key(name)], name,
-                                   taxable=is_taxable, found=found.get(key),
-                                   income_account_id=income)
-            if plan is not None:
-                (adopted if plan.operation == "adopt" else plans).append(plan)
+                                            for name in names.values()})
+        adopted, plans, known = items.plan_batch(
+            lines=lines, taxable=self.engine.taxable_item, records=records,
+            query_in=self._query_in,
+            income_account_id=self.engine.snapshot.get("income_account_id", ""))
         self._landed(adopted)
-        for plan in adopted:
-            resolved.item_ids[plan.name.casefold()] = plan.record.qbo_id
+        resolved.item_ids |= known | {plan.name.casefold(): plan.record.qbo_id
+                                      for plan in adopted}
         return plans
 
     # payments ------------------------------------------------------------------------------
@@ -381,38 +313,8 @@ class Drain:
             state=State.NEEDS_SYNC, state_changed_at=self.since)  # this drain takes them
 
     def _payments(self, records: list[SyncRecord], singles: list[SyncRecord]) -> None:
-        engine = self.engine
-        by_invoice = {
-            r.invoice_id: r for r in SyncRecord.objects.filter(
-                realm_id=self.realm, key__in=[exactly_once.invoice_key(r.payment.invoice_id)
-                                              for r in records if r.payment])
-        }
-        contact_ids = {r.payment.invoice.contact_id for r in records if r.payment}
-        known_customers = dict(SyncRecord.objects.filter(
-            realm_id=self.realm, key__in=[exactly_once.contact_key(pk) for pk in contact_ids],
-            state=State.SYNCED).exclude(qbo_id="").values_list("contact_id", "qbo_id"))
-        plans = []
-        for record in records:
-            payment = record.payment
-            if (payment is None or record.qbo_id
-                    or exactly_once.may_have_landed(record, pushing=False)):
-                singles.append(record)
-                continue
-            invoice_record = by_invoice.get(payment.invoice_id)
-            customer = known_customers.get(payment.invoice.contact_id)
-            # A tip changes its invoice (the gratuity line): only an invoice pushed after the
-            # payment was recorded has it already; the others are brought up to date first.
-            current = (invoice_record is not None and invoice_record.state == State.SYNCED
-                       and invoice_record.qbo_id and invoice_record.synced_at
-                       and (not payment.tip_amount or not engine.tips_enabled
-                            or invoice_record.synced_at >= payment.created_at))
-            if not (current and customer):
-                singles.append(record)
-                continue
-            payload, warning = payments.payload_for(engine, payment, customer_id=customer,
-                                                    invoice_qbo_id=invoice_record.qbo_id)
-            plans.append(Plan(record, "Payment", "create", payload, rules.fingerprint(payload),
-                              payload.get("PaymentRefNum", ""), warning=warning))
+        plans, left = payments.plan_batch(self.engine, records)
+        singles.extend(left)
         self._send(plans, singles)
 
     # sending -------------------------------------------------------------------------------

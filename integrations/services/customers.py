@@ -6,6 +6,8 @@ a customer is reused only when its email is the contact's and no other contact o
 it. The plan is pure; the one-by-one push (`ensure_customer`) and the drain share it.
 """
 
+from collections.abc import Callable
+
 from django.db.models import Count
 from django.db.models.functions import Lower
 
@@ -90,6 +92,54 @@ def used_ids(realm_id: str, qbo_ids: list[str], *, but: list[int] = ()) -> set[s
     return set(SyncRecord.objects.filter(realm_id=realm_id, kind=Kind.CUSTOMER,
                                          qbo_id__in=qbo_ids)
                .exclude(pk__in=list(but)).values_list("qbo_id", flat=True))
+
+
+def plan_batch(*, account: Account, realm_id: str, contacts: list[Contact],
+               records: dict[str, SyncRecord], query_in: Callable[[str, str, list[str]], list]
+               ) -> tuple[list[Plan], list[Plan], dict[int, str]]:
+    """The drain's customers, planned together with a few `IN (...)` look-ups (`query_in`):
+    the customers to adopt, the creates and updates to send, and the QuickBooks ids already
+    known by contact. Only the plain name and the first name a contact would get are looked
+    up: a contact whose first name is taken gets the one-by-one push, which looks further."""
+    known: dict[int, str] = {}
+    plans: list[Plan] = []
+    pending = []  # (contact, record): no customer yet
+    for contact in contacts:
+        record = records[exactly_once.contact_key(contact.pk)]
+        if record.qbo_id and record.state == State.SYNCED:
+            known[contact.pk] = record.qbo_id
+            update = plan_update(record, contact)
+            if update:
+                plans.append(update)
+            continue
+        if exactly_once.may_have_landed(record, pushing=False):
+            continue  # its invoices go one by one, which looks everywhere first
+        pending.append((contact, record))
+    if not pending:
+        return [], plans, known
+    shared = shared_names(account, [contact for contact, _ in pending])
+    names = {contact.pk: name_candidates(contact, shared=is_shared(contact, shared))
+             for contact, _ in pending}
+    wanted = list(dict.fromkeys(n for base, candidates in names.values()
+                                for n in (base, candidates[0])))
+    found = {str(c.get("DisplayName", "")).casefold(): c
+             for c in query_in("Customer", "DisplayName", wanted)}
+    used = used_ids(realm_id, [str(c["Id"]) for c in found.values()])
+    looked = {name.casefold() for name in wanted}
+    adopted: list[Plan] = []
+    for contact, record in pending:
+        base, candidates = names[contact.pk]
+        plan = plan_new(record, contact, base=base, candidates=candidates, found=found,
+                        used=used, looked=looked)
+        if plan is None:
+            continue  # someone else has the name: the one-by-one push picks another
+        if plan.operation == "adopt":
+            used.add(str(plan.answer["Id"]))  # the contact's own customer: use it
+            adopted.append(plan)
+            continue
+        found[plan.name.casefold()] = {}  # taken by this contact from now on
+        plans.append(plan)
+    return adopted, plans, known
 
 
 def customer_record(engine: CompanyEngine, contact: Contact) -> SyncRecord:

@@ -92,6 +92,10 @@ def write_request_id(record: SyncRecord, *, operation: str, payload: dict, salt:
     pk is part of it: a record made again after Undo sync removed the object (and its record)
     must not be answered with the first, deleted object. `salt`: the push's refusals (see
     `refusal_salt`, and one "|refused" more for each refusal within the push)."""
+    if record.deleted_qbo_id:
+        # The same object again after the last one was deleted (a fee set to 0, then not):
+        # a new requestid, or QuickBooks would answer with the deleted object.
+        salt += f"|after:deleted:{record.deleted_qbo_id}"
     return rules.request_id_for(key=f"{record.realm_id}:{record.key}#{record.pk}",
                                 operation=operation,
                                 content=rules.fingerprint(payload) + salt)

@@ -17,7 +17,6 @@ NO_FEE_ACCOUNT = (
     "QuickBooks has no account chosen for processing fees. Choose the fee account (an "
     "expense account such as “Merchant account fees” or “Bank Charges”) on the Integrations "
     "page; the fee then syncs by itself within a few minutes.")
-DELETED = "deleted:"  # a fingerprint that remembers the Purchase deleted last
 
 
 def sync_fee(engine: CompanyEngine, record: SyncRecord) -> str:
@@ -57,10 +56,6 @@ def sync_fee(engine: CompanyEngine, record: SyncRecord) -> str:
         updated = engine.update(record, "Purchase", body)
         engine.landed(record, updated, fingerprint=fingerprint, name=name)
         return "update"
-    if record.fingerprint.startswith(DELETED):
-        # The same fee again after a delete: a new requestid, or QuickBooks would answer
-        # with the deleted Purchase.
-        engine.request_salt += f"|after:{record.fingerprint}"
     created = engine.write(record, "Purchase", payload, op="create")
     engine.landed(record, created, fingerprint=fingerprint, name=name)
     return "create"
@@ -77,10 +72,10 @@ def _delete(engine: CompanyEngine, record: SyncRecord, payment: Payment) -> str:
         record.pending_request_id = ""
         engine.delete(record, "Purchase", {"Id": record.qbo_id, "SyncToken": record.sync_token})
     record.qbo_id = record.sync_token = record.qbo_name = record.pending_request_id = ""
-    record.fingerprint = f"{DELETED}{deleted}" if deleted else record.fingerprint
+    record.deleted_qbo_id = deleted or record.deleted_qbo_id
     record.last_error = record.warning = ""
     record.save(update_fields=["qbo_id", "sync_token", "qbo_name", "pending_request_id",
-                               "fingerprint", "last_error", "warning"])
+                               "deleted_qbo_id", "last_error", "warning"])
     engine.mark_synced(record)
     return "delete" if deleted else "unchanged"
 

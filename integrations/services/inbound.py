@@ -117,7 +117,8 @@ def is_ours(entity: dict) -> bool:
     return exactly_once.is_our_invoice_or_payment(str(entity.get("PrivateNote", "")))
 
 
-def _money(value) -> Decimal:
+def _amount_from_qbo(value) -> Decimal:
+    """An amount in a QuickBooks answer, to the cent (0.00 when it is not a number)."""
     try:
         return Decimal(str(value or 0)).quantize(Decimal("0.01"))
     except InvalidOperation:
@@ -131,7 +132,7 @@ def applied_to_invoices(payment: dict) -> dict[str, Decimal]:
         invoices = [str(t.get("TxnId")) for t in line.get("LinkedTxn", []) or []
                     if t.get("TxnType") == "Invoice"]
         if len(invoices) == 1:
-            applied[invoices[0]] = applied.get(invoices[0], Decimal("0")) + _money(
+            applied[invoices[0]] = applied.get(invoices[0], Decimal("0")) + _amount_from_qbo(
                 line.get("Amount"))
     return {qbo_id: amount for qbo_id, amount in applied.items() if amount > 0}
 

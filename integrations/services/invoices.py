@@ -5,6 +5,7 @@ update, void), with the one rule for who holds an invoice number.
 drain share them, and record what landed through the engine's one landed step.
 """
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from invoices.models import Invoice
@@ -115,6 +116,24 @@ def payload_for(engine: CompanyEngine, invoice: Invoice, lines, *, doc_number: s
                         discount_account_id=accounts.discount_account_id(engine.connection))
 
 
+def free_numbers(realm_id: str, numbers: list[str], *,
+                 query_in: Callable[[str, str, list[str]], list]) -> list[bool]:
+    """For a drain: whether each DocNumber is free, here and in QuickBooks (one `IN (...)`
+    look-up). Two invoices with one number: the first has it."""
+    held = {
+        name.casefold() for name in SyncRecord.objects.filter(
+            realm_id=realm_id, kind=Kind.INVOICE, qbo_name__in=numbers,
+        ).exclude(qbo_id="").values_list("qbo_name", flat=True)
+    }
+    for found in query_in("Invoice", "DocNumber", numbers):
+        held.add(str(found.get("DocNumber", "")).casefold())
+    free = []
+    for number in numbers:
+        free.append(number.casefold() not in held)
+        held.add(number.casefold())
+    return free
+
+
 def push_invoice(engine: CompanyEngine, record: SyncRecord) -> str:
     """Push one invoice record: create, update or void it; its payments follow."""
     invoice = (
@@ -141,7 +160,8 @@ def push_invoice(engine: CompanyEngine, record: SyncRecord) -> str:
 
     customer, item_ids = "", {}
     payload, fingerprint = resolve()
-    if record.qbo_id and record.fingerprint == fingerprint and not record.voided:
+    if (record.qbo_id and record.fingerprint == fingerprint
+            and record.qbo_status != SyncRecord.QboStatus.VOID):
         engine.mark_synced(record)
         return "unchanged"
     try:
@@ -251,14 +271,17 @@ def _adopt_own(engine: CompanyEngine, record: SyncRecord, invoice: Invoice) -> N
 def _void(engine: CompanyEngine, record: SyncRecord, invoice: Invoice) -> str:
     if not record.qbo_id:
         _adopt_own(engine, record, invoice)
-    if not record.qbo_id or record.voided or record.qbo_status:
-        # Voided or deleted in QuickBooks already (inbound.py flagged it): nothing to send.
-        record.voided = True
-        record.save(update_fields=["voided"])
+    if not record.qbo_id or record.qbo_status:
+        # Void here already, or voided or deleted in QuickBooks (inbound.py flagged it, and
+        # the flag stays): nothing to send.
+        if not record.qbo_status:
+            record.qbo_status = SyncRecord.QboStatus.VOID
+            record.save(update_fields=["qbo_status"])
         engine.mark_synced(record)
         return "void"
     voided = engine.void_invoice(record)
-    record.voided = True
+    record.qbo_status = SyncRecord.QboStatus.VOID
+    record.save(update_fields=["qbo_status"])
     engine.landed(record, voided, fingerprint=record.fingerprint)
     return "void"
 

@@ -5,6 +5,8 @@ its own: the record is keyed by the name. The plan is pure; the one-by-one push
 (`ensure_item`) and the drain share it.
 """
 
+from collections.abc import Callable
+
 from .. import payloads, rules
 from ..models import SyncRecord
 from ..qbo.errors import QboFault
@@ -29,6 +31,38 @@ def plan_item(record: SyncRecord, name: str, *, taxable: bool, found: dict | Non
     payload = payloads.item_payload(name=name, income_account_id=income_account_id,
                                     taxable=taxable)
     return Plan(record, "Item", "create", payload, rules.fingerprint(payload), name)
+
+
+def plan_batch(*, lines, taxable: Callable[[object], bool], records: dict[str, SyncRecord],
+               query_in: Callable[[str, str, list[str]], list], income_account_id: str
+               ) -> tuple[list[Plan], list[Plan], dict[str, str]]:
+    """The drain's items, planned together with one `IN (...)` look-up (`query_in`): the
+    items to adopt, the creates to send, and the QuickBooks ids already known by casefolded
+    name."""
+    wanted: dict[str, tuple[str, bool]] = {}
+    for line in lines:
+        name = rules.item_name_for(line.name)
+        wanted[name.casefold()] = (name, taxable(line))
+    known: dict[str, str] = {}
+    missing = []
+    for key, (name, _) in wanted.items():
+        record = records[exactly_once.item_key(name)]
+        if record.qbo_id and record.state == State.SYNCED:
+            known[key] = record.qbo_id
+        elif not exactly_once.may_have_landed(record, pushing=False):
+            missing.append(key)
+    if not missing:
+        return [], [], known
+    found = {str(i.get("Name", "")).casefold(): i
+             for i in query_in("Item", "Name", [wanted[k][0] for k in missing])}
+    adopted, plans = [], []
+    for key in missing:
+        name, is_taxable = wanted[key]
+        plan = plan_item(records[exactly_once.item_key(name)], name, taxable=is_taxable,
+                         found=found.get(key), income_account_id=income_account_id)
+        if plan is not None:
+            (adopted if plan.operation == "adopt" else plans).append(plan)
+    return adopted, plans, known
 
 
 def item_record(engine: CompanyEngine, name: str) -> SyncRecord:

@@ -65,6 +65,7 @@ def record_landed(answers: list[Landed]) -> list[Landed]:
         record.qbo_name = item.name or record.qbo_name
         record.pending_request_id = ""
         record.request_sent_at = None
+        record.deleted_qbo_id = ""  # a new object: the deleted one salts no more requestids
         record.state = State.SYNCED
         record.last_error = ""
         if item.warning is not None:
@@ -81,8 +82,8 @@ def record_landed(answers: list[Landed]) -> list[Landed]:
 
 
 _FIELDS = ("qbo_id", "sync_token", "fingerprint", "qbo_name", "pending_request_id",
-           "request_sent_at", "state", "last_error", "warning", "voided", "synced_at",
-           "state_changed_at")
+           "request_sent_at", "deleted_qbo_id", "state", "last_error", "warning",
+           "synced_at", "state_changed_at")
 
 
 def _save(records: list[SyncRecord]) -> None:

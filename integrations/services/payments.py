@@ -15,6 +15,7 @@ from . import accounts, exactly_once
 from .customers import ensure_customer
 from .engine import CompanyEngine, Waiting
 from .invoices import push_invoice
+from .landed import Plan
 
 State = SyncRecord.State
 
@@ -57,6 +58,46 @@ def payload_for(engine: CompanyEngine, payment: Payment, *, customer_id: str,
 def invoice_record_of(realm_id: str, payment: Payment) -> SyncRecord | None:
     return SyncRecord.objects.filter(
         realm_id=realm_id, key=exactly_once.invoice_key(payment.invoice_id)).first()
+
+
+def plan_batch(engine: CompanyEngine, records: list[SyncRecord]
+               ) -> tuple[list[Plan], list[SyncRecord]]:
+    """For a drain: the creates of payments whose invoice and customer are in QuickBooks
+    as they should be, and the records left to the one-by-one push (edits, second
+    attempts, and payments whose invoice must be brought up to date first)."""
+    realm = engine.realm_id
+    by_invoice = {
+        r.invoice_id: r for r in SyncRecord.objects.filter(
+            realm_id=realm, key__in=[exactly_once.invoice_key(r.payment.invoice_id)
+                                     for r in records if r.payment])
+    }
+    contact_ids = {r.payment.invoice.contact_id for r in records if r.payment}
+    known_customers = dict(SyncRecord.objects.filter(
+        realm_id=realm, key__in=[exactly_once.contact_key(pk) for pk in contact_ids],
+        state=State.SYNCED).exclude(qbo_id="").values_list("contact_id", "qbo_id"))
+    plans, left = [], []
+    for record in records:
+        payment = record.payment
+        if (payment is None or record.qbo_id
+                or exactly_once.may_have_landed(record, pushing=False)):
+            left.append(record)
+            continue
+        invoice_record = by_invoice.get(payment.invoice_id)
+        customer = known_customers.get(payment.invoice.contact_id)
+        # A tip changes its invoice (the gratuity line): only an invoice pushed after the
+        # payment was recorded has it already; the others are brought up to date first.
+        current = (invoice_record is not None and invoice_record.state == State.SYNCED
+                   and invoice_record.qbo_id and invoice_record.synced_at
+                   and (not payment.tip_amount or not engine.tips_enabled
+                        or invoice_record.synced_at >= payment.created_at))
+        if not (current and customer):
+            left.append(record)
+            continue
+        payload, warning = payload_for(engine, payment, customer_id=customer,
+                                       invoice_qbo_id=invoice_record.qbo_id)
+        plans.append(Plan(record, "Payment", "create", payload, rules.fingerprint(payload),
+                          payload.get("PaymentRefNum", ""), warning=warning))
+    return plans, left
 
 
 def push_payment(engine: CompanyEngine, record: SyncRecord) -> str:

@@ -13,7 +13,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Case, F, Prefetch, Value, When
+from django.dispatch import Signal
 from django.utils import timezone
 
 from invoices.models import Account, Invoice, Payment
@@ -31,6 +33,8 @@ Kind = SyncRecord.Kind
 IDS_PER_QUERY = 100
 CENT = Decimal("0.01")
 MISSING = "hatsync synced it, but QuickBooks no longer has it (deleted there?)."
+
+report_requested = Signal()  # report_id: integrations.tasks fills the report in
 
 
 @dataclass
@@ -65,7 +69,8 @@ class ExpectedPayment:
     invoice_qbo_id: str
 
 
-def _money(value) -> Decimal:
+def _to_cents(value) -> Decimal:
+    """Either side's amount (hatsync's Decimal or QuickBooks' number) to the cent, to compare."""
     return Decimal(str(value or 0)).quantize(CENT)
 
 
@@ -74,14 +79,14 @@ def expected_invoice(invoice: Invoice, *, customer_id: str, tips_on: bool, voide
     """`invoice` with its lines and payments loaded; `synced_payments`: those QuickBooks has."""
     tips = sum((p.tip_amount for p in invoice.payments.all()), Decimal("0")) if tips_on else 0
     lines = list(invoice.lines.all())
-    total = _money(invoice.total + tips)
+    total = _to_cents(invoice.total + tips)
     applied = sum((p.amount + (p.tip_amount if tips_on else 0) for p in synced_payments),
                   Decimal("0"))
     return ExpectedInvoice(
         number=invoice.number, doc_number=rules.shorten_reference(invoice.number),
         voided=voided, total=Decimal("0.00") if voided else total,
-        tax=Decimal("0.00") if voided else _money(invoice.tax_total),
-        balance=Decimal("0.00") if voided else max(Decimal("0.00"), _money(total - applied)),
+        tax=Decimal("0.00") if voided else _to_cents(invoice.tax_total),
+        balance=Decimal("0.00") if voided else max(Decimal("0.00"), _to_cents(total - applied)),
         sales_lines=len(lines) + (1 if tips and not voided else 0), customer_id=customer_id,
     )
 
@@ -91,8 +96,8 @@ def invoice_differences(expected: ExpectedInvoice, found: dict) -> list[tuple[st
     out: list[tuple[str, str]] = []
 
     def money(problem: str, what: str, ours: Decimal, theirs) -> None:
-        if _money(theirs) != ours:
-            out.append((problem, f"{what} is {ours} in hatsync but {_money(theirs)} in "
+        if _to_cents(theirs) != ours:
+            out.append((problem, f"{what} is {ours} in hatsync but {_to_cents(theirs)} in "
                                  "QuickBooks."))
 
     money("total", "The total", expected.total, found.get("TotalAmt"))
@@ -117,16 +122,16 @@ def invoice_differences(expected: ExpectedInvoice, found: dict) -> list[tuple[st
 
 def payment_differences(expected: ExpectedPayment, found: dict) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    if _money(found.get("TotalAmt")) != expected.total:
+    if _to_cents(found.get("TotalAmt")) != expected.total:
         out.append(("amount", f"The amount received is {expected.total} in hatsync but "
-                              f"{_money(found.get('TotalAmt'))} in QuickBooks."))
+                              f"{_to_cents(found.get('TotalAmt'))} in QuickBooks."))
     applied = [line for line in found.get("Line", [])
                if any(str(t.get("TxnId")) == expected.invoice_qbo_id
                       and t.get("TxnType") == "Invoice" for t in line.get("LinkedTxn", []))]
     if not applied:
         out.append(("invoice", "In QuickBooks it is not applied to this invoice."))
-    elif _money(sum(_money(line.get("Amount")) for line in applied)) != expected.applied:
-        theirs = _money(sum(_money(line.get("Amount")) for line in applied))
+    elif _to_cents(sum(_to_cents(line.get("Amount")) for line in applied)) != expected.applied:
+        theirs = _to_cents(sum(_to_cents(line.get("Amount")) for line in applied))
         out.append(("amount", f"It pays {expected.applied} of the invoice in hatsync but "
                               f"{theirs} in QuickBooks."))
     return out
@@ -156,8 +161,8 @@ def reconcile_account(*, account: Account, client: QboClient | None = None) -> R
 
 
 def start_report(*, account: Account) -> ReconcileReport | None:
-    """A report to fill in the background; None while one is still running (pressing the
-    button twice checks once)."""
+    """A report to fill in the background, queued when the transaction commits; None while
+    one is still running (pressing the button twice checks once)."""
     connection = QuickBooksConnection.objects.filter(account=account).first()
     if connection is None or not connection.is_connected:
         return None
@@ -165,7 +170,10 @@ def start_report(*, account: Account) -> ReconcileReport | None:
     if ReconcileReport.objects.filter(account=account, state=ReconcileReport.State.RUNNING,
                                       started_at__gt=stale).exists():
         return None
-    return ReconcileReport.objects.create(account=account, realm_id=connection.realm_id)
+    report = ReconcileReport.objects.create(account=account, realm_id=connection.realm_id)
+    report_id = report.pk
+    transaction.on_commit(lambda: report_requested.send(sender=None, report_id=report_id))
+    return report
 
 
 def run_report(*, report_id: int) -> int:
@@ -266,8 +274,8 @@ def _compare(connection: QuickBooksConnection, reader: _Reader,
             invoice_record = invoice_records.get(payment.invoice_id)
             tip_applied = bool(payment.tip_amount) and tips_on
             expected_payment = ExpectedPayment(
-                total=_money(payment.total_received),
-                applied=_money(payment.amount + (payment.tip_amount if tip_applied else 0)),
+                total=_to_cents(payment.total_received),
+                applied=_to_cents(payment.amount + (payment.tip_amount if tip_applied else 0)),
                 invoice_qbo_id=invoice_record.qbo_id if invoice_record else "",
             )
             problems += [(problem, message, [record.qbo_id]) for problem, message

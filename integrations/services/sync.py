@@ -67,7 +67,7 @@ def sync_record(*, record_id: int) -> Outcome:
     if connection is None or not connection.is_connected:
         # Paused: stays in the outbox until the account reconnects to this company.
         message = paused_reason(connection)
-        _set_state(record, State.NEEDS_SYNC, error=message)
+        _set_state(record, State.NEEDS_SYNC, error=message, paused=True)
         return Outcome(State.NEEDS_SYNC, message)
     wait = budget.wait_seconds(record.realm_id)
     if wait > 0:
@@ -113,7 +113,7 @@ def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: floa
         )
         outcome = Outcome(State.NEEDS_SYNC, paused_reason(connection))
         _log(record, operation, SyncLog.Outcome.RETRY, outcome.message, error, started)
-        _set_state(record, State.NEEDS_SYNC, error=outcome.message)
+        _set_state(record, State.NEEDS_SYNC, error=outcome.message, paused=True)
         return outcome
     except QboFault as error:
         outcome = Outcome(State.FAILED, explain_fault(error, names=names_for_ids(record)))
@@ -186,9 +186,11 @@ def _push(connection: QuickBooksConnection, record_id: int,
     raise AssertionError("unreachable")
 
 
-def _set_state(record: SyncRecord, state: str, *, error: str = "") -> None:
+def _set_state(record: SyncRecord, state: str, *, error: str = "",
+               paused: bool = False) -> None:
+    """`paused`: it waits for the company to be reachable again (`error` says why)."""
     SyncRecord.objects.filter(pk=record.pk).update(
-        state=state, last_error=error, state_changed_at=timezone.now()
+        state=state, last_error=error, paused=paused, state_changed_at=timezone.now()
     )
 
 

@@ -1,0 +1,96 @@
+"""The outbox sweep: what was left waiting (a broker outage, a lost batch answer) or stuck
+syncing (a killed worker) is put back in NEEDS_SYNC, to go again.
+
+Like the rest of the outbox it never imports the tasks: it returns which companies to drain
+and which records to push, and `integrations.tasks.sweep_outbox` queues them.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from ..models import QuickBooksConnection, SyncRecord
+from . import accounts, fees
+from .outbox import enqueue
+from .payment_followers import mark_missing_followers
+
+State = SyncRecord.State
+Kind = SyncRecord.Kind
+
+
+@dataclass
+class Swept:
+    count: int  # records made ready to go again
+    now: datetime
+    realms: list[str] = field(default_factory=list)  # the connected companies looked at
+    drain_ids: list[int] = field(default_factory=list)  # connections to drain in batches
+    push_ids: list[int] = field(default_factory=list)  # records to push one by one
+
+
+def _waiting_or_stuck(now: datetime) -> tuple[Q, Q]:
+    """Left waiting longer than SYNC_SWEEP_WAITING_AFTER; syncing longer than _STUCK_AFTER."""
+    waiting = Q(state=State.NEEDS_SYNC, state_changed_at__lt=now
+                - timedelta(seconds=settings.SYNC_SWEEP_WAITING_AFTER))
+    stuck = Q(state=State.SYNCING, state_changed_at__lt=now
+              - timedelta(seconds=settings.SYNC_SWEEP_STUCK_AFTER))
+    return waiting, stuck
+
+
+def sweep_invoices_and_payments() -> Swept:
+    """Invoices and payments of connected companies left waiting or stuck: NEEDS_SYNC again,
+    and their companies to drain (a drain takes invoices and payments in batches)."""
+    now = timezone.now()
+    connected = list(QuickBooksConnection.objects.filter(
+        status=QuickBooksConnection.Status.CONNECTED
+    ).values_list("realm_id", flat=True))
+    stale = SyncRecord.objects.filter(realm_id__in=connected).filter(
+        kind__in=[Kind.INVOICE, Kind.PAYMENT]
+    )
+    waiting, stuck = _waiting_or_stuck(now)
+    ids = list(stale.filter(waiting).values_list("pk", flat=True)[:5000]) + list(
+        stale.filter(stuck).values_list("pk", flat=True)[:5000]
+    )
+    SyncRecord.objects.filter(pk__in=ids).update(state=State.NEEDS_SYNC, state_changed_at=now)
+    realms = set(SyncRecord.objects.filter(pk__in=ids).values_list("realm_id", flat=True))
+    drain_ids = list(QuickBooksConnection.objects.filter(
+        realm_id__in=realms, status=QuickBooksConnection.Status.CONNECTED
+    ).values_list("pk", flat=True))
+    return Swept(count=len(ids), now=now, realms=connected, drain_ids=drain_ids)
+
+
+def sweep_payment_followers(*, realms: list[str], now: datetime) -> Swept:
+    """Refunds and processing fees go one by one (a drain takes invoices and payments).
+
+    Those a connected company's payments should have and do not are made (and queued on
+    commit); those left waiting, e.g. for a payment a drain synced, or stuck syncing, and the
+    fees blocked for want of a fee account once the company has one, are NEEDS_SYNC again
+    and returned to push."""
+    missing = []
+    for connection in QuickBooksConnection.objects.filter(
+            status=QuickBooksConnection.Status.CONNECTED):
+        missing += mark_missing_followers(connection)
+    enqueue(missing)
+    followers = SyncRecord.objects.filter(realm_id__in=realms,
+                                          kind__in=[Kind.REFUND, Kind.FEE])
+    waiting, stuck = _waiting_or_stuck(now)
+    ids = list(followers.filter(waiting | stuck).values_list("pk", flat=True)[:1000])
+    for connection in QuickBooksConnection.objects.filter(realm_id__in=realms):
+        if accounts.fee_account_id(connection):
+            ids += list(fees_blocked_for_want_of_a_fee_account(connection=connection)
+                        .values_list("pk", flat=True)[:1000])
+    SyncRecord.objects.filter(pk__in=ids).update(state=State.NEEDS_SYNC, state_changed_at=now)
+    return Swept(count=len(missing) + len(ids), now=now, push_ids=ids)
+
+
+def fees_blocked_for_want_of_a_fee_account(
+    *, connection: QuickBooksConnection
+) -> QuerySet[SyncRecord]:
+    """The company's processing fees blocked only because no fee account was chosen (the
+    block says so in `fees.NO_FEE_ACCOUNT`, word for word)."""
+    return SyncRecord.objects.filter(
+        realm_id=connection.realm_id, kind=Kind.FEE, state=State.BLOCKED,
+        last_error=fees.NO_FEE_ACCOUNT,
+    )
