@@ -227,7 +227,8 @@ def _hidden(**fields: Any) -> str:
                    for k, v in fields.items())
 
 
-def _money(value: Any) -> str:
+def _shown_amount(value: Any) -> str:
+    """An amount for a page: two decimals, or the value escaped as it is."""
     try:
         return f"{float(value):.2f}"
     except (TypeError, ValueError):
@@ -260,7 +261,7 @@ def _invoice_payments(inv: dict[str, Any], payments: list[dict[str, Any]],
         rows.append(
             f"<tr><td>{escape(str(pay.get('TxnDate', '')))}</td>"
             f"<td>{escape(str(pay.get('PaymentRefNum', '')))}</td><td>{escape(method)}</td>"
-            f"<td>{escape(deposit)}</td><td class=num>{_money(pay.get('TotalAmt', 0))}</td>"
+            f"<td>{escape(deposit)}</td><td class=num>{_shown_amount(pay.get('TotalAmt', 0))}</td>"
             f"<td class=num>{applied:.2f}</td></tr>"
         )
     return (
@@ -357,7 +358,7 @@ def receive_payment(
         f"{_error_box(error)}<h1>Receive payment</h1><p class=lead>"
         f"{escape(str(inv['CustomerRef'].get('name', '')))} &middot; Invoice "
         f"<a href='{escape(invoice_url)}'>{escape(str(inv.get('DocNumber', '')))}</a> &middot; "
-        f"open balance {_money(inv.get('Balance', 0))}</p>{form}",
+        f"open balance {_shown_amount(inv.get('Balance', 0))}</p>{form}",
         company_nav(base, realm, "invoices"),
     )
 
@@ -382,7 +383,8 @@ def confirm_invoice(
         f"{action.capitalize()} invoice {inv.get('DocNumber', '')}",
         f"{_error_box(error)}<h1>{action.capitalize()} invoice {number}?</h1>"
         f"<p class=lead>{escape(str(inv['CustomerRef'].get('name', '')))} &middot; total "
-        f"{_money(inv.get('TotalAmt', 0))} &middot; balance {_money(inv.get('Balance', 0))}"
+        f"{_shown_amount(inv.get('TotalAmt', 0))} &middot; balance "
+        f"{_shown_amount(inv.get('Balance', 0))}"
         f"</p><p>{what}</p><form method=post action='/app/invoice/{escape(action)}' "
         "class=actions>"
         + _hidden(**{CSRF_FIELD: csrf, "realmId": realm, "txnId": inv["Id"],
@@ -417,7 +419,7 @@ def customers(company: dict[str, Any], people: list[dict[str, Any]], base: str, 
     rows = "".join(
         f"<tr><td>{escape(str(c.get('DisplayName', '')))}</td>"
         f"<td>{escape(str(c.get('PrimaryEmailAddr', {}).get('Address', '')))}</td>"
-        f"<td class=num>{_money(c.get('Balance', 0))}</td><td>{_active_status(c)}</td>"
+        f"<td class=num>{_shown_amount(c.get('Balance', 0))}</td><td>{_active_status(c)}</td>"
         f"<td>{_active_form('customers', realm, c, csrf)}</td></tr>"
         for c in people
     ) or "<tr><td colspan=5>No customers yet.</td></tr>"
@@ -438,7 +440,7 @@ def items(company: dict[str, Any], products: list[dict[str, Any]], base: str, *,
     rows = "".join(
         f"<tr><td>{escape(str(i.get('Name', '')))}</td><td>{escape(str(i.get('Type', '')))}"
         f"</td><td>{escape(str(i.get('IncomeAccountRef', {}).get('name', '')))}</td>"
-        f"<td class=num>{_money(i.get('UnitPrice', 0))}</td><td>{_active_status(i)}</td>"
+        f"<td class=num>{_shown_amount(i.get('UnitPrice', 0))}</td><td>{_active_status(i)}</td>"
         f"<td>{_active_form('items', realm, i, csrf)}</td></tr>"
         for i in products
     ) or "<tr><td colspan=6>No products or services yet.</td></tr>"
