@@ -5,7 +5,17 @@ from decimal import Decimal
 from itertools import count
 
 from invoices import services
-from invoices.models import Account, Contact, Invoice, Product, TaxRate, User
+from invoices.models import (
+    Account,
+    Contact,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Product,
+    Refund,
+    TaxRate,
+    User,
+)
 from invoices.services import LineInput
 
 _seq = count(1)
@@ -65,3 +75,53 @@ def make_invoice(
     if send:
         invoice = services.invoice_send(invoice=invoice)
     return invoice
+
+
+# -- unsaved objects, for the pure mapping in integrations/payloads.py (no database) --------
+
+def build_contact(
+    *, first_name: str = "Ada", last_name: str = "Lovelace", email: str = "ada@example.com",
+    company: str = "", phone: str = "",
+) -> Contact:
+    return Contact(first_name=first_name, last_name=last_name, email=email, company=company,
+                   phone=phone)
+
+
+def build_tax_rate(*, pk: int, name: str, percentage: str) -> TaxRate:
+    """A rate with an id of its own: an invoice's tax is rounded once per rate id."""
+    return TaxRate(pk=pk, name=name, percentage=Decimal(percentage))
+
+
+def build_line(
+    *, name: str, unit_price: str, quantity: str = "1", tax_rate: TaxRate | None = None,
+    description: str = "", discount_percent: str = "0",
+) -> InvoiceLine:
+    return InvoiceLine(name=name, unit_price=Decimal(unit_price), quantity=Decimal(quantity),
+                       tax_rate=tax_rate, description=description,
+                       discount_percent=Decimal(discount_percent))
+
+
+def build_invoice(
+    *, contact: Contact | None = None, number: str = "1042", memo: str = "",
+    discount_kind: str = "", discount_value: str = "0",
+) -> Invoice:
+    """Issued 1 November 2026, due 15 November."""
+    return Invoice(contact=contact or build_contact(), number=number,
+                   issue_date=date(2026, 11, 1), due_date=date(2026, 11, 15), memo=memo,
+                   discount_kind=discount_kind, discount_value=Decimal(discount_value))
+
+
+def build_payment(
+    *, amount: str, tip: str = "0", reference: str = "", processor_fee: str = "0",
+    on: date = date(2026, 11, 20),
+) -> Payment:
+    return Payment(invoice=build_invoice(), date=on, amount=Decimal(amount),
+                   tip_amount=Decimal(tip), reference=reference,
+                   processor_fee=Decimal(processor_fee))
+
+
+def build_refund(
+    *, amount: str, tip: str = "0", reason: str = "", on: date = date(2026, 11, 25),
+) -> Refund:
+    return Refund(payment=build_payment(amount="100.00"), date=on, amount=Decimal(amount),
+                  tip_amount=Decimal(tip), reason=reason)
