@@ -1,4 +1,5 @@
-"""Receivers: a saved invoice or payment marks its record "needs sync"; the push is a task."""
+"""Receivers: a saved invoice, payment, contact, refund or fee calls the outbox service that
+decides what needs sync (and enqueues it on commit); the push is a task."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,9 +10,8 @@ from django.dispatch import receiver
 
 from invoices.models import Contact, Invoice, Payment, Refund
 
-from .models import QuickBooksConnection, SyncRecord
-from .services.exactly_once import invoice_key, payment_key
-from .services.outbox import enqueue, is_undone, mark_needs_sync
+from .models import QuickBooksConnection
+from .services.outbox import enqueue, mark_contact_invoices, mark_invoice, mark_payment
 from .services.payment_followers import mark_fee, mark_refund
 
 # Set while changes made in QuickBooks are applied here: they are in QuickBooks already, so
@@ -40,17 +40,8 @@ def invoice_saved(sender, instance: Invoice, **kwargs) -> None:
     if _from_quickbooks.get():
         return
     connection = _connection(instance.account_id)
-    if connection is None or instance.is_draft:
-        return
-    known = SyncRecord.objects.filter(
-        realm_id=connection.realm_id, key=invoice_key(instance.pk)
-    ).exists()
-    sent_since_connecting = (instance.sent_at and instance.sent_at >= connection.connected_at
-                             and not is_undone(connection=connection, invoice_id=instance.pk))
-    if known or (sent_since_connecting and not instance.is_void):
-        record = mark_needs_sync(connection=connection, kind=SyncRecord.Kind.INVOICE,
-                                 key=invoice_key(instance.pk), invoice=instance)
-        enqueue([record.pk])
+    if connection is not None:
+        enqueue(mark_invoice(connection=connection, invoice=instance))
 
 
 @receiver(post_save, sender=Payment, dispatch_uid="integrations.payment_saved")
@@ -58,30 +49,16 @@ def payment_saved(sender, instance: Payment, created: bool, **kwargs) -> None:
     if instance.recorded_in_quickbooks or _from_quickbooks.get():
         return  # entered in QuickBooks: never sent back
     connection = _connection(instance.account_id)
-    if connection is None:
-        return
-    if SyncRecord.objects.filter(
-        realm_id=connection.realm_id, key=invoice_key(instance.invoice_id)
-    ).exists():
-        record = mark_needs_sync(connection=connection, kind=SyncRecord.Kind.PAYMENT,
-                                 key=payment_key(instance.pk), payment=instance)
-        enqueue([record.pk])
+    if connection is not None:
+        enqueue(mark_payment(connection=connection, payment=instance))
 
 
 @receiver(post_save, sender=Contact, dispatch_uid="integrations.contact_saved")
 def contact_saved(sender, instance: Contact, created: bool, **kwargs) -> None:
     """An edited contact: its synced invoices go again, which updates the customer first."""
     connection = None if created else _connection(instance.account_id)
-    if connection is None:
-        return
-    records = SyncRecord.objects.filter(
-        realm_id=connection.realm_id, kind=SyncRecord.Kind.INVOICE, invoice__contact=instance
-    ).values_list("pk", "key")
-    ids = [
-        mark_needs_sync(connection=connection, kind=SyncRecord.Kind.INVOICE, key=key).pk
-        for _, key in records
-    ]
-    enqueue(ids)
+    if connection is not None:
+        enqueue(mark_contact_invoices(connection=connection, contact=instance))
 
 
 @receiver(post_save, sender=Payment, dispatch_uid="integrations.payment_fee_saved")

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-from invoices.models import Invoice, Payment
+from invoices.models import Contact, Invoice, Payment
 
 from ..models import QuickBooksConnection, SyncRecord, UndoneInvoice
 from .exactly_once import invoice_key, payment_key
@@ -42,6 +42,47 @@ def mark_needs_sync(
         )
         record.state = State.NEEDS_SYNC
     return record
+
+
+def mark_invoice(*, connection: QuickBooksConnection, invoice: Invoice) -> list[int]:
+    """A saved invoice goes to QuickBooks when QuickBooks has it already, or when it was sent
+    since this company was connected, is not void and was not taken out with Undo sync
+    (invoices sent before wait for Import Invoices). Drafts stay here. Returns the record to
+    enqueue, if any."""
+    if invoice.is_draft:
+        return []
+    known = SyncRecord.objects.filter(
+        realm_id=connection.realm_id, key=invoice_key(invoice.pk)
+    ).exists()
+    sent_since_connecting = (invoice.sent_at and invoice.sent_at >= connection.connected_at
+                             and not is_undone(connection=connection, invoice_id=invoice.pk))
+    if known or (sent_since_connecting and not invoice.is_void):
+        return [mark_needs_sync(connection=connection, kind=Kind.INVOICE,
+                                key=invoice_key(invoice.pk), invoice=invoice).pk]
+    return []
+
+
+def mark_payment(*, connection: QuickBooksConnection, payment: Payment) -> list[int]:
+    """A saved payment follows its invoice once the invoice has a record. Returns the record
+    to enqueue, if any."""
+    if SyncRecord.objects.filter(
+        realm_id=connection.realm_id, key=invoice_key(payment.invoice_id)
+    ).exists():
+        return [mark_needs_sync(connection=connection, kind=Kind.PAYMENT,
+                                key=payment_key(payment.pk), payment=payment).pk]
+    return []
+
+
+def mark_contact_invoices(*, connection: QuickBooksConnection, contact: Contact) -> list[int]:
+    """An edited contact: its invoices with this company go again, which updates the customer
+    first. Returns the records to enqueue."""
+    records = SyncRecord.objects.filter(
+        realm_id=connection.realm_id, kind=Kind.INVOICE, invoice__contact=contact
+    ).values_list("pk", "key")
+    return [
+        mark_needs_sync(connection=connection, kind=Kind.INVOICE, key=key).pk
+        for _, key in records
+    ]
 
 
 def mark_many_needs_sync(*, connection: QuickBooksConnection, invoice_ids: list[int]) -> None:
