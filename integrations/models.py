@@ -52,8 +52,6 @@ class QuickBooksConnection(models.Model):
     fee_account_id = models.CharField(max_length=40, blank=True)
     # Changes made in QuickBooks: the time up to which change data capture has been read.
     cdc_cursor = models.DateTimeField(null=True, blank=True)
-    # Replaced by UndoneInvoice rows; nothing reads it any more (to be dropped).
-    undone_invoice_ids = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"{self.account} → {self.company_name or self.realm_id} ({self.status})"
@@ -152,8 +150,6 @@ class SyncRecord(models.Model):
     refusals = models.PositiveIntegerField(default=0)
     # When the requestid (or batch) in pending_request_id was put in flight.
     request_sent_at = models.DateTimeField(null=True, blank=True)
-    # Replaced by qbo_status VOID (see `void_in_quickbooks`); to be dropped.
-    voided = models.BooleanField(default=False)
     qbo_status = models.CharField(max_length=10, blank=True, choices=QboStatus.choices,
                                   default=QboStatus.ACTIVE)
     qbo_status_at = models.DateTimeField(null=True, blank=True)
@@ -193,13 +189,11 @@ class SyncRecord(models.Model):
     @classmethod
     def paused_q(cls) -> models.Q:
         """The records paused while their company cannot be reached."""
-        # The message prefix is read too until every writer sets `paused` (sync.py): to go
-        # with that switch.
-        return models.Q(paused=True) | models.Q(last_error__startswith="Paused:")
+        return models.Q(paused=True)
 
     @property
     def is_paused(self) -> bool:
-        return self.paused or self.last_error.startswith("Paused:")
+        return self.paused
 
     @property
     def changed_in_quickbooks(self) -> bool:
@@ -211,7 +205,7 @@ class SyncRecord(models.Model):
         """The invoice is void in QuickBooks as it is here: hatsync's void landed, or it was
         voided or deleted there and its void here has been through (then it keeps its
         flag)."""
-        if self.qbo_status == self.QboStatus.VOID or self.voided:  # voided: until it goes
+        if self.qbo_status == self.QboStatus.VOID:
             return True
         return (self.changed_in_quickbooks and self.state == self.State.SYNCED
                 and self.invoice is not None and self.invoice.is_void)

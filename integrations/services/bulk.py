@@ -348,10 +348,10 @@ class Drain:
         if refused:
             SyncRecord.objects.filter(pk__in=[plan.record.pk for plan in refused]).update(
                 state=State.NEEDS_SYNC, pending_request_id="", request_sent_at=None,
-                state_changed_at=timezone.now())
+                paused=False, state_changed_at=timezone.now())
         if lost:
             SyncRecord.objects.filter(pk__in=[plan.record.pk for plan in lost]).update(
-                state=State.NEEDS_SYNC, last_error=LOST_MESSAGE,
+                state=State.NEEDS_SYNC, last_error=LOST_MESSAGE, paused=False,
                 state_changed_at=timezone.now())
         singles.extend(plan.record for plan in refused + lost
                        if plan.entity in ("Invoice", "Payment"))

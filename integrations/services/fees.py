@@ -74,8 +74,9 @@ def _delete(engine: CompanyEngine, record: SyncRecord, payment: Payment) -> str:
     record.qbo_id = record.sync_token = record.qbo_name = record.pending_request_id = ""
     record.deleted_qbo_id = deleted or record.deleted_qbo_id
     record.last_error = record.warning = ""
+    record.paused = False
     record.save(update_fields=["qbo_id", "sync_token", "qbo_name", "pending_request_id",
-                               "deleted_qbo_id", "last_error", "warning"])
+                               "deleted_qbo_id", "last_error", "paused", "warning"])
     engine.mark_synced(record)
     return "delete" if deleted else "unchanged"
 

@@ -47,10 +47,8 @@ ENTITIES = ("Payment", "Invoice")
 CDC_MAX_DAYS = 30
 CDC_MAX_OBJECTS = 1000  # per entity per answer
 CDC_OVERLAP = timedelta(minutes=1)  # clocks differ; reading a change twice is harmless
-# A record of a payment made in QuickBooks (not by hatsync) has origin QUICKBOOKS. It still
-# carries this fingerprint as well, until `sync_payment` reads the origin instead (it never
-# pushes a record with a qbo_id and a fingerprint): to go with the switch.
-FROM_QUICKBOOKS = "from-quickbooks"
+# A record of a payment made in QuickBooks (not by hatsync) has origin QUICKBOOKS: it is
+# never pushed back.
 QUICKBOOKS = SyncRecord.Origin.QUICKBOOKS
 VOIDED, DELETED = SyncRecord.QboStatus.VOIDED, SyncRecord.QboStatus.DELETED
 _EVENT_TYPE = re.compile(r"^qbo\.(\w+)\.(\w+)\.v\d+$")
@@ -359,7 +357,6 @@ def _bring_back(connection, invoice_record: SyncRecord, entity: dict, amount: De
         account=connection.account, realm_id=connection.realm_id, kind=Kind.PAYMENT,
         key=payment_key(payment.pk), payment=payment, invoice=invoice_record.invoice,
         state=State.SYNCED, qbo_id=qbo_id, sync_token=token, origin=QUICKBOOKS,
-        fingerprint=FROM_QUICKBOOKS,
         qbo_name=rules.shorten_reference(fields["reference"]) if fields["reference"] else "",
         synced_at=now, state_changed_at=now,
     )
@@ -393,7 +390,7 @@ def recreate_deleted(*, connection: QuickBooksConnection, invoice_ids: list[int]
     count = 0
     for record in records:
         SyncRecord.objects.filter(pk=record.pk).update(
-            qbo_id="", sync_token="", fingerprint="", voided=False, qbo_status="",
+            qbo_id="", sync_token="", fingerprint="", qbo_status="",
             qbo_status_at=None, state=State.NEEDS_SYNC, state_changed_at=timezone.now(),
             pending_request_id=exactly_once.recreate_request_id(record),
         )

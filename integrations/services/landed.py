@@ -67,7 +67,7 @@ def record_landed(answers: list[Landed]) -> list[Landed]:
         record.request_sent_at = None
         record.deleted_qbo_id = ""  # a new object: the deleted one salts no more requestids
         record.state = State.SYNCED
-        record.last_error = ""
+        record.last_error, record.paused = "", False
         if item.warning is not None:
             record.warning = item.warning
         record.synced_at = record.state_changed_at = now
@@ -82,7 +82,7 @@ def record_landed(answers: list[Landed]) -> list[Landed]:
 
 
 _FIELDS = ("qbo_id", "sync_token", "fingerprint", "qbo_name", "pending_request_id",
-           "request_sent_at", "deleted_qbo_id", "state", "last_error", "warning",
+           "request_sent_at", "deleted_qbo_id", "state", "last_error", "paused", "warning",
            "synced_at", "state_changed_at")
 
 

@@ -103,7 +103,8 @@ def plan_batch(engine: CompanyEngine, records: list[SyncRecord]
 def push_payment(engine: CompanyEngine, record: SyncRecord) -> str:
     """Push one payment record: create it (or, asked by reconcile, update it)."""
     payment = Payment.objects.select_related("invoice__contact").get(pk=record.payment_id)
-    if record.qbo_id and record.fingerprint:
+    if record.qbo_id and (record.fingerprint or record.origin == SyncRecord.Origin.QUICKBOOKS):
+        # In QuickBooks as it is here, or entered there (never pushed back).
         engine.mark_synced(record)
         return "unchanged"
     invoice_record = invoice_record_of(engine.realm_id, payment)

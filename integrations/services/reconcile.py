@@ -313,7 +313,6 @@ def resync(*, account: Account, record_id: int) -> SyncRecord | None:
         # gone), so the new create gets its own: stable, in case this push is retried.
         request_id = exactly_once.recreate_request_id(record)
         changes |= {"qbo_id": "", "sync_token": "", "pending_request_id": request_id,
-                    "voided": False,  # the old column, until it is dropped
                     "qbo_status": Case(When(qbo_status=SyncRecord.QboStatus.VOID,
                                             then=Value(SyncRecord.QboStatus.ACTIVE)),
                                        default=F("qbo_status"))}
