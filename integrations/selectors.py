@@ -1,9 +1,11 @@
 """Reads for the integration screens, always scoped to one account."""
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 from invoices.models import Account, Invoice
 
+from . import rules
 from .models import QuickBooksConnection, SyncLog, SyncRecord
 from .qbo.environments import environment
 from .rules import invoice_deep_link
@@ -149,3 +151,67 @@ def payment_followers(*, connection: QuickBooksConnection, invoice: Invoice) -> 
                         for refund in sorted(payment.refunds.all(), key=lambda r: r.pk)],
         }
     return followers
+
+
+def invoice_panel(*, account: Account, invoice_id) -> dict | None:
+    """What the invoice page's QuickBooks panel shows; None when it shows none (no company
+    connected, or not one of the account's invoices)."""
+    connection = connection_for(account)
+    if connection is None:
+        return None
+    invoice = Invoice.objects.filter(account=account, pk=invoice_id).first()
+    if invoice is None:
+        return None
+    record = invoice_records(connection=connection, invoice_ids=[invoice.pk]).get(invoice.pk)
+    records = {r.payment_id: r for r in SyncRecord.objects.filter(
+        realm_id=connection.realm_id, kind=SyncRecord.Kind.PAYMENT, payment__invoice=invoice)}
+    followers = payment_followers(connection=connection, invoice=invoice)
+    payments = [
+        {"payment": payment, "record": records.get(payment.pk),
+         "qbo_reference": rules.shorten_reference(payment.reference),
+         **followers.get(payment.pk, {})}
+        for payment in invoice.payments.order_by("date", "pk")
+    ]
+    follower_records = [f["fee"] for f in followers.values()] + [
+        r["record"] for f in followers.values() for r in f["refunds"]]
+    settled = {SyncRecord.State.SYNCED, SyncRecord.State.BLOCKED, SyncRecord.State.FAILED}
+    moving = connection.is_connected and any(
+        r is not None and r.state not in settled and not r.is_paused
+        for r in [record, *records.values(), *follower_records]
+    )
+    tips = invoice.tips_total
+    tips_in_total = rules.tips_apply(country=connection.country,
+                                     snapshot=connection.settings_snapshot or {})
+    return {
+        "invoice": invoice, "record": record, "payments": payments,
+        "qbo_total": invoice.total + tips if tips and tips_in_total else None, "tips": tips,
+        "link": invoice_link(connection, record),
+        "connected": connection.is_connected,
+        "refresh_url": reverse("integrations:invoice_panel", args=[invoice.pk]) if moving
+        else "",
+        "sync_now": _sync_now_shown(connection=connection, invoice=invoice, record=record),
+    }
+
+
+def _sync_now_shown(*, connection: QuickBooksConnection, invoice: Invoice,
+                    record: SyncRecord | None) -> bool:
+    """The panel offers Sync now for a sent invoice that is not synced yet, and for one
+    deleted in QuickBooks (to send it again); never for a void one, nor while not connected."""
+    if not connection.is_connected or invoice.is_void:
+        return False
+    not_synced = record is None or record.state != SyncRecord.State.SYNCED
+    deleted_there = record is not None and record.qbo_status == SyncRecord.QboStatus.DELETED
+    return (not invoice.is_draft and not_synced) or deleted_there
+
+
+def customer_name_if_different(*, account: Account, contact_id) -> str:
+    """The QuickBooks customer a contact syncs to, when its name there differs from the
+    contact's (two contacts with one name are two customers, told apart by email); else ""."""
+    connection = connection_for(account)
+    record = connection and SyncRecord.objects.filter(
+        account=account, realm_id=connection.realm_id, kind=SyncRecord.Kind.CUSTOMER,
+        contact_id=contact_id, state=SyncRecord.State.SYNCED,
+    ).select_related("contact").first()
+    if not record or not record.contact or record.qbo_name == record.contact.full_name:
+        return ""
+    return record.qbo_name
