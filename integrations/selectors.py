@@ -1,12 +1,13 @@
 """Reads for the integration screens, always scoped to one account."""
 
+from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from invoices.models import Account, Invoice
 
 from . import rules
-from .models import QuickBooksConnection, SyncLog, SyncRecord
+from .models import BulkSyncJob, QuickBooksConnection, ReconcileReport, SyncLog, SyncRecord
 from .qbo.environments import environment
 from .rules import invoice_deep_link
 from .services.exactly_once import fee_key, refund_key
@@ -215,3 +216,25 @@ def customer_name_if_different(*, account: Account, contact_id) -> str:
     if not record or not record.contact or record.qbo_name == record.contact.full_name:
         return ""
     return record.qbo_name
+
+
+def bulk_job(*, account: Account, job_id) -> BulkSyncJob | None:
+    """One of the account's Import Invoices jobs (None: not the account's)."""
+    return BulkSyncJob.objects.filter(account=account, pk=job_id).first()
+
+
+def reconcile_card(*, account: Account, page) -> dict:
+    """What the "Check QuickBooks matches hatsync" card shows: the latest report, one page of
+    its differences (25 a page; an invoice's with links to it in QuickBooks), whether a check
+    is running."""
+    connection = connection_for(account)
+    report = ReconcileReport.objects.filter(account=account).first()
+    differences = Paginator(report.differences if report else [], 25).get_page(page)
+    app_url = environment(connection.environment).app_url if connection else ""
+    for difference in differences:
+        difference["links"] = [invoice_deep_link(app_base_url=app_url, qbo_id=qbo_id)
+                               for qbo_id in difference.get("qbo_ids", [])
+                               if difference["kind"] == "invoice"]
+    return {"connection": connection, "report": report, "differences": differences,
+            "reconcile_running": report is not None
+            and report.state == ReconcileReport.State.RUNNING}

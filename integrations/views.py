@@ -20,10 +20,10 @@ from django.views.decorators.http import require_POST
 from invoices.models import Invoice
 from invoices.views import account_required
 
-from . import rules, selectors
+from . import selectors
 from .context_processors import render_invoice_panel
 from .forms import AccountChoicesForm
-from .models import BulkSyncJob, QuickBooksConnection, ReconcileReport, SyncLog
+from .models import BulkSyncJob, QuickBooksConnection, SyncLog
 from .qbo.environments import environment
 from .qbo.errors import QboError
 from .services import accounts as accounts_service
@@ -146,7 +146,7 @@ def import_invoices(request: HttpRequest) -> HttpResponse:
     connection = selectors.connection_for(request.account)
     job = None
     if request.GET.get("job", "").isdigit():
-        job = BulkSyncJob.objects.filter(account=request.account, pk=request.GET["job"]).first()
+        job = selectors.bulk_job(account=request.account, job_id=request.GET["job"])
     progress = import_service.bulk_job_progress(job) if job else None
     view = _import_view(request.GET)
     invoices = selectors.importable_invoices(account=request.account, connection=connection,
@@ -336,18 +336,8 @@ def invoice_sync(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _reconcile_context(request: HttpRequest) -> dict:
-    connection = selectors.connection_for(request.account)
-    report = ReconcileReport.objects.filter(account=request.account).first()
-    differences = Paginator(report.differences if report else [], 25).get_page(
-        request.GET.get("differences"))
-    app_url = environment(connection.environment).app_url if connection else ""
-    for difference in differences:
-        difference["links"] = [rules.invoice_deep_link(app_base_url=app_url, qbo_id=qbo_id)
-                               for qbo_id in difference.get("qbo_ids", [])
-                               if difference["kind"] == "invoice"]
-    return {"connection": connection, "report": report, "differences": differences,
-            "reconcile_running": report is not None
-            and report.state == ReconcileReport.State.RUNNING}
+    return selectors.reconcile_card(account=request.account,
+                                    page=request.GET.get("differences"))
 
 
 @account_required
