@@ -15,8 +15,8 @@ from ..models import QuickBooksConnection
 from ..qbo.client import QboClient
 from ..qbo.errors import QboAuthError, QboError, QboFault
 from . import exactly_once
-from .connection import LeaseLost
 from .landed import Plan
+from .lease import LeaseLost
 
 logger = logging.getLogger(__name__)
 BATCH_RETRIES = 3  # a batch with no answer goes again (same requestid) this many times

@@ -30,18 +30,13 @@ from ..models import QuickBooksConnection, SyncLog, SyncRecord
 from ..qbo.errors import QboAuthError, QboError
 from . import customers, exactly_once, invoices, items, payments
 from .batches import BatchSender
-from .connection import (
-    CompanyBusy,
-    LeaseLost,
-    connection_access_token,
-    connection_lease,
-    connection_mark_needs_reconnect,
-)
 from .engine import Blocked, CompanyEngine
 from .landed import Landed, Plan, record_landed
+from .lease import CompanyBusy, LeaseLost, connection_lease
 from .outbox import enqueue
 from .payment_followers import mark_missing_followers
 from .sync import sync_held
+from .tokens import connection_access_token, connection_mark_needs_reconnect
 
 logger = logging.getLogger(__name__)
 State = SyncRecord.State

@@ -16,8 +16,9 @@ from ..models import QuickBooksConnection, SyncRecord
 from ..qbo.client import QboClient
 from ..qbo.errors import QboFault
 from . import exactly_once
-from .connection import LeaseLost, connection_check_settings
+from .company_settings import connection_check_settings
 from .landed import Landed, record_landed
+from .lease import LeaseLost
 
 State = SyncRecord.State
 Kind = SyncRecord.Kind

@@ -19,21 +19,16 @@ from ..models import QuickBooksConnection, SyncLog, SyncRecord
 from ..qbo import budget
 from ..qbo.errors import QboAuthError, QboError, QboFault
 from . import exactly_once
-from .connection import (
-    CompanyBusy,
-    LeaseLost,
-    connection_access_token,
-    connection_lease,
-    connection_mark_needs_reconnect,
-)
 from .engine import Blocked, CompanyEngine, Waiting
 from .fees import sync_fee
 from .invoices import push_invoice
+from .lease import CompanyBusy, LeaseLost, connection_lease
 from .messages import explain_fault, names_for_ids
 from .outbox import enqueue, paused_reason
 from .payment_followers import mark_followers
 from .payments import push_payment
 from .refunds import sync_refund
+from .tokens import connection_access_token, connection_mark_needs_reconnect
 
 logger = logging.getLogger(__name__)
 State = SyncRecord.State

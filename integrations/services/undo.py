@@ -19,19 +19,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 
 from invoices.models import Account, Invoice, Payment
 
-from ..models import QuickBooksConnection, SyncLog, SyncRecord, UndoJob, UndoneInvoice
+from ..models import QuickBooksConnection, SyncLog, SyncRecord, UndoJob
 from ..qbo.errors import QboAuthError, QboError, QboFault
-from . import exactly_once
 from .engine import CompanyEngine
 from .lease import CompanyBusy, LeaseLost, connection_lease
 from .messages import explain_fault
 from .tokens import connection_access_token
+from .undo_invoice import Skip, hatsync_dependents, paid_in_quickbooks_message, undo_invoice
 
 logger = logging.getLogger(__name__)
 State = SyncRecord.State
@@ -42,12 +41,6 @@ PROGRESS_SECONDS = 24 * 3600  # how long the page can show an undo's progress an
 RETRIES = 3  # a lost answer or an outage: the same invoice goes again this often
 RETRY_SECONDS = 2.0
 BUSY_WAIT_SECONDS = 120.0  # how long to wait for a sync that holds the company
-ENTITY = {Kind.INVOICE: "Invoice", Kind.PAYMENT: "Payment", Kind.REFUND: "RefundReceipt",
-          Kind.FEE: "Purchase"}
-
-
-class Skip(Exception):
-    """This invoice stays in QuickBooks; the message says why, as a sentence."""
 
 
 # --- what a selection would do ---------------------------------------------------------------
@@ -88,11 +81,6 @@ class UndoPlan:
         for number in self.paid_in_quickbooks:
             reasons.append(paid_in_quickbooks_message(number))
         return reasons
-
-
-def paid_in_quickbooks_message(number: str) -> str:
-    return (f"Invoice {number} has a payment recorded in QuickBooks; remove it there first, "
-            "then Undo sync again.")
 
 
 def _numbers(numbers: list[str], limit: int = 10) -> str:
@@ -141,20 +129,10 @@ def undo_plan(*, account: Account, invoice_ids: list[int]) -> UndoPlan:
             plan.paid_in_quickbooks.append(invoice.number)
         else:
             plan.invoice_ids.append(invoice.pk)
-    records = _dependents(connection, plan.invoice_ids)
+    records = hatsync_dependents(connection, plan.invoice_ids)
     plan.payments = records.filter(kind=Kind.PAYMENT).count()
     plan.extras = records.filter(kind__in=[Kind.REFUND, Kind.FEE]).count()
     return plan
-
-
-def _dependents(connection: QuickBooksConnection, invoice_ids: list[int]):
-    """hatsync's payments, refunds and fees in QuickBooks for these invoices."""
-    return SyncRecord.objects.filter(realm_id=connection.realm_id).exclude(qbo_id="").filter(
-        Q(kind=Kind.PAYMENT, payment__invoice_id__in=invoice_ids)
-        | Q(kind=Kind.REFUND, refund__payment__invoice_id__in=invoice_ids)
-        | Q(kind=Kind.FEE, payment__invoice_id__in=invoice_ids)
-        | Q(kind=Kind.FEE, refund__payment__invoice_id__in=invoice_ids)
-    )
 
 
 # --- progress -------------------------------------------------------------------------------
@@ -332,119 +310,6 @@ def _undo_held(connection: QuickBooksConnection, invoice: Invoice,
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
-
-
-def undo_invoice(*, engine: CompanyEngine, invoice: Invoice,
-                 tally: dict[str, int] | None = None) -> tuple[int, int]:
-    """Delete one invoice and hatsync's payments, refunds and fees on it from QuickBooks,
-    then forget their records. Returns (payments, refunds and fees) removed, counting those
-    an earlier attempt removed (`tally`); raises Skip when the invoice must stay. Everything
-    is read and checked before anything is deleted."""
-    tally = {"payments": 0, "extras": 0} if tally is None else tally
-    realm = engine.connection.realm_id
-    record = SyncRecord.objects.filter(realm_id=realm, kind=Kind.INVOICE,
-                                       invoice=invoice).first()
-    if record is None or not record.qbo_id:
-        raise Skip(f"Invoice {invoice.number} is not in QuickBooks, so there is nothing to "
-                   "remove.")
-    if invoice.payments.filter(recorded_in_quickbooks=True).exists():
-        raise Skip(paid_in_quickbooks_message(invoice.number))
-    dependents = list(_dependents(engine.connection, [invoice.pk])
-                      .select_related("refund", "payment"))
-    # 1. Read and check: ours (the marker), and no payment of someone else's applied to it.
-    current = _read(engine, "Invoice", record.qbo_id)
-    if current is not None:
-        if exactly_once.marked_id(current.get("PrivateNote"), exactly_once.INVOICE,
-                                  whole=True) != invoice.pk:
-            raise Skip(f"Invoice {invoice.number} in QuickBooks does not carry hatsync's note "
-                       "(“hatsync invoice #…”), so it may not be hatsync's: it was left "
-                       "there. Remove it in QuickBooks if it should go.")
-        ours = {r.qbo_id for r in dependents if r.kind == Kind.PAYMENT}
-        others = [str(link.get("TxnId")) for link in current.get("LinkedTxn") or []
-                  if link.get("TxnType") == "Payment" and str(link.get("TxnId")) not in ours]
-        if others:
-            raise Skip(paid_in_quickbooks_message(invoice.number))
-    found: list[tuple[SyncRecord, dict | None]] = []
-    for dependent in dependents:
-        obj = _read(engine, ENTITY[dependent.kind], dependent.qbo_id)
-        if obj is not None and not _made_by_hatsync(dependent, obj):
-            what = "payment" if dependent.kind == Kind.PAYMENT else "refund or fee"
-            raise Skip(f"A {what} on invoice {invoice.number} in QuickBooks does not carry "
-                       "hatsync's note, so it may not be hatsync's: the invoice was left "
-                       "there. Remove them in QuickBooks if they should go.")
-        found.append((dependent, obj))
-    # 2. Delete: refunds and fees, then payments (an invoice cannot go before its
-    #    payments), then the invoice; each record is forgotten as soon as its object is gone.
-    order = {Kind.REFUND: 0, Kind.FEE: 0, Kind.PAYMENT: 1}
-    for dependent, obj in sorted(found, key=lambda pair: order[pair[0].kind]):
-        if obj is not None:
-            engine.delete(dependent, ENTITY[dependent.kind], obj)
-        dependent.delete()
-        tally["payments" if dependent.kind == Kind.PAYMENT else "extras"] += 1
-    payments, extras = tally["payments"], tally["extras"]
-    if current is not None:
-        try:
-            engine.delete(record, "Invoice", current)
-        except QboError:
-            if payments or extras:
-                _partly_removed(record, invoice)
-            raise
-    _forget_invoice(engine, record, invoice, payments=payments, extras=extras)
-    return payments, extras
-
-
-def _read(engine: CompanyEngine, entity: str, qbo_id: str) -> dict | None:
-    """The object as QuickBooks has it now; None when it is gone already."""
-    try:
-        return engine.read(entity, qbo_id)
-    except QboFault as error:
-        if error.is_not_found:
-            return None
-        raise
-
-
-def _made_by_hatsync(record: SyncRecord, obj: dict) -> bool:
-    """The object carries this record's own marker (exactly_once.py)."""
-    note = obj.get("PrivateNote")
-    if record.kind == Kind.PAYMENT:
-        return exactly_once.is_marked(note, exactly_once.PAYMENT, record.payment_id)
-    if record.kind == Kind.REFUND:
-        return exactly_once.is_marked(note, exactly_once.REFUND, record.refund_id)
-    return exactly_once.is_marked(note, exactly_once.FEE, record.payment_id)
-
-
-def _partly_removed(record: SyncRecord, invoice: Invoice) -> None:
-    """Its payments are gone from QuickBooks but the invoice is not: say so on the invoice;
-    Sync puts the payments back, Undo sync tries the invoice again."""
-    SyncRecord.objects.filter(pk=record.pk).update(
-        state=State.FAILED, state_changed_at=timezone.now(), paused=False,
-        last_error=(f"Undo sync removed the payments of invoice {invoice.number} from "
-                    "QuickBooks but not the invoice itself. Press Undo sync to remove it "
-                    "too, or Sync to put its payments back."),
-    )
-
-
-def _forget_invoice(engine: CompanyEngine, record: SyncRecord, invoice: Invoice, *,
-                    payments: int, extras: int) -> None:
-    """The invoice is out of QuickBooks: its record goes (the row shows Needs Sync and the
-    outbox has nothing to send), and the history says what happened, on the customer's
-    record, which stays (customers stay in QuickBooks)."""
-    with transaction.atomic():
-        customer = SyncRecord.objects.filter(
-            realm_id=record.realm_id, kind=Kind.CUSTOMER, contact_id=invoice.contact_id
-        ).first()
-        record.delete()
-        UndoneInvoice.objects.get_or_create(connection=engine.connection, invoice=invoice)
-        if customer is not None:
-            paid = (f" and its {payments} payment{'s' if payments != 1 else ''}"
-                    if payments else "")
-            more = f" (and {extras} refunds and fees)" if extras else ""
-            SyncLog.objects.create(
-                record=customer, operation="undo", outcome=SyncLog.Outcome.SYNCED,
-                message=(f"Undo sync: invoice {invoice.number}{paid}{more} deleted from "
-                         "QuickBooks. It stays in hatsync as Needs Sync; the customer stays "
-                         "in QuickBooks."),
-            )
 
 
 def _log_on_invoice(connection: QuickBooksConnection | None, invoice: Invoice, outcome: str,
