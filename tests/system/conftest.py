@@ -3,7 +3,8 @@
 The worker (prefork, four processes, so records really sync concurrently) reads the same
 PostgreSQL test database as the tests; pytest-django's test database name is fixed for the
 session, so the worker is started once, after `django_db_setup`. Each test starts from a freshly
-reset sandbox (`POST /_sandbox/reset`) and an empty database (transactional tests flush it).
+reset sandbox (`POST /_sandbox/reset`, no scripted faults, the settings it started with, an
+empty request log) and an empty database (transactional tests flush it).
 On SQLite the worker cannot share the database, so these tests are skipped (CI uses PostgreSQL).
 """
 
@@ -206,8 +207,14 @@ def embedded_broker(embedded_broker_worker, monkeypatch):
             app.conf[name] = value
 
 
+@pytest.fixture(scope="session")
+def sandbox_settings_at_start(sandbox_server) -> dict:
+    """The server's runtime settings (latency, fault rates, webhook window…) before any test."""
+    return Sandbox(sandbox_server).control("GET", "config")
+
+
 @pytest.fixture
-def worker(celery_worker_process, sandbox_server, settings):
+def worker(celery_worker_process, sandbox_server, sandbox_settings_at_start, settings):
     """A fresh sandbox for this test, and this process pointed at it. Yields its base URL."""
     settings.QBO_ENVIRONMENT = "local"
     settings.QBO_LOCAL_SANDBOX_URL = sandbox_server
@@ -216,6 +223,8 @@ def worker(celery_worker_process, sandbox_server, settings):
     sandbox = Sandbox(sandbox_server)
     sandbox.control("POST", "reset", json={"sample_data": False})
     sandbox.control("DELETE", "faults")
+    sandbox.control("POST", "config", json=sandbox_settings_at_start)  # what a test changed
+    sandbox.control("DELETE", "requests")
     qbo_client._discovered_auth_client.cache_clear()
     # Every test uses the same sample company: start each with a full request budget
     # (with REDIS_URL, as in CI, the worker counts in the same windows).

@@ -2,8 +2,13 @@
 of an import, the broker down or restarted, database connections dropped, QuickBooks failing.
 Each ends with every record synced once and reconcile finding no difference: nothing lost,
 nothing made twice. How long recovery took is printed in the run's "reliability figures".
+
+Each test has a QuickBooks sandbox process of its own (`rig`): an answer an earlier test's
+sandbox still holds, its latency or fault rates, its requests never reach this one. Tests
+wait for the state they check, never for a fixed time.
 """
 
+import threading
 import time
 from collections import Counter
 from datetime import date
@@ -11,16 +16,18 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+import requests
 from django.db import connection as db_connection
 from django.db.models import Count
 
-from integrations.models import SyncLog, SyncRecord
+from integrations.models import QuickBooksConnection, SyncLog, SyncRecord
+from integrations.qbo import client as qbo_client
 from integrations.services import imports, reconcile
 from integrations.tasks import MAX_RETRIES
 from invoices import services
 from invoices.models import Invoice
 from tests.factories import make_account, make_contact, make_invoice, make_product, make_user
-from tests.sandbox_helpers import US_REALM, Sandbox, connected_through_consent_page
+from tests.sandbox_helpers import CLIENT_AUTH, US_REALM, Sandbox, connected_through_consent_page
 from tests.system.faults import KillableWorker, PrivateRedis, publishing_to, worker_env
 from tests.system.helpers import wait_for
 
@@ -31,21 +38,50 @@ MAX_LOG_ROWS_PER_RECORD = 4  # attempts stay bounded: no record spins
 
 
 @pytest.fixture
-def rig(worker, postgres_test_database, tmp_path):
-    """A private Redis broker and a killable worker (with beat) on it; this process
-    publishes there. The worker is started by the test."""
-    holding = lambda: Sandbox(worker).control("GET", "faults")["holding"] == 0  # noqa: E731
-    wait_for(holding, 30, "the sandbox to answer a request held by an earlier test")
+def rig(worker, postgres_test_database, tmp_path, settings):
+    """This test's own QuickBooks sandbox process, a private Redis broker and a killable
+    worker (with beat) on both; this process publishes there and talks to that sandbox. The
+    worker is started by the test."""
+    from qbo_sandbox.testing import start_subprocess
+
+    process, base_url = start_subprocess(tmp_path / "qbo", sample_data=False)
+    threading.Thread(target=lambda: process.stdout.read(), daemon=True).start()
+    settings.QBO_LOCAL_SANDBOX_URL = base_url
+    qbo_client._discovered_auth_client.cache_clear()
     broker = PrivateRedis(tmp_path)
     broker.start()
-    env = worker_env(postgres_test_database, worker, tmp_path, broker.url)
+    env = worker_env(postgres_test_database, base_url, tmp_path, broker.url)
     killable = KillableWorker(env, tmp_path)
     try:
         with publishing_to(broker.url):
-            yield SimpleNamespace(broker=broker, worker=killable)
+            yield SimpleNamespace(broker=broker, worker=killable, sandbox=Sandbox(base_url))
     finally:
         killable.stop()
         broker.stop()
+        process.terminate()
+        process.wait(timeout=10)
+        qbo_client._discovered_auth_client.cache_clear()
+
+
+@pytest.fixture
+def sandbox(rig) -> Sandbox:
+    return rig.sandbox
+
+
+def holding_a_request(sandbox) -> bool:
+    """QuickBooks holds a request of this test's company unanswered (its own sandbox)."""
+    return sandbox.control("GET", "faults")["holding"] >= 1
+
+
+def calls(sandbox) -> list[dict]:
+    """The requests this test's company made: its API calls and its token calls."""
+    return sandbox.log(US_REALM) + sandbox.token_calls()
+
+
+def no_new_calls_for(sandbox, seconds: float) -> bool:
+    before = len(calls(sandbox))
+    time.sleep(seconds)
+    return len(calls(sandbox)) == before
 
 
 def studio_waiting_for_import(client, sandbox, *, invoices: int = INVOICES,
@@ -158,7 +194,7 @@ def test_a_worker_killed_during_an_import_loses_nothing_and_makes_nothing_twice(
     rig.worker.start()
 
     import_all(account)
-    wait_for(lambda: sandbox.control("GET", "faults")["holding"] >= 1, 60, "the held batch")
+    wait_for(lambda: holding_a_request(sandbox), 60, "the held batch")
     rig.worker.kill()
     at_kill = Counter(SyncRecord.objects.filter(
         account=account, kind__in=["invoice", "payment"]).values_list("state", flat=True))
@@ -188,7 +224,7 @@ def test_a_worker_killed_after_quickbooks_accepted_a_persons_invoice_adopts_it(
         {"on": "write", "skip": 2, "status": 504, "after_apply": True, "hold_seconds": 8}]})
 
     services.invoice_send(invoice=draft)
-    wait_for(lambda: sandbox.control("GET", "faults")["holding"] >= 1, 30, "the held create")
+    wait_for(lambda: holding_a_request(sandbox), 30, "the held create")
     rig.worker.kill()
     assert [i["DocNumber"] for i in sandbox.entities(US_REALM, "Invoice")] == ["P-1"]
     rig.worker.start()
@@ -225,9 +261,14 @@ def test_an_invoice_sent_while_the_broker_is_down_syncs_once_it_is_back(
 
 def test_redis_restarted_in_the_middle_of_an_import(rig, sandbox, client, figures):
     account, invoices = slow_import_under_way(rig, sandbox, client)
+    # QuickBooks holds the import's next batch (then answers 503, nothing applied) while
+    # Redis is down: the import cannot finish before Redis is back, however fast it runs.
+    sandbox.control("POST", "faults", json={"realm": US_REALM, "responses": [
+        {"on": "batch", "status": 503, "hold_seconds": 3}]})
+    wait_for(lambda: holding_a_request(sandbox), 60, "QuickBooks to hold a batch of the import")
     rig.broker.stop()
-    time.sleep(2)
     left = unsettled(account)
+    wait_for(lambda: not holding_a_request(sandbox), 30, "QuickBooks to answer the held batch")
     rig.broker.start()  # empty: every queued message is gone
     restarted = time.monotonic()
     # Celery's worker may exit when Redis vanishes under an ack (kombu: "Unrecoverable error:
@@ -299,13 +340,13 @@ def test_a_429_storm_with_retry_after_pauses_the_import_and_it_resumes(
     import_all(account)
     took = wait_all_synced(account, INVOICES + PAYMENTS, timeout=180)
 
-    counts = sandbox.control("GET", "requests/counts")
-    assert counts["by_status"].get("429", 0) == 6
+    made = calls(sandbox)
+    assert Counter(r["status"] for r in made)[429] == 6
     assert_books_exact(sandbox, account, invoices)
     # Bounded: the storm cost about one call per 429, not a spin.
-    assert counts["total"] < 6 + 60, counts
+    assert len(made) < 6 + 60, Counter((r["method"], r["entity"], r["status"]) for r in made)
     figures(f"6 answers of 429 (Retry-After 2 s); all synced in {took:.1f} s with "
-            f"{counts['total']} calls in all")
+            f"{len(made)} calls in all")
 
 
 def test_quickbooks_slower_than_the_client_timeout(rig, sandbox, client, figures):
@@ -317,36 +358,38 @@ def test_quickbooks_slower_than_the_client_timeout(rig, sandbox, client, figures
     rig.worker.start()
 
     import_all(account)
-    time.sleep(8)
+    # Every answer takes longer than the worker waits, so nothing can sync while it lasts:
+    # wait until QuickBooks has answered calls of the import the worker had given up on.
+    wait_for(lambda: len([r for r in sandbox.log(US_REALM) if r["duration_ms"] >= 2500]) >= 3,
+             60, "calls the worker timed out on")
     left = unsettled(account)
     sandbox.control("POST", "config", json={"latency_ms": 0})
     took = wait_all_synced(account, 40, timeout=180)
 
     assert left > 0
     assert_books_exact(sandbox, account, invoices, payments=10)
-    figures(f"{left} of 40 records waiting after 8 s of timeouts; all synced {took:.1f} s "
-            "after QuickBooks was fast again")
+    figures(f"{left} of 40 records waiting after three timed-out calls; all synced "
+            f"{took:.1f} s after QuickBooks was fast again")
 
 
 def test_a_token_revoked_in_the_middle_of_an_import_pauses_it_until_reconnected(
     rig, sandbox, client, figures
 ):
-    from integrations.models import QuickBooksConnection
-    from tests.sandbox_helpers import CLIENT_AUTH
-
     account, invoices = slow_import_under_way(rig, sandbox, client)
 
     connection = QuickBooksConnection.objects.get(account=account)
-    import requests
     requests.post(f"{sandbox.base_url}/oauth2/v1/tokens/revoke", auth=CLIENT_AUTH,
                   json={"token": connection.refresh_token}, timeout=10).raise_for_status()
     wait_for(lambda: QuickBooksConnection.objects.get(account=account).status
              == "needs_reconnect", 60, "the connection to need reconnecting")
-    time.sleep(3)  # the sweeper runs every second: nothing may spin while paused
-    calls_paused = sandbox.control("GET", "requests/counts")["total"]
-    time.sleep(4)
-    assert sandbox.control("GET", "requests/counts")["total"] == calls_paused
     paused = SyncRecord.objects.filter(account=account, last_error__startswith="Paused")
+    wait_for(paused.exists, 30, "records to be paused")
+    # What was in flight (an answer takes 300 ms) comes back; after that the sweeper, every
+    # second, must not call QuickBooks for this company while it is paused.
+    wait_for(lambda: no_new_calls_for(sandbox, 1.5), 30, "the calls in flight to end")
+    calls_paused = len(calls(sandbox))
+    time.sleep(4)  # four sweeps
+    assert len(calls(sandbox)) == calls_paused
     assert paused.exists(), Counter(SyncRecord.objects.filter(account=account).values_list(
         "state", "last_error"))
     paused_count = paused.count()
@@ -431,17 +474,15 @@ def test_the_lease_is_kept_while_quickbooks_holds_a_batch_longer_than_the_lease(
     second writer can take the company meanwhile."""
     from django.utils import timezone
 
-    from integrations.models import QuickBooksConnection
-
     account, invoices = studio_waiting_for_import(client, sandbox)
     sandbox.control("POST", "faults", json={"realm": US_REALM, "responses": [
         {"on": "batch", "skip": 1, "status": 503, "hold_seconds": 8}]})
     rig.worker.start()
 
     import_all(account)
-    wait_for(lambda: sandbox.control("GET", "faults")["holding"] >= 1, 60, "the held batch")
+    wait_for(lambda: holding_a_request(sandbox), 60, "the held batch")
     lapses = []
-    while sandbox.control("GET", "faults")["holding"]:
+    while holding_a_request(sandbox):
         held = QuickBooksConnection.objects.get(account=account)
         if not held.lease_owner or held.lease_expires_at <= timezone.now():
             lapses.append(held.lease_expires_at)

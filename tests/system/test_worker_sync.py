@@ -4,46 +4,34 @@ Runs on PostgreSQL (as in CI); the worker process reads the same test database. 
 and the worker are started once per session (tests/system/conftest.py).
 """
 
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
-import requests
 from django.conf import settings
 
-from integrations.models import SyncRecord
-from tests.factories import make_account, make_invoice, make_user
+from tests.factories import make_invoice
 from tests.integrations.conftest import pay, send
 from tests.sandbox_helpers import US_REALM
-from tests.system.helpers import wait_for
+from tests.system.helpers import connected_account, synced, wait_for
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_sent_invoice_and_its_payment_reach_quickbooks_through_the_worker(worker, client):
-    base_url = worker
-    account = make_account(country="US")
-    client.force_login(make_user(account=account))
-    start = client.post("/integrations/quickbooks/connect/")
-    consent = requests.post(start["Location"], data={"action": "connect", "realm_id": US_REALM},
-                            allow_redirects=False, timeout=10)
-    back = urlsplit(consent.headers["Location"])
-    client.get(back.path, {k: v[0] for k, v in parse_qs(back.query).items()})
+def test_a_sent_invoice_and_its_payment_reach_quickbooks_through_the_worker(sandbox, client):
+    account = connected_account(client)
 
     invoice = send(make_invoice(account=account, number="INV-2024-WEDDING-SMITH-0001"))
-    record = wait_for(lambda: SyncRecord.objects.filter(
-        key=f"invoice:{invoice.pk}", state="synced").first())
-    pay(invoice, "100.00", tip="10.00", reference="STRIPE-PAYMENT-REFERENCE-000123456789")
-    wait_for(lambda: SyncRecord.objects.filter(kind="payment", state="synced").exists())
+    record = synced(invoice)
+    payment = pay(invoice, "100.00", tip="10.00",
+                  reference="STRIPE-PAYMENT-REFERENCE-000123456789")
+    synced(payment, kind="payment")
 
-    entities = requests.get(f"{base_url}/_sandbox/companies/{US_REALM}/entities/Invoice",
-                            timeout=10).json()["Invoice"]
-    ours = [i for i in entities if i["Id"] == record.qbo_id]
-    assert ours and ours[0]["DocNumber"] == "INV-2...NG-SMITH-0001"
-    assert float(ours[0]["Balance"]) == 0
-    log = requests.get(f"{base_url}/_sandbox/requests", params={"realm": US_REALM},
-                       timeout=10).json()
-    rows = log["requests"] if isinstance(log, dict) else log
-    writes = [r for r in rows if r["method"] == "POST" and "/query" not in r["path"]]
+    def this_invoice_paid_in_quickbooks():
+        ours = [i for i in sandbox.entities(US_REALM, "Invoice") if i["Id"] == record.qbo_id]
+        return ours if ours and float(ours[0]["Balance"]) == 0 else None
+
+    ours = wait_for(this_invoice_paid_in_quickbooks, what="this invoice's balance to be 0")
+    assert ours[0]["DocNumber"] == "INV-2...NG-SMITH-0001"
+    writes = [r for r in sandbox.log(US_REALM)
+              if r["method"] == "POST" and "/query" not in r["path"]]
     assert writes and all(r.get("requestid") for r in writes)
     page = client.get(f"/invoices/{invoice.pk}/").content.decode()
     assert f"{settings.QBO_LOCAL_SANDBOX_URL}/app/invoice?txnId={record.qbo_id}" in page
