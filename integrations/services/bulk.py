@@ -280,6 +280,7 @@ class Drain:
         self._landed(adopted)
         resolved.customer_ids |= known | {plan.record.contact_id: plan.record.qbo_id
                                           for plan in adopted}
+        customers.sending_as(plans)  # the names they may be found under if answers are lost
         return plans
 
     def _items(self, resolved: Resolved, lines: list[InvoiceLine]) -> list[Plan]:

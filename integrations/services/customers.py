@@ -43,7 +43,7 @@ def plan_new(record: SyncRecord, contact: Contact, *, base: str, candidates: lis
     (`found`: QuickBooks' customers by casefolded name; `used`: ids other contacts of ours
     have), or create one under the first free name. None when the free name is not known:
     `looked` (casefolded) names the names looked up, when not all of them were."""
-    for name in dict.fromkeys([base, *candidates]):
+    for name in dict.fromkeys([*sent_name(record), base, *candidates]):
         existing = found.get(name.casefold())
         if (existing and str(existing["Id"]) not in used
                 and rules.same_email((existing.get("PrimaryEmailAddr") or {}).get("Address"),
@@ -58,6 +58,12 @@ def plan_new(record: SyncRecord, contact: Contact, *, base: str, candidates: lis
         payload = payloads.customer_payload(contact=contact, display_name=name)
         return Plan(record, "Customer", "create", payload, rules.fingerprint(payload), name)
     return None
+
+
+def sent_name(record: SyncRecord) -> list[str]:
+    """The name a create whose answer was lost was sent under: the customer may be there
+    under it, also after the contact was renamed since."""
+    return [record.qbo_name] if record.qbo_name and not record.qbo_id else []
 
 
 def plan_update(record: SyncRecord, contact: Contact) -> Plan | None:
@@ -142,6 +148,20 @@ def plan_batch(*, account: Account, realm_id: str, contacts: list[Contact],
     return adopted, plans, known
 
 
+def _sending_as(record: SyncRecord, name: str) -> None:
+    """Committed before a create is sent: the name it may be found under if its answer is
+    lost (see `sent_name`)."""
+    record.qbo_name = name
+    SyncRecord.objects.filter(pk=record.pk).update(qbo_name=name)
+
+
+def sending_as(plans: list[Plan]) -> None:
+    """`_sending_as` for the customer creates among a batch's plans."""
+    for plan in plans:
+        if plan.entity == "Customer" and plan.operation == "create":
+            _sending_as(plan.record, plan.name)
+
+
 def customer_record(engine: CompanyEngine, contact: Contact) -> SyncRecord:
     record, _ = SyncRecord.objects.get_or_create(
         realm_id=engine.realm_id, key=exactly_once.contact_key(contact.pk),
@@ -163,7 +183,7 @@ def ensure_customer(engine: CompanyEngine, contact: Contact) -> str:
         contact, shared=is_shared(contact, shared_names(engine.account, [contact])))
     # One look-up for every name this contact could have, the plain name included: a
     # QuickBooks customer with the contact's email is the same person, whatever its name.
-    names = list(dict.fromkeys([base, *candidates]))
+    names = list(dict.fromkeys([*sent_name(record), base, *candidates]))
     found = {str(c.get("DisplayName", "")).casefold(): c
              for c in engine.query(rules.select_where_in("Customer", "DisplayName", names))}
     used = used_ids(engine.realm_id, [str(c["Id"]) for c in found.values()], but=[record.pk])
@@ -172,6 +192,7 @@ def ensure_customer(engine: CompanyEngine, contact: Contact) -> str:
         if plan.operation == "adopt":
             engine.landed(record, plan.answer, fingerprint="", name=plan.name)
             return record.qbo_id
+        _sending_as(record, plan.name)
         try:
             created = engine.create(record, "Customer", plan.payload)
         except QboFault as error:

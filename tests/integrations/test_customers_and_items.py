@@ -186,3 +186,53 @@ def test_two_long_display_names_alike_in_their_first_100_characters_stay_two_ite
     assert len(set(refs)) == 2
     names = [i["Name"] for i in sandbox.entities(US_REALM, "Item") if i["Id"] in refs]
     assert all(len(name) <= 100 for name in names) and len(set(names)) == 2
+
+
+def test_a_customer_whose_answer_was_lost_is_found_again_after_the_contact_is_renamed(
+    sandbox, account_for
+):
+    """The create landed in QuickBooks but its answer was lost; the contact was renamed
+    before the next push. That push looks under the name the create was sent with too, and
+    adopts the customer instead of making a second one for the same person."""
+    from integrations.services import sync
+
+    account = account_for("US", US_REALM)
+    nia = make_contact(account=account, first_name="Nia", last_name="Okafor",
+                       email="nia@example.com")
+    invoice = send(make_invoice(account=account, contact=nia, number="NO-1"))
+    sandbox.control("POST", "faults", json={"responses": [
+        {"status": 504, "on": "write", "after_apply": True}]})
+    assert sync.sync_record(record_id=record_for(invoice).pk).state == "needs_sync"
+    assert [c["DisplayName"] for c in sandbox.entities(US_REALM, "Customer")] == ["Nia Okafor"]
+
+    nia.last_name = "Okafor-Reyes"
+    nia.save()
+    run_outbox(account)
+
+    [customer] = sandbox.entities(US_REALM, "Customer")
+    assert customer["DisplayName"] == "Nia Okafor"  # names stay as they were created
+    assert qbo_invoice(sandbox, "NO-1")["CustomerRef"]["value"] == customer["Id"]
+    assert SyncRecord.objects.get(key=f"contact:{nia.pk}").qbo_id == customer["Id"]
+
+
+def test_a_customer_a_lost_batch_made_is_adopted_under_the_name_the_batch_sent(
+    sandbox, account_for
+):
+    """A worker died with a batch in flight that made the customer; the contact was renamed
+    since. The customer's record remembers the name it was sent under."""
+    account = account_for("US", US_REALM)
+    nia = make_contact(account=account, first_name="Nia", last_name="Okafor",
+                       email="nia@example.com")
+    made = sandbox.api_post(account, "Customer", {
+        "DisplayName": "Nia Okafor", "PrimaryEmailAddr": {"Address": "nia@example.com"}})
+    SyncRecord.objects.create(
+        account=account, realm_id=US_REALM, kind="customer", key=f"contact:{nia.pk}",
+        contact=nia, state="syncing", attempts=1, qbo_name="Nia Okafor",
+        pending_request_id="batch-0123456789abcdef01234567")
+    nia.last_name = "Okafor-Reyes"
+    nia.save()
+    send(make_invoice(account=account, contact=nia, number="NO-2"))
+    run_outbox(account)
+
+    assert [c["Id"] for c in sandbox.entities(US_REALM, "Customer")] == [made["Id"]]
+    assert qbo_invoice(sandbox, "NO-2")["CustomerRef"]["value"] == made["Id"]
