@@ -229,6 +229,8 @@ class SyncLog(models.Model):
     message = models.TextField(blank=True)
     qbo_error_code = models.CharField(max_length=20, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
+    # Intuit's id of its (last) answer to this attempt: its support asks for it.
+    intuit_tid = models.CharField(max_length=64, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
 
     class Meta:

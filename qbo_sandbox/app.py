@@ -19,6 +19,7 @@ import os
 import re
 import secrets
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -78,6 +79,12 @@ URLS = Map([
     Rule("/app/items/active", endpoint="app_items_active", methods=["POST"]),
     *control.RULES,
 ], strict_slashes=False)
+
+
+def intuit_tid() -> str:
+    """A transaction id shaped as Intuit's: `1-` 8 hex digits `-` 24 hex digits."""
+    digits = uuid.uuid4().hex
+    return f"1-{digits[:8]}-{digits[8:32]}"
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -157,6 +164,10 @@ class SandboxApp:
             response = json_response({"error": "not_found", "path": request.path}, 404)
         except HTTPException as exc:
             response = exc.get_response(environ)
+        if request.path.startswith(("/v3/", "/oauth2/")):
+            # Intuit answers every API and token call with a transaction id of its own
+            # (errors included): support asks for it.
+            response.headers["intuit_tid"] = intuit_tid()
         return response(environ, start_response)
 
     # discovery and OAuth ------------------------------------------------------------------

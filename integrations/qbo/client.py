@@ -78,13 +78,16 @@ def _token_call(call, what: str) -> Tokens:
         client = call()
     except AuthClientError as error:
         body = error.content.decode(errors="replace") if error.content else ""
+        tid = error.intuit_tid or ""
+        logger.warning("QuickBooks refused the %s: HTTP %s (intuit_tid %s)", what,
+                       error.status_code, tid or "none")
         if error.status_code in (400, 401):
             raise QboAuthError(
                 f"QuickBooks refused the {what} ({body.strip() or error.status_code}).",
-                status=error.status_code, detail=body,
+                status=error.status_code, detail=body, intuit_tid=tid,
             ) from error
         raise QboUnavailable(f"QuickBooks sign-in failed ({error.status_code}).",
-                             status=error.status_code, detail=body) from error
+                             status=error.status_code, detail=body, intuit_tid=tid) from error
     except requests.RequestException as error:
         raise QboUnavailable(f"QuickBooks sign-in could not be reached ({error}).") from error
     return Tokens(
@@ -131,6 +134,7 @@ class _QuickBooks(QuickBooks):
     """python-quickbooks with our timeout, rate limit and HTTP status handling."""
 
     wait_for_budget = False
+    last_intuit_tid = ""  # Intuit's id of the latest answer this client had
 
     def process_request(self, request_type, url, headers="", params="", data=""):
         # A batch request counts in both of the company's limits (requests and batches).
@@ -145,21 +149,27 @@ class _QuickBooks(QuickBooks):
                 timeout=settings.QBO_HTTP_TIMEOUT,
             )
         except requests.RequestException as error:
+            self.last_intuit_tid = ""
             raise QboUnavailable(f"QuickBooks could not be reached ({error}).") from error
+        tid = self.last_intuit_tid = response.headers.get("intuit_tid", "")
+        # The path only: a query's text (names, emails) stays out of the log.
+        logger.info("QuickBooks %s %s: %s (intuit_tid %s)", request_type,
+                    url.split("?")[0].split("/company/")[-1], response.status_code,
+                    tid or "none")
         if response.status_code == 429:
             raise QboThrottled(
                 "QuickBooks asked us to slow down.", status=429, code="3001",
-                retry_after=_retry_after(response), detail=response.text[:500],
+                retry_after=_retry_after(response), detail=response.text[:500], intuit_tid=tid,
             )
         if response.status_code >= 500:
             raise QboUnavailable(
                 f"QuickBooks had a problem ({response.status_code}).",
-                status=response.status_code, detail=response.text[:500],
+                status=response.status_code, detail=response.text[:500], intuit_tid=tid,
             )
         if response.status_code in (401, 403):
             raise QboAuthError(
                 "QuickBooks no longer accepts this connection.",
-                status=response.status_code, detail=response.text[:500],
+                status=response.status_code, detail=response.text[:500], intuit_tid=tid,
             )
         return response
 
@@ -227,8 +237,14 @@ class QboClient:
             raise
         except QuickbooksException as error:
             raise QboFault(
-                error.message, code=str(error.error_code or ""), detail=error.detail or ""
+                error.message, code=str(error.error_code or ""), detail=error.detail or "",
+                intuit_tid=self.intuit_tid,
             ) from error
+
+    @property
+    def intuit_tid(self) -> str:
+        """Intuit's id of the latest answer (kept in the sync log; support asks for it)."""
+        return self._qb.last_intuit_tid
 
     def _url(self, path: str) -> str:
         return f"{self._qb.api_url}/company/{self.realm_id}/{path}"
@@ -281,6 +297,7 @@ class QboClient:
                 item = {"Fault": QboFault(
                     error.get("Message", "QuickBooks refused this."),
                     code=str(error.get("code", "")), detail=error.get("Detail", ""),
+                    intuit_tid=self.intuit_tid,
                 )}
             results[str(item.get("bId", ""))] = item
         return results

@@ -6,12 +6,15 @@ class QboError(Exception):
 
     retryable = False
 
-    def __init__(self, message: str, *, code: str = "", detail: str = "", status: int = 0):
+    def __init__(self, message: str, *, code: str = "", detail: str = "", status: int = 0,
+                 intuit_tid: str = ""):
+        """`intuit_tid`: Intuit's id of the answer (its support asks for it)."""
         super().__init__(message)
         self.message = message
         self.code = str(code or "")
         self.detail = detail
         self.status = status
+        self.intuit_tid = intuit_tid or ""
 
 
 class QboAuthError(QboError):

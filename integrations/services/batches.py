@@ -72,15 +72,18 @@ class BatchSender:
                 for future in done:
                     batch = futures[future]
                     try:
-                        answers = future.result()
+                        answers, tid = future.result()
                     except QboAuthError:
                         refused_token.append(batch)
                         continue
                     except QboError as error:
-                        logger.warning("Batch %s on company %s got no answer: %s",
-                                       batch.request_id, self.connection.realm_id, error)
-                        answers = {}
+                        logger.warning("Batch %s on company %s got no answer: %s "
+                                       "(intuit_tid %s)", batch.request_id,
+                                       self.connection.realm_id, error,
+                                       error.intuit_tid or "none")
+                        answers, tid = {}, error.intuit_tid
                     for index, plan in enumerate(batch.plans):
+                        plan.intuit_tid = tid
                         answer = answers.get(str(index), {})
                         if isinstance(answer.get("Fault"), QboFault):
                             plan.fault = answer["Fault"]
@@ -91,7 +94,7 @@ class BatchSender:
             raise LeaseLost(f"Lost the hold on company {self.connection.realm_id}")
         return refused_token
 
-    def _post(self, batch: Batch) -> dict[str, dict]:
+    def _post(self, batch: Batch) -> tuple[dict[str, dict], str]:
         """One batch request (in a worker thread: HTTP only, no database). A lost answer or
         a 5xx goes again with the same requestid, so QuickBooks applies it once."""
         items = [{"bId": str(index), "operation": plan.operation, plan.entity: plan.payload}
@@ -99,7 +102,7 @@ class BatchSender:
         client = self._client()
         for attempt in range(BATCH_RETRIES + 1):
             try:
-                return client.batch(items, request_id=batch.request_id)
+                return client.batch(items, request_id=batch.request_id), client.intuit_tid
             except QboAuthError:
                 raise
             except QboError as error:

@@ -385,13 +385,15 @@ class Drain:
         if renumbered:
             self.engine.reread_settings()
             SyncLog.objects.bulk_create([
-                SyncLog(record=item.record, operation="create", outcome=SyncLog.Outcome.BLOCKED,
-                        message=item.record.last_error) for item in renumbered])
+                SyncLog(record=plan.record, operation="create", outcome=SyncLog.Outcome.BLOCKED,
+                        message=plan.record.last_error, intuit_tid=plan.intuit_tid)
+                for plan in plans if id(plan.record) in blocked])
         landed = [plan for plan in plans if id(plan.record) not in blocked]
         SyncLog.objects.bulk_create([
             SyncLog(record=plan.record,
                     operation=plan.operation if plan.payload else "adopt",
-                    outcome=SyncLog.Outcome.SYNCED, message=plan.warning or "")
+                    outcome=SyncLog.Outcome.SYNCED, message=plan.warning or "",
+                    intuit_tid=plan.intuit_tid)
             for plan in landed if plan.entity in ("Invoice", "Payment")
         ])
         self.result.synced += sum(plan.entity in ("Invoice", "Payment") for plan in landed)

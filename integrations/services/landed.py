@@ -29,6 +29,7 @@ class Plan:
     warning: str | None = None
     answer: dict | None = None  # adopt: what QuickBooks has; else what it answered
     fault: QboFault | None = None  # what QuickBooks refused it with, in a batch
+    intuit_tid: str = ""  # Intuit's id of the answer (a batch's)
 
 
 @dataclass

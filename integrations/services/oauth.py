@@ -64,7 +64,10 @@ def connection_complete(
             env_name=env_name, code=code, realm_id=realm_id, redirect_uri=redirect_uri
         )
     except QboError as error:
-        raise ConnectError(f"QuickBooks did not accept the sign-in: {error.message}") from error
+        reference = (f" Reference for Intuit support: {error.intuit_tid}."
+                     if error.intuit_tid else "")
+        raise ConnectError(f"QuickBooks did not accept the sign-in: {error.message}"
+                           f"{reference}") from error
 
     client = qbo.QboClient(env_name=env_name, realm_id=realm_id, access_token=tokens.access_token)
     try:

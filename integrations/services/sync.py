@@ -90,8 +90,9 @@ def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: floa
         state=State.SYNCING, state_changed_at=timezone.now(), attempts=F("attempts") + 1
     )
     operation = "sync"
+    seen: dict = {}  # the push's client: Intuit's id of its last answer goes in the log
     try:
-        operation = _push(connection, record_id, keep)
+        operation = _push(connection, record_id, keep, seen)
         outcome = Outcome(State.SYNCED)
     except Blocked as error:
         outcome = Outcome(State.BLOCKED, str(error))
@@ -107,18 +108,21 @@ def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: floa
             "syncing resumes where it stopped.",
         )
         outcome = Outcome(State.NEEDS_SYNC, paused_reason(connection))
-        _log(record, operation, SyncLog.Outcome.RETRY, outcome.message, error, started)
+        _log(record, operation, SyncLog.Outcome.RETRY, outcome.message, error, started, seen)
         _set_state(record, State.NEEDS_SYNC, error=outcome.message, paused=True)
         return outcome
     except QboFault as error:
-        outcome = Outcome(State.FAILED, explain_fault(error, names=names_for_ids(record)))
-        _log(record, operation, SyncLog.Outcome.FAILED, outcome.message, error, started)
+        message = explain_fault(error, names=names_for_ids(record))
+        if error.intuit_tid:
+            message += f" Reference for Intuit support: {error.intuit_tid}."
+        outcome = Outcome(State.FAILED, message)
+        _log(record, operation, SyncLog.Outcome.FAILED, outcome.message, error, started, seen)
         _set_state(record, State.FAILED, error=outcome.message)
         return outcome
     except QboError as error:  # throttled, unavailable: the task retries with backoff
         outcome = Outcome(State.NEEDS_SYNC, error.message,
                           retry_after=getattr(error, "retry_after", None), retryable=True)
-        _log(record, operation, SyncLog.Outcome.RETRY, error.message, error, started)
+        _log(record, operation, SyncLog.Outcome.RETRY, error.message, error, started, seen)
         _set_state(record, State.NEEDS_SYNC, error=error.message)
         return outcome
     except DatabaseError:
@@ -127,15 +131,15 @@ def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: floa
         logger.exception("Unexpected error syncing record %s", record_id)
         message = ("hatsync hit an unexpected problem syncing this (our side, not "
                    "QuickBooks'). It was logged; press Sync to try again.")
-        _log(record, operation, SyncLog.Outcome.FAILED, message, None, started)
+        _log(record, operation, SyncLog.Outcome.FAILED, message, None, started, seen)
         _set_state(record, State.FAILED, error=message)
         return Outcome(State.FAILED, message)
 
     record.refresh_from_db()
     if outcome.state == State.SYNCED:
-        _log(record, operation, SyncLog.Outcome.SYNCED, record.warning, None, started)
+        _log(record, operation, SyncLog.Outcome.SYNCED, record.warning, None, started, seen)
     elif outcome.state == State.BLOCKED:
-        _log(record, operation, SyncLog.Outcome.BLOCKED, outcome.message, None, started)
+        _log(record, operation, SyncLog.Outcome.BLOCKED, outcome.message, None, started, seen)
         _set_state(record, State.BLOCKED, error=outcome.message)
     else:
         _set_state(record, State.NEEDS_SYNC, error=outcome.message)
@@ -143,7 +147,7 @@ def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: floa
 
 
 def _push(connection: QuickBooksConnection, record_id: int,
-          keep: Callable[[], bool] | None = None) -> str:
+          keep: Callable[[], bool] | None = None, seen: dict | None = None) -> str:
     """Push one record; the caller holds the company's lease (one writer per company).
 
     No transaction is held across HTTP: each of our own writes is its own short statement, so
@@ -163,6 +167,8 @@ def _push(connection: QuickBooksConnection, record_id: int,
         current = QuickBooksConnection.objects.select_related("account").get(pk=connection.pk)
         record = SyncRecord.objects.get(pk=record_id)
         engine = CompanyEngine(current, access_token=token, refusals=record.refusals, keep=keep)
+        if seen is not None:
+            seen["client"] = engine.client
         try:
             if record.kind == Kind.INVOICE:
                 return push_invoice(engine, record)
@@ -189,7 +195,9 @@ def _set_state(record: SyncRecord, state: str, *, error: str = "",
     )
 
 
-def _log(record, operation, outcome, message, error, started) -> None:
+def _log(record, operation, outcome, message, error, started, seen=None) -> None:
+    client = (seen or {}).get("client")
+    tid = getattr(error, "intuit_tid", "") or (client.intuit_tid if client else "")
     if outcome == SyncLog.Outcome.FAILED:
         # Refused: the record's next push writes under new requestids (exactly_once.py).
         exactly_once.count_refusal(record.pk)
@@ -200,5 +208,6 @@ def _log(record, operation, outcome, message, error, started) -> None:
         message=message or "",
         qbo_error_code=getattr(error, "code", "") if error else "",
         request_id=record.pending_request_id,
+        intuit_tid=tid,
         duration_ms=int((time.monotonic() - started) * 1000),
     )
