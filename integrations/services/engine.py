@@ -215,7 +215,12 @@ class CompanyEngine:
                name: str = "") -> None:
         """Record QuickBooks' answer: synced (unless an edit came in meanwhile). A renumbered
         invoice is blocked, and the settings that let it happen are read again."""
-        if record_landed([Landed(record, answer, fingerprint=fingerprint, name=name)]):
+        blocked = record_landed([Landed(record, answer, fingerprint=fingerprint, name=name)])
+        # The push goes on with this record: its state as saved (an edit meanwhile kept it
+        # in the outbox).
+        record.state, record.state_changed_at = SyncRecord.objects.filter(
+            pk=record.pk).values_list("state", "state_changed_at").get()
+        if blocked:
             self.reread_settings()
             raise Blocked(record.last_error)
 

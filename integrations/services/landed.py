@@ -107,7 +107,3 @@ def _save(records: list[SyncRecord]) -> None:
             [[f.get_db_prep_save(getattr(record, f.attname), connection)
               for f in fields] + [record.pk] for record in records],
         )
-    if len(records) == 1:  # the one-by-one push goes on with this record: its state as saved
-        record = records[0]
-        record.state, record.state_changed_at = SyncRecord.objects.filter(
-            pk=record.pk).values_list("state", "state_changed_at").get()
