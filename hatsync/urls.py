@@ -8,7 +8,8 @@ from django.views.generic import RedirectView
 from .views import healthz
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="invoices:invoice_list"), name="home"),
+    path("", RedirectView.as_view(pattern_name="invoices:invoice_list",
+                                     http_method_names=["get", "head"]), name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from invoices.models import Invoice
 from invoices.views import account_required
@@ -39,6 +39,7 @@ def _redirect_uri(request: HttpRequest) -> str:
     )
 
 
+@require_safe
 @account_required
 def settings_page(request: HttpRequest) -> HttpResponse:
     connection = selectors.connection_for(request.account)
@@ -73,6 +74,7 @@ def connect(request: HttpRequest) -> HttpResponse:
     return redirect(url)
 
 
+@require_safe
 @account_required
 def callback(request: HttpRequest) -> HttpResponse:
     try:
@@ -141,6 +143,7 @@ def disconnect(request: HttpRequest) -> HttpResponse:
     return redirect("integrations:settings")
 
 
+@require_safe
 @account_required
 def import_invoices(request: HttpRequest) -> HttpResponse:
     connection = selectors.connection_for(request.account)
@@ -230,6 +233,7 @@ def import_sync(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('integrations:import_invoices')}?job={job.pk}")
 
 
+@require_safe
 @account_required
 def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
     """The job's progress; with `since` (the `now` of the previous answer), also the
@@ -273,6 +277,7 @@ def import_undo(request: HttpRequest) -> HttpResponse:
     return render(request, "integrations/undo_confirm.html", {"plan": plan})
 
 
+@require_safe
 @account_required
 def import_undo_progress(request: HttpRequest, job: str) -> HttpResponse:
     """The undo's progress card alone: the page refreshes it until the undo ends."""
@@ -283,6 +288,7 @@ def import_undo_progress(request: HttpRequest, job: str) -> HttpResponse:
                   {"undo": progress, "undo_job": job})
 
 
+@require_safe
 @account_required
 def sync_history(request: HttpRequest) -> HttpResponse:
     """Every attempt, paginated, with filters: what happened to an invoice or a payment."""
@@ -311,6 +317,7 @@ def retry_problems(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('integrations:settings')}#problems")
 
 
+@require_safe
 @account_required
 def invoice_panel(request: HttpRequest, pk: int) -> HttpResponse:
     """The invoice page's QuickBooks panel alone: the page refreshes it while a sync is under
@@ -340,6 +347,7 @@ def _reconcile_context(request: HttpRequest) -> dict:
                                     page=request.GET.get("differences"))
 
 
+@require_safe
 @account_required
 def reconcile_section(request: HttpRequest) -> HttpResponse:
     """The Integrations page's "Check QuickBooks matches hatsync" card alone: the page

@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import selectors, services
 from .forms import (
@@ -101,6 +101,7 @@ def _get_invoice(request, pk: int) -> Invoice:
 # --- Invoices ------------------------------------------------------------------------------
 
 
+@require_safe
 @account_required
 def invoice_list(request):
     search = request.GET.get("q", "").strip()
@@ -126,6 +127,7 @@ def invoice_list(request):
     )
 
 
+@require_safe
 @account_required
 def invoice_detail(request, pk: int):
     invoice = _get_invoice(request, pk)
@@ -164,6 +166,7 @@ def _save_invoice(form: InvoiceForm, lines, save):
     return None
 
 
+@require_http_methods(["GET", "POST"])
 @account_required
 def invoice_create(request):
     account = request.account
@@ -195,6 +198,7 @@ def invoice_create(request):
     )
 
 
+@require_http_methods(["GET", "POST"])
 @account_required
 def invoice_edit(request, pk: int):
     invoice = _get_invoice(request, pk)
@@ -275,6 +279,7 @@ def invoice_delete(request, pk: int):
     return redirect("invoices:invoice_detail", pk=pk)
 
 
+@require_http_methods(["GET", "POST"])
 @account_required
 def payment_create(request, pk: int):
     invoice = _get_invoice(request, pk)
@@ -312,6 +317,7 @@ def payment_create(request, pk: int):
     )
 
 
+@require_http_methods(["GET", "POST"])
 @account_required
 def refund_create(request, pk: int, payment_pk: int):
     """Give back money of one payment (another account's payment is a 404)."""
@@ -342,6 +348,7 @@ def refund_create(request, pk: int, payment_pk: int):
                    "refundable": refundable})
 
 
+@require_http_methods(["GET", "POST"])
 @account_required
 def card_fee_settings(request):
     """Account Settings > Card fees: the rate the payment form proposes for card payments."""
@@ -374,12 +381,14 @@ def _edit_page(request, form_class, template: str, instance, list_url: str, noun
     return render(request, template, {"form": form, "object": instance, "object_label": label})
 
 
+@require_safe
 @account_required
 def contact_list(request):
     contacts = selectors.contact_list(account=request.account)
     return render(request, "invoices/contact_list.html", {"contacts": contacts})
 
 
+@require_http_methods(["GET", "POST"])
 @account_required
 def contact_create(request):
     return _edit_page(
@@ -387,6 +396,7 @@ def contact_create(request):
     )
 
 
+@require_http_methods(["GET", "POST"])
 @account_required
 def contact_edit(request, pk: int):
     contact = get_object_or_404(Contact, pk=pk, account=request.account)
@@ -396,6 +406,7 @@ def contact_edit(request, pk: int):
     )
 
 
+@require_safe
 @account_required
 def product_list(request):
     products = [
@@ -409,6 +420,7 @@ def product_list(request):
     )
 
 
+@require_http_methods(["GET", "POST"])
 @account_required
 def product_create(request):
     return _edit_page(
@@ -417,6 +429,7 @@ def product_create(request):
     )
 
 
+@require_http_methods(["GET", "POST"])
 @account_required
 def product_edit(request, pk: int):
     product = get_object_or_404(Product, pk=pk, account=request.account)
@@ -426,12 +439,14 @@ def product_edit(request, pk: int):
     )
 
 
+@require_safe
 @account_required
 def tax_rate_list(request):
     tax_rates = selectors.tax_rate_list(account=request.account)
     return render(request, "invoices/tax_rate_list.html", {"tax_rates": tax_rates})
 
 
+@require_http_methods(["GET", "POST"])
 @account_required
 def tax_rate_create(request):
     return _edit_page(
@@ -440,6 +455,7 @@ def tax_rate_create(request):
     )
 
 
+@require_http_methods(["GET", "POST"])
 @account_required
 def tax_rate_edit(request, pk: int):
     tax_rate = get_object_or_404(TaxRate, pk=pk, account=request.account)
@@ -449,6 +465,7 @@ def tax_rate_edit(request, pk: int):
     )
 
 
+@require_safe
 @account_required
 def expense_list(request):
     expenses = selectors.expense_list(account=request.account)
@@ -459,6 +476,7 @@ def expense_list(request):
     )
 
 
+@require_http_methods(["GET", "POST"])
 @account_required
 def expense_create(request):
     if request.method == "POST":

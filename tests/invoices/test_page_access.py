@@ -84,8 +84,11 @@ def test_a_visitor_cannot_change_an_invoice(client, draft_invoice, name):
 @pytest.mark.parametrize(("name", "fixture"), OTHER_OBJECT_PAGES)
 def test_another_accounts_record_is_not_found(signed_in_client, request, name, fixture):
     record = request.getfixturevalue(fixture)
-    assert signed_in_client.get(reverse(name, args=[record.pk])).status_code == 404
-    assert signed_in_client.post(reverse(name, args=[record.pk]), {}).status_code == 404
+    url = reverse(name, args=[record.pk])
+    assert signed_in_client.get(url).status_code == 404
+    # A page that only shows (no form) refuses a POST before looking anything up.
+    assert signed_in_client.post(url, {}).status_code == (
+        405 if name == "invoices:invoice_detail" else 404)
 
 
 @pytest.mark.parametrize("name", ACTIONS)

@@ -17,8 +17,8 @@ import pytest
 from hatsync.log_redaction import RedactingFormatter
 from integrations.models import QuickBooksConnection
 from integrations.services.tokens import connection_access_token
-from tests.factories import make_account, make_invoice, make_user
-from tests.integrations.conftest import run_outbox, send
+from tests.factories import make_account, make_contact, make_invoice, make_product, make_user
+from tests.integrations.conftest import pay, run_outbox, send
 from tests.sandbox_helpers import press_connect_and_consent, record_for
 
 pytestmark = pytest.mark.django_db
@@ -86,6 +86,36 @@ def test_a_connect_a_refresh_and_a_sync_log_no_token_and_no_sign_in_code(
     output = written.getvalue()
     assert "urllib3" in output  # the configured handler did see the DEBUG records
     assert not [secret for secret in secrets if secret in output]
+
+
+def test_a_full_sync_logs_no_quickbooks_data(served_sandbox, client, logs):
+    """Intuit's review: no QuickBooks data in any log line. A customer, an item, an invoice and
+    a payment go over real HTTP with every logger at DEBUG; no record (raw, before any filter)
+    and nothing the configured handlers write holds a name, a figure or a payload sent or
+    answered, whether as JSON or in a query's URL."""
+    caplog, written = logs
+    account = make_account(country="US")
+    client.force_login(make_user(account=account))
+    path, params = press_connect_and_consent(client)
+    assert client.get(path, params).status_code == 302
+    contact = make_contact(account=account, first_name="Quillon", last_name="Marchbanks")
+    product = make_product(account=account, display_name="Tessellated Portrait Session",
+                           rate="987.65")
+    invoice = send(make_invoice(account=account, contact=contact, number="QX-5150",
+                                lines=[(product, "1", "987.65", None)]))
+    pay(invoice, "987.65", reference="CHQ-771234")
+    run_outbox(account)
+
+    assert record_for(invoice).state == "synced"
+    private = ["Quillon", "Marchbanks", "Tessellated", "987.65", "QX-5150", "CHQ-771234",
+               '"CustomerRef"', '"Line"', '"TotalAmt"', "DisplayName", "select ", "SELECT "]
+    messages = [(record.name, record.getMessage()) for record in caplog.records]
+    assert any("/v3/company/" in text for _, text in messages)  # the requests were logged
+    leaked = [(name, text) for name, text in messages
+              if any(word in text or word.replace(" ", "+") in text for word in private)]
+    assert leaked == []
+    output = written.getvalue()
+    assert [word for word in private if word in output] == []
 
 
 def test_the_configured_handlers_blank_secrets_a_library_or_the_dev_server_would_log(logs):
