@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from integrations.models import SyncLog, SyncRecord
+from integrations.models import QuickBooksConnection, SyncLog, SyncRecord
 from integrations.services import sync
 from tests.factories import make_invoice
 from tests.integrations.conftest import run_outbox, send
@@ -100,3 +100,19 @@ def test_a_refused_token_call_keeps_intuits_id_in_the_error_and_the_log(sandbox,
     assert TID.match(refused.value.intuit_tid)
     assert f"intuit_tid {refused.value.intuit_tid}" in caplog.text
     assert "not-a-token" not in caplog.text
+
+
+def test_a_sign_in_quickbooks_refuses_shows_the_reference_on_the_page(sandbox, account_for,
+                                                                        client):
+    from tests.sandbox_helpers import press_connect_and_consent
+
+    account = account_for("US", connect=False)
+    path, params = press_connect_and_consent(client)
+    params["code"] = "a-code-quickbooks-never-issued"  # refused at the token endpoint
+    page = client.get(path, params, follow=True).content.decode()
+    assert "QuickBooks did not accept the sign-in" in page
+    reference = re.search(r"Reference for Intuit support: (\S+?)\.", page)
+    assert reference and TID.match(reference.group(1)), page
+    token_calls = [call for call in sandbox.rsps.calls if "/oauth2/" in call.request.url]
+    assert reference.group(1) in {c.response.headers.get("intuit_tid") for c in token_calls}
+    assert not QuickBooksConnection.objects.filter(account=account, realm_id=US_REALM).exists()

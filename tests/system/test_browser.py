@@ -122,6 +122,11 @@ def test_import_all_watch_progress_then_open_the_invoice_in_quickbooks(
     assert_accessible(page, "Integrations with the check's result")
     card.screenshot(path=str(SCREENSHOTS / "reconcile.png"))
 
+    # Every attempt keeps Intuit's id of its answer, for Intuit's support.
+    page.goto(f"{live_server.url}/settings/integrations/history/")
+    references = page.get_by_text(re.compile(r"Reference for Intuit support: 1-[0-9a-f]{8}-"))
+    expect(references.first).to_be_visible()
+
     for path, name in (("/contacts/", "contacts"), ("/products/", "products")):
         page.goto(f"{live_server.url}{path}")
         shoot(page, name)
