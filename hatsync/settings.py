@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "hatsync.context_processors.support",
                 "integrations.context_processors.invoice_panel",
                 "integrations.context_processors.invoice_number_note",
                 "integrations.context_processors.contact_customer_note",
@@ -185,6 +186,9 @@ CACHES = {
 
 # --- QuickBooks Online ----------------------------------------------------------------
 # local: the bundled QBO sandbox (python -m qbo_sandbox); sandbox / production: Intuit's.
+# Shown at the foot of every page: where a studio owner asks for help (Intuit's review asks
+# for an in-app support contact).
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="")
 QBO_ENVIRONMENT = env.str("QBO_ENVIRONMENT", default="production" if PRODUCTION else "local")
 if QBO_ENVIRONMENT not in {"local", "sandbox", "production"}:
     raise ImproperlyConfigured("QBO_ENVIRONMENT must be local, sandbox or production.")
