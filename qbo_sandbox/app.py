@@ -36,7 +36,7 @@ from .companies import create_samples
 from .entities import ENTITY_PATHS, Books
 from .faults import QBOFault, forbidden, qbo_time, request_malformed, unsupported_operation
 from .limits import Clock, Config, Limiter
-from .oauth import OAuthError, OAuthServer, discovery_document
+from .oauth import HARD_EXPIRY_HEADER, OAuthError, OAuthServer, discovery_document
 from .store import Store
 from .webhooks import Webhooks
 
@@ -206,7 +206,9 @@ class SandboxApp:
         form = dict(request.form.items())
         try:
             self.oauth.authenticate_client(request.headers.get("Authorization"), form)
-            body, status = self.oauth.token(form, self.clock.now()), 200
+            asked = request.headers.get(HARD_EXPIRY_HEADER, "").lower() == "true"
+            body = self.oauth.token(form, self.clock.now(), with_hard_expiry=asked)
+            status = 200
         except OAuthError as exc:
             body, status = exc.body(), exc.status
         self._log(request, None, "token", status, started)
