@@ -7,6 +7,7 @@ Base URL layout (see README.md):
     /v3/company/<realmId>/...       Accounting API v3 (JSON)
     /app/invoice?txnId=  /app/homepage   QBO deep links
     /app/recvpayment  /app/invoice/{void,delete}  /app/customers  /app/items   bookkeeper pages
+    /app/apps  /app/apps/disconnect  the Apps page: Launch, and Disconnect from inside QuickBooks
     /_sandbox/...                   control API for tests and benchmarks
 """
 
@@ -77,6 +78,8 @@ URLS = Map([
     Rule("/app/customers/active", endpoint="app_customers_active", methods=["POST"]),
     Rule("/app/items", endpoint="app_items"),
     Rule("/app/items/active", endpoint="app_items_active", methods=["POST"]),
+    Rule("/app/apps", endpoint="app_apps"),
+    Rule("/app/apps/disconnect", endpoint="app_apps_disconnect", methods=["POST"]),
     *control.RULES,
 ], strict_slashes=False)
 
@@ -369,6 +372,35 @@ class SandboxApp:
 
     def on_app_items_active(self, request: Request) -> Response:
         return self._set_active(request, "Item")
+
+    def on_app_apps(self, request: Request) -> Response:
+        company = self._page_company(request)
+        if company is None:
+            return self._html(request, pages.error("No company", "Create a company first."), 404)
+        csrf = _csrf_token(request)
+        html = pages.apps(
+            company, self.base_url(request), app_name=self.config.app_name, csrf=csrf,
+            connected=self.oauth.is_connected(company["realm_id"], self.clock.now()),
+            launch_url=self.config.launch_url,
+            notice="Disconnected." if request.args.get("notice") == "disconnected" else "",
+        )
+        response = self._html(request, html, csrf=csrf)
+        response.set_cookie(REALM_COOKIE, company["realm_id"], samesite="Lax")
+        return response
+
+    def on_app_apps_disconnect(self, request: Request) -> Response:
+        """Disconnect in QuickBooks: the app's tokens stop working, then QuickBooks sends the
+        browser to the app's Disconnect URL (none set: back to the Apps page)."""
+        if not _csrf_ok(request):
+            return self._csrf_failed(request)
+        realm = request.form.get("realmId", "")
+        if self.store.company(realm) is None:
+            return self._html(request, pages.error("No company", f"No company {realm}."), 404)
+        self.oauth.revoke_company(realm)
+        log.info("page: disconnect %s from realm %s", self.config.app_name, realm)
+        if self.config.disconnect_url:
+            return Response("", status=303, headers={"Location": self.config.disconnect_url})
+        return _see_other("/app/apps", realmId=realm, notice="disconnected")
 
     def _name_list(self, request: Request, entity: str, *, company: dict | None = None,
                    error: str = "", status: int = 200) -> Response:

@@ -211,6 +211,25 @@ class OAuthServer:
                 "UPDATE access_tokens SET revoked = 1 WHERE grant_id = ?", (row["grant_id"],)
             )
 
+    def is_connected(self, realm_id: str, now: float) -> bool:
+        """Whether this app holds a working refresh token for the company (its Apps page)."""
+        return self.store.row(
+            "SELECT 1 FROM refresh_tokens WHERE realm_id = ? AND client_id = ? AND "
+            "state = 'active' AND expires_at > ?", (realm_id, self.client_id, now),
+        ) is not None
+
+    def revoke_company(self, realm_id: str) -> None:
+        """Disconnect in QuickBooks' Apps page: every grant this app has for the company."""
+        with self.store.transaction():
+            self.store.execute(
+                "UPDATE refresh_tokens SET state = 'revoked' WHERE realm_id = ? AND client_id = ?",
+                (realm_id, self.client_id),
+            )
+            self.store.execute(
+                "UPDATE access_tokens SET revoked = 1 WHERE realm_id = ? AND client_id = ?",
+                (realm_id, self.client_id),
+            )
+
     # bearer tokens ------------------------------------------------------------------------
     def check_bearer(self, authorization: str | None, now: float) -> TokenGrant:
         """The grant behind an API call's bearer token, or the 401 fault Intuit answers."""
