@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
@@ -386,6 +386,11 @@ class SandboxApp:
         )
         response = self._html(request, html, csrf=csrf)
         response.set_cookie(REALM_COOKIE, company["realm_id"], samesite="Lax")
+        if self.config.disconnect_url:  # Disconnect's form ends at the app, another origin
+            app_origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.config.disconnect_url))
+            response.headers["Content-Security-Policy"] = PAGE_HEADERS[
+                "Content-Security-Policy"].replace("form-action 'self'",
+                                                   f"form-action 'self' {app_origin}")
         return response
 
     def on_app_apps_disconnect(self, request: Request) -> Response:

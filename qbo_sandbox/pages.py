@@ -465,7 +465,7 @@ def apps(company: dict[str, Any], base: str, *, app_name: str, connected: bool,
     if connected:
         actions = (
             f"<a class=button href='{escape(launch_url)}'>Launch</a> "
-            f"<form method=post action='{escape(link(base, '/app/apps/disconnect'))}' "
+            "<form method=post action='/app/apps/disconnect' "
             f"class=inline>{_hidden(realmId=realm, **{CSRF_FIELD: csrf})}"
             "<button type=submit>Disconnect</button></form>"
         )
