@@ -15,15 +15,15 @@ from .services import oauth
 from .views import _redirect_uri
 
 
-@require_GET
 @account_required
+@require_GET
 def launch(request: HttpRequest) -> HttpResponse:
     # Sign-in comes first (account_required sends a stranger to it, then back here).
     return redirect("integrations:settings")
 
 
-@require_GET
 @account_required
+@require_GET
 def disconnected(request: HttpRequest) -> HttpResponse:
     connection = selectors.connection_for(request.account)
     if connection is None:
@@ -46,8 +46,8 @@ def disconnected(request: HttpRequest) -> HttpResponse:
     return redirect("integrations:settings")
 
 
-@require_http_methods(["GET", "POST"])
 @account_required
+@require_http_methods(["GET", "POST"])
 def reconnect(request: HttpRequest) -> HttpResponse:
     connection = selectors.connection_for(request.account)
     try:
