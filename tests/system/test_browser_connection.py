@@ -13,6 +13,7 @@ from integrations.models import QuickBooksConnection
 from tests.factories import make_account, make_user
 from tests.sandbox_helpers import US_REALM
 from tests.system.test_browser import (  # noqa: F401 - the chromium fixture is used by `page`
+    assert_accessible,
     browser_type_launch_args,
     connect,
     sign_in,
@@ -88,6 +89,7 @@ def test_the_five_year_banner_on_every_page_reconnects_to_the_same_company(
     banner = page.locator(".renewal-banner")
     expect(banner).to_contain_text(
         "Your QuickBooks connection to Sandbox Studio US ends in 19 days")
+    assert_accessible(page, "Invoices with the renewal banner")
     sandbox.control("POST", "config", json={"refresh_token_hard_lifetime": 5 * 365 * DAY})
     banner.get_by_role("link", name="Reconnect").click()
     page.locator(f"form:has(input[name=realm_id][value='{US_REALM}']) "
