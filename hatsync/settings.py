@@ -79,6 +79,7 @@ TEMPLATES = [
                 "integrations.context_processors.invoice_panel",
                 "integrations.context_processors.invoice_number_note",
                 "integrations.context_processors.contact_customer_note",
+                "integrations.context_processors.connection_renewal_banner",
             ],
         },
     },

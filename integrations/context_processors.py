@@ -1,12 +1,13 @@
 """Adds QuickBooks' parts to CRM pages without the CRM knowing about QuickBooks: the invoice
-page's panel, the note on a long invoice number, a contact's customer name. Each asks a
-selector what to show."""
+page's panel, the note on a long invoice number, a contact's customer name, the banner of a
+connection about to end. Each asks a selector what to show."""
 
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils import timezone
 
-from . import rules, selectors
+from . import hard_expiry, rules, selectors
 
 
 def _on_page(request: HttpRequest, *view_names: str):
@@ -57,3 +58,15 @@ def contact_customer_note(request: HttpRequest) -> dict:
         return {}
     return {"integration_contact_note": f"In QuickBooks this contact is the customer "
                                         f"“{name}”."}
+
+
+def connection_renewal_banner(request: HttpRequest) -> dict:
+    """On every page of an account whose QuickBooks connection ends within 30 days (Intuit's
+    five-year limit): when, and a Reconnect button."""
+    account = getattr(getattr(request, "user", None), "account", None)
+    connection = account and selectors.connection_for(account)
+    if not connection or connection.status == connection.Status.DISCONNECTED:
+        return {}
+    notice = hard_expiry.renewal_notice(hard_expires_at=connection.refresh_token_hard_expires_at,
+                                        now=timezone.now(), company_name=connection.company_name)
+    return {"integration_renewal": notice} if notice else {}

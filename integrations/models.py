@@ -33,6 +33,8 @@ class QuickBooksConnection(models.Model):
     refresh_token = EncryptedTextField(blank=True)
     access_token_expires_at = models.DateTimeField(null=True, blank=True)
     refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
+    # Intuit's hard limit on this consent (5 years, 2025): no refresh works after it.
+    refresh_token_hard_expires_at = models.DateTimeField(null=True, blank=True)
     settings_snapshot = models.JSONField(default=dict, blank=True)
     settings_checked_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONNECTED)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, webhooks
+from . import intuit_views, views, webhooks
 
 app_name = "integrations"
 
@@ -26,4 +26,7 @@ urlpatterns = [
     path("invoices/<int:pk>/sync/", views.invoice_sync, name="invoice_sync"),
     path("invoices/<int:pk>/quickbooks-panel/", views.invoice_panel, name="invoice_panel"),
     path("integrations/quickbooks/webhooks/", webhooks.quickbooks_webhook, name="webhooks"),
+    path("integrations/quickbooks/launch/", intuit_views.launch, name="launch"),
+    path("integrations/quickbooks/disconnected/", intuit_views.disconnected, name="disconnected"),
+    path("integrations/quickbooks/reconnect/", intuit_views.reconnect, name="reconnect"),
 ]

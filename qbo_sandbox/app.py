@@ -7,6 +7,7 @@ Base URL layout (see README.md):
     /v3/company/<realmId>/...       Accounting API v3 (JSON)
     /app/invoice?txnId=  /app/homepage   QBO deep links
     /app/recvpayment  /app/invoice/{void,delete}  /app/customers  /app/items   bookkeeper pages
+    /app/apps  /app/apps/disconnect  the Apps page: Launch, and Disconnect from inside QuickBooks
     /_sandbox/...                   control API for tests and benchmarks
 """
 
@@ -25,7 +26,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
@@ -36,7 +37,7 @@ from .companies import create_samples
 from .entities import ENTITY_PATHS, Books
 from .faults import QBOFault, forbidden, qbo_time, request_malformed, unsupported_operation
 from .limits import Clock, Config, Limiter
-from .oauth import OAuthError, OAuthServer, discovery_document
+from .oauth import HARD_EXPIRY_HEADER, OAuthError, OAuthServer, discovery_document
 from .store import Store
 from .webhooks import Webhooks
 
@@ -77,6 +78,8 @@ URLS = Map([
     Rule("/app/customers/active", endpoint="app_customers_active", methods=["POST"]),
     Rule("/app/items", endpoint="app_items"),
     Rule("/app/items/active", endpoint="app_items_active", methods=["POST"]),
+    Rule("/app/apps", endpoint="app_apps"),
+    Rule("/app/apps/disconnect", endpoint="app_apps_disconnect", methods=["POST"]),
     *control.RULES,
 ], strict_slashes=False)
 
@@ -206,7 +209,9 @@ class SandboxApp:
         form = dict(request.form.items())
         try:
             self.oauth.authenticate_client(request.headers.get("Authorization"), form)
-            body, status = self.oauth.token(form, self.clock.now()), 200
+            asked = request.headers.get(HARD_EXPIRY_HEADER, "").lower() == "true"
+            body = self.oauth.token(form, self.clock.now(), with_hard_expiry=asked)
+            status = 200
         except OAuthError as exc:
             body, status = exc.body(), exc.status
         self._log(request, None, "token", status, started)
@@ -367,6 +372,40 @@ class SandboxApp:
 
     def on_app_items_active(self, request: Request) -> Response:
         return self._set_active(request, "Item")
+
+    def on_app_apps(self, request: Request) -> Response:
+        company = self._page_company(request)
+        if company is None:
+            return self._html(request, pages.error("No company", "Create a company first."), 404)
+        csrf = _csrf_token(request)
+        html = pages.apps(
+            company, self.base_url(request), app_name=self.config.app_name, csrf=csrf,
+            connected=self.oauth.is_connected(company["realm_id"], self.clock.now()),
+            launch_url=self.config.launch_url,
+            notice="Disconnected." if request.args.get("notice") == "disconnected" else "",
+        )
+        response = self._html(request, html, csrf=csrf)
+        response.set_cookie(REALM_COOKIE, company["realm_id"], samesite="Lax")
+        if self.config.disconnect_url:  # Disconnect's form ends at the app, another origin
+            app_origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.config.disconnect_url))
+            response.headers["Content-Security-Policy"] = PAGE_HEADERS[
+                "Content-Security-Policy"].replace("form-action 'self'",
+                                                   f"form-action 'self' {app_origin}")
+        return response
+
+    def on_app_apps_disconnect(self, request: Request) -> Response:
+        """Disconnect in QuickBooks: the app's tokens stop working, then QuickBooks sends the
+        browser to the app's Disconnect URL (none set: back to the Apps page)."""
+        if not _csrf_ok(request):
+            return self._csrf_failed(request)
+        realm = request.form.get("realmId", "")
+        if self.store.company(realm) is None:
+            return self._html(request, pages.error("No company", f"No company {realm}."), 404)
+        self.oauth.revoke_company(realm)
+        log.info("page: disconnect %s from realm %s", self.config.app_name, realm)
+        if self.config.disconnect_url:
+            return Response("", status=303, headers={"Location": self.config.disconnect_url})
+        return _see_other("/app/apps", realmId=realm, notice="disconnected")
 
     def _name_list(self, request: Request, entity: str, *, company: dict | None = None,
                    error: str = "", status: int = 200) -> Response:

@@ -32,6 +32,9 @@ class Config:
     access_token_lifetime: int = 3600
     refresh_token_lifetime: int = 8_726_400  # 101 days, Intuit's x_refresh_token_expires_in
     refresh_token_rotation: int = 86_400  # same value returned for ~24 h, then a new one
+    refresh_token_hard_lifetime: int = 157_680_000  # 5 years from consent, Intuit's hard expiry
+    launch_url: str = "http://localhost:8000/integrations/quickbooks/launch/"  # the app's
+    disconnect_url: str = "http://localhost:8000/integrations/quickbooks/disconnected/"  # URLs
     auth_code_lifetime: int = 300
     app_name: str = "hatsync"  # the display name of the one app this sandbox knows
     webhook_window: float = 2.0  # real seconds of aggregation per delivery; <= 0: flush only

@@ -2,7 +2,10 @@
 
 Refresh tokens behave as QBO-FACTS.md describes: a refresh returns the same refresh token value
 until `refresh_token_rotation` sandbox seconds after it was issued, then a new value; the old
-value then fails with invalid_grant, as do revoked and expired ones.
+value then fails with invalid_grant, as do revoked and expired ones. Every consent (grant) also
+has a hard expiry `refresh_token_hard_lifetime` seconds after it (Intuit's 5-year limit, 2025):
+no refresh token of it outlives it, and a token call sent with the header
+`x-include-refresh-token-hard-expires-in: true` answers `x_refresh_token_hard_expires_in`.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from .limits import Config
 from .store import Store
 
 ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
+HARD_EXPIRY_HEADER = "x-include-refresh-token-hard-expires-in"
 
 
 class OAuthError(Exception):
@@ -104,14 +108,24 @@ class OAuthServer:
         if client_id != self.client_id or secret != self.client_secret:
             raise OAuthError(401, "invalid_client")
 
-    def token(self, form: dict[str, str], now: float) -> dict[str, Any]:
+    def token(self, form: dict[str, str], now: float, *, with_hard_expiry: bool = False
+              ) -> dict[str, Any]:
         grant_type = form.get("grant_type")
         with self.store.transaction():
             if grant_type == "authorization_code":
-                return self._exchange_code(form, now)
-            if grant_type == "refresh_token":
-                return self._refresh(form, now)
-        raise OAuthError(400, "unsupported_grant_type")
+                body = self._exchange_code(form, now)
+            elif grant_type == "refresh_token":
+                body = self._refresh(form, now)
+            else:
+                raise OAuthError(400, "unsupported_grant_type")
+            hard = body.pop("hard_expires_at")
+        if with_hard_expiry:
+            body["x_refresh_token_hard_expires_in"] = int(hard - now)
+        return body
+
+    def _hard_expires_at(self, grant_id: str) -> float:
+        return self.store.row("SELECT hard_expires_at FROM grants WHERE grant_id = ?",
+                              (grant_id,))["hard_expires_at"]
 
     def _exchange_code(self, form: dict[str, str], now: float) -> dict[str, Any]:
         row = self.store.row("SELECT * FROM auth_codes WHERE code = ?", (form.get("code", ""),))
@@ -122,9 +136,13 @@ class OAuthServer:
             raise OAuthError(400, "invalid_grant", "redirect_uri does not match the one used "
                              "to authorize.")
         grant_id = secrets.token_hex(8)
+        self.store.execute(
+            "INSERT INTO grants (grant_id, realm_id, hard_expires_at) VALUES (?, ?, ?)",
+            (grant_id, row["realm_id"], now + self.config.refresh_token_hard_lifetime),
+        )
         refresh = self._new_refresh_token(grant_id, row["realm_id"], row["scope"], now)
         return self._token_response(grant_id, row["realm_id"], refresh, now,
-                                    self.config.refresh_token_lifetime)
+                                    self._remaining(grant_id, refresh, now))
 
     def _refresh(self, form: dict[str, str], now: float) -> dict[str, Any]:
         row = self.store.row(
@@ -135,14 +153,18 @@ class OAuthServer:
         if row["client_id"] != self.client_id:
             raise OAuthError(400, "invalid_grant")
         token = row["token"]
-        remaining = int(row["expires_at"] - now)
         if now - row["issued_at"] >= self.config.refresh_token_rotation:
             self.store.execute(
                 "UPDATE refresh_tokens SET state = 'superseded' WHERE token = ?", (token,)
             )
             token = self._new_refresh_token(row["grant_id"], row["realm_id"], row["scope"], now)
-            remaining = self.config.refresh_token_lifetime
-        return self._token_response(row["grant_id"], row["realm_id"], token, now, remaining)
+        return self._token_response(row["grant_id"], row["realm_id"], token, now,
+                                    self._remaining(row["grant_id"], token, now))
+
+    def _remaining(self, grant_id: str, token: str, now: float) -> int:
+        expires_at = self.store.row("SELECT expires_at FROM refresh_tokens WHERE token = ?",
+                                    (token,))["expires_at"]
+        return int(expires_at - now)
 
     def _new_refresh_token(self, grant_id: str, realm_id: str, scope: str, now: float) -> str:
         token = f"AB11{int(now)}" + secrets.token_urlsafe(30).replace("-", "a").replace("_", "b")
@@ -150,7 +172,7 @@ class OAuthServer:
             "INSERT INTO refresh_tokens (token, grant_id, client_id, realm_id, scope, issued_at,"
             " expires_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'active')",
             (token, grant_id, self.client_id, realm_id, scope, now,
-             now + self.config.refresh_token_lifetime),
+             min(now + self.config.refresh_token_lifetime, self._hard_expires_at(grant_id))),
         )
         return token
 
@@ -169,6 +191,7 @@ class OAuthServer:
             "token_type": "bearer",
             "expires_in": self.config.access_token_lifetime,
             "x_refresh_token_expires_in": refresh_remaining,
+            "hard_expires_at": self._hard_expires_at(grant_id),  # answered only when asked
         }
 
     # revocation ---------------------------------------------------------------------------
@@ -186,6 +209,25 @@ class OAuthServer:
             )
             self.store.execute(
                 "UPDATE access_tokens SET revoked = 1 WHERE grant_id = ?", (row["grant_id"],)
+            )
+
+    def is_connected(self, realm_id: str, now: float) -> bool:
+        """Whether this app holds a working refresh token for the company (its Apps page)."""
+        return self.store.row(
+            "SELECT 1 FROM refresh_tokens WHERE realm_id = ? AND client_id = ? AND "
+            "state = 'active' AND expires_at > ?", (realm_id, self.client_id, now),
+        ) is not None
+
+    def revoke_company(self, realm_id: str) -> None:
+        """Disconnect in QuickBooks' Apps page: every grant this app has for the company."""
+        with self.store.transaction():
+            self.store.execute(
+                "UPDATE refresh_tokens SET state = 'revoked' WHERE realm_id = ? AND client_id = ?",
+                (realm_id, self.client_id),
+            )
+            self.store.execute(
+                "UPDATE access_tokens SET revoked = 1 WHERE realm_id = ? AND client_id = ?",
+                (realm_id, self.client_id),
             )
 
     # bearer tokens ------------------------------------------------------------------------

@@ -236,9 +236,11 @@ def _shown_amount(value: Any) -> str:
 
 
 def company_nav(base: str, realm: str, current: str) -> str:
-    """The tabs under the header: Invoices (the home page), Customers, Products and Services."""
+    """The tabs under the header: Invoices (the home page), Customers, Products and Services,
+    Apps."""
     tabs = (("invoices", "/app/homepage", "Invoices"), ("customers", "/app/customers",
-            "Customers"), ("items", "/app/items", "Products and Services"))
+            "Customers"), ("items", "/app/items", "Products and Services"),
+            ("apps", "/app/apps", "Apps"))
     return "<nav>" + "".join(
         f"<a href='{escape(link(base, path, realmId=realm))}'"
         f"{' class=on' if key == current else ''}>{label}</a>"
@@ -451,4 +453,29 @@ def items(company: dict[str, Any], products: list[dict[str, Any]], base: str, *,
         "<th>Type</th><th>Income account</th><th class=num>Price</th><th>Status</th>"
         f"<th>Action</th></tr>{rows}</table></div>",
         company_nav(base, realm, "items"),
+    )
+
+
+def apps(company: dict[str, Any], base: str, *, app_name: str, connected: bool,
+         launch_url: str, csrf: str, notice: str = "") -> str:
+    """QuickBooks' Apps page (My Apps): the app connected to this company, with Launch
+    (QuickBooks opens the app's Launch URL) and Disconnect (revokes the app's tokens, then
+    sends the browser to its Disconnect URL)."""
+    realm = company["realm_id"]
+    if connected:
+        actions = (
+            f"<a class=button href='{escape(launch_url)}'>Launch</a> "
+            "<form method=post action='/app/apps/disconnect' "
+            f"class=inline>{_hidden(realmId=realm, **{CSRF_FIELD: csrf})}"
+            "<button type=submit>Disconnect</button></form>"
+        )
+        status = "Connected"
+    else:
+        actions, status = "", "Not connected"
+    return page(
+        f"Apps - {company['name']}",
+        f"{_notice(notice)}<h1>My Apps</h1><p class=lead>{escape(company['name'])}</p>"
+        f"<div class=scroll><table><tr><th>App</th><th>Status</th><th>Action</th></tr>"
+        f"<tr><td>{escape(app_name)}</td><td>{status}</td><td>{actions}</td></tr></table></div>",
+        company_nav(base, realm, "apps"),
     )

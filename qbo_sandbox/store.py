@@ -47,6 +47,9 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
     realm_id TEXT NOT NULL, scope TEXT NOT NULL, issued_at REAL NOT NULL,
     expires_at REAL NOT NULL, state TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS grants (
+    grant_id TEXT PRIMARY KEY, realm_id TEXT NOT NULL, hard_expires_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS access_tokens (
     token TEXT PRIMARY KEY, grant_id TEXT NOT NULL, client_id TEXT NOT NULL,
     realm_id TEXT NOT NULL, expires_at REAL NOT NULL, revoked INTEGER NOT NULL
@@ -286,7 +289,7 @@ class Store:
         with self.transaction():
             for table in (
                 "companies", "counters", "entities", "deleted", "auth_codes", "refresh_tokens",
-                "access_tokens", "request_ids", "request_log", "changes",
+                "grants", "access_tokens", "request_ids", "request_log", "changes",
             ):
                 self.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from intuitlib.client import AuthClient
 from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
+from intuitlib.utils import get_discovery_doc
 from quickbooks import QuickBooks
 from quickbooks.exceptions import QuickbooksException
 
@@ -33,39 +34,71 @@ logger = logging.getLogger(__name__)
 SCOPES = [Scopes.ACCOUNTING]
 
 
+# Intuit answers a token call with the refresh token's hard expiry (its 5-year limit, seconds
+# from now) only when asked with this header.
+HARD_EXPIRY_HEADER = "x-include-refresh-token-hard-expires-in"
+
+
 @dataclass(frozen=True)
 class Tokens:
     access_token: str
     refresh_token: str
     expires_in: int
     refresh_expires_in: int | None
+    refresh_hard_expires_in: int | None = None
 
 
 @cache
-def _discovered_auth_client(env_name: str) -> AuthClient:
-    # AuthClient downloads the discovery document in its constructor: do that once a process.
-    return AuthClient(
-        settings.QBO_CLIENT_ID, settings.QBO_CLIENT_SECRET, "", environment(env_name).discovery
-    )
+def _discovery_document(env_name: str) -> dict:
+    # AuthClient's constructor downloads the discovery document on every call: once a process.
+    return get_discovery_doc(environment(env_name).discovery)
+
+
+class _AuthClient(AuthClient):
+    """intuit-oauth's AuthClient with the endpoints of a cached discovery document, asking
+    every token call for the refresh token's hard expiry.
+
+    intuit-oauth 1.2.6 neither caches the document nor sends extra headers; AuthClient is a
+    requests.Session, whose `headers` requests merges into every request it sends. The
+    attributes set here are the ones AuthClient.__init__ sets (a test pins them)."""
+
+    def __init__(self, *, discovery: dict, redirect_uri: str = "",
+                 access_token: str | None = None, refresh_token: str | None = None,
+                 realm_id: str | None = None) -> None:
+        requests.Session.__init__(self)
+        self.headers[HARD_EXPIRY_HEADER] = "true"
+        self.client_id = settings.QBO_CLIENT_ID
+        self.client_secret = settings.QBO_CLIENT_SECRET
+        self.redirect_uri = redirect_uri
+        self.environment = ""
+        self.state_token = None
+        self.setAuthorizeURLs({
+            "auth_endpoint": discovery["authorization_endpoint"],
+            "token_endpoint": discovery["token_endpoint"],
+            "revoke_endpoint": discovery["revocation_endpoint"],
+            "user_info_url": discovery["userinfo_endpoint"],
+        })
+        self.issuer_uri = discovery["issuer"]
+        self.jwks_uri = discovery["jwks_uri"]
+        self.realm_id = realm_id
+        self.access_token = access_token
+        self.expires_in = None
+        self.refresh_token = refresh_token
+        self.x_refresh_token_expires_in = None
+        self.x_refresh_token_hard_expires_in = None
+        self.id_token = None
 
 
 def auth_client(*, env_name: str, redirect_uri: str = "", **tokens: str | None) -> AuthClient:
     """A fresh AuthClient (its own HTTP session and tokens) with the cached endpoints."""
     try:
-        template = _discovered_auth_client(env_name)
-    except requests.RequestException as error:
-        _discovered_auth_client.cache_clear()
+        discovery = _discovery_document(env_name)
+    except (requests.RequestException, AuthClientError) as error:
         raise QboUnavailable(f"QuickBooks sign-in could not be reached ({error}).") from error
-    client = AuthClient.__new__(AuthClient)
-    requests.Session.__init__(client)
-    client.__dict__.update(
-        {k: v for k, v in template.__dict__.items() if k not in requests.Session.__attrs__}
+    return _AuthClient(
+        discovery=discovery, redirect_uri=redirect_uri, access_token=tokens.get("access_token"),
+        refresh_token=tokens.get("refresh_token"), realm_id=tokens.get("realm_id"),
     )
-    client.redirect_uri = redirect_uri
-    client.access_token = tokens.get("access_token")
-    client.refresh_token = tokens.get("refresh_token")
-    client.realm_id = tokens.get("realm_id")
-    return client
 
 
 def authorization_url(*, env_name: str, redirect_uri: str, state: str) -> str:
@@ -96,6 +129,10 @@ def _token_call(call, what: str) -> Tokens:
         expires_in=int(client.expires_in or 3600),
         refresh_expires_in=(
             int(client.x_refresh_token_expires_in) if client.x_refresh_token_expires_in else None
+        ),
+        refresh_hard_expires_in=(
+            int(client.x_refresh_token_hard_expires_in)
+            if getattr(client, "x_refresh_token_hard_expires_in", None) else None
         ),
     )
 

@@ -14,17 +14,25 @@ from ..qbo.environments import environment
 from ..qbo.errors import QboError
 from .company_settings import connection_check_settings
 from .outbox import mark_waiting_paused, resume_paused
-from .tokens import TOKEN_FIELDS, store_tokens
+from .tokens import TOKEN_FIELDS, connection_access_token, store_tokens
 
 SESSION_STATE_KEY = "qbo_oauth_state"
+SESSION_RECONNECT_KEY = "qbo_oauth_reconnect_realm"  # a reconnect must come back to this company
 
 
 class ConnectError(Exception):
     """Connecting did not work; the message is shown to the user as it is."""
 
 
-def connection_start(*, session, account: Account, redirect_uri: str) -> str:
-    """Begin the OAuth flow: a random state bound to this session, and Intuit's consent URL."""
+def connection_start(
+    *, session, account: Account, redirect_uri: str, same_company_as: str = ""
+) -> str:
+    """Begin the OAuth flow: a random state bound to this session, and Intuit's consent URL.
+
+    `same_company_as` (a realm id) makes it a reconnect: the sign-in must come back to it."""
+    session.pop(SESSION_RECONNECT_KEY, None)
+    if same_company_as:
+        session[SESSION_RECONNECT_KEY] = same_company_as
     if not rules.is_supported_country(account.country):
         raise ConnectError(
             f"QuickBooks Online sync is available for businesses in the United States, Canada "
@@ -45,6 +53,7 @@ def connection_complete(
 ) -> tuple[QuickBooksConnection, str]:
     """Finish the OAuth flow. Returns the connection and a note for the user (may be empty)."""
     expected = session.pop(SESSION_STATE_KEY, None)
+    same_company_as = session.pop(SESSION_RECONNECT_KEY, "")
     if params.get("error"):
         if params["error"] == "access_denied":
             raise ConnectError("You cancelled the connection in QuickBooks; nothing was changed.")
@@ -68,6 +77,14 @@ def connection_complete(
                      if error.intuit_tid else "")
         raise ConnectError(f"QuickBooks did not accept the sign-in: {error.message}"
                            f"{reference}") from error
+    if same_company_as and realm_id != same_company_as:
+        qbo.revoke(env_name=env_name, token=tokens.refresh_token)
+        connection = QuickBooksConnection.objects.filter(account=account).first()
+        name = connection.company_name if connection else "the company you were connected to"
+        raise ConnectError(
+            f"You signed in to a different QuickBooks company. Reconnecting must choose "
+            f"{name}: press Reconnect again and pick {name}. Nothing was changed."
+        )
 
     client = qbo.QboClient(env_name=env_name, realm_id=realm_id, access_token=tokens.access_token)
     try:
@@ -125,10 +142,36 @@ def connection_disconnect(*, connection: QuickBooksConnection) -> None:
     """Revoke the tokens and forget them; sync records stay, so a reconnect picks up again."""
     if connection.refresh_token:
         qbo.revoke(env_name=connection.environment, token=connection.refresh_token)
+    _forget_tokens(connection, reason="Disconnected by you. Connect again to resume syncing.")
+
+
+DISCONNECTED_IN_QUICKBOOKS = (
+    "Disconnected in QuickBooks (its Apps page). Connect again to resume syncing."
+)
+
+
+def connection_disconnected_in_quickbooks(*, connection: QuickBooksConnection) -> bool:
+    """QuickBooks sent the user to the Disconnect URL after they disconnected hatsync there.
+
+    A link alone must not disconnect anyone (anyone can send one), so this is believed only
+    when QuickBooks refuses the connection's refresh token; the outbox is kept as for any
+    disconnect. False when QuickBooks still accepts it (nothing changes, the new tokens are
+    kept). QboError when QuickBooks cannot be reached to tell."""
+    if connection.is_connected and connection.refresh_token:
+        if connection_access_token(connection_id=connection.pk, force=True):
+            return False
+        connection.refresh_from_db()
+    if connection.status != QuickBooksConnection.Status.DISCONNECTED:
+        _forget_tokens(connection, reason=DISCONNECTED_IN_QUICKBOOKS)
+    return True
+
+
+def _forget_tokens(connection: QuickBooksConnection, *, reason: str) -> None:
     connection.access_token = ""
     connection.refresh_token = ""
     connection.access_token_expires_at = None
+    connection.refresh_token_hard_expires_at = None
     connection.status = QuickBooksConnection.Status.DISCONNECTED
-    connection.status_reason = "Disconnected by you. Connect again to resume syncing."
+    connection.status_reason = reason
     connection.save(update_fields=[*TOKEN_FIELDS, "status", "status_reason"])
     mark_waiting_paused(connection)

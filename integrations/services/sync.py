@@ -102,11 +102,13 @@ def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: floa
         _set_state(record, State.NEEDS_SYNC)
         return Outcome(State.NEEDS_SYNC, retry_after=COMPANY_BUSY_RETRY, budget_wait=True)
     except QboAuthError as error:
-        connection_mark_needs_reconnect(
-            connection=connection,
-            reason="QuickBooks no longer accepts this connection. Reconnect to QuickBooks; "
-            "syncing resumes where it stopped.",
-        )
+        connection.refresh_from_db(fields=["status", "status_reason"])
+        if connection.is_connected:  # else the token step already said why (e.g. expiry)
+            connection_mark_needs_reconnect(
+                connection=connection,
+                reason="QuickBooks no longer accepts this connection. Reconnect to QuickBooks; "
+                "syncing resumes where it stopped.",
+            )
         outcome = Outcome(State.NEEDS_SYNC, paused_reason(connection))
         _log(record, operation, SyncLog.Outcome.RETRY, outcome.message, error, started, seen)
         _set_state(record, State.NEEDS_SYNC, error=outcome.message, paused=True)

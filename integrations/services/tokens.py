@@ -9,7 +9,7 @@ from django.db.models import TextField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from .. import encryption
+from .. import encryption, hard_expiry
 from ..models import QuickBooksConnection
 from ..qbo import client as qbo
 from ..qbo.errors import QboAuthError
@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 REFRESH_MARGIN = timedelta(minutes=5)
 TOKEN_FIELDS = [
     "access_token", "refresh_token", "access_token_expires_at", "refresh_token_expires_at",
+    "refresh_token_hard_expires_at",
 ]
 REFRESH_REFUSED = (
     "QuickBooks no longer accepts this connection (the sign-in expired or was "
@@ -33,6 +34,9 @@ def store_tokens(connection: QuickBooksConnection, tokens: qbo.Tokens, now) -> N
     connection.access_token_expires_at = now + timedelta(seconds=tokens.expires_in)
     if tokens.refresh_expires_in:
         connection.refresh_token_expires_at = now + timedelta(seconds=tokens.refresh_expires_in)
+    if tokens.refresh_hard_expires_in:
+        connection.refresh_token_hard_expires_at = now + timedelta(
+            seconds=tokens.refresh_hard_expires_in)
 
 
 def connection_mark_needs_reconnect(*, connection: QuickBooksConnection, reason: str) -> None:
@@ -60,6 +64,14 @@ def connection_access_token(
         if not connection.is_connected:
             raise QboAuthError(connection.status_reason or "QuickBooks is not connected.")
         now = timezone.now()
+        if hard_expiry.has_ended(hard_expires_at=connection.refresh_token_hard_expires_at,
+                                 now=now):
+            # Intuit refuses every refresh from now on: pause instead of failing each call.
+            connection_mark_needs_reconnect(connection=connection, reason=hard_expiry.ended_reason(
+                hard_expires_at=connection.refresh_token_hard_expires_at,
+                company_name=connection.company_name))
+            logger.warning("QuickBooks connection %s reached its hard expiry", connection.pk)
+            return ""
         fresh = (
             connection.access_token
             and connection.access_token_expires_at

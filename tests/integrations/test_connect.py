@@ -96,7 +96,7 @@ def test_disconnect_works_when_intuit_cannot_be_reached(sandbox, account_for, cl
 
     account = account_for("US", US_REALM)
     settings.QBO_LOCAL_SANDBOX_URL = "http://intuit-unreachable.test"  # discovery fails
-    qbo_client._discovered_auth_client.cache_clear()
+    qbo_client._discovery_document.cache_clear()
 
     response = client.post("/integrations/quickbooks/disconnect/")
 

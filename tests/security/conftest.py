@@ -19,6 +19,6 @@ def served_sandbox(tmp_path, settings):
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
         settings.QBO_REQUESTS_PER_MINUTE = 7000
         settings.QBO_BUDGET_URL = f"file://{tmp_path / 'budget'}"
-        qbo_client._discovered_auth_client.cache_clear()
+        qbo_client._discovery_document.cache_clear()
         yield base
-    qbo_client._discovered_auth_client.cache_clear()
+    qbo_client._discovery_document.cache_clear()

@@ -154,6 +154,10 @@ URLS: dict[str, Url] = {
     "integrations:import_undo_progress": Url(GET, args=lambda w: [_undo_job(w)]),
     "integrations:invoice_sync": Url(POST, args=_sent),
     "integrations:invoice_panel": Url(GET, args=_sent),
+    "integrations:launch": Url(GET, note=ACCOUNT_WIDE + " (QuickBooks' Launch: a redirect)"),
+    "integrations:disconnected": Url(GET, note=ACCOUNT_WIDE + " (believed only once QuickBooks "
+                                     "refuses the tokens: test_intuit_urls.py)"),
+    "integrations:reconnect": Url(BOTH, note=ACCOUNT_WIDE + " (starts the OAuth flow)"),
     "integrations:webhooks": Url(POST, public=True,
                                  note="Intuit calls it, not a person: taken only with a valid "
                                       "intuit-signature; its events name companies by realm "

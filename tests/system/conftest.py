@@ -225,7 +225,7 @@ def worker(celery_worker_process, sandbox_server, sandbox_settings_at_start, set
     sandbox.control("DELETE", "faults")
     sandbox.control("POST", "config", json=sandbox_settings_at_start)  # what a test changed
     sandbox.control("DELETE", "requests")
-    qbo_client._discovered_auth_client.cache_clear()
+    qbo_client._discovery_document.cache_clear()
     # Every test uses the same sample company: start each with a full request budget
     # (with REDIS_URL, as in CI, the worker counts in the same windows).
     from django.core.cache import cache
@@ -235,7 +235,7 @@ def worker(celery_worker_process, sandbox_server, sandbox_settings_at_start, set
     cache.clear()
     budget.clear()
     yield sandbox_server
-    qbo_client._discovered_auth_client.cache_clear()
+    qbo_client._discovery_document.cache_clear()
 
 
 @pytest.fixture

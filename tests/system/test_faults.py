@@ -47,7 +47,7 @@ def rig(worker, postgres_test_database, tmp_path, settings):
     process, base_url = start_subprocess(tmp_path / "qbo", sample_data=False)
     threading.Thread(target=lambda: process.stdout.read(), daemon=True).start()
     settings.QBO_LOCAL_SANDBOX_URL = base_url
-    qbo_client._discovered_auth_client.cache_clear()
+    qbo_client._discovery_document.cache_clear()
     broker = PrivateRedis(tmp_path)
     broker.start()
     env = worker_env(postgres_test_database, base_url, tmp_path, broker.url)
@@ -60,7 +60,7 @@ def rig(worker, postgres_test_database, tmp_path, settings):
         broker.stop()
         process.terminate()
         process.wait(timeout=10)
-        qbo_client._discovered_auth_client.cache_clear()
+        qbo_client._discovery_document.cache_clear()
 
 
 @pytest.fixture
