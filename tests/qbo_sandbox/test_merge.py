@@ -4,7 +4,7 @@ to the survivor, the loser is deleted (CDC: `status: "Deleted"`), and the webhoo
 
 from __future__ import annotations
 
-from .conftest import control, fault_of, sales_line
+from .conftest import US, control, fault_of, sales_line
 from .test_cdc import sandbox_now
 from .test_webhooks import flush, receiver, register  # noqa: F401 - receiver is a fixture
 
@@ -104,3 +104,31 @@ def control_raw(realm: str, body: dict):
 
     from .conftest import BASE
     return requests.post(f"{BASE}/_sandbox/companies/{realm}/merge", json=body)
+
+
+def test_the_customers_page_merges_one_into_another_and_refuses_a_merge_with_itself(app):
+    from werkzeug.test import Client
+
+    from .test_bookkeeper_pages import entity, token_of, write
+    browser = Client(app)
+    keep = write(app, lambda books: books.create("Customer", {"DisplayName": "Page Keep"}, {}))
+    lose = write(app, lambda books: books.create("Customer", {"DisplayName": "Page Lose"}, {}))
+    invoice = write(app, lambda books: books.create("Invoice", {
+        "CustomerRef": {"value": lose["Id"]}, "Line": [sales_line(25)]}, {}))
+    listed = browser.get("/app/customers", query_string={"realmId": US})
+    assert "<h2>Merge</h2>" in listed.get_data(as_text=True)
+    form = {"csrf_token": token_of(listed), "realmId": US}
+
+    refused = browser.post("/app/customers/merge",
+                           data={**form, "survivor": keep["Id"], "deleted": keep["Id"]})
+    assert refused.status_code == 400 and "itself" in refused.get_data(as_text=True)
+    answer = browser.post("/app/customers/merge",
+                          data={**form, "survivor": keep["Id"], "deleted": lose["Id"]})
+
+    assert answer.status_code == 303
+    assert "Merged into Page Keep." in browser.get(answer.headers["Location"]).get_data(
+        as_text=True)
+    assert entity(app, "Customer", lose["Id"]) is None
+    assert entity(app, "Invoice", invoice["Id"])["CustomerRef"]["value"] == keep["Id"]
+    assert browser.post("/app/items/merge", data={"realmId": US, "survivor": "1",
+                                                  "deleted": "2"}).status_code == 403
