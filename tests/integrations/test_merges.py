@@ -4,6 +4,7 @@ webhook (which names both: nothing is read) and through change data capture (the
 customer, and our invoices moved to the kept one)."""
 
 import pytest
+from django.urls import reverse
 
 from integrations.models import QuickBooksConnection, SyncLog, SyncRecord
 from integrations.services import inbound
@@ -82,6 +83,8 @@ def test_a_customer_merged_in_quickbooks_is_followed_and_the_next_invoice_uses_t
     assert record.qbo_id == kept["Id"] and record.state == "synced"
     assert "merged into another one in QuickBooks" in record.log.get(operation="merge").message
     assert record_for(first).qbo_id  # the invoice itself is untouched
+    history = client.get(reverse("integrations:sync_history")).content.decode()
+    assert "Customer Ana Merge" in history and "merged into another one in QuickBooks" in history
 
     second = synced_invoice_for(account, ana)
 
