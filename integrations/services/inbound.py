@@ -14,7 +14,8 @@ What is brought back:
 - hatsync's own writes coming back as events (same SyncToken, or our marker) change nothing;
 - a customer or item merged into another in QuickBooks: hatsync's records of the one deleted
   point at the one kept, so the next invoice uses it (nothing is made twice). The webhook names
-  both; CDC shows only the deleted one, and the kept one through our invoices moved to it.
+  both; CDC shows only the deleted one, and the kept one through our invoices (their customer,
+  their lines) moved to it.
 """
 
 import base64
@@ -47,8 +48,8 @@ State = SyncRecord.State
 Kind = SyncRecord.Kind
 
 ENTITIES = ("Payment", "Invoice")
-# CDC also reads customers, for merges (the same one call: no read more).
-CDC_ENTITIES = (*ENTITIES, "Customer")
+# CDC also reads customers and items, for merges (the same one call: no read more).
+CDC_ENTITIES = (*ENTITIES, "Customer", "Item")
 MERGED = {"customer": "Customer", "item": "Item"}  # webhook spelling -> entity
 CDC_MAX_DAYS = 30
 CDC_MAX_OBJECTS = 1000  # per entity per answer
@@ -148,6 +149,19 @@ def survivors_seen(moved: list[tuple[str, str]], deleted: set[str]) -> dict[str,
         if was in deleted and now and now != was:
             kept.setdefault(was, set()).add(now)
     return {was: next(iter(now)) for was, now in kept.items() if len(now) == 1}
+
+
+def items_moved(used: set[str], invoice: dict) -> list[tuple[str, str]]:
+    """(an item id hatsync put on this invoice, the item its lines carry now) for the one item
+    that is gone from it when exactly one new item came instead (a merge moved the lines).
+    `used`: the item ids hatsync's records gave the invoice's lines."""
+    now = {str((line.get("SalesItemLineDetail") or {}).get("ItemRef", {}).get("value", ""))
+           for line in invoice.get("Line", []) or []
+           if line.get("DetailType") == "SalesItemLineDetail"} - {"", rules.GRATUITY_ITEM_ID}
+    gone, came = used - now, now - used
+    if len(gone) == 1 and len(came) == 1:
+        return [(next(iter(gone)), next(iter(came)))]
+    return []
 
 
 def is_voided(entity: dict) -> bool:
@@ -295,7 +309,7 @@ def catch_up(*, connection_id: int) -> int:
         page = changed.get(entity_name, [])
         if len(page) >= CDC_MAX_OBJECTS:  # more than one answer holds: go on from the last
             cursor = min(cursor, changed_at(page[-1]))
-    done += _merges_seen(connection, changed)
+    done += _merges_seen(connection, changed) + _item_merges_seen(connection, changed)
     for entity_name in ENTITIES:
         for found in changed.get(entity_name, []):
             deleted = str(found.get("status", "")).lower() == "deleted"
@@ -328,6 +342,35 @@ def _merges_seen(connection: QuickBooksConnection, changed: dict) -> int:
         apply_merge(connection=connection, entity_name="Customer", survivor_id=survivor_id,
                     deleted_id=deleted_id)
     return len(losers)
+
+
+def _item_merges_seen(connection: QuickBooksConnection, changed: dict) -> int:
+    """Item merges CDC shows: an item of ours deleted, and the lines of our invoices that
+    used it now carrying one other item. Else the item is left as it was."""
+    realm = connection.realm_id
+    deleted = {str(i["Id"]) for i in changed.get("Item", [])
+               if str(i.get("status", "")).lower() == "deleted"}
+    ours = set(SyncRecord.objects.filter(realm_id=realm, kind=Kind.ITEM, qbo_id__in=deleted)
+               .values_list("qbo_id", flat=True)) if deleted else set()
+    if not ours:
+        return 0
+    now = {str(i["Id"]): i for i in changed.get("Invoice", [])
+           if str(i.get("status", "")).lower() != "deleted"}
+    item_ids = dict(SyncRecord.objects.filter(realm_id=realm, kind=Kind.ITEM)
+                    .exclude(qbo_id="").values_list("key", "qbo_id"))
+    moved = []
+    for record in SyncRecord.objects.filter(
+            realm_id=realm, kind=Kind.INVOICE, qbo_id__in=list(now),
+            invoice__lines__product__isnull=False).distinct().prefetch_related(
+            "invoice__lines"):
+        used = {item_ids.get(exactly_once.item_key(rules.item_name_for(line.name)), "")
+                for line in record.invoice.lines.all()} - {""}
+        if used & ours:
+            moved += items_moved(used, now[record.qbo_id])
+    for deleted_id, survivor_id in survivors_seen(moved, ours).items():
+        apply_merge(connection=connection, entity_name="Item", survivor_id=survivor_id,
+                    deleted_id=deleted_id)
+    return len(ours)
 
 
 @transaction.atomic

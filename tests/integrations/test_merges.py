@@ -62,6 +62,17 @@ def test_a_deleted_customer_is_a_merge_only_when_its_invoices_went_to_one_other_
     assert inbound.survivors_seen(moved, deleted={"27", "30", "40", "50"}) == {"27": "12"}
 
 
+def test_an_invoices_lines_show_an_item_merge_only_when_one_item_went_and_one_came():
+    def invoice(*ids):
+        return {"Line": [{"DetailType": "SalesItemLineDetail",
+                          "SalesItemLineDetail": {"ItemRef": {"value": i}}} for i in ids]
+                + [{"DetailType": "SubTotalLineDetail", "Amount": 1}]}
+    assert inbound.items_moved({"6", "7"}, invoice("5", "7", "GRATUITY_ITEM_ID")) == [("6", "5")]
+    assert inbound.items_moved({"6", "7"}, invoice("6", "7")) == []  # nothing moved
+    assert inbound.items_moved({"6", "7"}, invoice("7")) == []  # went into one already there
+    assert inbound.items_moved({"6", "7"}, invoice("8", "9")) == []  # two went: not known
+
+
 # the webhook ----------------------------------------------------------------------------------
 def test_a_customer_merged_in_quickbooks_is_followed_and_the_next_invoice_uses_the_kept_one(
     sandbox, account_for, client, webhooks  # noqa: F811
@@ -212,3 +223,28 @@ def test_a_customer_deleted_in_cdc_without_a_sign_of_where_it_went_is_left_as_it
     record.refresh_from_db()
     assert record.qbo_id == before and not record.log.filter(
         operation="merge").exists()
+
+
+def test_an_item_merge_whose_webhook_was_lost_is_found_by_the_catch_up(
+    sandbox, account_for, client, webhooks  # noqa: F811
+):
+    account = account_for("US", US_REALM)
+    session = make_product(account=account, display_name="Mini session")
+    synced_invoice_for(account, make_contact(account=account), session)
+    item = SyncRecord.objects.get(kind="item", key="item:mini session")
+    kept = sandbox.api_post(account, "Item", {"Name": "Short session", "Type": "Service",
+                                              "IncomeAccountRef": {"value": "1"}})
+    hooks = webhooks()
+    sandbox.control("POST", "webhooks/faults", json={"drop": 1})
+    merge_in_quickbooks(sandbox, "Item", kept["Id"], item.qbo_id)
+    assert deliver_and_process(client, hooks) == []  # dropped
+
+    inbound.catch_up(connection_id=QuickBooksConnection.objects.get(account=account).pk)
+
+    item.refresh_from_db()
+    assert item.qbo_id == kept["Id"]
+    invoice = synced_invoice_for(account, make_contact(account=account), session)
+    [pushed] = [i for i in sandbox.entities(US_REALM, "Invoice")
+                if i["Id"] == record_for(invoice).qbo_id]
+    assert [line["SalesItemLineDetail"]["ItemRef"]["value"] for line in pushed["Line"]
+            if line.get("DetailType") == "SalesItemLineDetail"] == [kept["Id"]]
