@@ -466,7 +466,9 @@ def merge_form(entity_path: str, realm: str, entities: list[dict[str, Any]], nam
     return (
         f"<h2>Merge</h2><form method=post action='/app/{entity_path}/merge'>"
         + _hidden(**{CSRF_FIELD: csrf, "realmId": realm})
-        + f"<label>Merge <select name=deleted>{_options(active, '')}</select></label> "
-        + f"<label>into <select name=survivor>{_options(active, active[-1][0])}</select>"
-        + "</label> <button>Merge</button></form>"
+        + "<label for=merge-deleted>Merge</label> "
+        + f"<select id=merge-deleted name=deleted>{_options(active, '')}</select> "
+        + "<label for=merge-survivor>into</label> "
+        + f"<select id=merge-survivor name=survivor>{_options(active, active[-1][0])}</select>"
+        + " <button>Merge</button></form>"
     )
