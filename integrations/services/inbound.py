@@ -377,8 +377,9 @@ def _item_merges_seen(connection: QuickBooksConnection, changed: dict) -> int:
 def apply_merge(*, connection: QuickBooksConnection, entity_name: str, survivor_id: str,
                 deleted_id: str) -> int:
     """A customer or item merged in QuickBooks: hatsync's records of the deleted one point at
-    the kept one from now on (its SyncToken and name when hatsync knows it, else the next
-    update reads it). Safe to repeat. Returns how many records moved."""
+    the kept one from now on (its SyncToken and name when hatsync knows it, else a later
+    update reads the SyncToken when QuickBooks says it is stale). Safe to repeat. Returns
+    how many records moved."""
     kind = Kind.CUSTOMER if entity_name == "Customer" else Kind.ITEM
     records = list(SyncRecord.objects.select_for_update().filter(
         realm_id=connection.realm_id, kind=kind, qbo_id=deleted_id))
@@ -386,9 +387,13 @@ def apply_merge(*, connection: QuickBooksConnection, entity_name: str, survivor_
         return 0
     kept = SyncRecord.objects.filter(realm_id=connection.realm_id, kind=kind,
                                      qbo_id=survivor_id).first()
-    fields = {"qbo_id": survivor_id, "sync_token": kept.sync_token if kept else ""}
-    if kind == Kind.CUSTOMER and kept:
-        fields["qbo_name"] = kept.qbo_name
+    fields: dict = {"qbo_id": survivor_id}
+    if kept:
+        fields["sync_token"] = kept.sync_token
+        if kind == Kind.CUSTOMER:
+            fields["qbo_name"] = kept.qbo_name
+    # Else the SyncToken stays: QuickBooks takes it if it is the kept one's, or answers stale
+    # and the update reads the current one (an empty one would be refused as missing).
     SyncRecord.objects.filter(pk__in=[r.pk for r in records]).update(**fields)
     what = "customer" if kind == Kind.CUSTOMER else "product"
     SyncLog.objects.bulk_create(SyncLog(

@@ -22,7 +22,7 @@ def synced_invoice_for(account, contact, product=None):
                                    None)])
     send(invoice)
     run_outbox(account)
-    assert record_for(invoice).state == "synced"
+    assert record_for(invoice).state == "synced", record_for(invoice).last_error
     return invoice
 
 
@@ -248,3 +248,26 @@ def test_an_item_merge_whose_webhook_was_lost_is_found_by_the_catch_up(
                 if i["Id"] == record_for(invoice).qbo_id]
     assert [line["SalesItemLineDetail"]["ItemRef"]["value"] for line in pushed["Line"]
             if line.get("DetailType") == "SalesItemLineDetail"] == [kept["Id"]]
+
+
+def test_a_contact_edited_after_its_customer_was_merged_updates_the_kept_customer(
+    sandbox, account_for, client, webhooks  # noqa: F811
+):
+    account = account_for("US", US_REALM)
+    dee = make_contact(account=account, first_name="Dee", last_name="Edited")
+    synced_invoice_for(account, dee)
+    loser = customer_record(dee).qbo_id
+    kept = sandbox.api_post(account, "Customer", {"DisplayName": "Dee E. (main)"})
+    hooks = webhooks()
+    merge_in_quickbooks(sandbox, "Customer", kept["Id"], loser)
+    deliver_and_process(client, hooks)
+    assert customer_record(dee).qbo_id == kept["Id"]
+
+    dee.email = "dee.new@example.com"
+    dee.save()
+    synced_invoice_for(account, dee)
+
+    [customer] = [c for c in sandbox.entities(US_REALM, "Customer") if c["Id"] == kept["Id"]]
+    assert customer["PrimaryEmailAddr"]["Address"] == "dee.new@example.com"
+    assert customer["DisplayName"] == "Dee E. (main)"  # its name stays QuickBooks'
+    assert customer_record(dee).state == "synced", customer_record(dee).last_error
