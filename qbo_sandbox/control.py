@@ -1,6 +1,6 @@
 """The control API under /_sandbox/ (JSON) used by tests, benchmarks and the demo, and batch.
 
-Endpoints: reset, companies (+ preferences, entities), requests (+ counts), config, faults,
+Endpoints: reset, companies (+ preferences, entities, merge), requests (+ counts), config, faults,
 authorize, tokens/expire, clock (+ advance), webhooks (+ flush, faults). See README.md for
 bodies and answers.
 """
