@@ -8,6 +8,7 @@ Base URL layout (see README.md):
     /app/invoice?txnId=  /app/homepage   QBO deep links
     /app/recvpayment  /app/invoice/{void,delete}  /app/customers  /app/items   bookkeeper pages
     /app/apps  /app/apps/disconnect  the Apps page: Launch, and Disconnect from inside QuickBooks
+    /app/customers/merge  /app/items/merge                                  (merge two)
     /_sandbox/...                   control API for tests and benchmarks
 """
 
@@ -37,6 +38,7 @@ from .companies import create_samples
 from .entities import ENTITY_PATHS, Books
 from .faults import QBOFault, forbidden, qbo_time, request_malformed, unsupported_operation
 from .limits import Clock, Config, Limiter
+from .merges import merge
 from .oauth import HARD_EXPIRY_HEADER, OAuthError, OAuthServer, discovery_document
 from .store import Store
 from .webhooks import Webhooks
@@ -80,6 +82,8 @@ URLS = Map([
     Rule("/app/items/active", endpoint="app_items_active", methods=["POST"]),
     Rule("/app/apps", endpoint="app_apps"),
     Rule("/app/apps/disconnect", endpoint="app_apps_disconnect", methods=["POST"]),
+    Rule("/app/customers/merge", endpoint="app_customers_merge", methods=["POST"]),
+    Rule("/app/items/merge", endpoint="app_items_merge", methods=["POST"]),
     *control.RULES,
 ], strict_slashes=False)
 
@@ -406,6 +410,30 @@ class SandboxApp:
         if self.config.disconnect_url:
             return Response("", status=303, headers={"Location": self.config.disconnect_url})
         return _see_other("/app/apps", realmId=realm, notice="disconnected")
+    def on_app_customers_merge(self, request: Request) -> Response:
+        return self._merge(request, "Customer")
+
+    def on_app_items_merge(self, request: Request) -> Response:
+        return self._merge(request, "Item")
+
+    def _merge(self, request: Request, entity: str) -> Response:
+        """A bookkeeper's merge (merges.py): the first one's transactions go to the second."""
+        if not _csrf_ok(request):
+            return self._csrf_failed(request)
+        realm = request.form.get("realmId", "")
+        company = self.store.company(realm) if realm else None
+        if company is None:
+            return self._html(request, pages.error("No company", f"No company {realm}."), 404)
+        survivor, deleted = request.form.get("survivor", ""), request.form.get("deleted", "")
+        try:
+            self._page_write(realm, lambda books: merge(books, entity, survivor_id=survivor,
+                                                        deleted_id=deleted))
+        except QBOFault as fault:
+            return self._name_list(request, entity, company=company, status=400,
+                                   error=_error_text(fault))
+        log.info("page: merge %s %s into %s (realm %s)", entity, deleted, survivor, realm)
+        return _see_other("/app/customers" if entity == "Customer" else "/app/items",
+                          realmId=realm, notice="merged", id=survivor)
 
     def _name_list(self, request: Request, entity: str, *, company: dict | None = None,
                    error: str = "", status: int = 200) -> Response:
@@ -717,6 +745,8 @@ def _notice_text(args: Mapping[str, str], entity: dict | None) -> str:
         return "Invoice voided."
     if code == "deleted":
         return " ".join(part for part in ("Invoice", args.get("doc", ""), "deleted.") if part)
+    if code == "merged" and entity is not None:
+        return f"Merged into {entity.get('DisplayName') or entity.get('Name')}."
     if code in ("active", "inactive") and entity is not None:
         name = entity.get("DisplayName") or entity.get("Name") or entity["Id"]
         return f"{name} is now {code}."

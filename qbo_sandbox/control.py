@@ -1,6 +1,6 @@
 """The control API under /_sandbox/ (JSON) used by tests, benchmarks and the demo, and batch.
 
-Endpoints: reset, companies (+ preferences, entities), requests (+ counts), config, faults,
+Endpoints: reset, companies (+ preferences, entities, merge), requests (+ counts), config, faults,
 authorize, tokens/expire, clock (+ advance), webhooks (+ flush, faults). See README.md for
 bodies and answers.
 """
@@ -17,6 +17,7 @@ from werkzeug.wrappers import Request, Response
 from .companies import DEFAULT_PREFERENCES, create_company, summary
 from .entities import ENTITY_PATHS, Books
 from .faults import QBOFault
+from .merges import merge
 from .oauth import OAuthError
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ RULES = [
          methods=["GET", "PATCH", "POST"]),
     Rule("/_sandbox/companies/<realm>/entities/<entity>", endpoint="ctl_entities",
          methods=["GET"]),
+    Rule("/_sandbox/companies/<realm>/merge", endpoint="ctl_merge", methods=["POST"]),
     Rule("/_sandbox/requests", endpoint="ctl_requests", methods=["GET", "DELETE"]),
     Rule("/_sandbox/requests/counts", endpoint="ctl_request_counts", methods=["GET"]),
     Rule("/_sandbox/config", endpoint="ctl_config", methods=["GET", "POST", "PATCH"]),
@@ -125,6 +127,22 @@ def ctl_entities(app: SandboxApp, request: Request, payload: dict, realm: str,
         raise ControlError(404, f"unknown entity {entity}")
     books = Books(app.store, company, app.clock.now())
     return ({name: books.all(name)},)
+
+
+def ctl_merge(app: SandboxApp, request: Request, payload: dict, realm: str) -> tuple:
+    """A bookkeeper's merge: {"entity": "Customer" | "Item", "survivor": Id, "deleted": Id}
+    (merges.py); answers the survivor, or QuickBooks' fault."""
+    entity = str(payload.get("entity", ""))
+    if not payload.get("survivor") or not payload.get("deleted"):
+        raise ValueError("survivor and deleted (the two Ids) are required")
+    try:
+        with app.store.transaction():
+            books = Books(app.store, _company(app, realm), app.clock.now())
+            survivor = merge(books, entity, survivor_id=str(payload["survivor"]),
+                             deleted_id=str(payload["deleted"]))
+    except QBOFault as fault:
+        return fault.body(), fault.status
+    return ({entity: survivor},)
 
 
 def ctl_requests(app: SandboxApp, request: Request, payload: dict) -> tuple:

@@ -430,7 +430,7 @@ def customers(company: dict[str, Any], people: list[dict[str, Any]], base: str, 
         f"{_notice(notice)}{_error_box(error)}<h1>Customers</h1><p class=lead>"
         f"{escape(company['name'])}</p><div class=scroll><table><tr><th>Name</th>"
         "<th>Email</th><th class=num>Open balance</th><th>Status</th><th>Action</th></tr>"
-        f"{rows}</table></div>",
+        f"{rows}</table></div>{merge_form('customers', realm, people, 'DisplayName', csrf)}",
         company_nav(base, realm, "customers"),
     )
 
@@ -451,7 +451,8 @@ def items(company: dict[str, Any], products: list[dict[str, Any]], base: str, *,
         f"{_notice(notice)}{_error_box(error)}<h1>Products and Services</h1><p class=lead>"
         f"{escape(company['name'])}</p><div class=scroll><table><tr><th>Name</th>"
         "<th>Type</th><th>Income account</th><th class=num>Price</th><th>Status</th>"
-        f"<th>Action</th></tr>{rows}</table></div>",
+        f"<th>Action</th></tr>{rows}</table></div>"
+        f"{merge_form('items', realm, products, 'Name', csrf)}",
         company_nav(base, realm, "items"),
     )
 
@@ -478,4 +479,23 @@ def apps(company: dict[str, Any], base: str, *, app_name: str, connected: bool,
         f"<div class=scroll><table><tr><th>App</th><th>Status</th><th>Action</th></tr>"
         f"<tr><td>{escape(app_name)}</td><td>{status}</td><td>{actions}</td></tr></table></div>",
         company_nav(base, realm, "apps"),
+    )
+
+
+def merge_form(entity_path: str, realm: str, entities: list[dict[str, Any]], name_field: str,
+               csrf: str) -> str:
+    """QuickBooks' merge: the first one's transactions move to the second, and the first is
+    deleted (merges.py). Active ones only."""
+    active = [(str(e["Id"]), str(e.get(name_field, ""))) for e in entities
+              if e.get("Active", True) is not False]
+    if len(active) < 2:
+        return ""
+    return (
+        f"<h2>Merge</h2><form method=post action='/app/{entity_path}/merge'>"
+        + _hidden(**{CSRF_FIELD: csrf, "realmId": realm})
+        + "<label for=merge-deleted>Merge</label> "
+        + f"<select id=merge-deleted name=deleted>{_options(active, '')}</select> "
+        + "<label for=merge-survivor>into</label> "
+        + f"<select id=merge-survivor name=survivor>{_options(active, active[-1][0])}</select>"
+        + " <button>Merge</button></form>"
     )

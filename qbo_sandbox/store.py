@@ -66,6 +66,8 @@ CREATE TABLE IF NOT EXISTS changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, realm_id TEXT NOT NULL, type TEXT NOT NULL,
     id TEXT NOT NULL, operation TEXT NOT NULL, time REAL NOT NULL, delivered INTEGER NOT NULL
 );
+-- The loser's id of a 'merged' change (merges.py): the webhook's data.deletedid.
+CREATE TABLE IF NOT EXISTS merged_changes (seq INTEGER PRIMARY KEY, deleted_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS request_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, method TEXT NOT NULL,
     path TEXT NOT NULL, realm TEXT, entity TEXT, status INTEGER NOT NULL, requestid TEXT,
@@ -284,12 +286,14 @@ class Store:
             before = self.row("SELECT COALESCE(MAX(seq), 0) AS s FROM changes")["s"]
             yield self
             self.execute("DELETE FROM changes WHERE seq > ?", (before,))
+            self.execute("DELETE FROM merged_changes WHERE seq > ?", (before,))
 
     def wipe(self) -> None:
         with self.transaction():
             for table in (
                 "companies", "counters", "entities", "deleted", "auth_codes", "refresh_tokens",
                 "grants", "access_tokens", "request_ids", "request_log", "changes",
+                "merged_changes",
             ):
                 self.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 

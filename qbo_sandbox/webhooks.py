@@ -143,6 +143,7 @@ class Webhooks:
         with self.store.transaction():
             self.store.execute("DELETE FROM webhooks")
             self.store.execute("DELETE FROM changes")
+            self.store.execute("DELETE FROM merged_changes")
         self.reset()
 
     def status(self) -> dict[str, Any]:
@@ -217,13 +218,16 @@ class Webhooks:
         self._last_collect = time.monotonic()
         registrations = self.registrations()
         with self.store.transaction():
-            rows = self.store.rows("SELECT * FROM changes WHERE delivered = 0 ORDER BY seq")
+            rows = self.store.rows(
+                "SELECT changes.*, merged_changes.deleted_id FROM changes LEFT JOIN "
+                "merged_changes USING (seq) WHERE delivered = 0 ORDER BY seq")
             if not rows:
                 return
             last = rows[-1]["seq"]
             self.store.execute("UPDATE changes SET delivered = 1 WHERE seq <= ?", (last,))
             self.store.execute("DELETE FROM changes WHERE delivered = 1 AND seq <= ?",
                                (last - KEEP_TAKEN,))
+            self.store.execute("DELETE FROM merged_changes WHERE seq <= ?", (last - KEEP_TAKEN,))
             connected = {r["realm_id"] for r in self.store.rows(
                 "SELECT DISTINCT realm_id FROM refresh_tokens WHERE state = 'active' "
                 "AND expires_at > ?", (self.clock.now(),))}
@@ -257,7 +261,8 @@ class Webhooks:
             "time": event_time(row["time"]),
             "intuitentityid": row["id"],
             "intuitaccountid": row["realm_id"],
-            "data": {},
+            # A merge names the loser (Intuit's spelling: `deletedid`); other events carry none.
+            "data": {"deletedid": row["deleted_id"]} if row["deleted_id"] else {},
         }
 
     def _enqueue(self, delivery: Delivery) -> None:

@@ -11,7 +11,11 @@ What is brought back:
   voided or deleted there it is removed here (the invoice's balance and status follow);
 - an invoice or payment hatsync made that is voided or deleted in QuickBooks is only flagged
   (`SyncRecord.qbo_status`): hatsync's own copy never changes behind the user's back;
-- hatsync's own writes coming back as events (same SyncToken, or our marker) change nothing.
+- hatsync's own writes coming back as events (same SyncToken, or our marker) change nothing;
+- a customer or item merged into another in QuickBooks: hatsync's records of the one deleted
+  point at the one kept, so the next invoice uses it (nothing is made twice). The webhook names
+  both; CDC shows only the deleted one, and the kept one through our invoices (their customer,
+  their lines) moved to it.
 """
 
 import base64
@@ -31,7 +35,7 @@ from invoices import services as crm
 from invoices.models import Payment
 
 from .. import rules
-from ..models import QuickBooksConnection, SyncRecord
+from ..models import QuickBooksConnection, SyncLog, SyncRecord
 from ..qbo.client import QboClient
 from ..qbo.errors import QboAuthError, QboFault
 from ..signals import receiving_from_quickbooks
@@ -44,6 +48,9 @@ State = SyncRecord.State
 Kind = SyncRecord.Kind
 
 ENTITIES = ("Payment", "Invoice")
+# CDC also reads customers and items, for merges (the same one call: no read more).
+CDC_ENTITIES = (*ENTITIES, "Customer", "Item")
+MERGED = {"customer": "Customer", "item": "Item"}  # webhook spelling -> entity
 CDC_MAX_DAYS = 30
 CDC_MAX_OBJECTS = 1000  # per entity per answer
 CDC_OVERLAP = timedelta(minutes=1)  # clocks differ; reading a change twice is harmless
@@ -103,6 +110,58 @@ def changes_in(events: list[dict]) -> list[Change]:
         if key not in found or change.time >= found[key].time:
             found[key] = change
     return list(found.values())
+
+
+@dataclass(frozen=True)
+class Merge:
+    realm_id: str
+    entity: str  # "Customer" or "Item"
+    survivor_id: str  # the one QuickBooks kept
+    deleted_id: str  # the one it deleted
+    time: str = ""
+
+
+def merges_in(events: list[dict]) -> list[Merge]:
+    """The customers and items merged, oldest first: `qbo.customer.merged.v1` names the kept
+    one (`intuitentityid`) and the deleted one (`data.deletedid`, as Intuit's "Understanding
+    the data object" page spells it; `deletedId` as its SDKs do)."""
+    found = []
+    for event in events:
+        match = _EVENT_TYPE.match(str(event.get("type", "")))
+        if not match or match.group(2) != "merged" or match.group(1) not in MERGED:
+            continue
+        data = event.get("data") if isinstance(event.get("data"), dict) else {}
+        realm = str(event.get("intuitaccountid", ""))
+        survivor = str(event.get("intuitentityid", ""))
+        deleted = str(data.get("deletedid") or data.get("deletedId") or "")
+        if realm and survivor and deleted and survivor != deleted:
+            found.append(Merge(realm, MERGED[match.group(1)], survivor, deleted,
+                               str(event.get("time", ""))))
+    return sorted(dict.fromkeys(found), key=lambda merge: merge.time)
+
+
+def survivors_seen(moved: list[tuple[str, str]], deleted: set[str]) -> dict[str, str]:
+    """Customers deleted in QuickBooks whose invoices now belong to another customer: a merge
+    (deleted id -> kept id). `moved`: (the customer an invoice of ours was made for, its
+    CustomerRef now). A deleted customer whose invoices went two ways, or none: not known."""
+    kept: dict[str, set[str]] = {}
+    for was, now in moved:
+        if was in deleted and now and now != was:
+            kept.setdefault(was, set()).add(now)
+    return {was: next(iter(now)) for was, now in kept.items() if len(now) == 1}
+
+
+def items_moved(used: set[str], invoice: dict) -> list[tuple[str, str]]:
+    """(an item id hatsync put on this invoice, the item its lines carry now) for the one item
+    that is gone from it when exactly one new item came instead (a merge moved the lines).
+    `used`: the item ids hatsync's records gave the invoice's lines."""
+    now = {str((line.get("SalesItemLineDetail") or {}).get("ItemRef", {}).get("value", ""))
+           for line in invoice.get("Line", []) or []
+           if line.get("DetailType") == "SalesItemLineDetail"} - {"", rules.GRATUITY_ITEM_ID}
+    gone, came = used - now, now - used
+    if len(gone) == 1 and len(came) == 1:
+        return [(next(iter(gone)), next(iter(came)))]
+    return []
 
 
 def is_voided(entity: dict) -> bool:
@@ -208,13 +267,18 @@ def process_events(*, events: list[dict]) -> int:
     """Apply the changes a webhook announced, per connected company. Returns how many
     objects were looked at. Events of companies not connected here are ignored."""
     changes = changes_in(events)
+    merges = merges_in(events)
     done = 0
-    for realm in dict.fromkeys(c.realm_id for c in changes):
+    for realm in dict.fromkeys([*(m.realm_id for m in merges), *(c.realm_id for c in changes)]):
         connection = QuickBooksConnection.objects.filter(
             realm_id=realm, status=QuickBooksConnection.Status.CONNECTED
         ).select_related("account").first()
         if connection is None:
             continue
+        for merge in (m for m in merges if m.realm_id == realm):  # both ids named: no read
+            apply_merge(connection=connection, entity_name=merge.entity,
+                        survivor_id=merge.survivor_id, deleted_id=merge.deleted_id)
+            done += 1
         client = None
         for change in (c for c in changes if c.realm_id == realm):
             entity = None
@@ -238,14 +302,16 @@ def catch_up(*, connection_id: int) -> int:
     since = cdc_since(cursor=connection.cdc_cursor, connected_at=connection.connected_at,
                       now=started)
     changed = _client(connection).change_data_capture(
-        list(ENTITIES), since.isoformat(timespec="seconds"))
+        list(CDC_ENTITIES), since.isoformat(timespec="seconds"))
     done = 0
     cursor = max(started - CDC_OVERLAP, since)
-    for entity_name in ENTITIES:
+    for entity_name in CDC_ENTITIES:
         page = changed.get(entity_name, [])
         if len(page) >= CDC_MAX_OBJECTS:  # more than one answer holds: go on from the last
             cursor = min(cursor, changed_at(page[-1]))
-        for found in page:
+    done += _merges_seen(connection, changed) + _item_merges_seen(connection, changed)
+    for entity_name in ENTITIES:
+        for found in changed.get(entity_name, []):
             deleted = str(found.get("status", "")).lower() == "deleted"
             apply_change(connection=connection, entity_name=entity_name,
                          qbo_id=str(found["Id"]), entity=None if deleted else found,
@@ -253,6 +319,91 @@ def catch_up(*, connection_id: int) -> int:
             done += 1
     QuickBooksConnection.objects.filter(pk=connection.pk).update(cdc_cursor=cursor)
     return done
+
+
+def _merges_seen(connection: QuickBooksConnection, changed: dict) -> int:
+    """Merges CDC shows: a customer of ours deleted, and our invoices made for it now
+    belonging to another customer (the merge moved them). A customer deleted with no such
+    invoice is left as it was."""
+    deleted = {str(c["Id"]) for c in changed.get("Customer", [])
+               if str(c.get("status", "")).lower() == "deleted"}
+    losers = dict(SyncRecord.objects.filter(
+        realm_id=connection.realm_id, kind=Kind.CUSTOMER, qbo_id__in=deleted,
+        contact__isnull=False).values_list("contact_id", "qbo_id")) if deleted else {}
+    if not losers:
+        return 0
+    now = {str(i["Id"]): str((i.get("CustomerRef") or {}).get("value", ""))
+           for i in changed.get("Invoice", []) if str(i.get("status", "")).lower() != "deleted"}
+    made_for = SyncRecord.objects.filter(
+        realm_id=connection.realm_id, kind=Kind.INVOICE, qbo_id__in=list(now),
+        invoice__contact_id__in=list(losers)).values_list("qbo_id", "invoice__contact_id")
+    moved = [(losers[contact], now[qbo_id]) for qbo_id, contact in made_for]
+    for deleted_id, survivor_id in survivors_seen(moved, deleted).items():
+        apply_merge(connection=connection, entity_name="Customer", survivor_id=survivor_id,
+                    deleted_id=deleted_id)
+    return len(losers)
+
+
+def _item_merges_seen(connection: QuickBooksConnection, changed: dict) -> int:
+    """Item merges CDC shows: an item of ours deleted, and the lines of our invoices that
+    used it now carrying one other item. Else the item is left as it was."""
+    realm = connection.realm_id
+    deleted = {str(i["Id"]) for i in changed.get("Item", [])
+               if str(i.get("status", "")).lower() == "deleted"}
+    ours = set(SyncRecord.objects.filter(realm_id=realm, kind=Kind.ITEM, qbo_id__in=deleted)
+               .values_list("qbo_id", flat=True)) if deleted else set()
+    if not ours:
+        return 0
+    now = {str(i["Id"]): i for i in changed.get("Invoice", [])
+           if str(i.get("status", "")).lower() != "deleted"}
+    item_ids = dict(SyncRecord.objects.filter(realm_id=realm, kind=Kind.ITEM)
+                    .exclude(qbo_id="").values_list("key", "qbo_id"))
+    moved = []
+    for record in SyncRecord.objects.filter(
+            realm_id=realm, kind=Kind.INVOICE, qbo_id__in=list(now),
+            invoice__lines__product__isnull=False).distinct().prefetch_related(
+            "invoice__lines"):
+        used = {item_ids.get(exactly_once.item_key(rules.item_name_for(line.name)), "")
+                for line in record.invoice.lines.all()} - {""}
+        if used & ours:
+            moved += items_moved(used, now[record.qbo_id])
+    for deleted_id, survivor_id in survivors_seen(moved, ours).items():
+        apply_merge(connection=connection, entity_name="Item", survivor_id=survivor_id,
+                    deleted_id=deleted_id)
+    return len(ours)
+
+
+@transaction.atomic
+def apply_merge(*, connection: QuickBooksConnection, entity_name: str, survivor_id: str,
+                deleted_id: str) -> int:
+    """A customer or item merged in QuickBooks: hatsync's records of the deleted one point at
+    the kept one from now on (its SyncToken and name when hatsync knows it, else a later
+    update reads the SyncToken when QuickBooks says it is stale). Safe to repeat. Returns
+    how many records moved."""
+    kind = Kind.CUSTOMER if entity_name == "Customer" else Kind.ITEM
+    records = list(SyncRecord.objects.select_for_update().filter(
+        realm_id=connection.realm_id, kind=kind, qbo_id=deleted_id))
+    if not records:
+        return 0
+    kept = SyncRecord.objects.filter(realm_id=connection.realm_id, kind=kind,
+                                     qbo_id=survivor_id).first()
+    fields: dict = {"qbo_id": survivor_id}
+    if kept:
+        fields["sync_token"] = kept.sync_token
+        if kind == Kind.CUSTOMER:
+            fields["qbo_name"] = kept.qbo_name
+    # Else the SyncToken stays: QuickBooks takes it if it is the kept one's, or answers stale
+    # and the update reads the current one (an empty one would be refused as missing).
+    SyncRecord.objects.filter(pk__in=[r.pk for r in records]).update(**fields)
+    what = "customer" if kind == Kind.CUSTOMER else "product"
+    SyncLog.objects.bulk_create(SyncLog(
+        record=record, operation="merge", outcome=SyncLog.Outcome.SYNCED,
+        message=(f"This {what} was merged into another one in QuickBooks"
+                 + (f" ({kept.qbo_name})" if kept and kept.qbo_name else "")
+                 + ". hatsync uses the one QuickBooks kept from now on.")) for record in records)
+    logger.info("QuickBooks merged %s %s into %s (realm %s): %d record(s) follow", entity_name,
+                deleted_id, survivor_id, connection.realm_id, len(records))
+    return len(records)
 
 
 def apply_change(*, connection: QuickBooksConnection, entity_name: str, qbo_id: str,
