@@ -90,7 +90,8 @@ def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: floa
              keep: Callable[[], bool] | None = None) -> Outcome:
     """One attempt, while this worker holds the company; records its outcome."""
     record_id = record.pk
-    if writes_refused(connection):  # paused in this drain: one refusal, not one per record
+    connection.refresh_from_db(fields=["status", "status_reason"])  # paused meanwhile?
+    if writes_refused(connection):  # one refusal pauses the company, not one per record
         message = paused_reason(connection)
         _set_state(record, State.NEEDS_SYNC, error=message, paused=True)
         return Outcome(State.NEEDS_SYNC, message)
