@@ -19,6 +19,7 @@ from ..models import QuickBooksConnection, SyncLog, SyncRecord
 from ..qbo import budget
 from ..qbo.errors import QboAuthError, QboError, QboFault
 from . import exactly_once
+from .company_settings import connection_check_settings
 from .engine import Blocked, CompanyEngine, Waiting
 from .fees import sync_fee
 from .invoices import push_invoice
@@ -163,9 +164,8 @@ def _refused(record: SyncRecord, connection: QuickBooksConnection, error: QboFau
         _set_state(record, State.NEEDS_SYNC, error=outcome.message, paused=True)
         return outcome
     if error.is_books_closed:
-        message = books_closed_message(
-            close_date=(connection.settings_snapshot or {}).get("book_close_date", ""),
-            country=connection.country)
+        message = books_closed_message(close_date=_closing_date(connection),
+                                       country=connection.country)
         _log(record, operation, SyncLog.Outcome.BLOCKED, message, error, started, seen)
         exactly_once.count_refusal(record.pk)  # the next push is a new request
         _set_state(record, State.BLOCKED, error=message)
@@ -176,6 +176,18 @@ def _refused(record: SyncRecord, connection: QuickBooksConnection, error: QboFau
     _log(record, operation, SyncLog.Outcome.FAILED, message, error, started, seen)
     _set_state(record, State.FAILED, error=message)
     return Outcome(State.FAILED, message)
+
+def _closing_date(connection: QuickBooksConnection) -> str:
+    """The closing date as last read; read once more if the books were closed since (the
+    checklist then shows it too, and the next refusals need no read)."""
+    known = (connection.settings_snapshot or {}).get("book_close_date", "")
+    if not known:
+        try:
+            known = connection_check_settings(connection=connection).get("book_close_date", "")
+        except QboError:
+            return ""
+    return known
+
 
 def _push(connection: QuickBooksConnection, record_id: int,
           keep: Callable[[], bool] | None = None, seen: dict | None = None) -> str:

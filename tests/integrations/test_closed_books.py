@@ -68,8 +68,8 @@ def test_a_payment_dated_in_the_closed_period_is_blocked_and_its_invoice_stays_s
     assert record_for(invoice).state == "synced"
     record = record_for(payment, kind="payment")
     assert record.state == "blocked"
-    # not read again since connecting: the sentence says so without a date
-    assert record.last_error.startswith("QuickBooks' books are closed for this date")
+    # closed after hatsync read the settings: read once more, for the date
+    assert record.last_error.startswith("QuickBooks' books are closed through Nov. 30, 2026")
 
 
 def test_the_closing_date_is_written_the_way_the_accounts_country_writes_dates():

@@ -53,6 +53,9 @@ def test_the_integrations_page_says_syncing_is_paused(sandbox, account_for, clie
     page = client.get("/settings/integrations/").content.decode()
     assert "Syncing is paused." in page
     assert "Renew it in QuickBooks" in page
+    invoice = SyncRecord.objects.get(kind="invoice").invoice
+    panel = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "Paused: QuickBooks is not accepting changes to Sandbox Studio US" in panel
 
 
 def test_the_sweep_leaves_a_paused_company_alone_until_its_probe_is_due(
