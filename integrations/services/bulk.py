@@ -136,6 +136,12 @@ class Drain:
                     break
                 except QboError as error:
                     if isinstance(error, QboFault) and error.is_company_not_writable:
+                        # Refused whole (not applied): what was in flight waits again.
+                        SyncRecord.objects.filter(
+                            realm_id=self.realm, state=State.SYNCING,
+                            kind__in=[Kind.INVOICE, Kind.PAYMENT],
+                        ).update(state=State.NEEDS_SYNC, pending_request_id="",
+                                 request_sent_at=None, state_changed_at=timezone.now())
                         pause_writes(connection=self.connection, reason=(
                             company_not_writable_message(
                                 company_name=self.connection.company_name)))

@@ -120,3 +120,18 @@ def test_features_the_plan_lacks_are_shown_on_the_checklist_not_failed(
     invoice = send(make_invoice(account=account, number="SS-1"))
     run_outbox(account)
     assert record_for(invoice).state == "synced"
+
+
+def test_a_bulk_drain_into_a_lapsed_company_pauses_it_after_one_refusal(sandbox, account_for):
+    account = account_for("US", US_REALM)
+    connection = QuickBooksConnection.objects.get(account=account)
+    with pytest.MonkeyPatch.context() as patch:  # keep them in the outbox: the drain takes them
+        patch.setattr("integrations.services.outbox.enqueue", lambda ids: None)
+        invoices = [send(make_invoice(account=account, number=f"B-{n}")) for n in range(6)]
+    lapse(sandbox)
+    sandbox.control("DELETE", "requests")
+    result = bulk.drain_company(connection_id=connection.pk, since=timezone.now())
+    assert result.synced == 0
+    assert len([r for r in writes_to_quickbooks(sandbox) if r["status"] == 400]) == 1
+    assert QuickBooksConnection.objects.get(pk=connection.pk).status_reason != ""
+    assert {record_for(i).paused for i in invoices} == {True}
