@@ -87,3 +87,22 @@ def test_the_checklist_shows_the_closing_date(sandbox, account_for, client):
     recheck(client)
     page = client.get("/settings/integrations/").content.decode()
     assert "Books are open (no closing date)" in page
+
+
+def test_voiding_an_invoice_in_the_closed_period_is_blocked_and_quickbooks_keeps_it(
+    sandbox, account_for, client
+):
+    from invoices import services
+
+    account = account_for("US", US_REALM)
+    invoice = send(make_invoice(account=account, number="CB-V", issue_date=date(2026, 11, 1)))
+    run_outbox(account)
+    close_books(sandbox, "2026-11-30")
+    recheck(client)
+    services.invoice_void(invoice=invoice)
+    run_outbox(account)
+    record = record_for(invoice)
+    assert record.state == "blocked"
+    assert record.last_error.startswith("QuickBooks' books are closed through Nov. 30, 2026")
+    (kept,) = sandbox.invoices(US_REALM, "CB-V")
+    assert float(kept["TotalAmt"]) > 0  # not voided there
