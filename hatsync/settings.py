@@ -249,6 +249,8 @@ if PRODUCTION and not TOKEN_ENCRYPTION_KEYS:
 # SYNC_SWEEP_STUCK_AFTER (a killed worker), so nothing waits for the broker's visibility
 # timeout (an hour on Redis). The stuck threshold must stay above a push's duration.
 SYNC_SWEEP_WAITING_AFTER = env.float("SYNC_SWEEP_WAITING_AFTER", default=120.0)
+# A company refusing writes (a lapsed subscription) gets one probe this often (by the sweep).
+QBO_WRITE_PROBE_SECONDS = env.float("QBO_WRITE_PROBE_SECONDS", default=300.0)
 SYNC_SWEEP_STUCK_AFTER = env.float("SYNC_SWEEP_STUCK_AFTER", default=600.0)
 
 CELERY_BEAT_SCHEDULE = {

@@ -16,7 +16,7 @@ from kombu.exceptions import OperationalError
 
 from .models import QuickBooksConnection
 from .qbo.errors import QboError
-from .services import bulk, outbox_sweep, sync
+from .services import bulk, company_status, outbox_sweep, sync
 from .services.outbox import backlog_waiting, records_waiting
 from .services.reconcile import report_requested
 from .services.undo import undo_requested
@@ -73,7 +73,17 @@ def sweep_outbox() -> int:
     followers = outbox_sweep.sweep_payment_followers(realms=swept.realms, now=swept.now)
     for record_id in followers.push_ids:
         sync_record.delay(record_id)
+    for connection_id in company_status.connections_to_probe():
+        probe_company_writes.delay(connection_id)
     return swept.count + followers.count
+
+
+@shared_task(acks_late=True)
+def probe_company_writes(connection_id: int) -> bool:
+    """One push to a company that refused writes: does QuickBooks accept them again?"""
+    connection = QuickBooksConnection.objects.filter(pk=connection_id).first()
+    return connection is not None and company_status.connection_probe_writes(
+        connection=connection)
 
 
 # The records are saved (the outbox) before anything is queued: when the broker cannot be

@@ -27,7 +27,7 @@ from .models import BulkSyncJob, QuickBooksConnection, SyncLog
 from .qbo.environments import environment
 from .qbo.errors import QboError
 from .services import accounts as accounts_service
-from .services import company_settings, oauth
+from .services import company_settings, company_status, oauth
 from .services import imports as import_service
 from .services import reconcile as reconcile_service
 from .services import undo as undo_service
@@ -103,6 +103,8 @@ def recheck(request: HttpRequest) -> HttpResponse:
         return redirect("integrations:settings")
     try:
         company_settings.connection_check_settings(connection=connection)
+        if company_status.writes_refused(connection):  # one probe: writes accepted again?
+            company_status.connection_probe_writes(connection=connection)
     except QboError as error:
         messages.error(request, f"QuickBooks settings could not be read: {error.message}")
     else:

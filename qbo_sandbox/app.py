@@ -34,9 +34,16 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from . import control, pages
-from .companies import create_samples
+from .companies import accepts_writes, create_samples
 from .entities import ENTITY_PATHS, Books
-from .faults import QBOFault, forbidden, qbo_time, request_malformed, unsupported_operation
+from .faults import (
+    QBOFault,
+    forbidden,
+    invalid_company_status,
+    qbo_time,
+    request_malformed,
+    unsupported_operation,
+)
 from .limits import Clock, Config, Limiter
 from .merges import merge
 from .oauth import HARD_EXPIRY_HEADER, OAuthError, OAuthServer, discovery_document
@@ -608,6 +615,8 @@ class SandboxApp:
             company = self.store.company(realm)
             if company is None:
                 raise forbidden(f"No company with realmId {realm}.")
+            if is_write and not accepts_writes(company):
+                raise invalid_company_status()  # before the requestid: never remembered
             if request_id:
                 seen = self.store.row(
                     "SELECT status, body FROM request_ids WHERE realm_id = ? AND request_id = ?",

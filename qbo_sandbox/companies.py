@@ -8,6 +8,7 @@ also Intuit-like sample data (`samples.py`).
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -156,6 +157,44 @@ def add_tax_code(store: Store, realm_id: str, now: float, *, name: str, rate: fl
     }
     store.put_entity(realm_id, "TaxCode", code)
     return code
+
+
+PLANS = ("simple_start", "essentials", "plus", "advanced")
+STATUSES = ("active", "lapsed")
+
+
+def set_closing_date(company: dict[str, Any], close_date: str | None) -> None:
+    """Close the books through `close_date` (YYYY-MM-DD), or open them (None or "")."""
+    if close_date:
+        datetime.strptime(close_date, "%Y-%m-%d")  # ValueError: the control API answers 400
+    company["preferences"]["book_close_date"] = close_date or ""
+
+
+def closed_through(company: dict[str, Any]) -> str:
+    """The closing date ("" when the books are open)."""
+    return str(company["preferences"].get("book_close_date") or "")
+
+
+def set_status(company: dict[str, Any], *, status: str | None = None,
+               plan: str | None = None) -> None:
+    """A company's subscription: "active", or "lapsed" (writes answer 6190); and its plan
+    (Simple Start has no multi-currency, classes or locations)."""
+    if status is not None:
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+        company["preferences"]["company_status"] = status
+    if plan is not None:
+        if plan not in PLANS:
+            raise ValueError(f"plan must be one of {', '.join(PLANS)}")
+        company["preferences"]["plan"] = plan
+
+
+def accepts_writes(company: dict[str, Any]) -> bool:
+    return company["preferences"].get("company_status", "active") == "active"
+
+
+def plan_of(company: dict[str, Any]) -> str:
+    return str(company["preferences"].get("plan") or "plus")
 
 
 def create_samples(store: Store, now: float, *, sample_data: bool = False) -> list[dict[str, Any]]:

@@ -14,7 +14,16 @@ from urllib.parse import urlencode
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from .companies import DEFAULT_PREFERENCES, create_company, summary
+from .companies import (
+    DEFAULT_PREFERENCES,
+    accepts_writes,
+    closed_through,
+    create_company,
+    plan_of,
+    set_closing_date,
+    set_status,
+    summary,
+)
 from .entities import ENTITY_PATHS, Books
 from .faults import QBOFault
 from .merges import merge
@@ -29,6 +38,9 @@ RULES = [
     Rule("/_sandbox/companies/<realm>", endpoint="ctl_company", methods=["GET"]),
     Rule("/_sandbox/companies/<realm>/preferences", endpoint="ctl_preferences",
          methods=["GET", "PATCH", "POST"]),
+    Rule("/_sandbox/companies/<realm>/closing-date", endpoint="ctl_closing_date",
+         methods=["GET", "POST"]),
+    Rule("/_sandbox/companies/<realm>/status", endpoint="ctl_status", methods=["GET", "POST"]),
     Rule("/_sandbox/companies/<realm>/entities/<entity>", endpoint="ctl_entities",
          methods=["GET"]),
     Rule("/_sandbox/companies/<realm>/merge", endpoint="ctl_merge", methods=["POST"]),
@@ -117,6 +129,26 @@ def ctl_preferences(app: SandboxApp, request: Request, payload: dict, realm: str
             company["preferences"]["gratuity"] = False
         app.store.save_company(company, company["created_at"])
     return (company["preferences"],)
+
+
+def ctl_closing_date(app: SandboxApp, request: Request, payload: dict, realm: str) -> tuple:
+    """Close the books through {"date": "YYYY-MM-DD"}, or open them ({"date": null})."""
+    company = _company(app, realm)
+    if request.method == "POST":
+        set_closing_date(company, payload.get("date"))
+        app.store.save_company(company, company["created_at"])
+    return ({"date": closed_through(company) or None},)
+
+
+def ctl_status(app: SandboxApp, request: Request, payload: dict, realm: str) -> tuple:
+    """{"status": "active" | "lapsed", "plan": "simple_start" | "essentials" | "plus" |
+    "advanced"}: a lapsed company answers every write with 6190."""
+    company = _company(app, realm)
+    if request.method == "POST":
+        set_status(company, status=payload.get("status"), plan=payload.get("plan"))
+        app.store.save_company(company, company["created_at"])
+    return ({"status": "active" if accepts_writes(company) else "lapsed",
+             "plan": plan_of(company)},)
 
 
 def ctl_entities(app: SandboxApp, request: Request, payload: dict, realm: str,

@@ -198,6 +198,12 @@ class Books(NameLists, SalesForms):
         prefs["SalesFormsPrefs"]["CustomTxnNumbers"] = bool(self.prefs.get("custom_txn_numbers"))
         prefs["TaxPrefs"]["UsingSalesTax"] = bool(self.prefs.get("sales_tax"))
         prefs["CurrencyPrefs"]["HomeCurrency"] = {"value": self._home_currency()}
+        prefs["AccountingInfoPrefs"]["BookCloseDate"] = self.prefs.get("book_close_date", "")
+        if self.prefs.get("plan") == "simple_start":  # the plan lacks these features
+            prefs["CurrencyPrefs"]["MultiCurrencyEnabled"] = False
+            prefs["AccountingInfoPrefs"].update(ClassTrackingPerTxn=False,
+                                                ClassTrackingPerTxnLine=False,
+                                                TrackDepartments=False)
         prefs.update(domain="QBO", sparse=False)
         return prefs
 
@@ -303,6 +309,7 @@ class Books(NameLists, SalesForms):
         data["Id"] = self.store.next_id(self.realm, ID_SPACES.get(entity, entity))
         data["SyncToken"] = "0"
         data["MetaData"] = {"CreateTime": iso(self.now), "LastUpdatedTime": iso(self.now)}
+        self._books_open(entity, data)
         return self._save(entity, data, None, params)
 
     def update(self, entity: str, payload: dict[str, Any], params: dict[str, str]) -> dict:
@@ -325,11 +332,23 @@ class Books(NameLists, SalesForms):
             "CreateTime": current["MetaData"]["CreateTime"],
             "LastUpdatedTime": iso(self.now),
         }
+        self._books_open(entity, current, data)
         return self._save(entity, data, current, params)
+
+    def _books_open(self, entity: str, *versions: dict[str, Any]) -> None:
+        """A transaction dated on or before the closing date cannot be added, changed, voided
+        or deleted (the one being changed is checked as it is and as it would become)."""
+        closed = self.prefs.get("book_close_date")
+        if not closed or entity not in TRANSACTIONS:
+            return
+        today = datetime.fromtimestamp(self.now, UTC).date().isoformat()
+        if any(str(v.get("TxnDate") or today)[:10] <= closed for v in versions):
+            raise faults.account_period_closed(closed)
 
     def void(self, entity: str, payload: dict[str, Any]) -> dict:
         data = clean(payload)
         current = self._current(entity, data)
+        self._books_open(entity, current)
         if entity == "Invoice":
             return self._void_invoice(current)
         if entity == "Payment":
@@ -344,6 +363,7 @@ class Books(NameLists, SalesForms):
                 f"delete {entity}" + (" (make it inactive instead: Active false)"
                                       if entity in WRITABLE else ""))
         current = self._current(entity, clean(payload))
+        self._books_open(entity, current)
         if entity == "Payment":
             self._unapply_payment(current)
         elif entity == "Invoice":

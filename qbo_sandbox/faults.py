@@ -207,3 +207,27 @@ def system_fault(status: int = 500) -> QBOFault:
         "System Failure Error: An unexpected error occurred while accessing or saving your "
         "data. Please wait a few minutes and try again.", type="SystemFault", status=status,
     )
+
+
+def account_period_closed(close_date: str) -> QBOFault:
+    """The books are closed (Preferences.AccountingInfoPrefs.BookCloseDate) and the change is
+    dated on or before that day. Intuit's fault list: 6200 "Account Period Closed" (6210 is
+    the same with a closing-date password set); its message as Intuit answers it."""
+    return QBOFault(
+        6200,
+        "Account Period Closed",
+        f"The account period has closed. Transactions dated on or before {close_date} "
+        "cannot be added, changed, voided or deleted.",
+    )
+
+
+def invalid_company_status() -> QBOFault:
+    """The company cannot be written to: trial or subscription ended, cancelled, or a
+    billing problem (Intuit's 6190, its wording; reads still answer)."""
+    return QBOFault(
+        6190,
+        "Invalid Company Status",
+        "Subscription period has ended or cancelled or there was a billing problem : You "
+        "can't add data to QuickBooks Online because your trial or subscription period "
+        "ended, you cancelled your subscription, or there was a billing problem.",
+    )

@@ -66,3 +66,15 @@ class QboFault(QboError):
         return self.code == "2500" or (
             self.code in {"610", "6000"} and ("inactive" in text or "deleted" in text)
         )
+
+    @property
+    def is_books_closed(self) -> bool:
+        """The change is dated on or before the company's closing date (Intuit's fault list:
+        6200 "Account Period Closed"; 6210 when a closing-date password is set)."""
+        return self.code in {"6200", "6210"} or "account period closed" in self.message.lower()
+
+    @property
+    def is_company_not_writable(self) -> bool:
+        """6190 "Invalid Company Status": the subscription or trial ended, was cancelled, or
+        has a billing problem. Every write is refused until it is put right; reads still work."""
+        return self.code == "6190"

@@ -60,6 +60,7 @@ class BatchSender:
         refused_token = []
         workers = max(1, min(settings.QBO_MAX_IN_FLIGHT, len(batches)))
         lost_lease = False
+        company_refused: QboFault | None = None
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qbo-batch") as pool:
             futures = {pool.submit(self._post, batch): batch for batch in batches}
             pending = set(futures)
@@ -77,6 +78,9 @@ class BatchSender:
                         refused_token.append(batch)
                         continue
                     except QboError as error:
+                        if isinstance(error, QboFault) and error.is_company_not_writable:
+                            company_refused = error  # nothing applied: not a lost answer
+                            continue
                         logger.warning("Batch %s on company %s got no answer: %s "
                                        "(intuit_tid %s)", batch.request_id,
                                        self.connection.realm_id, error,
@@ -92,6 +96,8 @@ class BatchSender:
                     settle(batch.plans)
         if lost_lease:  # what was in flight is recorded; nothing more is sent
             raise LeaseLost(f"Lost the hold on company {self.connection.realm_id}")
+        if company_refused is not None:  # the company takes no writes: the drain pauses it
+            raise company_refused
         return refused_token
 
     def _post(self, batch: Batch) -> tuple[dict[str, dict], str]:

@@ -27,13 +27,14 @@ from invoices.models import Invoice, InvoiceLine, Payment
 
 from .. import rules
 from ..models import QuickBooksConnection, SyncLog, SyncRecord
-from ..qbo.errors import QboAuthError, QboError
+from ..qbo.errors import QboAuthError, QboError, QboFault
 from . import customers, exactly_once, invoices, items, payments
 from .batches import BatchSender
 from .engine import Blocked, CompanyEngine
 from .landed import Landed, Plan, record_landed
 from .lease import CompanyBusy, LeaseLost, connection_lease
-from .outbox import enqueue
+from .messages import company_not_writable_message
+from .outbox import enqueue, pause_writes, writes_refused
 from .payment_followers import mark_missing_followers
 from .sync import sync_held
 from .tokens import connection_access_token, connection_mark_needs_reconnect
@@ -80,7 +81,7 @@ def drain_company(*, connection_id: int, since: datetime) -> DrainResult:
         pk=connection_id).first()
     if connection is None:
         return DrainResult()
-    if not connection.is_connected:  # paused: the records wait for a reconnect
+    if not connection.is_connected or writes_refused(connection):  # paused: records wait
         return DrainResult()
     try:
         with connection_lease(connection_id=connection_id) as renew:
@@ -134,6 +135,17 @@ class Drain:
                     logger.warning("Lost the lease on company %s; stopping this drain", self.realm)
                     break
                 except QboError as error:
+                    if isinstance(error, QboFault) and error.is_company_not_writable:
+                        # Refused whole (not applied): what was in flight waits again.
+                        SyncRecord.objects.filter(
+                            realm_id=self.realm, state=State.SYNCING,
+                            kind__in=[Kind.INVOICE, Kind.PAYMENT],
+                        ).update(state=State.NEEDS_SYNC, pending_request_id="",
+                                 request_sent_at=None, state_changed_at=timezone.now())
+                        pause_writes(connection=self.connection, reason=(
+                            company_not_writable_message(
+                                company_name=self.connection.company_name)))
+                        return self.result  # one refusal pauses the company: no retries
                     if not error.retryable:
                         raise
                     # QuickBooks had a problem (a 5xx, a 429) while this chunk was planned:

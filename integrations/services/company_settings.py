@@ -1,6 +1,8 @@
 """The QuickBooks company's settings the sync depends on: reading them (at connect and on
 "Re-check settings") and the Integrations page's checklist of them against the CRM."""
 
+from datetime import date
+
 from django.utils import timezone
 
 from invoices.models import Product, TaxRate
@@ -9,6 +11,7 @@ from .. import rules
 from ..models import QuickBooksConnection
 from ..qbo import client as qbo
 from .accounts import accounts_checklist, read_accounts
+from .messages import local_date
 from .tokens import client_for
 
 
@@ -36,7 +39,40 @@ def read_company_settings(client: qbo.QboClient) -> dict:
         "income_account_id": accounts[0]["Id"] if accounts else "",
         "income_account_name": accounts[0].get("Name", "") if accounts else "",
         "accounts": chart,
+        **plan_features(prefs),
     }
+
+
+def plan_features(prefs: dict) -> dict:
+    """The closing date and the features the company's plan has, from the Preferences already
+    read (Simple Start has no multi-currency, classes or locations)."""
+    accounting = prefs.get("AccountingInfoPrefs", {})
+    return {
+        "book_close_date": str(accounting.get("BookCloseDate") or "")[:10],
+        "multi_currency": bool(prefs.get("CurrencyPrefs", {}).get("MultiCurrencyEnabled")),
+        "class_tracking": bool(accounting.get("ClassTrackingPerTxn")
+                               or accounting.get("ClassTrackingPerTxnLine")),
+        "locations": bool(accounting.get("TrackDepartments")),
+    }
+
+
+def plan_checklist(*, snapshot: dict, country: str) -> list[dict]:
+    """What the company has closed or lacks, shown for information: hatsync never needs it."""
+    close_date = snapshot.get("book_close_date", "")
+    items = [{
+        "key": "book_close_date", "applicable": True, "ok": True,
+        "label": (f"Books closed through {local_date(date.fromisoformat(close_date), country)}"
+                  if close_date else "Books are open (no closing date)"),
+        "info": ("QuickBooks refuses changes dated then or earlier: such an invoice, void or "
+                 "payment waits here for you." if close_date else ""),
+    }]
+    for key, name in (("multi_currency", "Multi-currency"), ("class_tracking", "Classes"),
+                      ("locations", "Locations")):
+        if key in snapshot and not snapshot[key]:
+            items.append({"key": key, "applicable": True, "ok": True,
+                          "label": f"{name}: not on in this QuickBooks company",
+                          "info": "hatsync does not use it; nothing is sent that needs it."})
+    return items
 
 
 def connection_check_settings(
@@ -59,4 +95,5 @@ def connection_checklist(*, connection: QuickBooksConnection) -> list[dict]:
         snapshot=connection.settings_snapshot,
         crm_tax_rate_names=TaxRate.objects.filter(account=account).values_list("name", flat=True),
         untaxable_products=untaxable.values_list("display_name", flat=True),
-    ) + accounts_checklist(connection)
+    ) + accounts_checklist(connection) + plan_checklist(
+        snapshot=connection.settings_snapshot or {}, country=connection.country)

@@ -2,6 +2,9 @@
 on, naming their invoices, contacts and products (never a QuickBooks id)."""
 
 import re
+from datetime import date
+
+from django.utils import formats, translation
 
 from ..models import SyncRecord
 from ..qbo.errors import QboFault
@@ -78,3 +81,33 @@ def renumbered_message(*, doc_number: str, qbo_number: str) -> str:
             f"{doc_number}: Custom transaction numbers are off in QuickBooks now. Turn them on "
             "(Settings > Account and settings > Sales), press Re-check settings, then Sync: "
             f"hatsync then gives it the number {doc_number}.")
+
+
+COUNTRY_LOCALES = {"US": "en-us", "CA": "en-ca", "GB": "en-gb", "AU": "en-au"}
+
+
+def local_date(value: date, country: str) -> str:
+    """A date the way the account's country writes it (31 Dec 2025; Dec. 31, 2025 in the US)."""
+    with translation.override(COUNTRY_LOCALES.get(country, "en-gb")):
+        return formats.date_format(value, "DATE_FORMAT")
+
+
+def books_closed_message(*, close_date: str, country: str) -> str:
+    """QuickBooks refused a change dated inside the period its owner closed."""
+    try:
+        through = f"through {local_date(date.fromisoformat(close_date), country)}"
+    except ValueError:  # closed since settings were last read: the date is not known here
+        through = "for this date"
+    return (f"QuickBooks' books are closed {through}, so QuickBooks refuses changes dated "
+            "then or earlier. Ask whoever keeps your books to reopen that period (in "
+            "QuickBooks: Settings ⚙ > Account and settings > Advanced > Accounting > Close "
+            "the books), or change the date here to a later one; then press Sync.")
+
+
+def company_not_writable_message(*, company_name: str) -> str:
+    """QuickBooks refuses every write to the company (6190): its subscription lapsed."""
+    name = company_name or "your QuickBooks company"
+    return (f"QuickBooks is not accepting changes to {name}: its subscription or trial has "
+            "ended, was cancelled, or has a billing problem. Renew it in QuickBooks (Settings "
+            "⚙ > Subscriptions and billing). Syncing resumes by itself once QuickBooks "
+            "accepts changes again, or press Re-check settings.")

@@ -187,3 +187,19 @@ def mark_waiting_paused(connection: QuickBooksConnection) -> None:
         realm_id=connection.realm_id, state=SyncRecord.State.NEEDS_SYNC,
         kind__in=[SyncRecord.Kind.INVOICE, SyncRecord.Kind.PAYMENT],
     ).update(last_error=paused_reason(connection), paused=True)
+
+
+def writes_refused(connection: QuickBooksConnection | None) -> bool:
+    """Connected, but QuickBooks refuses every write (a lapsed subscription, 6190): the
+    connection's status_reason says why, and records wait (paused) until a probe succeeds."""
+    return bool(connection and connection.is_connected and connection.status_reason)
+
+
+def pause_writes(*, connection: QuickBooksConnection, reason: str) -> None:
+    """QuickBooks refuses writes to this company: pause it (no retry per record); the sweep's
+    probe (or Re-check) resumes it once QuickBooks accepts writes again."""
+    QuickBooksConnection.objects.filter(
+        pk=connection.pk, status=QuickBooksConnection.Status.CONNECTED
+    ).update(status_reason=reason)
+    connection.status_reason = reason
+    mark_waiting_paused(connection)

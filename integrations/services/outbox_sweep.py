@@ -44,7 +44,8 @@ def sweep_invoices_and_payments() -> Swept:
     and their companies to drain (a drain takes invoices and payments in batches)."""
     now = timezone.now()
     connected = list(QuickBooksConnection.objects.filter(
-        status=QuickBooksConnection.Status.CONNECTED
+        status=QuickBooksConnection.Status.CONNECTED,
+        status_reason="",  # refusing writes (outbox.writes_refused): only its probe goes
     ).values_list("realm_id", flat=True))
     stale = SyncRecord.objects.filter(realm_id__in=connected).filter(
         kind__in=[Kind.INVOICE, Kind.PAYMENT]

@@ -19,12 +19,18 @@ from ..models import QuickBooksConnection, SyncLog, SyncRecord
 from ..qbo import budget
 from ..qbo.errors import QboAuthError, QboError, QboFault
 from . import exactly_once
+from .company_settings import connection_check_settings
 from .engine import Blocked, CompanyEngine, Waiting
 from .fees import sync_fee
 from .invoices import push_invoice
 from .lease import CompanyBusy, LeaseLost, connection_lease
-from .messages import explain_fault, names_for_ids
-from .outbox import enqueue, paused_reason
+from .messages import (
+    books_closed_message,
+    company_not_writable_message,
+    explain_fault,
+    names_for_ids,
+)
+from .outbox import enqueue, pause_writes, paused_reason, writes_refused
 from .payment_followers import mark_followers
 from .payments import push_payment
 from .refunds import sync_refund
@@ -59,7 +65,7 @@ def sync_record(*, record_id: int) -> Outcome:
     connection = QuickBooksConnection.objects.filter(
         account=record.account, realm_id=record.realm_id
     ).first()
-    if connection is None or not connection.is_connected:
+    if connection is None or not connection.is_connected or writes_refused(connection):
         # Paused: stays in the outbox until the account reconnects to this company.
         message = paused_reason(connection)
         _set_state(record, State.NEEDS_SYNC, error=message, paused=True)
@@ -85,6 +91,11 @@ def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: floa
              keep: Callable[[], bool] | None = None) -> Outcome:
     """One attempt, while this worker holds the company; records its outcome."""
     record_id = record.pk
+    connection.refresh_from_db(fields=["status", "status_reason"])  # paused meanwhile?
+    if writes_refused(connection):  # one refusal pauses the company, not one per record
+        message = paused_reason(connection)
+        _set_state(record, State.NEEDS_SYNC, error=message, paused=True)
+        return Outcome(State.NEEDS_SYNC, message)
     # Committed before the work starts: a later attempt knows an earlier one may have landed.
     SyncRecord.objects.filter(pk=record_id, state=State.NEEDS_SYNC).update(
         state=State.SYNCING, state_changed_at=timezone.now(), attempts=F("attempts") + 1
@@ -114,13 +125,7 @@ def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: floa
         _set_state(record, State.NEEDS_SYNC, error=outcome.message, paused=True)
         return outcome
     except QboFault as error:
-        message = explain_fault(error, names=names_for_ids(record))
-        if error.intuit_tid:
-            message += f" Reference for Intuit support: {error.intuit_tid}."
-        outcome = Outcome(State.FAILED, message)
-        _log(record, operation, SyncLog.Outcome.FAILED, outcome.message, error, started, seen)
-        _set_state(record, State.FAILED, error=outcome.message)
-        return outcome
+        return _refused(record, connection, error, operation, started, seen)
     except QboError as error:  # throttled, unavailable: the task retries with backoff
         outcome = Outcome(State.NEEDS_SYNC, error.message,
                           retry_after=getattr(error, "retry_after", None), retryable=True)
@@ -146,6 +151,44 @@ def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: floa
     else:
         _set_state(record, State.NEEDS_SYNC, error=outcome.message)
     return outcome
+
+
+def _refused(record: SyncRecord, connection: QuickBooksConnection, error: QboFault,
+             operation: str, started: float, seen: dict) -> Outcome:
+    """QuickBooks refused the push: the company cannot be written to (paused, no retry per
+    record), the books are closed for its date (blocked: the owner decides), or the record
+    itself is refused (failed, with why)."""
+    if error.is_company_not_writable:
+        pause_writes(connection=connection, reason=company_not_writable_message(
+            company_name=connection.company_name))
+        outcome = Outcome(State.NEEDS_SYNC, paused_reason(connection))
+        _log(record, operation, SyncLog.Outcome.RETRY, outcome.message, error, started, seen)
+        _set_state(record, State.NEEDS_SYNC, error=outcome.message, paused=True)
+        return outcome
+    if error.is_books_closed:
+        message = books_closed_message(close_date=_closing_date(connection),
+                                       country=connection.country)
+        _log(record, operation, SyncLog.Outcome.BLOCKED, message, error, started, seen)
+        exactly_once.count_refusal(record.pk)  # the next push is a new request
+        _set_state(record, State.BLOCKED, error=message)
+        return Outcome(State.BLOCKED, message)
+    message = explain_fault(error, names=names_for_ids(record))
+    if error.intuit_tid:
+        message += f" Reference for Intuit support: {error.intuit_tid}."
+    _log(record, operation, SyncLog.Outcome.FAILED, message, error, started, seen)
+    _set_state(record, State.FAILED, error=message)
+    return Outcome(State.FAILED, message)
+
+def _closing_date(connection: QuickBooksConnection) -> str:
+    """The closing date as last read; read once more if the books were closed since (the
+    checklist then shows it too, and the next refusals need no read)."""
+    known = (connection.settings_snapshot or {}).get("book_close_date", "")
+    if not known:
+        try:
+            known = connection_check_settings(connection=connection).get("book_close_date", "")
+        except QboError:
+            return ""
+    return known
 
 
 def _push(connection: QuickBooksConnection, record_id: int,

@@ -175,4 +175,5 @@ TASKS: dict[str, tuple[str, str] | None] = {
     "integrations.tasks.catch_up_changes": None,  # no arguments: every connected company
     "integrations.tasks.catch_up_company": ("integrations", "QuickBooksConnection"),
     "integrations.tasks.undo_sync": ("integrations", "QuickBooksConnection"),
+    "integrations.tasks.probe_company_writes": ("integrations", "QuickBooksConnection"),
 }
