@@ -132,6 +132,9 @@ def invoice_payload(
         # the CRM's figure: each rate rounded once, on bases the discount shrank
         tax = invoice_tax(lines, discount=invoice_discount(invoice, lines))
         payload["TxnTaxDetail"] = {"TotalTax": _wire_amount(tax)}
+        if tax_code_ids:  # a company without automated sales tax: its tax code of the rate
+            payload["TxnTaxDetail"]["TxnTaxCodeRef"] = {"value": next(iter(
+                tax_code_ids.values()))}
     else:
         payload["GlobalTaxCalculation"] = "TaxExcluded"
     return payload

@@ -136,6 +136,23 @@ def us_tax_code(percentage: Decimal | None) -> str:
     return "TAX" if percentage is not None and percentage > 0 else "NON"
 
 
+# QuickBooks' US pseudo codes, listed among the TaxCodes but never a rate's name.
+US_PSEUDO_TAX_CODES = ("TAX", "NON", "CustomSalesTax")
+
+
+def us_uses_tax_codes(snapshot: Mapping) -> bool:
+    """Whether a US company takes its tax from a tax code (`TxnTaxCodeRef`): the older
+    companies, without automated sales tax (`Preferences.TaxPrefs.PartnerTaxEnabled` false).
+    A snapshot read before hatsync kept that setting counts as automated, as it was sent."""
+    return not snapshot.get("automated_sales_tax", True)
+
+
+def us_tax_codes(snapshot: Mapping) -> dict[str, str]:
+    """A US company's own tax codes (and groups) by name, without the pseudo codes."""
+    return {name: code_id for name, code_id in snapshot.get("tax_codes", {}).items()
+            if name not in US_PSEUDO_TAX_CODES}
+
+
 def fingerprint(payload: Mapping) -> str:
     """A stable hash of what we would push, to skip updates that change nothing."""
     canonical = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
@@ -201,8 +218,9 @@ def settings_checklist(
             "fix": "In QuickBooks: Taxes > Sales tax > Set up sales tax.",
         },
     ]
-    if country in {"CA", "GB"}:
-        _, unmatched = match_tax_codes(crm_tax_rate_names, snapshot.get("tax_codes", {}))
+    codes = us_tax_codes(snapshot) if country == "US" else snapshot.get("tax_codes", {})
+    if country in {"CA", "GB"} or (country == "US" and us_uses_tax_codes(snapshot)):
+        _, unmatched = match_tax_codes(crm_tax_rate_names, codes)
         items.append(
             {
                 "key": "tax_names",
@@ -211,10 +229,11 @@ def settings_checklist(
                 "applicable": True,
                 "detail": ", ".join(unmatched),
                 "fix": "Rename these tax rates here to the exact name of a QuickBooks tax code "
-                f"({', '.join(sorted(snapshot.get('tax_codes', {}))) or 'none found'}): "
+                f"({', '.join(sorted(codes)) or 'none found'}): "
                 + ", ".join(unmatched),
             }
         )
+    if country in {"CA", "GB"}:
         untaxable = list(untaxable_products)
         items.append(
             {

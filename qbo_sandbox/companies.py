@@ -22,6 +22,8 @@ DEFAULT_PREFERENCES = {
     "gratuity": False,
     "duplicate_doc_number_check": True,
     "sales_tax": True,
+    # US: automated sales tax (Preferences.TaxPrefs.PartnerTaxEnabled); off = an older company
+    "automated_sales_tax": True,
 }
 DEFAULT_TAX_CODES: dict[str, list[dict[str, Any]]] = {
     "US": [],  # US lines use the pseudo codes TAX / NON
@@ -43,6 +45,11 @@ DEFAULT_TAX_CODES: dict[str, list[dict[str, Any]]] = {
         {"name": "GST free", "rate": 0},
     ],
 }
+# A US company without automated sales tax keeps its own codes (a rate, or a group of rates).
+US_LEGACY_TAX_CODES: list[dict[str, Any]] = [
+    {"name": "California", "rate": 8},
+    {"name": "Out of state", "rate": 0},
+]
 INCOME_ACCOUNTS = [
     ("Services", "ServiceFeeIncome"),
     ("Sales of Product Income", "SalesOfProductIncome"),
@@ -126,6 +133,9 @@ def create_company(
             "domain": "QBO", "sparse": False, "MetaData": dict(meta),
         })
         codes = DEFAULT_TAX_CODES[country] if tax_codes is None else tax_codes
+        if (tax_codes is None and country == "US" and not prefs["automated_sales_tax"]
+                and not sample_data):  # sample data brings Intuit's own US codes
+            codes = US_LEGACY_TAX_CODES
         for code in codes:
             add_tax_code(store, realm_id, now, name=code["name"], rate=code["rate"])
         if sample_data:

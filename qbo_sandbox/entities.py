@@ -19,6 +19,7 @@ from .faults import QBOFault
 from .lists import LISTS, NameLists, base_name
 from .sales import SALES_FORMS, SalesForms
 from .store import Store
+from .us_sales_tax import us_tax_detail
 from .values import CENT, as_json_number, clean, iso, money, ref_value
 
 GRATUITY_ITEM_ID = "GRATUITY_ITEM_ID"
@@ -197,6 +198,8 @@ class Books(NameLists, SalesForms):
         prefs["OtherPrefs"]["NameValue"] = other + (gratuity if self.country != "CA" else [])
         prefs["SalesFormsPrefs"]["CustomTxnNumbers"] = bool(self.prefs.get("custom_txn_numbers"))
         prefs["TaxPrefs"]["UsingSalesTax"] = bool(self.prefs.get("sales_tax"))
+        prefs["TaxPrefs"]["PartnerTaxEnabled"] = (
+            self.country == "US" and bool(self.prefs.get("automated_sales_tax", True)))
         prefs["CurrencyPrefs"]["HomeCurrency"] = {"value": self._home_currency()}
         prefs["AccountingInfoPrefs"]["BookCloseDate"] = self.prefs.get("book_close_date", "")
         if self.prefs.get("plan") == "simple_start":  # the plan lacks these features
@@ -844,10 +847,9 @@ class Books(NameLists, SalesForms):
         inclusive = mode == "TaxInclusive"
         sent = data.get("TxnTaxDetail") or {}
         if self.country == "US":
-            total = money(_decimal(sent.get("TotalTax"), "TotalTax") or 0)
-            detail: dict[str, Any] = {"TotalTax": as_json_number(total)}
-            if sent.get("TxnTaxCodeRef"):
-                detail["TxnTaxCodeRef"] = sent["TxnTaxCodeRef"]
+            _decimal(sent.get("TotalTax"), "TotalTax")
+            total, detail = us_tax_detail(self.store, self.realm, self.prefs, sent,
+                                          taxable.get("TAX", Decimal(0)))
             return total, detail, False
         if mode == "NotApplicable":
             return Decimal(0), {"TotalTax": 0}, False

@@ -35,6 +35,7 @@ def read_company_settings(client: qbo.QboClient) -> dict:
         "custom_txn_numbers": bool(sales.get("CustomTxnNumbers")),
         "gratuity": other.get("SalesFormsPrefs.AllowGratuity") == "true",
         "sales_tax": bool(prefs.get("TaxPrefs", {}).get("UsingSalesTax")),
+        "automated_sales_tax": bool(prefs.get("TaxPrefs", {}).get("PartnerTaxEnabled")),
         "tax_codes": tax_codes,
         "income_account_id": accounts[0]["Id"] if accounts else "",
         "income_account_name": accounts[0].get("Name", "") if accounts else "",
@@ -93,7 +94,15 @@ def connection_checklist(*, connection: QuickBooksConnection) -> list[dict]:
     return rules.settings_checklist(
         country=connection.country,
         snapshot=connection.settings_snapshot,
-        crm_tax_rate_names=TaxRate.objects.filter(account=account).values_list("name", flat=True),
+        crm_tax_rate_names=_tax_rates_to_match(connection).values_list("name", flat=True),
         untaxable_products=untaxable.values_list("display_name", flat=True),
     ) + accounts_checklist(connection) + plan_checklist(
         snapshot=connection.settings_snapshot or {}, country=connection.country)
+
+
+def _tax_rates_to_match(connection: QuickBooksConnection):
+    """The rates that need a QuickBooks tax code of their name: all of them in Canada and the
+    UK; in a US company without automated sales tax, those that charge tax (the others go as
+    NON)."""
+    rates = TaxRate.objects.filter(account=connection.account)
+    return rates.filter(percentage__gt=0) if connection.country == "US" else rates

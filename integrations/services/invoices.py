@@ -58,7 +58,42 @@ def invoice_checks(*, invoice: Invoice, lines, account_country: str, country: st
                 f"{', '.join(unmatched)}. Rename them here to match QuickBooks "
                 f"({known}), press Re-check settings, then Sync."
             )
+    if country == "US":
+        tax_ids = _us_tax_checks(lines, snapshot)
     return doc_number, tax_ids
+
+
+def _us_tax_checks(lines, snapshot: dict) -> dict[str, str]:
+    """A US invoice's tax, or Blocked: QuickBooks must have sales tax set up to record it,
+    and a company without automated sales tax takes it from one tax code of the rate's name."""
+    taxed = [line.tax_rate.name for line in lines
+             if line.tax_rate is not None and line.tax_rate.percentage > 0]
+    if not taxed:
+        return {}
+    if not snapshot.get("sales_tax"):
+        raise Blocked(
+            "This invoice charges sales tax, but sales tax is not set up in QuickBooks, so "
+            "QuickBooks would record it without the tax. Set it up there (Taxes > Sales "
+            "tax), press Re-check settings, then Sync."
+        )
+    if not rules.us_uses_tax_codes(snapshot):
+        return {}
+    names = list(dict.fromkeys(taxed))
+    if len({rules.normalise_tax_name(name) for name in names}) > 1:
+        raise Blocked(
+            "This QuickBooks company (without automated sales tax) takes one sales tax rate "
+            f"per invoice, and this one has several: {', '.join(names)}. Give its taxed "
+            "lines one rate (or split it into one invoice per rate), then Sync."
+        )
+    codes = rules.us_tax_codes(snapshot)
+    tax_ids, unmatched = rules.match_tax_codes(names, codes)
+    if unmatched:
+        raise Blocked(
+            f"This tax rate has no QuickBooks tax code of the same name: "
+            f"{', '.join(unmatched)}. Rename it here to match QuickBooks "
+            f"({', '.join(sorted(codes)) or 'none'}), press Re-check settings, then Sync."
+        )
+    return tax_ids
 
 
 def _name_checks(invoice: Invoice, lines) -> None:
