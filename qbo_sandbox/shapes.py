@@ -110,6 +110,13 @@ def _entity(name: str, entity: dict, books: Any, zone: Any) -> None:
             entity.setdefault(flag, False)
     if name == "Payment":
         _payment_line_ex(entity, books)
+    if name == "Purchase":
+        entity.setdefault("PurchaseEx", {"any": [dict(NAME_VALUE, value={
+            "Name": "TxnType", "Value": "54"})]})
+        for line in entity.get("Line") or []:
+            detail = line.get("AccountBasedExpenseLineDetail")
+            if isinstance(detail, dict) and books.country == "US":
+                detail.setdefault("TaxCodeRef", {"value": "NON"})
 
 
 def _currency(entity: dict, books: Any) -> None:

@@ -117,3 +117,19 @@ def test_addresses_carry_an_id_and_no_lat_long(answers):
     assert address["Id"].isdigit()
     assert "Lat" not in address and "Long" not in address
     assert address["Country"] == "USA"
+
+
+def test_an_expense_carries_purchase_ex_and_a_tax_code_on_each_line(tmp_path):
+    with serve(tmp_path, sample_data=False) as base:
+        api = Api(base)
+        bank = api.post("Account", {"Name": "Checking", "AccountType": "Bank"})["Account"]
+        cost = api.post("Account", {"Name": "Supplies", "AccountType": "Expense"})["Account"]
+        purchase = api.post("Purchase", {
+            "PaymentType": "Cash", "AccountRef": {"value": bank["Id"]},
+            "Line": [{"DetailType": "AccountBasedExpenseLineDetail", "Amount": 3,
+                      "AccountBasedExpenseLineDetail": {"AccountRef": {"value": cost["Id"]}}}]})
+    answer = purchase["Purchase"]
+    assert [a["value"]["Name"] for a in answer["PurchaseEx"]["any"]] == ["TxnType"]
+    line = answer["Line"][0]["AccountBasedExpenseLineDetail"]
+    assert line["TaxCodeRef"] == {"value": "NON"}
+    assert answer["CurrencyRef"]["name"] == "United States Dollar"
