@@ -16,7 +16,6 @@ from integrations.models import QuickBooksConnection
 from integrations.qbo.environments import environment
 from integrations.services import live_check
 from integrations.services.tokens import client_for
-from qbo_sandbox.testing import serve
 
 
 class Command(BaseCommand):
@@ -34,6 +33,9 @@ class Command(BaseCommand):
         if environment(connection.environment).name == "production":
             raise CommandError("This connection is to a real (production) QuickBooks company: "
                                "the live check only runs against Intuit's sandbox.")
+        # The local twin is the one place hatsync's code starts the sandbox (a maintainer's tool).
+        from qbo_sandbox.testing import serve
+
         intuit = client_for(connection)
         with tempfile.TemporaryDirectory() as data_dir, \
                 serve(data_dir, sample_data=False) as base_url:
