@@ -73,3 +73,18 @@ def test_live_check_refuses_production(sandbox, account_for):
 def test_live_check_needs_a_connection(db):
     with pytest.raises(CommandError, match="no QuickBooks connection"):
         call_command("qbo_live_check", "--account", "999999", stdout=StringIO())
+
+
+def test_compare_pairs_calls_by_name_and_reports_status_and_shape():
+    from integrations.services.live_check import Call, compare
+
+    intuit = [Call("read Invoice", "ok", "1-a", 0.1, {"Invoice": {"Id": "1", "Deposit": 0}}),
+              Call("create Item", "failed: 6240", "1-b", 0.1),
+              Call("read Payment", "ok", "1-c", 0.1, {"Payment": {}})]
+    local = [Call("read Invoice", "ok", "1-x", 0.0, {"Invoice": {"Id": "9"}}),
+             Call("create Item", "ok", "1-y", 0.0, {"Item": {}})]
+    assert [c.differences for c in compare(intuit, local)] == [
+        ["only Intuit: Invoice.Deposit (number)"],
+        ["status differs: Intuit failed: 6240, local ok"],
+        ["the local sandbox did not make this call"],
+    ]
