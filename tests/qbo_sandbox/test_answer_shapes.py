@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from integrations.services.live_check import key_paths
 from qbo_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from qbo_sandbox.testing import serve
 
@@ -19,6 +18,25 @@ FIXTURES = Path(__file__).parent / "fixtures"
 KNOWN = {
     "Payment.DepositToAccountRef", "Payment.DepositToAccountRef.value",
 }
+
+
+def key_paths(answer, prefix: str = "") -> dict[str, str]:
+    """Every key path with its JSON type; a list's items share one path (`Line[]`). The same
+    rule as hatsync's live check (integrations/services/live_check.py), kept here so the
+    sandbox's tests import nothing of hatsync."""
+    paths: dict[str, str] = {}
+    if isinstance(answer, dict):
+        for key, value in answer.items():
+            path = f"{prefix}.{key}" if prefix else key
+            paths[path] = ("object" if isinstance(value, dict) else "array"
+                           if isinstance(value, list) else "boolean" if isinstance(value, bool)
+                           else "number" if isinstance(value, int | float) else "null"
+                           if value is None else "string")
+            paths.update(key_paths(value, path))
+    elif isinstance(answer, list):
+        for item in answer:
+            paths.update(key_paths(item, f"{prefix}[]"))
+    return paths
 
 
 def recorded(name: str) -> dict:
