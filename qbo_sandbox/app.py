@@ -33,7 +33,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import control, pages
+from . import control, pages, shapes
 from .companies import accepts_writes, create_samples
 from .entities import ENTITY_PATHS, Books
 from .faults import (
@@ -635,6 +635,7 @@ class SandboxApp:
                     raise
                 status, body = fault.status, fault.body(now)
             body["time"] = qbo_time(now)
+            body = shapes.dress(body, books)  # Intuit's keys and formats (shapes.py)
             if request_id and apply_items is None:
                 self.store.execute(
                     "INSERT INTO request_ids (realm_id, request_id, status, body) "
