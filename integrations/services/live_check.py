@@ -176,11 +176,11 @@ def local_twin_client(base_url: str, *, country: str, company_name: str) -> Any:
         "grant_type": "authorization_code", "code": code, "redirect_uri": redirect},
         auth=(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)).json()["access_token"]
     with override_settings(QBO_LOCAL_SANDBOX_URL=base_url):
-        qbo._discovered_auth_client.cache_clear()
+        qbo._discovery_document.cache_clear()
         try:
             return qbo.QboClient(env_name="local", realm_id=realm, access_token=token)
         finally:
-            qbo._discovered_auth_client.cache_clear()
+            qbo._discovery_document.cache_clear()
 
 
 def live_check(intuit_client: Any, local_client: Any) -> list[Call]:
