@@ -62,6 +62,8 @@ US_SYSTEM_TAX_CODES = ("TAX", "NON", "CustomSalesTax")
 _BAD_NAME = re.compile(r"[:\x00-\x1f\x7f]")
 _NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
 
+ISO3 = {"US": "USA", "CA": "CAN", "GB": "GBR", "AU": "AUS"}
+
 
 
 
@@ -291,7 +293,10 @@ class Books(NameLists, SalesForms):
             "CompanyName": self.company["name"],
             "LegalName": self.company["name"],
             "Country": self.country,
-            "CompanyAddr": {"Country": self.country},
+            # Intuit's 2025 answers: these three addresses name the country in ISO 3 letters.
+            **{name: {"Id": str(n), "Country": ISO3.get(self.country, self.country)}
+               for n, name in enumerate(("CompanyAddr", "CustomerCommunicationAddr",
+                                         "LegalAddr"), start=1)},
             "SupportedLanguages": "en",
             "FiscalYearStartMonth": "January",
             "CompanyStartDate": created[:10],

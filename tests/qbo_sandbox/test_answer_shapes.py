@@ -151,3 +151,17 @@ def test_an_expense_carries_purchase_ex_and_a_tax_code_on_each_line(tmp_path):
     line = answer["Line"][0]["AccountBasedExpenseLineDetail"]
     assert line["TaxCodeRef"] == {"value": "NON"}
     assert answer["CurrencyRef"]["name"] == "United States Dollar"
+
+
+@pytest.mark.parametrize("country, iso3", [("US", "USA"), ("CA", "CAN"), ("GB", "GBR")])
+def test_company_info_addresses_name_the_country_in_three_letters(tmp_path, country, iso3):
+    # Intuit's 2025 change: the company, customer-communication and legal addresses answer
+    # `Country` as an ISO 3-letter code, without Lat/Long; CompanyInfo's own `Country` stays
+    # the 2-letter code (what hatsync reads at connect).
+    with serve(tmp_path / "qbo", sample_data=False) as base:
+        api = Api(base, country)
+        info = api.get(f"companyinfo/{api.realm}")["CompanyInfo"]
+    assert info["Country"] == country
+    for name in ("CompanyAddr", "CustomerCommunicationAddr", "LegalAddr"):
+        assert info[name]["Country"] == iso3, name
+        assert "Lat" not in info[name] and "Long" not in info[name]
