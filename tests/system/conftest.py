@@ -39,6 +39,10 @@ def postgres_test_database(django_db_setup, django_db_blocker):
     # drop fail with "is being accessed by other users". Say which, and end it.
     from django.db import connection
 
+    with django_db_blocker.unblock():
+        # A fresh session of our own: the one this process had may have been ended under it
+        # (the fault suite drops every session of the database), and would only raise here.
+        connection.close()
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid, application_name, state, left(query, 80) FROM pg_stat_activity "
