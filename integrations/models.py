@@ -39,6 +39,9 @@ class QuickBooksConnection(models.Model):
     settings_checked_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONNECTED)
     status_reason = models.TextField(blank=True)
+    # Connected, but QuickBooks refuses every write (a lapsed subscription, 6190) since then:
+    # records wait, paused, until a probe lands (services/company_status.py).
+    writes_refused_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(default=timezone.now)
     connected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

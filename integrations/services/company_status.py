@@ -23,7 +23,7 @@ def connections_to_probe() -> list[int]:
     """Companies refusing writes whose last refusal is older than QBO_WRITE_PROBE_SECONDS."""
     since = timezone.now() - timedelta(seconds=settings.QBO_WRITE_PROBE_SECONDS)
     refused = QuickBooksConnection.objects.filter(
-        status=QuickBooksConnection.Status.CONNECTED).exclude(status_reason="")
+        status=QuickBooksConnection.Status.CONNECTED, writes_refused_at__isnull=False)
     recent = SyncRecord.objects.filter(paused=True, state_changed_at__gte=since).values(
         "realm_id")
     return list(refused.exclude(realm_id__in=recent).values_list("pk", flat=True))
@@ -34,8 +34,9 @@ def connection_probe_writes(*, connection: QuickBooksConnection) -> bool:
     company's waiting records then go again)."""
     if not writes_refused(connection):
         return True
-    QuickBooksConnection.objects.filter(pk=connection.pk).update(status_reason="")
-    connection.status_reason = ""
+    QuickBooksConnection.objects.filter(pk=connection.pk).update(status_reason="",
+                                                                 writes_refused_at=None)
+    connection.status_reason, connection.writes_refused_at = "", None
     probe = (
         SyncRecord.objects.filter(realm_id=connection.realm_id, paused=True,
                                   state=State.NEEDS_SYNC, kind__in=[Kind.INVOICE, Kind.PAYMENT])

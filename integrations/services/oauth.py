@@ -122,7 +122,7 @@ def connection_complete(
         connection.country = country
         store_tokens(connection, tokens, now)
         connection.status = QuickBooksConnection.Status.CONNECTED
-        connection.status_reason = ""
+        connection.status_reason, connection.writes_refused_at = "", None
         if note or not connection.pk:
             connection.connected_at = now
         connection.connected_by = user

@@ -192,7 +192,7 @@ def mark_waiting_paused(connection: QuickBooksConnection) -> None:
 def writes_refused(connection: QuickBooksConnection | None) -> bool:
     """Connected, but QuickBooks refuses every write (a lapsed subscription, 6190): the
     connection's status_reason says why, and records wait (paused) until a probe succeeds."""
-    return bool(connection and connection.is_connected and connection.status_reason)
+    return bool(connection and connection.is_connected and connection.writes_refused_at)
 
 
 def pause_writes(*, connection: QuickBooksConnection, reason: str) -> None:
@@ -200,6 +200,6 @@ def pause_writes(*, connection: QuickBooksConnection, reason: str) -> None:
     probe (or Re-check) resumes it once QuickBooks accepts writes again."""
     QuickBooksConnection.objects.filter(
         pk=connection.pk, status=QuickBooksConnection.Status.CONNECTED
-    ).update(status_reason=reason)
-    connection.status_reason = reason
+    ).update(status_reason=reason, writes_refused_at=timezone.now())
+    connection.refresh_from_db(fields=["status", "status_reason", "writes_refused_at"])
     mark_waiting_paused(connection)

@@ -45,7 +45,7 @@ def sweep_invoices_and_payments() -> Swept:
     now = timezone.now()
     connected = list(QuickBooksConnection.objects.filter(
         status=QuickBooksConnection.Status.CONNECTED,
-        status_reason="",  # refusing writes (outbox.writes_refused): only its probe goes
+        writes_refused_at=None,  # refusing writes (outbox.writes_refused): only its probe goes
     ).values_list("realm_id", flat=True))
     stale = SyncRecord.objects.filter(realm_id__in=connected).filter(
         kind__in=[Kind.INVOICE, Kind.PAYMENT]

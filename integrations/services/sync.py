@@ -91,7 +91,7 @@ def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: floa
              keep: Callable[[], bool] | None = None) -> Outcome:
     """One attempt, while this worker holds the company; records its outcome."""
     record_id = record.pk
-    connection.refresh_from_db(fields=["status", "status_reason"])  # paused meanwhile?
+    connection.refresh_from_db(fields=["status", "status_reason", "writes_refused_at"])  # paused?
     if writes_refused(connection):  # one refusal pauses the company, not one per record
         message = paused_reason(connection)
         _set_state(record, State.NEEDS_SYNC, error=message, paused=True)

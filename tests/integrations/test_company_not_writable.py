@@ -35,7 +35,7 @@ def test_a_lapsed_company_pauses_the_connection_after_one_refusal(sandbox, accou
     refused = [r for r in writes_to_quickbooks(sandbox) if r["status"] == 400]
     assert len(refused) == 1  # one refusal pauses the company: the others never went
     connection = QuickBooksConnection.objects.get(account=account)
-    assert connection.status == "connected"
+    assert connection.status == "connected" and connection.writes_refused_at is not None
     assert connection.status_reason.startswith(
         "QuickBooks is not accepting changes to Sandbox Studio US: its subscription or trial")
     for invoice in invoices:
@@ -89,7 +89,7 @@ def test_the_probe_resumes_syncing_once_quickbooks_accepts_writes_again(
     lapse(sandbox, "active")
     assert tasks.probe_company_writes(connection.pk) is True
     connection.refresh_from_db()
-    assert connection.status_reason == ""
+    assert connection.status_reason == "" and connection.writes_refused_at is None
     run_outbox(account)  # what the drain the probe queued does
     for invoice in invoices:
         record = record_for(invoice)
