@@ -35,7 +35,7 @@ from . import control, pages
 from .companies import create_samples
 from .entities import ENTITY_PATHS, Books
 from .faults import QBOFault, forbidden, qbo_time, request_malformed, unsupported_operation
-from .limits import Clock, Config, Limiter
+from .limits import Clock, Config, Limiter, throttled_xml
 from .oauth import OAuthError, OAuthServer, discovery_document
 from .store import Store
 from .webhooks import Webhooks
@@ -524,6 +524,10 @@ class SandboxApp:
             response = json_response(body, status)
         except QBOFault as fault:
             response = json_response(fault.body(self.clock.now()), fault.status, fault.headers)
+            if fault.status == 429:  # Intuit answers a throttle in XML, whatever was asked
+                response = Response(throttled_xml(fault, self.clock.now()), status=429,
+                                    headers=fault.headers,
+                                    content_type="application/xml;charset=UTF-8")
         finally:
             if entered:
                 self.limiter.leave(realm)
