@@ -35,7 +35,7 @@ from . import control, pages
 from .companies import create_samples
 from .entities import ENTITY_PATHS, Books
 from .faults import QBOFault, forbidden, qbo_time, request_malformed, unsupported_operation
-from .limits import Clock, Config, Limiter, throttled_xml
+from .limits import XML_FAULT_CODES, Clock, Config, Limiter, gateway_timeout, intuit_xml
 from .oauth import OAuthError, OAuthServer, discovery_document
 from .store import Store
 from .webhooks import Webhooks
@@ -521,11 +521,13 @@ class SandboxApp:
             if injected is not None:  # applied, but the answer is lost on the way back
                 self.limiter.hold(injected.hold_seconds)
                 raise injected.fault
+            if time.monotonic() - started > self.config.request_cut_seconds:
+                raise gateway_timeout()  # Intuit cuts a request at 120 s; its work is kept
             response = json_response(body, status)
         except QBOFault as fault:
             response = json_response(fault.body(self.clock.now()), fault.status, fault.headers)
-            if fault.status == 429:  # Intuit answers a throttle in XML, whatever was asked
-                response = Response(throttled_xml(fault, self.clock.now()), status=429,
+            if fault.code in XML_FAULT_CODES:  # Intuit's gateway answers in XML, always
+                response = Response(intuit_xml(fault, self.clock.now()), status=fault.status,
                                     headers=fault.headers,
                                     content_type="application/xml;charset=UTF-8")
         finally:

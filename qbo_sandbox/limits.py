@@ -31,6 +31,7 @@ class Config:
     concurrent_limit: int = 10
     batch_limit_per_minute: int = 40
     batch_max_items: int = 30
+    request_cut_seconds: float = 120.0  # real s: a longer call is answered 504 GatewayTimeout
     fault_rate: float = 0.0  # share of API calls answered 500 before anything is applied
     lost_answer_rate: float = 0.0  # share of writes applied, then answered 504 (answer lost)
     access_token_lifetime: int = 3600
@@ -229,16 +230,29 @@ def _fault_for(response: dict[str, Any]) -> QBOFault:
     return fault
 
 
-def throttled_xml(fault: QBOFault, now: float) -> str:
-    """Intuit's 429 body: XML even when the request asked for JSON (recorded in
-    routablehq/python-quickbooks #43 and #83, intuit/QuickBooks-V3-PHP-SDK #54)."""
+
+XML_FAULT_CODES = frozenset({"3001", "6002"})  # answered in XML whatever `Accept` says
+
+
+def gateway_timeout() -> QBOFault:
+    """Intuit's answer to a request that ran past its 120 s cut (recorded in
+    mcohen01/node-quickbooks #242); what the request did is kept: its answer is lost."""
+    return QBOFault(6002, "message=GatewayTimeout; errorCode=006002; statusCode=504", "",
+                    type="SERVICE", status=504)
+
+
+def intuit_xml(fault: QBOFault, now: float) -> str:
+    """Intuit's XML fault body, for the faults its gateway answers (a 429 and a 504 cut):
+    XML even when the request asked for JSON (recorded 429s in routablehq/python-quickbooks
+    #43 and #83, intuit/QuickBooks-V3-PHP-SDK #54)."""
+    detail = f"            <Detail>{escape(fault.detail)}</Detail>\n" if fault.detail else ""
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<IntuitResponse time="{qbo_time(now)}" xmlns="http://schema.intuit.com/finance/v3">\n'
-        '    <Fault type="SERVICE">\n'
+        f'    <Fault type="{escape(fault.type)}">\n'
         f'        <Error code="{escape(fault.code)}">\n'
         f'            <Message>{escape(fault.message)}</Message>\n'
-        f'            <Detail>{escape(fault.detail)}</Detail>\n'
+        f'{detail}'
         '        </Error>\n'
         '    </Fault>\n'
         '</IntuitResponse>'

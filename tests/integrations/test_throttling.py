@@ -75,3 +75,21 @@ def test_the_budget_keeps_to_its_requests_a_second(settings, tmp_path, monkeypat
     assert 0 < budget.wait_seconds("fast") <= 1
     clock.now += 1.01
     assert budget.take("fast") == 0
+
+
+@pytest.mark.django_db
+def test_a_write_cut_at_intuits_request_limit_lands_exactly_once(sandbox, account_for):
+    """Intuit cuts a request at 120 s (504 GatewayTimeout, in XML) and keeps what it did:
+    the record keeps its requestid and the next attempt is answered with that object."""
+    account = account_for("US", US_REALM)
+    invoice = send(make_invoice(account=account, number="T-3"))
+    record = SyncRecord.objects.get(key=f"invoice:{invoice.pk}")
+    sandbox.control("POST", "config", json={"request_cut_seconds": 0.15, "latency_ms": 200})
+    outcome = sync.sync_record(record_id=record.pk)
+    assert outcome.retryable and outcome.state == "needs_sync"
+    entry = SyncLog.objects.filter(record=record).latest("pk")
+    assert entry.qbo_error_code == "6002" and "(504)" in entry.message
+    sandbox.control("POST", "config", json={"request_cut_seconds": 120, "latency_ms": 0})
+    assert sync.sync_record(record_id=record.pk).state == "synced"
+    assert len(sandbox.invoices(US_REALM, "T-3")) == 1
+    sandbox.assert_exactly_once(US_REALM)

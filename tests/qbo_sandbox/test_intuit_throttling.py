@@ -41,7 +41,8 @@ def test_python_quickbooks_cannot_read_the_xml_429_and_says_so(qb):
 
 
 def test_the_eleventh_request_in_one_second_is_throttled(us):
-    control("POST", "config", {"time_scale": 0.01})  # a sandbox second lasts 100 s
+    # Intuit's 10 (the fixture raises it for the rule tests); a sandbox second lasts 100 s
+    control("POST", "config", {"rate_limit_per_second": 10, "time_scale": 0.01})
     assert [us.get("preferences").status_code for _ in range(10)] == [200] * 10
     assert us.get("preferences").status_code == 429
     control("POST", "clock/advance", {"seconds": 1.01})
@@ -52,3 +53,27 @@ def test_a_scripted_429_without_retry_after_has_no_retry_after_header_like_intui
     control("POST", "faults", {"responses": [{"status": 429}]})
     answer = us.get("preferences")
     assert answer.status_code == 429 and "Retry-After" not in answer.headers
+
+
+def test_a_request_running_past_the_cut_is_answered_504_in_xml_and_its_write_is_kept(us):
+    # Intuit cuts a request after 120 s; here the cut is 0.2 s and the call takes 0.3 s.
+    control("POST", "config", {"request_cut_seconds": 0.2, "latency_ms": 300})
+    answer = us.post("customer", {"DisplayName": "Cut Short"}, requestid="cut-1")
+    assert answer.status_code == 504
+    assert answer.headers["Content-Type"].startswith("application/xml")
+    error = ET.fromstring(answer.content).find("q:Fault/q:Error", NS)
+    assert error.get("code") == "6002"
+    assert error.findtext("q:Message", namespaces=NS) == (
+        "message=GatewayTimeout; errorCode=006002; statusCode=504")
+    control("POST", "config", {"latency_ms": 0})
+    names = [c["DisplayName"] for c in control(
+        "GET", f"companies/{us.realm}/entities/Customer")["Customer"]]
+    assert names == ["Cut Short"]
+    # The same requestid again: QuickBooks answers with the object it made, not a second one.
+    again = us.post("customer", {"DisplayName": "Cut Short"}, requestid="cut-1")
+    assert again.status_code == 200 and again.json()["Customer"]["DisplayName"] == "Cut Short"
+
+
+def test_a_request_within_the_cut_is_answered_as_usual(us):
+    control("POST", "config", {"request_cut_seconds": 5, "latency_ms": 50})
+    assert us.post("customer", {"DisplayName": "In Time"}).status_code == 200
