@@ -230,8 +230,8 @@ def _take_rate_limit_slot(realm_id: str, *, wait: bool = False, batch: bool = Fa
             return
         if not wait:
             raise QboBudgetExhausted(
-                "Waiting a few seconds to stay under QuickBooks' limit of 500 requests a "
-                "minute; it goes on by itself.",
+                "Waiting a few seconds to stay under QuickBooks' limits (500 requests a "
+                "minute, 10 a second); it goes on by itself.",
                 retry_after=retry_after,
             )
         time.sleep(retry_after)
