@@ -206,6 +206,8 @@ QBO_MINOR_VERSION = env.int("QBO_MINOR_VERSION", default=75)
 # QuickBooks allows 500 requests and 40 batch requests a minute per company; we use 96% / 95%.
 QBO_REQUESTS_PER_MINUTE = env.int("QBO_REQUESTS_PER_MINUTE", default=480)
 QBO_BATCHES_PER_MINUTE = env.int("QBO_BATCHES_PER_MINUTE", default=38)
+# ... and 10 requests a second per company and app; we keep to 9.
+QBO_REQUESTS_PER_SECOND = env.int("QBO_REQUESTS_PER_SECOND", default=9)
 # Where the per-company moving windows live: Redis (shared by every machine) or, embedded,
 # files under the var folder (shared by the processes of one machine).
 QBO_BUDGET_URL = env.str(

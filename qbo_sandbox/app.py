@@ -44,7 +44,7 @@ from .faults import (
     request_malformed,
     unsupported_operation,
 )
-from .limits import Clock, Config, Limiter
+from .limits import XML_FAULT_CODES, Clock, Config, Limiter, gateway_timeout, intuit_xml
 from .merges import merge
 from .oauth import HARD_EXPIRY_HEADER, OAuthError, OAuthServer, discovery_document
 from .store import Store
@@ -595,9 +595,15 @@ class SandboxApp:
             if injected is not None:  # applied, but the answer is lost on the way back
                 self.limiter.hold(injected.hold_seconds)
                 raise injected.fault
+            if time.monotonic() - started > self.config.request_cut_seconds:
+                raise gateway_timeout()  # Intuit cuts a request at 120 s; its work is kept
             response = json_response(body, status)
         except QBOFault as fault:
             response = json_response(fault.body(self.clock.now()), fault.status, fault.headers)
+            if fault.code in XML_FAULT_CODES:  # Intuit's gateway answers in XML, always
+                response = Response(intuit_xml(fault, self.clock.now()), status=fault.status,
+                                    headers=fault.headers,
+                                    content_type="application/xml;charset=UTF-8")
         finally:
             if entered:
                 self.limiter.leave(realm)

@@ -185,14 +185,18 @@ def forbidden(detail: str) -> QBOFault:
     )
 
 
-def throttled(retry_after: int, detail: str = "The request limit was reached.") -> QBOFault:
+def throttled(retry_after: int | None,
+              detail: str = "The request limit was reached.  Try again later") -> QBOFault:
+    """Intuit's 429 (answered as XML: limits.throttled_xml). `retry_after` None: no
+    Retry-After header, as Intuit documents none (it says to wait 60 s)."""
+    headers = {} if retry_after is None else {"Retry-After": str(max(1, int(retry_after)))}
     return QBOFault(
         3001,
         "message=ThrottleExceeded; errorCode=003001; statusCode=429",
         detail,
-        type="ThrottleExceeded",
+        type="SERVICE",
         status=429,
-        headers={"Retry-After": str(max(1, int(retry_after)))},
+        headers=headers,
     )
 
 

@@ -1,4 +1,5 @@
-"""Sandbox time, runtime settings, throttling (per-minute, concurrent, batch) and fault injection.
+"""Sandbox time, runtime settings, throttling (per-second, per-minute, concurrent, batch) and
+fault injection.
 
 Sandbox time runs `time_scale` times faster than real time and can be advanced by the control
 API; token lifetimes and the per-minute windows are measured in it. Latency is real time.
@@ -13,10 +14,12 @@ import time
 from collections import defaultdict, deque
 from dataclasses import asdict, dataclass, fields
 from typing import Any
+from xml.sax.saxutils import escape
 
-from .faults import QBOFault, authentication_failed, system_fault, throttled
+from .faults import QBOFault, authentication_failed, qbo_time, system_fault, throttled
 
 MINUTE = 60.0
+SECOND = 1.0
 
 
 @dataclass
@@ -24,9 +27,11 @@ class Config:
     latency_ms: float = 0
     time_scale: float = 1.0
     rate_limit_per_minute: int = 500
+    rate_limit_per_second: int = 10  # Intuit: 10 requests a second per company and app
     concurrent_limit: int = 10
     batch_limit_per_minute: int = 40
     batch_max_items: int = 30
+    request_cut_seconds: float = 120.0  # real s: a longer call is answered 504 GatewayTimeout
     fault_rate: float = 0.0  # share of API calls answered 500 before anything is applied
     lost_answer_rate: float = 0.0  # share of writes applied, then answered 504 (answer lost)
     access_token_lifetime: int = 3600
@@ -96,6 +101,7 @@ class Limiter:
         self.clock = clock
         self._lock = threading.Lock()
         self._requests: dict[str, deque[float]] = defaultdict(deque)
+        self._this_second: dict[str, deque[float]] = defaultdict(deque)
         self._batches: dict[str, deque[float]] = defaultdict(deque)
         self._in_flight: dict[str, int] = defaultdict(int)
         self._scripted: list[tuple[str | None, dict[str, Any]]] = []
@@ -105,6 +111,7 @@ class Limiter:
     def reset(self) -> None:
         with self._lock:
             self._requests.clear()
+            self._this_second.clear()
             self._batches.clear()
             self._scripted.clear()
             self.injected = 0
@@ -149,20 +156,23 @@ class Limiter:
             self._in_flight[realm] = max(0, self._in_flight[realm] - 1)
 
     def check_rate(self, realm: str, *, batch: bool) -> None:
-        """Admit one request into the minute windows, or raise a 429 with Retry-After."""
+        """Admit one request into the second and minute windows, or raise a 429 with
+        Retry-After."""
         now = self.clock.now()
         with self._lock:
-            windows = [(self._requests[realm], self.config.rate_limit_per_minute)]
+            windows = [(self._requests[realm], self.config.rate_limit_per_minute, MINUTE),
+                       (self._this_second[realm], self.config.rate_limit_per_second, SECOND)]
             if batch:
-                windows.append((self._batches[realm], self.config.batch_limit_per_minute))
-            for window, limit in windows:
-                while window and window[0] <= now - MINUTE:
+                windows.append((self._batches[realm], self.config.batch_limit_per_minute,
+                                MINUTE))
+            for window, limit, period in windows:
+                while window and window[0] <= now - period:
                     window.popleft()
                 if len(window) >= limit:
-                    wait_sandbox = window[0] + MINUTE - now
+                    wait_sandbox = window[0] + period - now
                     wait_real = math.ceil(wait_sandbox / self.clock.scale)
                     raise throttled(wait_real)
-            for window, _ in windows:
+            for window, _, _ in windows:
                 window.append(now)
 
     def injected_fault(self, realm: str, kind: str = "read") -> Injected | None:
@@ -213,11 +223,40 @@ class Injected:
 
 def _fault_for(response: dict[str, Any]) -> QBOFault:
     status = response["status"]
-    if status == 429:
-        return throttled(int(response.get("retry_after", 1)))
+    if status == 429:  # Intuit's own 429 names no Retry-After: a script may add one
+        return throttled(int(response["retry_after"]) if "retry_after" in response else None)
     if status == 401:
         return authentication_failed("Token expired: injected by the sandbox fault script")
     fault = system_fault(status)
     if "retry_after" in response:
         fault.headers["Retry-After"] = str(int(response["retry_after"]))
     return fault
+
+
+
+XML_FAULT_CODES = frozenset({"3001", "6002"})  # answered in XML whatever `Accept` says
+
+
+def gateway_timeout() -> QBOFault:
+    """Intuit's answer to a request that ran past its 120 s cut (recorded in
+    mcohen01/node-quickbooks #242); what the request did is kept: its answer is lost."""
+    return QBOFault(6002, "message=GatewayTimeout; errorCode=006002; statusCode=504", "",
+                    type="SERVICE", status=504)
+
+
+def intuit_xml(fault: QBOFault, now: float) -> str:
+    """Intuit's XML fault body, for the faults its gateway answers (a 429 and a 504 cut):
+    XML even when the request asked for JSON (recorded 429s in routablehq/python-quickbooks
+    #43 and #83, intuit/QuickBooks-V3-PHP-SDK #54)."""
+    detail = f"            <Detail>{escape(fault.detail)}</Detail>\n" if fault.detail else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<IntuitResponse time="{qbo_time(now)}" xmlns="http://schema.intuit.com/finance/v3">\n'
+        f'    <Fault type="{escape(fault.type)}">\n'
+        f'        <Error code="{escape(fault.code)}">\n'
+        f'            <Message>{escape(fault.message)}</Message>\n'
+        f'{detail}'
+        '        </Error>\n'
+        '    </Fault>\n'
+        '</IntuitResponse>'
+    )

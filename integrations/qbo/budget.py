@@ -7,7 +7,9 @@ minute of requests, never fixed windows (which waste up to a quarter of the limi
 never has to answer 429. A second, 10-second moving window holds a sixth of the minute's
 budget: bursts stay short, so a fast import never spends a whole minute's budget at once and
 then stands still for most of the next (the longest pause is `longest_pause_seconds()`, 10 s),
-while a whole minute still uses all of its budget.
+while a whole minute still uses all of its budget. Intuit also allows a company only 10
+requests a second (its "API call limits and throttles" page): a one-second moving window keeps
+QBO_REQUESTS_PER_SECOND (9), in real seconds even when the local sandbox's clock runs faster.
 
 Where the window lives: Redis when REDIS_URL is set (through `limits`, whose moving window is
 one atomic Lua script), else a small file per company under HATSYNC_VAR_DIR, taken under an
@@ -158,6 +160,8 @@ def _windows(realm_id: str, batch: bool) -> list[tuple[str, int, int]]:
                         max(1, round(MINUTE / scale))))
         windows.append((f"qbo-budget:{kind}-burst:{realm_id}", burst_limit(per_minute),
                         max(1, round(BURST_SECONDS / scale))))
+    windows.append((f"qbo-budget:requests-second:{realm_id}", settings.QBO_REQUESTS_PER_SECOND,
+                    1))
     return windows
 
 

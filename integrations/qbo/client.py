@@ -9,6 +9,7 @@ import logging
 import time
 from dataclasses import dataclass
 from functools import cache
+from xml.etree import ElementTree
 
 import requests
 from django.conf import settings
@@ -22,12 +23,14 @@ from quickbooks.exceptions import QuickbooksException
 from . import budget
 from .environments import environment
 from .errors import (
+    INTUIT_THROTTLE_WAIT_SECONDS,
     QboAuthError,
     QboBudgetExhausted,
     QboError,
     QboFault,
     QboThrottled,
     QboUnavailable,
+    throttled_message,
 )
 
 logger = logging.getLogger(__name__)
@@ -194,14 +197,23 @@ class _QuickBooks(QuickBooks):
                     url.split("?")[0].split("/company/")[-1], response.status_code,
                     tid or "none")
         if response.status_code == 429:
+            # Intuit's 429 is XML even though we ask for JSON (python-quickbooks would only
+            # say "Error reading json response"), and names no Retry-After: Intuit asks for
+            # 60 seconds (its "API call limits and throttles" page).
+            code, _, detail = intuit_fault_from_xml(response.text) or ("3001", "", "")
+            wait = _retry_after(response) or throttle_wait_seconds()
             raise QboThrottled(
-                "QuickBooks asked us to slow down.", status=429, code="3001",
-                retry_after=_retry_after(response), detail=response.text[:500], intuit_tid=tid,
+                throttled_message(wait), status=429, code=code, retry_after=wait,
+                detail=detail or response.text[:500], intuit_tid=tid,
             )
         if response.status_code >= 500:
+            # Intuit's gateway answers in XML too (504 GatewayTimeout after its 120 s cut).
+            fault = intuit_fault_from_xml(response.text)
             raise QboUnavailable(
                 f"QuickBooks had a problem ({response.status_code}).",
-                status=response.status_code, detail=response.text[:500], intuit_tid=tid,
+                status=response.status_code, code=fault[0] if fault else "",
+                detail=" ".join(fault[1:]).strip() if fault else response.text[:500],
+                intuit_tid=tid,
             )
         if response.status_code in (401, 403):
             raise QboAuthError(
@@ -209,6 +221,31 @@ class _QuickBooks(QuickBooks):
                 status=response.status_code, detail=response.text[:500], intuit_tid=tid,
             )
         return response
+
+
+INTUIT_NS = "{http://schema.intuit.com/finance/v3}"
+
+
+def intuit_fault_from_xml(text: str) -> tuple[str, str, str] | None:
+    """(code, Message, Detail) of the first Error in Intuit's XML fault body
+    (`<IntuitResponse><Fault><Error code=...>`), or None for anything else. Expat (2.4+)
+    refuses entity expansion bombs and ElementTree fetches no external entities."""
+    if not text.lstrip().startswith("<"):
+        return None
+    try:
+        root = ElementTree.fromstring(text[:20_000])  # noqa: S314 (see the docstring)
+    except ElementTree.ParseError:
+        return None
+    error = root.find(f"{INTUIT_NS}Fault/{INTUIT_NS}Error")
+    if error is None:
+        return None
+    return (error.get("code", ""), (error.findtext(f"{INTUIT_NS}Message") or "").strip(),
+            (error.findtext(f"{INTUIT_NS}Detail") or "").strip())
+
+
+def throttle_wait_seconds() -> float:
+    """Intuit's wait after a 429 (60 s), as fast as the local sandbox's clock runs."""
+    return INTUIT_THROTTLE_WAIT_SECONDS / settings.QBO_LIMITS_TIME_SCALE
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -230,8 +267,8 @@ def _take_rate_limit_slot(realm_id: str, *, wait: bool = False, batch: bool = Fa
             return
         if not wait:
             raise QboBudgetExhausted(
-                "Waiting a few seconds to stay under QuickBooks' limit of 500 requests a "
-                "minute; it goes on by itself.",
+                "Waiting a few seconds to stay under QuickBooks' limits (500 requests a "
+                "minute, 10 a second); it goes on by itself.",
                 retry_after=retry_after,
             )
         time.sleep(retry_after)

@@ -29,6 +29,16 @@ class QboThrottled(QboError):
         self.retry_after = retry_after
 
 
+INTUIT_THROTTLE_WAIT_SECONDS = 60  # Intuit: "wait 60 seconds before retrying the request"
+
+
+def throttled_message(seconds: float) -> str:
+    """What the sync log says when QuickBooks itself answered 429."""
+    return ("QuickBooks is getting too many requests for this company right now, so hatsync "
+            f"waits the {seconds:g} seconds QuickBooks asks for and then tries again by "
+            "itself. Nothing to do.")
+
+
 class QboBudgetExhausted(QboThrottled):
     """Our own per-company request budget is spent for now: not QuickBooks' refusal, and
     not a problem; the work goes again when the budget has room."""

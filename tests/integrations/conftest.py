@@ -28,9 +28,11 @@ def sandbox_for(tmp_path, settings, *, sample_data: bool):
     settings.QBO_CLIENT_SECRET = "hatsync-local-secret"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.QBO_REQUESTS_PER_MINUTE = 7000  # the budget has tests of its own
+    settings.QBO_REQUESTS_PER_SECOND = 1000  # the sandbox's, below
     settings.QBO_BUDGET_URL = f"file://{tmp_path / 'budget'}"
     qbo_client._discovery_document.cache_clear()
     app = create_app(tmp_path / "qbo", sample_data=sample_data)
+    app.config.rate_limit_per_second = 1000  # as the budget's: test_throttling.py has its own
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         mount(rsps, app, IN_PROCESS_URL)
         yield Sandbox(IN_PROCESS_URL, rsps=rsps, app=app)

@@ -33,6 +33,7 @@ def app(tmp_path):
     """The sandbox with bare sample companies ("Sandbox Studio US", ...), as the rule tests
     want them (a `POST reset` without "sample_data" keeps them bare)."""
     sandbox = create_app(tmp_path, sample_data=False)
+    sandbox.config.rate_limit_per_second = 1000  # rule tests run fast; throttling has its own
     yield sandbox
     sandbox.close()
 
@@ -42,6 +43,7 @@ def sample_app(tmp_path):
     """The sandbox as it starts by default: the four companies hold Intuit-like sample data
     ("Craig's Design and Landscaping Services", ...). Mount it with `mount(rsps, sample_app)`."""
     sandbox = create_app(tmp_path / "sample")
+    sandbox.config.rate_limit_per_second = 1000
     yield sandbox
     sandbox.close()
 

@@ -57,7 +57,8 @@ def test_sample_realm_ids_are_the_same_on_every_fresh_start(tmp_path):
 def test_twenty_threads_creating_customers_get_distinct_ids_and_lose_nothing(tmp_path):
     with serve(tmp_path, sample_data=False) as base:  # counts only the new customers
         client = connect_over_http(base)
-        control("POST", "config", {"concurrent_limit": 100}, base=base)
+        control("POST", "config", {"concurrent_limit": 100, "rate_limit_per_second": 1000},
+                base=base)
 
         def create(n: int) -> requests.Response:
             return requests.post(f"{base}/v3/company/{US}/customer",
