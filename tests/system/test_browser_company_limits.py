@@ -81,3 +81,29 @@ def test_a_lapsed_company_pauses_syncing_with_a_sentence_and_recheck_resumes_it(
     page.goto(f"{live_server.url}/settings/integrations/")
     expect(page.locator("#writes-paused")).to_have_count(0)
     assert len(sandbox.invoices(US_REALM, "LIM-2")) == 1
+
+
+def test_an_older_us_company_lists_tax_rates_without_a_code_and_blocks_their_invoice(
+    worker, live_server, sandbox, page: Page
+):
+    from tests.factories import make_product, make_tax_rate
+
+    realm = sandbox.control("POST", "companies", json={
+        "name": "Older US Studio", "country": "US",
+        "preferences": {"automated_sales_tax": False}})["realm_id"]
+    account = make_account(country="US", name="Tax Studio")
+    user = make_user(account=account)
+    brooklyn = make_tax_rate(account=account, name="Brooklyn", percentage="8.875")
+    sign_in(page, live_server, user.username)
+    connect(page, live_server, realm)
+    checklist = page.locator("li", has_text="Brooklyn")
+    expect(checklist.first).to_be_visible()
+    assert_accessible(page, "Integrations of an older US company")
+
+    invoice = send(make_invoice(account=account, number="TAX-1", lines=[
+        (make_product(account=account), "1", "100.00", brooklyn)]))
+    assert settled(invoice, timeout=60).state == "blocked"
+    page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
+    expect(page.locator(".qbo-panel")).to_contain_text(
+        "This tax rate has no QuickBooks tax code of the same name: Brooklyn")
+    assert sandbox.invoices(realm, "TAX-1") == []
