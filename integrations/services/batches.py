@@ -48,7 +48,7 @@ class BatchSender:
             request_id = exactly_once.batch_request_id(
                 self.connection.realm_id,
                 [(plan.record, plan.fingerprint or plan.operation) for plan in chunk])
-            exactly_once.batch_in_flight([plan.record.pk for plan in chunk], request_id)
+            exactly_once.batch_in_flight([plan.record for plan in chunk], request_id)
             batches.append(Batch(request_id, chunk))
         return batches
 

@@ -10,7 +10,7 @@ record with the time it was sent) until it lands.
 
 import re
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .. import rules
@@ -136,12 +136,21 @@ def send_under(record: SyncRecord, request_id: str) -> None:
         pending_request_id=request_id, request_sent_at=record.request_sent_at)
 
 
-def batch_in_flight(record_ids: list[int], request_id: str) -> None:
-    """A batch about to be sent: its records are syncing under its requestid."""
+def batch_in_flight(records: list[SyncRecord], request_id: str) -> None:
+    """A batch about to be sent: its records are syncing under its requestid.
+
+    A record edited since the drain read it (its `state_changed_at` moved: see
+    outbox.mark_needs_sync) keeps waiting: the batch still carries what was read, under the
+    requestid kept here, and the landed step leaves the record in the outbox, so the edit
+    goes next, as an update."""
     now = timezone.now()
-    SyncRecord.objects.filter(pk__in=record_ids).update(
-        state=SyncRecord.State.SYNCING, state_changed_at=now, attempts=F("attempts") + 1,
-        pending_request_id=request_id, request_sent_at=now)
+    SyncRecord.objects.filter(pk__in=[record.pk for record in records]).update(
+        attempts=F("attempts") + 1, pending_request_id=request_id, request_sent_at=now)
+    unchanged = Q()
+    for record in records:
+        unchanged |= Q(pk=record.pk, state_changed_at=record.state_changed_at)
+    SyncRecord.objects.filter(unchanged).update(state=SyncRecord.State.SYNCING,
+                                                state_changed_at=now)
 
 
 def refused(record: SyncRecord) -> None:

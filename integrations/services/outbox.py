@@ -35,7 +35,9 @@ def mark_needs_sync(
         defaults={"account": connection.account, "kind": kind, "last_error": reason,
                   "paused": bool(reason), **links},
     )
-    if not created and (record.state != State.NEEDS_SYNC or reason):
+    if not created:
+        # Also when it already waits: the moved `state_changed_at` tells a drain that read
+        # it before this change not to mark it in flight (exactly_once.batch_in_flight).
         SyncRecord.objects.filter(pk=record.pk).update(
             state=State.NEEDS_SYNC, state_changed_at=timezone.now(),
             **({"last_error": reason, "paused": True} if reason else {}),

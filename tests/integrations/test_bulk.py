@@ -326,3 +326,40 @@ def test_an_invoice_edited_while_its_own_push_is_in_flight_stays_in_the_outbox(
     run_outbox(account)
     [qbo] = sandbox.entities(US_REALM, "Invoice")
     assert float(qbo["TotalAmt"]) == 300.0 and record_for(invoice).state == "synced"
+
+
+def test_an_invoice_edited_while_the_drain_plans_it_sends_the_edit_next(
+    sandbox, account_for, monkeypatch
+):
+    """The drain reads a chunk, then sends customers and items before its invoices: an edit
+    committed meanwhile must not be marked synced under the content read before it."""
+    from decimal import Decimal
+
+    from integrations.services import batches
+    from invoices import services
+
+    account, made = waiting_studio(account_for, 3)
+    target = made[1]
+    original, edited = batches.BatchSender.put_in_flight, []
+
+    def edit_then_put_in_flight(sender, plans):
+        if not edited and any(plan.entity == "Invoice" for plan in plans):
+            edited.append(target.number)
+            services.invoice_update(
+                invoice=target, number=target.number, contact=target.contact,
+                issue_date=target.issue_date, due_date=target.due_date,
+                lines=[services.LineInput(make_product(account=account, display_name="Late"),
+                                          Decimal(1), Decimal("42.00"))])
+        return original(sender, plans)
+
+    monkeypatch.setattr(batches.BatchSender, "put_in_flight", edit_then_put_in_flight)
+    import_all(account)
+    run_drain(account)
+    assert edited == [target.number]
+    assert record_for(target).state == "needs_sync"  # the edit waits for its own push
+    run_outbox(account)
+
+    [qbo] = sandbox.invoices(US_REALM, target.number)
+    assert Decimal(str(qbo["TotalAmt"])) == Decimal("42.00")
+    assert record_for(target).state == "synced"
+    assert len(sandbox.invoices(US_REALM, made[0].number)) == 1
