@@ -20,7 +20,7 @@ from .lists import LISTS, NameLists, base_name
 from .sales import SALES_FORMS, SalesForms
 from .store import Store
 from .us_sales_tax import us_tax_detail
-from .values import CENT, as_json_number, clean, iso, money, ref_value
+from .values import CENT, as_json_number, clean, iso, money, ref_value, tax_line
 
 GRATUITY_ITEM_ID = "GRATUITY_ITEM_ID"
 MAX_DOC_NUMBER = 21
@@ -873,16 +873,7 @@ class Books(NameLists, SalesForms):
                     amount = money(base * percent / 100)
                     net = base
                 total += amount
-                tax_lines.append({
-                    "Amount": as_json_number(amount),
-                    "DetailType": "TaxLineDetail",
-                    "TaxLineDetail": {
-                        "TaxRateRef": {"value": rate["Id"], "name": rate["Name"]},
-                        "PercentBased": True,
-                        "TaxPercent": as_json_number(percent),
-                        "NetAmountTaxable": as_json_number(money(net)),
-                    },
-                })
+                tax_lines.append(tax_line(rate, percent, amount, net))
         return total, {"TotalTax": as_json_number(money(total)), "TaxLine": tax_lines}, inclusive
 
     def _applied_to(self, invoice: dict) -> Decimal:

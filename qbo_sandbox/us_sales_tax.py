@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import faults
-from .values import as_json_number, money, ref_value
+from .values import as_json_number, money, ref_value, tax_line
 
 if TYPE_CHECKING:
     from .store import Store
@@ -50,16 +50,8 @@ def us_tax_detail(store: Store, realm: str, prefs: dict[str, Any], sent: dict[st
     if override is not None and amounts:
         amounts = _spread(override, percents)
         total = override
-    lines = [{
-        "Amount": as_json_number(amount),
-        "DetailType": "TaxLineDetail",
-        "TaxLineDetail": {
-            "TaxRateRef": {"value": rate["Id"], "name": rate["Name"]},
-            "PercentBased": True,
-            "TaxPercent": as_json_number(percent),
-            "NetAmountTaxable": as_json_number(money(taxable)),
-        },
-    } for rate, percent, amount in zip(rates, percents, amounts, strict=True)]
+    lines = [tax_line(rate, percent, amount, taxable)
+             for rate, percent, amount in zip(rates, percents, amounts, strict=True)]
     return total, {"TxnTaxCodeRef": {"value": code["Id"]},
                    "TotalTax": as_json_number(total), "TaxLine": lines}
 

@@ -19,6 +19,21 @@ def as_json_number(value: Decimal) -> float | int:
     return int(value) if value == value.to_integral() else float(value)
 
 
+def tax_line(rate: dict[str, Any], percent: Decimal, amount: Decimal,
+             net: Decimal) -> dict[str, Any]:
+    """One `TxnTaxDetail.TaxLine` as Intuit answers it: a rate's share of the tax."""
+    return {
+        "Amount": as_json_number(amount),
+        "DetailType": "TaxLineDetail",
+        "TaxLineDetail": {
+            "TaxRateRef": {"value": rate["Id"], "name": rate["Name"]},
+            "PercentBased": True,
+            "TaxPercent": as_json_number(percent),
+            "NetAmountTaxable": as_json_number(money(net)),
+        },
+    }
+
+
 def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
