@@ -91,3 +91,18 @@ def test_compare_pairs_calls_by_name_and_reports_status_and_shape():
         ["status differs: Intuit failed: 6240, local ok"],
         ["the local sandbox did not make this call"],
     ]
+
+
+def test_quickbooks_out_of_reach_is_a_sentence_not_a_traceback(sandbox, account_for,
+                                                               monkeypatch):
+    from integrations.management.commands import qbo_live_check
+    from integrations.qbo.errors import QboUnavailable
+
+    def unreachable(connection):
+        raise QboUnavailable("QuickBooks sign-in could not be reached (connection refused).")
+
+    monkeypatch.setattr(qbo_live_check, "client_for", unreachable)
+    account = account_for()
+    with pytest.raises(CommandError, match="QuickBooks could not be used: QuickBooks sign-in "
+                                           "could not be reached"):
+        call_command("qbo_live_check", "--account", str(account.pk), stdout=StringIO())

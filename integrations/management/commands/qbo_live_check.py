@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integrations.models import QuickBooksConnection
 from integrations.qbo.environments import environment
+from integrations.qbo.errors import QboError
 from integrations.services import live_check
 from integrations.services.tokens import client_for
 
@@ -36,7 +37,10 @@ class Command(BaseCommand):
         # The local twin is the one place hatsync's code starts the sandbox (a maintainer's tool).
         from qbo_sandbox.testing import serve
 
-        intuit = client_for(connection)
+        try:
+            intuit = client_for(connection)
+        except QboError as error:  # not connected any more, or Intuit cannot be reached
+            raise CommandError(f"QuickBooks could not be used: {error.message}") from error
         with tempfile.TemporaryDirectory() as data_dir, \
                 serve(data_dir, sample_data=False) as base_url:
             local = live_check.local_twin_client(
