@@ -312,6 +312,12 @@ def test_random_500s_and_lost_answers_during_an_import(rig, sandbox, client, fig
     """Three calls in ten are a 500 before anything is applied, one write in five is applied
     and then answered 504 (the answer is lost): each is retried or looked up, never doubled."""
     account, invoices = studio_waiting_for_import(client, sandbox)
+    # An import is a dozen calls or so (batches of 30), so chance alone may inject nothing:
+    # one 500 and one lost answer are certain, on top of the random ones.
+    sandbox.control("POST", "faults", json={"realm": US_REALM, "responses": [
+        {"status": 500, "on": "batch"},
+        {"status": 504, "on": "batch", "after_apply": True, "skip": 1},
+    ]})
     sandbox.control("POST", "config", json={"fault_rate": 0.3, "lost_answer_rate": 0.2})
     rig.worker.start()
 
@@ -320,12 +326,14 @@ def test_random_500s_and_lost_answers_during_an_import(rig, sandbox, client, fig
     injected = sandbox.control("GET", "faults")["injected"]
     sandbox.control("POST", "config", json={"fault_rate": 0, "lost_answer_rate": 0})
 
-    assert injected >= 1
+    answered = Counter(r["status"] for r in sandbox.log(US_REALM))
+    assert answered[500] >= 1 and answered[504] >= 1, answered
     # One call in two may fail: a record may take a few attempts, never more than two tasks'
     # worth of retries.
     assert_books_exact(sandbox, account, invoices, max_log_rows=2 * MAX_RETRIES)
     retries = SyncLog.objects.filter(record__account=account, outcome="retry").count()
-    figures(f"{injected} faults injected, {retries} attempts retried; all synced in "
+    figures(f"{injected} random faults and 2 scripted ones injected, {retries} attempts "
+            f"retried; all synced in "
             f"{took:.1f} s, once each")
 
 
