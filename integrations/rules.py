@@ -181,7 +181,21 @@ def escape_query_value(value: str) -> str:
 
 
 def invoice_deep_link(*, app_base_url: str, qbo_id: str) -> str:
+    """QuickBooks' link to an invoice. It names no company (Intuit documents no way to): it
+    opens in the company the browser last used, so it is always shown with its company."""
     return f"{app_base_url.rstrip('/')}/app/invoice?txnId={qbo_id}"
+
+
+def company_switch_link(*, app_base_url: str, realm_id: str) -> str:
+    """QuickBooks' Switch company for one company (seen in use, not in Intuit's docs): the
+    browser works in that company from then on, and invoice links open there."""
+    return f"{app_base_url.rstrip('/')}/app/switchCompany?companyId={realm_id}"
+
+
+def invoice_viewable_in_quickbooks(*, qbo_id: str, qbo_status: str) -> bool:
+    """The invoice exists in QuickBooks (voided ones too), whatever its sync state: it was
+    created there and nobody deleted it there since."""
+    return bool(qbo_id) and qbo_status != "deleted"
 
 
 def settings_checklist(

@@ -19,10 +19,27 @@ def connection_for(account: Account) -> QuickBooksConnection | None:
 
 
 def invoice_link(connection: QuickBooksConnection, record: SyncRecord | None) -> str:
-    if record is None or not record.qbo_id:
+    """The invoice's link in QuickBooks while it exists there, whatever its state here
+    (an edit or a tip line on its way, blocked, failed); "" when it never got there or was
+    deleted there."""
+    if record is None or not rules.invoice_viewable_in_quickbooks(
+            qbo_id=record.qbo_id, qbo_status=record.qbo_status):
         return ""
     return invoice_deep_link(app_base_url=environment(connection.environment).app_url,
                              qbo_id=record.qbo_id)
+
+
+def quickbooks_company(connection: QuickBooksConnection | None) -> dict:
+    """The company a "View in QuickBooks" link is for: its name, and QuickBooks' Switch
+    company link to it (a QuickBooks link opens in the company the browser last used)."""
+    if connection is None:
+        return {}
+    return {
+        "name": connection.company_name or f"company {connection.realm_id}",
+        "switch_url": rules.company_switch_link(
+            app_base_url=environment(connection.environment).app_url,
+            realm_id=connection.realm_id),
+    }
 
 
 IMPORT_FILTERS = {
@@ -187,6 +204,7 @@ def invoice_panel(*, account: Account, invoice_id) -> dict | None:
         "invoice": invoice, "record": record, "payments": payments,
         "qbo_total": invoice.total + tips if tips and tips_in_total else None, "tips": tips,
         "link": invoice_link(connection, record),
+        "qbo_company": quickbooks_company(connection),
         "connected": connection.is_connected,
         "refresh_url": reverse("integrations:invoice_panel", args=[invoice.pk]) if moving
         else "",
@@ -236,5 +254,6 @@ def reconcile_card(*, account: Account, page) -> dict:
                                for qbo_id in difference.get("qbo_ids", [])
                                if difference["kind"] == "invoice"]
     return {"connection": connection, "report": report, "differences": differences,
+            "qbo_company": quickbooks_company(connection),
             "reconcile_running": report is not None
             and report.state == ReconcileReport.State.RUNNING}

@@ -165,6 +165,7 @@ def import_invoices(request: HttpRequest) -> HttpResponse:
     return render(request, "integrations/import_invoices.html", {
         "undo": undo, "undo_job": undo_job,
         "connection": connection, "rows": rows, "page": page, "job": job,
+        "qbo_company": selectors.quickbooks_company(connection),
         "progress": progress, **view, "filters": selectors.IMPORT_FILTERS.items(),
         "sorts": [("newest", "Newest first"), ("oldest", "Oldest first"), ("number", "Number")],
         "page_sizes": PAGE_SIZES, "matching": matching,

@@ -5,7 +5,8 @@ Base URL layout (see README.md):
     /connect/oauth2                 consent screen (GET) and its buttons (POST)
     /oauth2/v1/tokens/bearer        token endpoint;  /oauth2/v1/tokens/revoke
     /v3/company/<realmId>/...       Accounting API v3 (JSON)
-    /app/invoice?txnId=  /app/homepage   QBO deep links
+    /app/invoice?txnId=  /app/homepage   QBO deep links (in the browser's current company)
+    /app/switchCompany?companyId=        make another company the current one
     /app/recvpayment  /app/invoice/{void,delete}  /app/customers  /app/items   bookkeeper pages
     /app/apps  /app/apps/disconnect  the Apps page: Launch, and Disconnect from inside QuickBooks
     /app/customers/merge  /app/items/merge                                  (merge two)
@@ -52,6 +53,9 @@ from .webhooks import Webhooks
 
 DEFAULT_CLIENT_ID = "hatsync-local"
 DEFAULT_CLIENT_SECRET = "hatsync-local-secret"
+# The browser's current company: QuickBooks opens every link in the company the browser last
+# worked in (a deep link cannot name its company). Set by Connect, the company pages and
+# /app/switchCompany; read by /app/invoice.
 REALM_COOKIE = "qbo_sandbox_realm"
 # Bookkeeper pages' CSRF protection (double-submit): a random token per browser in this
 # SameSite=Lax, HttpOnly cookie must equal the form's hidden `csrf_token` on every POST.
@@ -79,6 +83,7 @@ URLS = Map([
     Rule("/v3/company/<realm>/<path:rest>", endpoint="api", methods=["GET", "POST"]),
     Rule("/app/invoice", endpoint="app_invoice"),
     Rule("/app/homepage", endpoint="app_homepage"),
+    Rule("/app/switchCompany", endpoint="app_switch_company"),
     # bookkeeper pages: GET shows the page or confirmation step, POST does it (see README)
     Rule("/app/recvpayment", endpoint="app_recvpayment", methods=["GET", "POST"]),
     Rule("/app/invoice/void", endpoint="app_invoice_void", methods=["GET", "POST"]),
@@ -258,10 +263,18 @@ class SandboxApp:
 
     # QBO web app pages --------------------------------------------------------------------
     def on_app_invoice(self, request: Request) -> Response:
-        found = self._find_invoice(request, request.args, guess=True)
-        if found is None:
-            return self._invoice_not_found(request, request.args.get("txnId", ""))
-        company, invoice = found
+        """QuickBooks' invoice deep link. It opens in the browser's current company, whatever
+        the link carries (Intuit documents no parameter naming the company: `realmId` and
+        `companyId` are ignored here too). Ids are per company, so the same txnId can be
+        another company's invoice: the page is headed with the current company's name, and a
+        txnId that company does not hold is "not found" there, never another company's."""
+        company = self._current_company(request)
+        if company is None:
+            return self._choose_company(request)
+        txn_id = request.args.get("txnId", "")
+        invoice = self.store.entity(company["realm_id"], "Invoice", txn_id)
+        if invoice is None:
+            return self._invoice_not_found(request, txn_id, company=company)
         realm, base = company["realm_id"], self.base_url(request)
         payments, names = [], {}
         for linked in invoice.get("LinkedTxn", []):
@@ -281,6 +294,18 @@ class SandboxApp:
                              payments=payments, names=names,
                              notice=_notice_text(request.args, invoice))
         return self._html(request, html)
+
+    def on_app_switch_company(self, request: Request) -> Response:
+        """Switch company (the gear menu's, also reached as /app/switchCompany?companyId=):
+        the company becomes the browser's current one, then its home page. Without a
+        companyId, or with one this browser cannot open: the list to choose from."""
+        company = self.store.company(request.args.get("companyId", ""))
+        if company is None:
+            return self._choose_company(request, status=404 if request.args.get(
+                "companyId") else 200)
+        response = _see_other("/app/homepage")
+        response.set_cookie(REALM_COOKIE, company["realm_id"], samesite="Lax")
+        return response
 
     def on_app_homepage(self, request: Request) -> Response:
         company = self._page_company(request)
@@ -335,8 +360,8 @@ class SandboxApp:
             return self._html(request, html, 400, csrf=csrf)
         log.info("page: payment %s on invoice %s (realm %s)", payment["Id"], invoice["Id"],
                  realm)
-        return _see_other("/app/invoice", txnId=invoice["Id"], realmId=realm,
-                          notice="payment")
+        return _in_company(_see_other("/app/invoice", txnId=invoice["Id"], realmId=realm,
+                                      notice="payment"), realm)
 
     def on_app_invoice_void(self, request: Request) -> Response:
         return self._change_invoice(request, "void")
@@ -367,10 +392,10 @@ class SandboxApp:
             return self._html(request, html, 400, csrf=csrf)
         log.info("page: %s invoice %s (realm %s)", action, invoice["Id"], realm)
         if action == "void":
-            return _see_other("/app/invoice", txnId=invoice["Id"], realmId=realm,
-                              notice="voided")
-        return _see_other("/app/homepage", realmId=realm, notice="deleted",
-                          doc=invoice.get("DocNumber", ""))
+            return _in_company(_see_other("/app/invoice", txnId=invoice["Id"], realmId=realm,
+                                          notice="voided"), realm)
+        return _in_company(_see_other("/app/homepage", realmId=realm, notice="deleted",
+                                      doc=invoice.get("DocNumber", "")), realm)
 
     def on_app_customers(self, request: Request) -> Response:
         return self._name_list(request, "Customer")
@@ -500,6 +525,21 @@ class SandboxApp:
                 raise forbidden(f"No company with realmId {realm}.")
             return write(Books(self.store, company, self.clock.now()))
 
+    def _current_company(self, request: Request) -> dict | None:
+        """The browser's current company: the one it last worked in (the cookie); a browser
+        that has worked in none, with only one company to open: that one."""
+        realm = request.cookies.get(REALM_COOKIE)
+        company = self.store.company(realm) if realm else None
+        if company is None:
+            companies = self.store.companies()
+            company = companies[0] if len(companies) == 1 else None
+        return company
+
+    def _choose_company(self, request: Request, status: int = 200) -> Response:
+        """QuickBooks' company selection, for a browser with no current company."""
+        return self._html(request, pages.choose_company(self.store.companies(),
+                                                        self.base_url(request)), status)
+
     def _page_company(self, request: Request) -> dict | None:
         """The company a page shows: ?realmId=, else the realm cookie, else the first."""
         realm = request.args.get("realmId") or request.cookies.get(REALM_COOKIE)
@@ -523,27 +563,27 @@ class SandboxApp:
 
     def _find_invoice(self, request: Request, values: Mapping[str, str], *,
                       guess: bool) -> tuple[dict, dict] | None:
-        """(company, invoice) for txnId and realmId (or companyId). Without a realm and with
-        `guess` (GET pages): the realm cookie's company, else the first holding that id."""
+        """(company, invoice) for a bookkeeper form's txnId: in the company its realmId names
+        (the sandbox's own action buttons and forms carry it), else (`guess`, GET pages) the
+        browser's current company. Never another company's invoice with that id."""
         txn_id = values.get("txnId", "")
-        realm = values.get("realmId") or values.get("companyId")
-        if realm:
-            candidates = [realm]
-        elif guess:
-            candidates = [request.cookies[REALM_COOKIE]] if request.cookies.get(
-                REALM_COOKIE) else []
-            candidates += [c["realm_id"] for c in self.store.companies()]
-        else:
-            candidates = []
-        for candidate in candidates:
-            company = self.store.company(candidate)
-            invoice = company and self.store.entity(candidate, "Invoice", txn_id)
-            if invoice:
-                return company, invoice
-        return None
+        realm = values.get("realmId")
+        company = (self.store.company(realm) if realm
+                   else self._current_company(request) if guess else None)
+        invoice = company and self.store.entity(company["realm_id"], "Invoice", txn_id)
+        return (company, invoice) if invoice else None
 
-    def _invoice_not_found(self, request: Request, txn_id: str) -> Response:
-        html = pages.error("Invoice not found", f"No invoice with transaction ID {txn_id}.")
+    def _invoice_not_found(self, request: Request, txn_id: str, *,
+                           company: dict | None = None) -> Response:
+        if company is None:
+            html = pages.error("Invoice not found", f"No invoice with transaction ID {txn_id}.")
+        else:
+            html = pages.error(
+                "Invoice not found",
+                f"{company['name']} has no invoice with transaction ID {txn_id}. QuickBooks "
+                f"opens links in the company you last worked in, here {company['name']}; if "
+                "the invoice is another company's, switch to that company (Settings, Switch "
+                "company) and open the link again.")
         return self._html(request, html, 404)
 
     def _csrf_failed(self, request: Request) -> Response:
@@ -738,6 +778,12 @@ def _csrf_ok(request: Request) -> bool:
     sent = request.form.get(pages.CSRF_FIELD, "")
     return bool(_CSRF_SHAPE.fullmatch(cookie)) and hmac.compare_digest(
         cookie.encode(), sent.encode())
+
+
+def _in_company(response: Response, realm: str) -> Response:
+    """A page write happened in this company: it is the browser's current company now."""
+    response.set_cookie(REALM_COOKIE, realm, samesite="Lax")
+    return response
 
 
 def _see_other(path: str, **params: Any) -> Response:

@@ -499,3 +499,22 @@ def merge_form(entity_path: str, realm: str, entities: list[dict[str, Any]], nam
         + f"<select id=merge-survivor name=survivor>{_options(active, active[-1][0])}</select>"
         + " <button>Merge</button></form>"
     )
+
+
+def switch_link(base: str, realm: str) -> str:
+    return link(base, "/app/switchCompany", companyId=realm)
+
+
+def choose_company(companies: list[dict[str, Any]], base: str) -> str:
+    """QuickBooks' company selection: which company this browser works in next."""
+    rows = "".join(
+        f"<div class=company><div><div class=name>{escape(c['name'])}</div><div class=meta>"
+        f"{escape(c['country'])} &middot; Company ID {escape(c['realm_id'])}</div></div>"
+        f"<a class=button href='{escape(switch_link(base, c['realm_id']))}'>Open</a></div>"
+        for c in companies
+    ) or "<p>No companies yet.</p>"
+    return page(
+        "Choose a company",
+        "<h1>Choose a company</h1><p class=lead>You have more than one company. Links open "
+        f"in the company you choose, until you switch to another.</p>{rows}",
+    )

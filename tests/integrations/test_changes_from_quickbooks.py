@@ -287,6 +287,10 @@ def test_an_invoice_voided_or_deleted_in_quickbooks_is_flagged_and_unchanged_her
     assert "If this was intended, void it here too" in page
     rows = client.get("/import-invoices/").content.decode()
     assert f"{flag} in QuickBooks" in rows
+    # A voided invoice is still there to look at; a deleted one is not: no link to it.
+    link = f"/app/invoice?txnId={record.qbo_id}"
+    assert (link in page, link in rows) == ((flag == "Voided"),) * 2
+    assert ("View Invoice in QuickBooks" in page) == (flag == "Voided")
 
 
 def test_pressing_sync_puts_an_invoice_deleted_in_quickbooks_back(
