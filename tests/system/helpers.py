@@ -39,6 +39,25 @@ def synced(obj, kind: str = "invoice", timeout: float = 30.0) -> SyncRecord:
     return record
 
 
+def all_settled(account, timeout: float = 30.0) -> list[SyncRecord]:
+    """Wait until the worker has nothing left to do for this account: no record waiting or
+    under way (a paused one waits for its company, not the worker). Wait for this before
+    reading what a screen shows, or counting what reached QuickBooks: one record settling
+    (a payment) says nothing of another (its invoice's own update for the tip line)."""
+
+    def quiet():
+        records = list(SyncRecord.objects.filter(account=account))
+        busy = [r for r in records if r.state not in SETTLED and not r.paused]
+        return None if busy else records or None
+
+    try:
+        return wait_for(quiet, timeout, f"account {account.pk}'s records to settle")
+    except AssertionError as error:
+        busy = list(SyncRecord.objects.filter(account=account).exclude(
+            state__in=SETTLED).values_list("key", "state", "last_error"))
+        raise AssertionError(f"{error}; still busy: {busy}") from None
+
+
 def connected_account(client, country: str = "US", realm: str = US_REALM):
     """A new account whose owner is signed in and has connected it through the consent page."""
     from tests.factories import make_account, make_user

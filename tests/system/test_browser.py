@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from tests.factories import make_account, make_contact, make_invoice, make_product, make_user
 from tests.sandbox_helpers import US_REALM
+from tests.system.helpers import wait_for
 
 pytestmark = [pytest.mark.system, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -224,11 +225,10 @@ def test_a_blocked_invoice_says_why_retry_a_payment_and_reconnecting(
         lines=[services.LineInput(line.product, line.quantity, line.unit_price, line.tax_rate)
                for line in blocked.lines.all()])
     problems.get_by_role("button", name=re.compile("Retry")).first.click()
-    for _ in range(60):  # the worker pushes it; the list is read when the page loads
-        page.goto(f"{live_server.url}/settings/integrations/")
-        if page.locator("#problems").count() == 0:
-            break
-        page.wait_for_timeout(500)
+    # Blocked counts as settled: wait for this record to be synced, not just settled (the
+    # worker pushes it; the list is read when the page loads).
+    wait_for(lambda: blocked.sync_records.get().state == "synced", 60, "the retried invoice")
+    page.goto(f"{live_server.url}/settings/integrations/")
     expect(page.locator("#problems")).to_have_count(0)
 
     # A payment recorded on a synced invoice gets its own state on the invoice page.

@@ -14,7 +14,7 @@ from integrations.models import QuickBooksConnection, SyncRecord
 from tests.factories import make_contact, make_invoice
 from tests.integrations.conftest import pay, send
 from tests.sandbox_helpers import CLIENT_AUTH, US_REALM, connected_through_consent_page, record_for
-from tests.system.helpers import connected_account, synced, wait_for
+from tests.system.helpers import all_settled, connected_account, synced, wait_for
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -165,6 +165,7 @@ def test_invoices_and_payments_through_throttling_and_outages_are_each_written_o
                 enumerate(invoices)]
     for payment in payments:
         synced(payment, "payment", timeout=60)
+    all_settled(account, timeout=60)  # the invoices' own pushes after their payments too
 
     assert sandbox.control("GET", "faults")["pending"] == 0
     statuses = [r["status"] for r in sandbox.log(US_REALM)]

@@ -10,7 +10,7 @@ from django.conf import settings
 from tests.factories import make_invoice
 from tests.integrations.conftest import pay, send
 from tests.sandbox_helpers import US_REALM
-from tests.system.helpers import connected_account, synced, wait_for
+from tests.system.helpers import all_settled, connected_account, synced, wait_for
 
 pytestmark = [pytest.mark.system, pytest.mark.django_db(transaction=True)]
 
@@ -30,6 +30,11 @@ def test_a_sent_invoice_and_its_payment_reach_quickbooks_through_the_worker(sand
 
     ours = wait_for(this_invoice_paid_in_quickbooks, what="this invoice's balance to be 0")
     assert ours[0]["DocNumber"] == "INV-2...NG-SMITH-0001"
+    # The payment being synced says nothing of the invoice's own update (its tip line, queued
+    # when the payment was recorded): wait until nothing is left to do before reading the
+    # log and the page (issue 20, item 17: CI read the page while that update was under way).
+    all_settled(account)
+    assert synced(invoice).qbo_id == record.qbo_id
     writes = [r for r in sandbox.log(US_REALM)
               if r["method"] == "POST" and "/query" not in r["path"]]
     assert writes and all(r.get("requestid") for r in writes)
