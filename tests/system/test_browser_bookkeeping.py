@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.sandbox_helpers import US_REALM
+from tests.system.helpers import all_settled
 from tests.system.test_browser import (  # noqa: F401  (fixtures)
     assert_accessible,
     browser_type_launch_args,
@@ -69,6 +70,9 @@ def test_choose_accounts_discount_an_invoice_take_a_card_payment_and_refund_it(
     panel = page.locator(".qbo-panel, #quickbooks-panel, [data-refresh-url]").first
     expect(panel).to_contain_text(re.compile(r"Synced\s+as R-WEB-000"), timeout=60_000)
     expect(panel).to_contain_text(re.compile(r"Fee 3\.43 ·\s+Synced"), timeout=60_000)
+    # The refund and the fee being synced say nothing of the invoice's own update (its
+    # discount) or the payment: read QuickBooks once nothing is left to do.
+    all_settled(studio["account"], timeout=60)
     qbo = sandbox.control("GET", f"companies/{US_REALM}/entities/Invoice")["Invoice"]
     synced = next(i for i in qbo if i.get("DocNumber") == "WEB-000")
     assert synced["TotalAmt"] == 108 and synced["Balance"] == 0
