@@ -18,7 +18,6 @@ from django.db.models import Case, F, Prefetch, Value, When
 from django.dispatch import Signal
 from django.utils import timezone
 
-from invoices.localisation import format_number
 from invoices.models import Account, Invoice, Payment
 
 from .. import rules
@@ -124,9 +123,8 @@ def invoice_differences(expected: ExpectedInvoice, found: dict) -> list[tuple[st
 def payment_differences(expected: ExpectedPayment, found: dict) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if _to_cents(found.get("TotalAmt")) != expected.total:
-        out.append(("amount", f"The amount received is {format_number(expected.total)} in hatsync "
-                              f"but {format_number(_to_cents(found.get('TotalAmt')))} in "
-                              "QuickBooks."))
+        out.append(("amount", f"The amount received is {expected.total} in hatsync but "
+                              f"{_to_cents(found.get('TotalAmt'))} in QuickBooks."))
     applied = [line for line in found.get("Line", [])
                if any(str(t.get("TxnId")) == expected.invoice_qbo_id
                       and t.get("TxnType") == "Invoice" for t in line.get("LinkedTxn", []))]
@@ -284,8 +282,7 @@ def _compare(connection: QuickBooksConnection, reader: _Reader,
                          in payment_differences(expected_payment, found)]
         differences += _differences(
             record, "payment", payment.invoice_id,
-            f"Payment of {format_number(payment.amount)} on invoice {payment.invoice.number}",
-            problems)
+            f"Payment of {payment.amount} on invoice {payment.invoice.number}", problems)
 
     report.invoices_checked = len(invoice_records)
     report.payments_checked = len(payment_records)
