@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "invoices.middleware.AccountLocaleMiddleware",  # dates and numbers the account's way
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -76,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hatsync.context_processors.support",
+                "invoices.context_processors.account_words",
                 "integrations.context_processors.invoice_panel",
                 "integrations.context_processors.invoice_number_note",
                 "integrations.context_processors.contact_customer_note",
@@ -118,9 +120,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The product is in English; the account's country picks the English whose formats (dates,
+# separators) its pages use: invoices.middleware.AccountLocaleMiddleware activates it.
 LANGUAGE_CODE = "en-us"
+LANGUAGES = [
+    ("en-us", "English (United States)"),
+    ("en-gb", "English (United Kingdom)"),
+    ("en-ca", "English (Canada)"),
+    ("en-au", "English (Australia)"),
+    ("en-ie", "English (Ireland)"),
+]
 TIME_ZONE = "UTC"
-USE_I18N = True
+USE_I18N = True  # localisation (formats per language) is always on since Django 5.0
 USE_TZ = True
 
 STATIC_URL = "static/"

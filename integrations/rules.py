@@ -7,6 +7,8 @@ import uuid
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
+from invoices.localisation import tax_word
+
 SUPPORTED_COUNTRIES = frozenset({"US", "CA", "GB"})
 MAX_REFERENCE_LENGTH = 21  # DocNumber and PaymentRefNum
 MAX_ITEM_NAME_LENGTH = 100
@@ -226,10 +228,12 @@ def settings_checklist(
         },
         {
             "key": "sales_tax",
-            "label": "Sales tax is set up",
+            "label": f"{tax_word(country)} is set up",
             "ok": bool(snapshot.get("sales_tax")),
             "applicable": True,
-            "fix": "In QuickBooks: Taxes > Sales tax > Set up sales tax.",
+            # QuickBooks UK keeps it under VAT; QuickBooks US and Canada under Sales tax.
+            "fix": ("In QuickBooks: Taxes > VAT > Set up VAT." if country == "GB"
+                    else "In QuickBooks: Taxes > Sales tax > Set up sales tax."),
         },
     ]
     codes = us_tax_codes(snapshot) if country == "US" else snapshot.get("tax_codes", {})

@@ -1,13 +1,14 @@
 """The CRM's forms. Every choice list is scoped to one account, passed in as `account=`."""
 
 from collections import Counter
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import UniqueConstraint
 
 from . import selectors
+from .localisation import format_number, format_percent
 from .models import ZERO, Account, Contact, Expense, Invoice, Payment, Product, TaxRate
 from .services import LineInput
 from .tokens import SUPPORTED_TOKENS
@@ -390,8 +391,31 @@ class PaymentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.account = account
         if account is not None:
-            self.fields["processor_fee"].help_text = card_fee_note(
-                account, self.initial.get("amount"))
+            # The hint names the fee a blank field records: on the amount and its tip, as
+            # typed (after a validation error too); the page's script follows the typing.
+            fee = self.fields["processor_fee"]
+            fee.help_text = card_fee_note(account, self._amount_with_tip())
+            fee.widget.attrs.update({
+                "data-card-fee-percent": f"{account.card_fee_percent:.2f}",
+                "data-card-fee-fixed": f"{account.card_fee_fixed:.2f}",
+                "data-card-fee-note": card_fee_note(account, CARD_FEE_SLOT),
+            })
+
+    def _amount_with_tip(self) -> Decimal | None:
+        """Amount plus tip as shown on the form (typed, or the initial balance), if both are
+        numbers that can be paid."""
+        if self.is_bound:
+            values = (self.data.get(self.add_prefix("amount")),
+                      self.data.get(self.add_prefix("tip_amount")) or "0")
+        else:
+            values = (self.initial.get("amount"), self.initial.get("tip_amount") or "0")
+        try:
+            amount, tip = (Decimal(str(value).strip()) for value in values)
+        except (InvalidOperation, TypeError):
+            return None
+        if not (amount.is_finite() and tip.is_finite()) or amount <= 0 or tip < 0:
+            return None
+        return amount + tip
 
     def clean_amount(self) -> Decimal:
         amount = self.cleaned_data["amount"]
@@ -425,13 +449,19 @@ class PaymentForm(forms.Form):
         return data
 
 
-def card_fee_note(account: Account, amount: Decimal | None = None) -> str:
-    """The account's card rate in words, with the fee on `amount` when given."""
-    rate = f"Card fee at {account.card_fee_percent:.2f}% + {account.card_fee_fixed:.2f}"
+CARD_FEE_SLOT = "{fee}"  # where the page's script writes the fee it computes as you type
+
+
+def card_fee_note(account: Account, amount: Decimal | str | None = None) -> str:
+    """The account's card rate in words, with the fee on `amount` (amount and tip) when given;
+    CARD_FEE_SLOT gives the sentence with a slot for the fee."""
+    rate = (f"Card fee at {format_percent(account.card_fee_percent)} + "
+            f"{format_number(account.card_fee_fixed)}")
     if amount is None:
         return (f"{rate}, used when this is left blank for a card payment; change it if your "
                 "processor charged differently. 0 means no fee.")
-    return (f"{rate}: {account.card_fee(amount):.2f}; change it if your processor charged "
+    fee = amount if amount == CARD_FEE_SLOT else format_number(account.card_fee(amount))
+    return (f"{rate} on the amount and tip: {fee}; change it if your processor charged "
             "differently. 0 means no fee.")
 
 
@@ -455,9 +485,9 @@ class RefundForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.left, self.tip_left = refundable
         self.fields["amount"].help_text = (f"Of the payment's amount (not its tip): up to "
-                                           f"{self.left:.2f}.")
+                                           f"{format_number(self.left)}.")
         if self.tip_left > 0:
-            self.fields["tip_amount"].help_text = f"Up to {self.tip_left:.2f}."
+            self.fields["tip_amount"].help_text = f"Up to {format_number(self.tip_left)}."
         else:
             del self.fields["tip_amount"]  # the payment had no tip, or it is given back
 
@@ -469,11 +499,12 @@ class RefundForm(forms.Form):
         data.setdefault("tip_amount", ZERO)
         amount, tip = data.get("amount"), data.get("tip_amount")
         if amount is not None and amount > self.left:
-            self.add_error("amount", f"At most {self.left:.2f} of this payment can still be "
-                           "refunded.")
+            self.add_error("amount", f"At most {format_number(self.left)} of this payment can "
+                           "still be refunded.")
         if tip is not None and tip > self.tip_left:
             self.add_error("tip_amount" if "tip_amount" in self.fields else None,
-                           f"At most {self.tip_left:.2f} of the tip can still be refunded.")
+                           f"At most {format_number(self.tip_left)} of the tip can still be "
+                           "refunded.")
         if amount is not None and tip is not None and amount + tip <= 0:
             self.add_error("amount", "Enter an amount to refund (more than zero).")
         return data

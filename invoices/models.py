@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from .localisation import format_percent
 from .money import percent_of, tax_by_rate, to_cents
 from .tokens import TokenValues, render_tokens, unknown_tokens
 
@@ -134,7 +135,7 @@ class TaxRate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.percentage.normalize():f}%)"
+        return f"{self.name} ({format_percent(self.percentage)})"
 
 
 class Product(models.Model):

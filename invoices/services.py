@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from .localisation import format_number
 from .models import (
     ZERO,
     Account,
@@ -121,8 +122,8 @@ def _check_discount_fits(invoice: Invoice) -> None:
     """An amount off may not be more than the lines add up to (a percent never is)."""
     if invoice.discount_kind == "amount" and invoice.discount_value > invoice.subtotal:
         raise ValidationError({"discount_value": (
-            f"The discount ({invoice.discount_value:.2f}) is more than the invoice's subtotal "
-            f"({invoice.subtotal:.2f}). Lower the discount or add lines."
+            f"The discount ({format_number(invoice.discount_value)}) is more than the invoice's "
+            f"subtotal ({format_number(invoice.subtotal)}). Lower the discount or add lines."
         )})
 
 
@@ -158,7 +159,8 @@ def invoice_update(
     _check_discount_fits(invoice)
     if invoice.total < invoice.amount_paid:
         raise ValidationError(
-            f"The new total {invoice.total} is less than the {invoice.amount_paid} already paid."
+            f"The new total {format_number(invoice.total)} is less than the "
+            f"{format_number(invoice.amount_paid)} already paid."
         )
     _apply_payment_status(invoice)
     invoice.save()
@@ -266,7 +268,7 @@ def payment_record(
     if amount > balance:
         raise ValidationError(
             {
-                "amount": f"This is more than the balance of {balance}. "
+                "amount": f"This is more than the balance of {format_number(balance)}. "
                 "If the client paid extra as a tip, enter the extra as a tip."
             }
         )
@@ -311,11 +313,11 @@ def refund_record(
     if amount + tip_amount <= ZERO:
         raise ValidationError({"amount": "Enter an amount to refund (more than zero)."})
     if amount > left:
-        raise ValidationError({"amount": f"At most {left} of this payment can still be "
-                               "refunded."})
+        raise ValidationError({"amount": f"At most {format_number(left)} of this payment "
+                               "can still be refunded."})
     if tip_amount > tip_left:
-        raise ValidationError({"tip_amount": f"At most {tip_left} of the tip can still be "
-                               "refunded."})
+        raise ValidationError({"tip_amount": f"At most {format_number(tip_left)} of the tip "
+                               "can still be refunded."})
     refund = Refund(account=payment.account, payment=payment, date=date, amount=amount,
                     tip_amount=tip_amount, method=method, reason=reason.strip())
     refund.full_clean()

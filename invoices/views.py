@@ -31,6 +31,7 @@ from .forms import (
     add_service_errors,
     invoice_line_initial,
 )
+from .localisation import format_money, format_number, format_percent
 from .models import Account, Contact, Invoice, Payment, Product, TaxRate
 from .tokens import has_tokens
 
@@ -301,7 +302,7 @@ def payment_create(request, pk: int):
             else:
                 messages.success(
                     request,
-                    f"Payment of {payment.amount:.2f} {invoice.currency} recorded "
+                    f"Payment of {format_money(payment.amount, invoice.currency)} recorded "
                     f"on invoice {invoice.number}.",
                 )
                 return redirect(invoice)
@@ -336,8 +337,9 @@ def refund_create(request, pk: int, payment_pk: int):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"Refund of {refund.total:.2f} {invoice.currency} "
-                                          f"recorded on invoice {invoice.number}.")
+                messages.success(request,
+                                 f"Refund of {format_money(refund.total, invoice.currency)} "
+                                 f"recorded on invoice {invoice.number}.")
                 return redirect(invoice)
     else:
         form = RefundForm(refundable=refundable, initial={
@@ -356,8 +358,8 @@ def card_fee_settings(request):
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Card fees saved. New card payments propose "
-                                  f"{form.instance.card_fee_percent:.2f}% + "
-                                  f"{form.instance.card_fee_fixed:.2f}.")
+                                  f"{format_percent(form.instance.card_fee_percent)} + "
+                                  f"{format_number(form.instance.card_fee_fixed)}.")
         return redirect("invoices:card_fee_settings")
     return render(request, "invoices/card_fee_form.html", {"form": form, "object": True})
 

@@ -5,13 +5,13 @@ from datetime import date
 
 from django.utils import timezone
 
+from invoices.localisation import local_date
 from invoices.models import Product, TaxRate
 
 from .. import rules
 from ..models import QuickBooksConnection
 from ..qbo import client as qbo
 from .accounts import accounts_checklist, read_accounts
-from .messages import local_date
 from .tokens import client_for
 
 

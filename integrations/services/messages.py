@@ -4,7 +4,7 @@ on, naming their invoices, contacts and products (never a QuickBooks id)."""
 import re
 from datetime import date
 
-from django.utils import formats, translation
+from invoices.localisation import local_date
 
 from ..models import SyncRecord
 from ..qbo.errors import QboFault
@@ -81,15 +81,6 @@ def renumbered_message(*, doc_number: str, qbo_number: str) -> str:
             f"{doc_number}: Custom transaction numbers are off in QuickBooks now. Turn them on "
             "(Settings > Account and settings > Sales), press Re-check settings, then Sync: "
             f"hatsync then gives it the number {doc_number}.")
-
-
-COUNTRY_LOCALES = {"US": "en-us", "CA": "en-ca", "GB": "en-gb", "AU": "en-au"}
-
-
-def local_date(value: date, country: str) -> str:
-    """A date the way the account's country writes it (31 Dec 2025; Dec. 31, 2025 in the US)."""
-    with translation.override(COUNTRY_LOCALES.get(country, "en-gb")):
-        return formats.date_format(value, "DATE_FORMAT")
 
 
 def books_closed_message(*, close_date: str, country: str) -> str:

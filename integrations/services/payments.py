@@ -6,6 +6,7 @@ share them. A payment waits for its invoice; one whose answer was lost is found 
 marker in its PrivateNote before anything is written.
 """
 
+from invoices.localisation import format_number, in_account_language
 from invoices.models import Payment
 
 from .. import payloads, rules
@@ -37,10 +38,12 @@ def plan_payload(*, payment: Payment, customer_id: str, invoice_qbo_id: str,
 def tip_warning(payment: Payment, *, tip_applied: bool, country: str) -> str:
     if not payment.tip_amount or tip_applied:
         return ""
+    with in_account_language(country):  # a worker writes it: the account's separators
+        tip = format_number(payment.tip_amount)
     if country == "CA":
-        return (f"QuickBooks Canada has no tips setting, so the {payment.tip_amount} tip "
+        return (f"QuickBooks Canada has no tips setting, so the {tip} tip "
                 "is recorded as unapplied credit for the customer.")
-    return (f"Tips are off in QuickBooks, so the {payment.tip_amount} tip is recorded as "
+    return (f"Tips are off in QuickBooks, so the {tip} tip is recorded as "
             "unapplied credit for the customer. Turn on Tips (gratuity) in QuickBooks and "
             "press Re-check settings so later tips are applied.")
 

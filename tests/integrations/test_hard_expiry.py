@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from integrations import hard_expiry
 from integrations.models import QuickBooksConnection
+from invoices.localisation import local_date
 from tests.factories import make_invoice
 from tests.integrations.conftest import run_outbox, send
 from tests.sandbox_helpers import CA_REALM, US_REALM, record_for
@@ -43,7 +44,7 @@ def test_connecting_stores_intuits_hard_expiry_and_the_page_shows_it(sandbox, ac
     expected = timezone.now() + timedelta(days=400)
     assert abs(connection.refresh_token_hard_expires_at - expected) < timedelta(minutes=1)
     page = client.get("/settings/integrations/").content.decode()
-    assert f"Intuit ends this connection on {expected:%b} {expected.day}, {expected.year}" in page
+    assert f"Intuit ends this connection on {local_date(expected, 'US')} " in page
     assert "renewal-banner" not in page  # more than 30 days away
 
 

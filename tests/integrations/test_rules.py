@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -85,3 +86,16 @@ def test_checklist_marks_tips_not_applicable_in_canada_and_lists_unmatched_tax_n
     assert items["tax_names"]["ok"] is False and "QST" in items["tax_names"]["fix"]
     assert items["products_taxable"]["ok"] is False
     assert items["custom_txn_numbers"]["ok"] is True
+
+
+@pytest.mark.parametrize(("country", "label", "menu"), [
+    ("US", "Sales tax is set up", "Taxes > Sales tax"),
+    ("CA", "GST/HST is set up", "Taxes > Sales tax"),
+    ("GB", "VAT is set up", "Taxes > VAT"),
+])
+def test_the_checklist_names_the_tax_as_the_country_does(country, label, menu):
+    items = rules.settings_checklist(country=country, snapshot={"sales_tax": True},
+                                     crm_tax_rate_names=[], untaxable_products=[])
+    [tax] = [item for item in items if item["key"] == "sales_tax"]
+    assert tax["label"] == label
+    assert menu in tax["fix"]

@@ -19,7 +19,7 @@ def test_the_list_shows_this_accounts_expenses_only(signed_in_client, expense, o
     content = signed_in_client.get(LIST).content.decode()
     assert "Camera Shop" in content
     assert "45.00" in content
-    assert "Nov 2, 2026" in content
+    assert "Nov. 2, 2026" in content
     assert "Teapot Emporium" not in content
 
 

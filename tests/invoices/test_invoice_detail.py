@@ -46,9 +46,9 @@ def test_the_page_shows_lines_totals_and_payments(
     assert "Sales Tax (10%)" in content
     assert "260.00" in content  # subtotal: 200 + 60
     assert "20.00" in content  # tax: 10% of 200
-    assert "USD 280.00" in content  # total
+    assert "$280.00" in content  # total
     assert "7.50" in content  # tip
-    assert "USD 230.00" in content  # balance
+    assert "$230.00" in content  # balance
     assert "CHK-881" in content
     assert "Check" in content
 
@@ -85,7 +85,7 @@ def test_a_void_invoice_offers_no_actions_and_owes_nothing(signed_in_client, sen
     services.invoice_void(invoice=sent_invoice)
     response = signed_in_client.get(url(sent_invoice))
     assert not any(buttons(response).values())
-    assert "USD 0.00" in response.content.decode()
+    assert "$0.00" in response.content.decode()
     assert "badge-void" in response.content.decode()
 
 

@@ -52,7 +52,7 @@ def test_an_amount_discount_shows_on_the_page_and_in_the_list(
     assert invoice.total == Decimal("100.00") + invoice.tax_total
     assert "\u221219.94" in page
     listing = signed_in_client.get(reverse("invoices:invoice_list")).content.decode()
-    assert f"119.94 \u2212 19.94 discount + {invoice.tax_total} tax" in listing
+    assert f"119.94 \u2212 19.94 discount + {invoice.tax_total} sales tax" in listing
 
 
 @pytest.mark.parametrize(("kind", "value", "message"), [

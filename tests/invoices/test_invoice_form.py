@@ -90,7 +90,7 @@ def test_creating_an_invoice_saves_a_draft_with_its_lines_and_totals(
     assert invoice.total == Decimal("283.00")
     content = response.content.decode()
     assert "Invoice 2001 created as a draft." in content
-    assert "USD 283.00" in content
+    assert "$283.00" in content
 
 
 def test_a_line_left_without_price_or_tax_takes_the_products_rate_and_default_tax(

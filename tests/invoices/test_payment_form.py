@@ -26,7 +26,7 @@ def test_the_form_suggests_the_balance_and_today(signed_in_client, sent_invoice)
     response = signed_in_client.get(url(sent_invoice))
     assert response.context["form"].initial["amount"] == Decimal("100.00")
     assert response.context["form"].initial["date"] is not None
-    assert "USD 100.00" in response.content.decode()
+    assert "$100.00" in response.content.decode()
 
 
 def test_a_part_payment_makes_the_invoice_partially_paid_then_the_rest_makes_it_paid(
@@ -34,7 +34,7 @@ def test_a_part_payment_makes_the_invoice_partially_paid_then_the_rest_makes_it_
 ):
     response = signed_in_client.post(url(sent_invoice), payment_data(amount="60"), follow=True)
     assert response.redirect_chain[-1][0] == sent_invoice.get_absolute_url()
-    assert "Payment of 60.00 USD recorded on invoice 1002." in response.content.decode()
+    assert "Payment of $60.00 recorded on invoice 1002." in response.content.decode()
     assert Invoice.objects.get(pk=sent_invoice.pk).status == Invoice.Status.PARTIALLY_PAID
 
     signed_in_client.post(url(sent_invoice), payment_data(amount="50"))

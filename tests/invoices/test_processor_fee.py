@@ -52,7 +52,7 @@ def test_other_methods_have_no_fee_by_default(signed_in_client, sent_invoice):
 
 def test_the_form_shows_the_card_rate_and_the_fee_on_the_balance(signed_in_client, sent_invoice):
     page = signed_in_client.get(url(sent_invoice)).content.decode()
-    assert "Card fee at 2.90% + 0.30: 3.49" in page  # the balance is 110.00
+    assert "Card fee at 2.9% + 0.30 on the amount and tip: 3.49" in page  # balance 110.00
 
 
 def test_a_negative_fee_is_refused(signed_in_client, sent_invoice):
@@ -74,7 +74,7 @@ def test_the_card_rate_is_edited_under_account_settings(signed_in_client, accoun
     response = signed_in_client.post(reverse("invoices:card_fee_settings"),
                                      {"card_fee_percent": "2.60", "card_fee_fixed": "0.10"},
                                      follow=True)
-    assert "New card payments propose 2.60% + 0.10." in response.content.decode()
+    assert "New card payments propose 2.6% + 0.10." in response.content.decode()
     account.refresh_from_db()
     other_account.refresh_from_db()
     assert (account.card_fee_percent, account.card_fee_fixed) == (Decimal("2.60"),
@@ -83,3 +83,40 @@ def test_the_card_rate_is_edited_under_account_settings(signed_in_client, accoun
     response = signed_in_client.post(reverse("invoices:card_fee_settings"),
                                      {"card_fee_percent": "-1", "card_fee_fixed": "0.10"})
     assert response.status_code == 200 and "has-error" in response.content.decode()
+
+
+def test_after_a_validation_error_the_hint_keeps_the_fee_on_the_typed_amount_and_tip(
+    signed_in_client, sent_invoice
+):
+    response = signed_in_client.post(url(sent_invoice), payment_data(
+        amount="100.00", tip_amount="10.00", date=""))
+    page = response.content.decode()
+    assert "This field is required." in page
+    assert "Card fee at 2.9% + 0.30 on the amount and tip: 3.49" in page  # of 110.00
+    assert not Payment.objects.exists()
+
+
+def test_the_hint_is_the_fee_that_a_blank_fee_records(signed_in_client, account, contact,
+                                                       product):
+    """The issue's figures: 557.50 and a 40.00 tip record 17.63 (2.9% of 597.50 + 0.30), and
+    the hint says 17.63, not the 16.47 of the amount alone."""
+    from tests.factories import make_invoice
+
+    invoice = make_invoice(account=account, contact=contact, number="TIP-1",
+                           lines=[(product, "1", "557.50", None)], send=True)
+    bad = signed_in_client.post(url(invoice), payment_data(amount="557.50", tip_amount="40.00",
+                                                           date="not a date"))
+    assert "on the amount and tip: 17.63" in bad.content.decode()
+    signed_in_client.post(url(invoice), payment_data(amount="557.50", tip_amount="40.00"))
+    assert Payment.objects.get().processor_fee == Decimal("17.63")
+
+
+def test_the_fee_field_carries_the_card_rate_for_the_hint_to_follow_what_is_typed(
+    signed_in_client, sent_invoice, account
+):
+    account.card_fee_percent, account.card_fee_fixed = Decimal("3.50"), Decimal("0.15")
+    account.save()
+    page = signed_in_client.get(url(sent_invoice)).content.decode()
+    assert 'data-card-fee-percent="3.50"' in page
+    assert 'data-card-fee-fixed="0.15"' in page
+    assert "{fee}" in page  # the hint's sentence, for the page's script to fill in

@@ -46,7 +46,7 @@ def test_a_partial_refund_is_listed_under_its_payment_and_the_balance_stays(
     signed_in_client, payment
 ):
     response = signed_in_client.post(url(payment), refund_data(tip_amount="5.00"), follow=True)
-    assert "Refund of 55.00 USD recorded on invoice 1002." in response.content.decode()
+    assert "Refund of $55.00 recorded on invoice 1002." in response.content.decode()
     refund = Refund.objects.get()
     assert (refund.amount, refund.tip_amount) == (Decimal("50.00"), Decimal("5.00"))
     assert refund.reason == "Client cancelled the second session"

@@ -142,4 +142,28 @@
     note.hidden = false;
   }
   if (numberInput) { numberInput.addEventListener("input", showNumberNote); showNumberNote(); }
+  // Record payment: the card-fee hint follows the amount and tip as they are typed; the fee
+  // is the account's rate on both, rounded half-up to the cent as the server records it.
+  document.querySelectorAll("input[data-card-fee-note]").forEach(function (feeInput) {
+    var form = feeInput.form;
+    var hint = document.getElementById(feeInput.id + "_helptext");
+    var amount = form && form.querySelector("input[name$='amount']:not([name$='tip_amount'])");
+    var tip = form && form.querySelector("input[name$='tip_amount']");
+    if (!hint || !amount) return;
+    function cents(text) {
+      var match = /^\s*(\d+)(?:\.(\d{0,2}))?\s*$/.exec(text || "0");
+      return match ? Number(match[1]) * 100 + Number(((match[2] || "") + "00").slice(0, 2)) : null;
+    }
+    function showFee() {
+      var base = cents(amount.value), extra = cents(tip ? tip.value : "0");
+      if (base === null || extra === null || base <= 0) return;
+      var hundredths = cents(feeInput.getAttribute("data-card-fee-percent"));
+      var fee = Math.floor(((base + extra) * hundredths + 5000) / 10000) +
+        cents(feeInput.getAttribute("data-card-fee-fixed"));
+      hint.textContent = feeInput.getAttribute("data-card-fee-note")
+        .replace("{fee}", (fee / 100).toFixed(2));
+    }
+    amount.addEventListener("input", showFee);
+    if (tip) tip.addEventListener("input", showFee);
+  });
 })();
