@@ -107,6 +107,7 @@ class Lookups:
         return self.name(rate_ref, "TaxRate") or "Tax"
 
     def deposits_holding(self, kind: str, txn_id: str) -> list[dict[str, Any]]:
+        """The bank deposits that took this payment (or sales receipt) in."""
         return [d for d in self.store.entities(self.realm, "Deposit")
                 if any(str(t.get("TxnId")) == str(txn_id) and t.get("TxnType") == kind
                        for line in d.get("Line") or [] for t in line.get("LinkedTxn") or [])]
@@ -128,8 +129,8 @@ def amount(value: Any) -> str:
 
 
 def _percent(value: Any) -> str:
-    text = f"{_dec(value).normalize():f}"
-    return text
+    """A percent or a quantity as QuickBooks writes it: 8, 7.6, 1.5 (no trailing zeros)."""
+    return f"{_dec(value).normalize():f}"
 
 
 def _qty(value: Any) -> str:
