@@ -10,6 +10,8 @@ Base URL layout (see README.md):
     /app/recvpayment  /app/invoice/{void,delete}  /app/customers  /app/items   bookkeeper pages
     /app/apps  /app/apps/disconnect  the Apps page: Launch, and Disconnect from inside QuickBooks
     /app/customers/merge  /app/items/merge                                  (merge two)
+    /app/recvpayment?txnId=<payment>  /app/salesreceipt  /app/refundreceipt  /app/creditmemo
+    /app/expense  /app/deposit  /app/sales  /app/expenses     transaction pages and lists
     /_sandbox/...                   control API for tests and benchmarks
 """
 
@@ -34,7 +36,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import control, pages, shapes
+from . import books_pages, control, pages, shapes
 from .companies import accepts_writes, create_samples
 from .entities import ENTITY_PATHS, Books
 from .faults import (
@@ -96,6 +98,14 @@ URLS = Map([
     Rule("/app/apps/disconnect", endpoint="app_apps_disconnect", methods=["POST"]),
     Rule("/app/customers/merge", endpoint="app_customers_merge", methods=["POST"]),
     Rule("/app/items/merge", endpoint="app_items_merge", methods=["POST"]),
+    # a company's transactions as QuickBooks shows them, and the lists linking them
+    Rule("/app/salesreceipt", endpoint="app_salesreceipt"),
+    Rule("/app/refundreceipt", endpoint="app_refundreceipt"),
+    Rule("/app/creditmemo", endpoint="app_creditmemo"),
+    Rule("/app/expense", endpoint="app_expense"),
+    Rule("/app/deposit", endpoint="app_deposit"),
+    Rule("/app/sales", endpoint="app_sales"),
+    Rule("/app/expenses", endpoint="app_expenses"),
     *control.RULES,
 ], strict_slashes=False)
 
@@ -276,23 +286,14 @@ class SandboxApp:
         if invoice is None:
             return self._invoice_not_found(request, txn_id, company=company)
         realm, base = company["realm_id"], self.base_url(request)
-        payments, names = [], {}
-        for linked in invoice.get("LinkedTxn", []):
-            payment = (self.store.entity(realm, "Payment", str(linked.get("TxnId")))
-                       if linked.get("TxnType") == "Payment" else None)
-            if payment is None:
-                continue
-            payments.append(payment)
-            for key, entity in (("PaymentMethodRef", "PaymentMethod"),
-                                ("DepositToAccountRef", "Account")):
-                ref = payment.get(key)
-                named = isinstance(ref, dict) and self.store.entity(realm, entity,
-                                                                    str(ref.get("value")))
-                if named:
-                    names[(entity, str(named["Id"]))] = str(named.get("Name", ""))
-        html = pages.invoice(company, invoice, f"{base}/app/homepage?realmId={realm}", base=base,
-                             payments=payments, names=names,
-                             notice=_notice_text(request.args, invoice))
+        payments = [payment for linked in invoice.get("LinkedTxn", [])
+                    if linked.get("TxnType") == "Payment"
+                    and (payment := self.store.entity(realm, "Payment",
+                                                      str(linked.get("TxnId"))))]
+        html = books_pages.invoice(
+            company, invoice, base, lookups=self._lookups(company), payments=payments,
+            actions=pages.invoice_actions(company, invoice, base),
+            notice=_notice_text(request.args, invoice))
         return self._html(request, html)
 
     def on_app_switch_company(self, request: Request) -> Response:
@@ -320,7 +321,14 @@ class SandboxApp:
 
     # bookkeeper pages: what a person does in QuickBooks, written like an API write --------
     def on_app_recvpayment(self, request: Request) -> Response:
-        """QuickBooks' Receive payment on one invoice: GET the form, POST saves a Payment."""
+        """QuickBooks' Receive payment on one invoice: GET the form, POST saves a Payment.
+        GET with a payment's txnId shows that payment, as QuickBooks' link to it does."""
+        if request.method == "GET":
+            shown = self._find_txn(request, ("Payment", "Invoice"))
+            if shown is not None and shown[1] == "Payment":
+                company, _, payment = shown
+                return self._html(request, books_pages.payment(
+                    company, payment, self.base_url(request), lookups=self._lookups(company)))
         started = self._invoice_form(request)
         if isinstance(started, Response):
             return started
@@ -396,6 +404,64 @@ class SandboxApp:
                                           notice="voided"), realm)
         return _in_company(_see_other("/app/homepage", realmId=realm, notice="deleted",
                                       doc=invoice.get("DocNumber", "")), realm)
+
+    # transaction pages and lists --------------------------------------------------------------
+    def on_app_salesreceipt(self, request: Request) -> Response:
+        return self._txn_page(request, "SalesReceipt")
+
+    def on_app_refundreceipt(self, request: Request) -> Response:
+        return self._txn_page(request, "RefundReceipt")
+
+    def on_app_creditmemo(self, request: Request) -> Response:
+        return self._txn_page(request, "CreditMemo")
+
+    def on_app_expense(self, request: Request) -> Response:
+        return self._txn_page(request, "Purchase")
+
+    def on_app_deposit(self, request: Request) -> Response:
+        return self._txn_page(request, "Deposit")
+
+    def _txn_page(self, request: Request, entity: str) -> Response:
+        """One transaction's page (`txnId`, `realmId` as on the invoice page)."""
+        found = self._find_txn(request, (entity,))
+        if found is None:
+            what = books_pages.TXN_PAGES[entity][1]
+            html = pages.error(f"{what} not found", f"No {what.lower()} with transaction ID "
+                               f"{request.args.get('txnId', '')}.")
+            return self._html(request, html, 404)
+        company, _, txn = found
+        base, lookups = self.base_url(request), self._lookups(company)
+        if entity == "Purchase":
+            html = books_pages.expense(company, txn, base, lookups=lookups)
+        elif entity == "Deposit":
+            html = books_pages.deposit(company, txn, base, lookups=lookups)
+        else:
+            html = books_pages.sales_form(company, entity, txn, base, lookups=lookups)
+        return self._html(request, html)
+
+    def on_app_sales(self, request: Request) -> Response:
+        company = self._page_company(request)
+        if company is None:
+            return self._html(request, pages.error("No company", "Create a company first."), 404)
+        realm = company["realm_id"]
+        txns = [(kind, txn) for kind in books_pages.SALES_LIST
+                for txn in self.store.entities(realm, kind)]
+        html = books_pages.sales_list(company, txns, self.store.entities(realm, "Deposit"),
+                                      self.base_url(request), lookups=self._lookups(company))
+        response = self._html(request, html)
+        response.set_cookie(REALM_COOKIE, realm, samesite="Lax")
+        return response
+
+    def on_app_expenses(self, request: Request) -> Response:
+        company = self._page_company(request)
+        if company is None:
+            return self._html(request, pages.error("No company", "Create a company first."), 404)
+        realm = company["realm_id"]
+        html = books_pages.expenses_list(company, self.store.entities(realm, "Purchase"),
+                                         self.base_url(request), lookups=self._lookups(company))
+        response = self._html(request, html)
+        response.set_cookie(REALM_COOKIE, realm, samesite="Lax")
+        return response
 
     def on_app_customers(self, request: Request) -> Response:
         return self._name_list(request, "Customer")
@@ -572,6 +638,25 @@ class SandboxApp:
                    else self._current_company(request) if guess else None)
         invoice = company and self.store.entity(company["realm_id"], "Invoice", txn_id)
         return (company, invoice) if invoice else None
+
+    def _find_txn(self, request: Request,
+                  entities: tuple[str, ...]) -> tuple[dict, str, dict] | None:
+        """(company, entity, transaction) for a GET page's txnId: in the company its realmId
+        names (the sandbox's own pages carry it), else the browser's current company.
+        Transactions share one Id sequence per company, so a txnId names one transaction
+        there, whatever its type."""
+        txn_id = request.args.get("txnId", "")
+        realm = request.args.get("realmId")
+        company = self.store.company(realm) if realm else self._current_company(request)
+        for entity in entities if company and txn_id else ():
+            txn = self.store.entity(company["realm_id"], entity, txn_id)
+            if txn:
+                return company, entity, txn
+        return None
+
+    def _lookups(self, company: dict) -> books_pages.Lookups:
+        return books_pages.Lookups.read(self.store, company["realm_id"],
+                                        str(company.get("country", "")))
 
     def _invoice_not_found(self, request: Request, txn_id: str, *,
                            company: dict | None = None) -> Response:

@@ -1,6 +1,7 @@
-"""The sandbox's HTML: the Intuit-style consent screen, QBO invoice view, home page, index,
-and the bookkeeper pages (receive payment, void / delete confirmation, Customers and Products
-and Services lists).
+"""The sandbox's HTML: the Intuit-style consent screen, home page, index, and the bookkeeper
+pages (receive payment, void / delete confirmation, Customers and Products and Services
+lists). The transaction pages (invoice, payment, receipts, expense, deposit) and the Sales and
+Expenses lists are in `books_pages`.
 
 Self-contained (inline CSS, no CDN, no JavaScript) so the demo works offline; every value
 shown is HTML-escaped.
@@ -12,18 +13,20 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
+# Intuit's green is #2ca01c; white text on it is 3.4:1, below WCAG AA (4.5:1), so headers and
+# buttons use the darker #1e7b12 (5.4:1), as hatsync's own pages must pass axe.
 _CSS = """
 *{box-sizing:border-box}body{margin:0;font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",
 Roboto,Helvetica,Arial,sans-serif;background:#f4f5f8;color:#393a3d}
-header{background:#2ca01c;color:#fff;padding:14px 28px;font-weight:600;font-size:18px}
-header small{font-weight:400;opacity:.85;margin-left:8px}
+header{background:#1e7b12;color:#fff;padding:14px 28px;font-weight:600;font-size:18px}
+header small{font-weight:400;margin-left:8px}
 main{max-width:760px;margin:32px auto;background:#fff;border-radius:8px;
 box-shadow:0 1px 4px rgba(0,0,0,.12);padding:28px 32px}
 h1{font-size:22px;margin:0 0 8px}p.lead{color:#6b6c72;margin:0 0 20px}
 .company{display:flex;align-items:center;justify-content:space-between;border:1px solid #dcdde1;
 border-radius:6px;padding:14px 16px;margin-bottom:10px}
 .company .name{font-weight:600}.company .meta{color:#6b6c72;font-size:13px}
-button,.button{background:#2ca01c;color:#fff;border:0;border-radius:4px;padding:9px 18px;
+button,.button{background:#1e7b12;color:#fff;border:0;border-radius:4px;padding:9px 18px;
 font-size:14px;font-weight:600;cursor:pointer;text-decoration:none;display:inline-block}
 button.secondary{background:#fff;color:#393a3d;border:1px solid #8d9096}
 .actions{margin-top:18px;text-align:right}.error{color:#d52b1e}
@@ -34,7 +37,7 @@ border-bottom:1px solid #eceef1;font-size:14px}td.num,th.num{text-align:right}
 .Voided{background:#eceef1;color:#6b6c72}.Partial{background:#e5f0fb;color:#0b5ea8}
 dl{display:grid;grid-template-columns:minmax(0,max-content) 1fr;gap:6px 12px;font-size:14px}
 dt{color:#6b6c72}.scroll{overflow-x:auto}
-footer{text-align:center;color:#8d9096;font-size:12px;margin:24px}
+footer{text-align:center;color:#6b6c72;font-size:12px;margin:24px}
 nav{background:#fff;border-bottom:1px solid #dcdde1;padding:0 28px}nav a{display:inline-block;
 padding:12px 14px;color:#393a3d;text-decoration:none;font-size:14px;font-weight:600;
 border-bottom:3px solid transparent}nav a.on{border-bottom-color:#2ca01c}
@@ -49,6 +52,11 @@ form.fields input,form.fields select{width:100%;max-width:320px;padding:8px;font
 border:1px solid #8d9096;border-radius:4px;background:#fff;color:#393a3d}
 .Active{background:#dff3da;color:#1e7b12}.Inactive{background:#eceef1;color:#6b6c72}
 h2{font-size:17px;margin:22px 0 4px}
+.Closed{background:#dff3da;color:#1e7b12}.Unapplied{background:#fff3d6;color:#8a5a00}
+table.totals{width:auto;min-width:min(100%,340px);margin:8px 0 14px auto}
+table.totals th{font-weight:400;color:#6b6c72}table.totals td{padding-left:24px}
+table.totals tr.total th,table.totals tr.total td,table.totals tr.balance th,
+table.totals tr.balance td{font-weight:700;color:#393a3d}
 """
 
 
@@ -102,59 +110,6 @@ def invoice_status(invoice: dict[str, Any]) -> str:
     if float(invoice.get("Balance", 0)) < float(invoice.get("TotalAmt", 0)):
         return "Partial"
     return "Open"
-
-
-def invoice(
-    company: dict[str, Any],
-    inv: dict[str, Any],
-    home_url: str,
-    *,
-    base: str = "",
-    payments: list[dict[str, Any]] | None = None,
-    names: dict[tuple[str, str], str] | None = None,
-    notice: str = "",
-) -> str:
-    """One invoice. With `base` (the sandbox's URL): the company nav, the invoice's
-    payments (`payments`: the Payment entities in its LinkedTxn; `names`: (entity, Id) ->
-    name for their PaymentMethodRef / DepositToAccountRef) and the bookkeeper's actions."""
-    lines = "".join(
-        "<tr><td>{item}</td><td>{desc}</td><td class=num>{qty}</td><td class=num>{price}</td>"
-        "<td>{tax}</td><td class=num>{amount:.2f}</td></tr>".format(
-            item=escape(str(line["SalesItemLineDetail"].get("ItemRef", {}).get("name", ""))),
-            desc=escape(str(line.get("Description", ""))),
-            qty=escape(str(line["SalesItemLineDetail"].get("Qty", ""))),
-            price=escape(str(line["SalesItemLineDetail"].get("UnitPrice", ""))),
-            tax=escape(str(line["SalesItemLineDetail"].get("TaxCodeRef", {}).get("value", ""))),
-            amount=float(line["Amount"]),
-        )
-        for line in inv.get("Line", [])
-        if line.get("DetailType") == "SalesItemLineDetail"
-    )
-    status = invoice_status(inv)
-    tax = float(inv.get("TxnTaxDetail", {}).get("TotalTax", 0))
-    extra = _invoice_payments(inv, payments or [], names or {}) if base else ""
-    if base:
-        extra += _invoice_actions(company, inv, base)
-    return page(
-        f"Invoice {inv.get('DocNumber', '')}",
-        _notice(notice) +
-        f"<h1>Invoice {escape(str(inv.get('DocNumber', '')))} "
-        f"<span class='status {status}'>{status}</span></h1>"
-        f"<p class=lead>{escape(company['name'])} &middot; <a href='{escape(home_url)}'>All "
-        "invoices</a></p><dl>"
-        f"<dt>Customer</dt><dd>{escape(inv['CustomerRef'].get('name', ''))}</dd>"
-        f"<dt>Invoice date</dt><dd>{escape(inv.get('TxnDate', ''))}</dd>"
-        f"<dt>Due date</dt><dd>{escape(inv.get('DueDate', ''))}</dd>"
-        f"<dt>Transaction ID</dt><dd>{escape(inv['Id'])}</dd></dl>"
-        "<div class=scroll><table><tr><th>Product/service</th><th>Description</th>"
-        "<th class=num>Qty</th>"
-        f"<th class=num>Rate</th><th>Tax</th><th class=num>Amount</th></tr>{lines}</table>"
-        "</div><dl>"
-        f"<dt>Tax</dt><dd>{tax:.2f}</dd>"
-        f"<dt>Total</dt><dd><b>{float(inv['TotalAmt']):.2f}</b></dd>"
-        f"<dt>Balance due</dt><dd>{float(inv['Balance']):.2f}</dd></dl>{extra}",
-        company_nav(base, company["realm_id"], "invoices") if base else "",
-    )
 
 
 def homepage(company: dict[str, Any], invoices: list[dict[str, Any]], base: str, *,
@@ -236,9 +191,10 @@ def _shown_amount(value: Any) -> str:
 
 
 def company_nav(base: str, realm: str, current: str) -> str:
-    """The tabs under the header: Invoices (the home page), Customers, Products and Services,
-    Apps."""
-    tabs = (("invoices", "/app/homepage", "Invoices"), ("customers", "/app/customers",
+    """The tabs under the header: Invoices (the home page), Sales, Expenses, Customers,
+    Products and Services, Apps."""
+    tabs = (("invoices", "/app/homepage", "Invoices"), ("sales", "/app/sales", "Sales"),
+            ("expenses", "/app/expenses", "Expenses"), ("customers", "/app/customers",
             "Customers"), ("items", "/app/items", "Products and Services"),
             ("apps", "/app/apps", "Apps"))
     return "<nav>" + "".join(
@@ -248,39 +204,8 @@ def company_nav(base: str, realm: str, current: str) -> str:
     ) + "</nav>"
 
 
-def _invoice_payments(inv: dict[str, Any], payments: list[dict[str, Any]],
-                      names: dict[tuple[str, str], str]) -> str:
-    if not payments:
-        return ""
-    rows = []
-    for pay in payments:
-        applied = sum(
-            float(line.get("Amount", 0)) for line in pay.get("Line", [])
-            if any(str(t.get("TxnId")) == str(inv["Id"]) for t in line.get("LinkedTxn", []))
-        )
-        method = _ref_name(pay.get("PaymentMethodRef"), "PaymentMethod", names)
-        deposit = _ref_name(pay.get("DepositToAccountRef"), "Account", names)
-        rows.append(
-            f"<tr><td>{escape(str(pay.get('TxnDate', '')))}</td>"
-            f"<td>{escape(str(pay.get('PaymentRefNum', '')))}</td><td>{escape(method)}</td>"
-            f"<td>{escape(deposit)}</td><td class=num>{_shown_amount(pay.get('TotalAmt', 0))}</td>"
-            f"<td class=num>{applied:.2f}</td></tr>"
-        )
-    return (
-        "<h2>Payments</h2><div class=scroll><table><tr><th>Date</th><th>Ref no.</th>"
-        "<th>Method</th><th>Deposited to</th><th class=num>Payment</th>"
-        f"<th class=num>Applied here</th></tr>{''.join(rows)}</table></div>"
-    )
-
-
-def _ref_name(ref: Any, entity: str, names: dict[tuple[str, str], str]) -> str:
-    if not isinstance(ref, dict) or ref.get("value") in (None, ""):
-        return ""
-    value = str(ref["value"])
-    return str(ref.get("name") or names.get((entity, value)) or value)
-
-
-def _invoice_actions(company: dict[str, Any], inv: dict[str, Any], base: str) -> str:
+def invoice_actions(company: dict[str, Any], inv: dict[str, Any], base: str) -> str:
+    """The buttons under an invoice: Receive payment (while it is open), Void, Delete."""
     ids = {"txnId": inv["Id"], "realmId": company["realm_id"]}
     voided = invoice_status(inv) == "Voided"
     links = []
