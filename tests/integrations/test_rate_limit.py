@@ -125,9 +125,12 @@ def test_takers_racing_for_the_last_slots_lose_no_budget(settings, tmp_path, mon
     for thread in threads:
         thread.join()
     assert len(sent) == budget.burst_limit(38)  # the burst window's worth, and no more
+    # Every window counted exactly those; the one-second window is left out, as its first
+    # stamps may have aged out by now on a slow machine.
     counts = {key: len(json.loads(path.read_text())) for key, path in (
-        (p.stem, p) for p in (tmp_path / "budget").glob("*.json"))}
-    assert set(counts.values()) == {len(sent)}  # every window counted exactly those
+        (p.stem, p) for p in (tmp_path / "budget").glob("*.json"))
+        if "requests-second" not in key}
+    assert len(counts) == 4 and set(counts.values()) == {len(sent)}, counts
 
 
 def test_a_faster_sandbox_clock_shortens_the_budgets_minute(settings, clock):
