@@ -50,6 +50,7 @@ class UndoPlan:
     invoice_ids: list[int] = field(default_factory=list)  # will be removed
     payments: int = 0  # hatsync's payments on them
     extras: int = 0  # hatsync's refunds and processing fees on them
+    fees: int = 0  # of those, processing fees
     not_synced: list[str] = field(default_factory=list)  # numbers: not in QuickBooks
     paid_in_quickbooks: list[str] = field(default_factory=list)  # numbers
 
@@ -63,8 +64,8 @@ class UndoPlan:
         invoices = f"{n} invoice{'s' if n != 1 else ''}"
         their = "their" if n != 1 else "its"
         payments = f"{m} payment{'s' if m != 1 else ''}"
-        extras = (f" (and {self.extras} refund{'s' if self.extras != 1 else ''} and fees)"
-                  if self.extras else "")
+        followers = rules.refunds_and_fees(refunds=self.extras - self.fees, fees=self.fees)
+        extras = f" (and {followers})" if followers else ""
         return (f"Delete {invoices} and {their} {payments}{extras} from QuickBooks? "
                 f"{'They stay' if n != 1 else 'It stays'} in hatsync and show"
                 f"{'' if n != 1 else 's'} as Needs Sync.")
@@ -133,6 +134,7 @@ def undo_plan(*, account: Account, invoice_ids: list[int]) -> UndoPlan:
     records = hatsync_dependents(connection, plan.invoice_ids)
     plan.payments = records.filter(kind=Kind.PAYMENT).count()
     plan.extras = records.filter(kind__in=[Kind.REFUND, Kind.FEE]).count()
+    plan.fees = records.filter(kind=Kind.FEE).count()
     return plan
 
 

@@ -53,3 +53,11 @@ def test_a_check_that_just_finished_says_just_now(account):
 
     html = render_to_string("integrations/_reconcile.html", {"report": Report()})
     assert "checked just now" in html and "0 minutes" not in html
+
+
+def test_the_undo_question_counts_in_the_right_number():
+    plan = undo.UndoPlan(invoice_ids=[1], payments=1, extras=1, fees=0)
+    assert plan.question().startswith(
+        "Delete 1 invoice and its 1 payment (and 1 refund) from QuickBooks?")
+    plan = undo.UndoPlan(invoice_ids=[1, 2], payments=2, extras=3, fees=2)
+    assert "(and 1 refund and 2 fees)" in plan.question()
