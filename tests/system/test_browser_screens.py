@@ -257,3 +257,24 @@ def test_the_product_error_pages_with_debug_off(long_names, page: Page, live_ser
     assert page.evaluate("getComputedStyle(document.querySelector('.topbar')).backgroundColor"
                          ) == "rgb(20, 26, 42)"  # the product's stylesheet, served
     assert_accessible(page, "the 404 page")
+
+
+def test_the_progress_card_ends_cleanly_and_stops_asking(long_names, page: Page, live_server,
+                                                          sandbox):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, live_server, long_names["user"].username)
+    connect(page, live_server, US_REALM)
+    page.goto(f"{live_server.url}/import-invoices/")
+    page.get_by_role("button", name=re.compile("Sync all that need it")).click()
+    card = page.locator("#progress")
+    expect(card.locator("[data-role=activity]")).to_have_text("Done: 3 synced.", timeout=60_000)
+    polls: list[str] = []
+    page.on("request", lambda request: polls.append(request.url)
+            if "/import-invoices/jobs/" in request.url else None)
+    page.wait_for_timeout(4000)
+    assert polls == [], "the card still polls after Done"
+    expect(card.locator("[data-role=hint]")).to_have_count(0)
+    expect(page.get_by_text(re.compile("few minutes|left\\."))).to_have_count(0)
+    expect(page.locator("tr .badge-syncing")).to_have_count(0)
+    expect(page.locator(".message-info")).to_have_count(0)  # no "few minutes" flash either
+    assert_accessible(page, "Import Invoices after Done")
