@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from .views import healthz
+from .views import favicon, healthz
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="invoices:invoice_list",
@@ -14,6 +14,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # Browsers and bookmarks still ask for /favicon.ico: the same icon as the pages link.
+    path("favicon.ico", favicon, name="favicon"),
     path("", include("invoices.urls")),
     path("", include("integrations.urls")),
 ]

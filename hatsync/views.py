@@ -3,8 +3,9 @@
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.http import require_safe
 
 
@@ -14,6 +15,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """/favicon.ico, which browsers ask for by themselves: the icon every page links."""
+    return HttpResponsePermanentRedirect(static("hatsync/favicon.svg"))
 
 
 def sign_in_locked_out(request: HttpRequest, original_response=None, credentials=None

@@ -165,6 +165,9 @@ class SyncRecord(models.Model):
     # the requestid of the next create (QuickBooks would answer the old one with the
     # deleted Purchase).
     deleted_qbo_id = models.CharField(max_length=40, blank=True)
+    # A bulk sync takes higher first: the invoices on the screen that started it go before
+    # the rest (the person watches those rows). Reset when the next bulk sync starts.
+    priority = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -288,7 +291,8 @@ class UndoJob(models.Model):
     done = models.PositiveIntegerField(default=0)
     removed = models.PositiveIntegerField(default=0)
     payments_removed = models.PositiveIntegerField(default=0)
-    extras_removed = models.PositiveIntegerField(default=0)
+    extras_removed = models.PositiveIntegerField(default=0)  # refunds and fees
+    fees_removed = models.PositiveIntegerField(default=0)  # of those, fees
     skipped = models.JSONField(default=list, blank=True)  # sentences, one per invoice
     failed = models.JSONField(default=list, blank=True)  # sentences
     finished = models.BooleanField(default=False)

@@ -2,9 +2,11 @@
 
 import hashlib
 import json
+import math
 import re
 import uuid
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from decimal import Decimal
 
 from invoices.localisation import tax_word
@@ -281,3 +283,39 @@ def select_where_in(
     active = "Active = false and " if inactive else ""
     return (f"select * from {entity} where {active}{field} in ({quoted}) "  # noqa: S608
             "maxresults 1000")
+
+
+def counted(n: int, singular: str, plural: str = "") -> str:
+    """"1 refund", "2 refunds": the count with its noun in the right number."""
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def refunds_and_fees(*, refunds: int, fees: int) -> str:
+    """Only what there is, each in its number: "1 refund", "2 fees", "1 refund and 1 fee"
+    ("" when neither)."""
+    parts = [counted(n, noun) for n, noun in ((refunds, "refund"), (fees, "fee")) if n]
+    return " and ".join(parts)
+
+
+def seconds_left(*, total: int, done: int, started_at: datetime, last_done_at: datetime | None,
+                 now: datetime, wait_seconds: float = 0.0) -> int | None:
+    """An import's time left, from its measured throughput: the pace from its start to the
+    last invoice that landed, carried on from that moment. While nothing lands (a wait for
+    QuickBooks' limit) the figure counts down; it never rises then, except to the wait
+    itself, which the screen names. None: no data yet (nothing landed), finished, or slower
+    than measured (no figure is better than a wrong one)."""
+    if done <= 0 or done >= total or last_done_at is None:
+        return None
+    measured = (last_done_at - started_at).total_seconds()
+    if measured <= 0:
+        return None
+    finish = measured / done * (total - done) - (now - last_done_at).total_seconds()
+    left = max(finish, wait_seconds)
+    return math.ceil(left) if left > 0 else None
+
+
+def duration_words(seconds: int) -> str:
+    """"40 s", "3 min": how long, rounded as a person would say it."""
+    if seconds < 90:
+        return f"{seconds} s"
+    return f"{round(seconds / 60)} min"

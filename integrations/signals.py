@@ -5,12 +5,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.db.models import Count, Max, Q
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from invoices import live
 from invoices.models import Contact, Invoice, Payment, Refund
 
-from .models import QuickBooksConnection
+from .models import QuickBooksConnection, SyncRecord
 from .services.outbox import enqueue, mark_contact_invoices, mark_invoice, mark_payment
 from .services.payment_followers import mark_fee, mark_refund
 
@@ -79,3 +81,17 @@ def refund_saved(sender, instance: Refund, **kwargs) -> None:
     connection = _connection(instance.account_id)
     if connection is not None:
         enqueue(mark_refund(connection=connection, refund=instance))
+
+
+@receiver(live.version_parts)
+def sync_states_version(sender, invoice_ids: list[int] | None, account, **kwargs) -> str:
+    """An open invoice page follows its QuickBooks panel too (a state, a void or delete made
+    in QuickBooks): when any of its records last changed. The list shows no sync state."""
+    if not invoice_ids:
+        return ""
+    stamps = SyncRecord.objects.filter(
+        Q(invoice_id__in=invoice_ids) | Q(payment__invoice_id__in=invoice_ids)
+        | Q(refund__payment__invoice_id__in=invoice_ids), account=account,
+    ).aggregate(n=Count("id"), changed=Max("state_changed_at"), flagged=Max("qbo_status_at"),
+                synced=Max("synced_at"))
+    return repr(sorted(stamps.items()))

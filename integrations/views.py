@@ -82,6 +82,9 @@ def callback(request: HttpRequest) -> HttpResponse:
             session=request.session, account=request.account, user=request.user,
             params=request.GET.dict(), redirect_uri=_redirect_uri(request),
         )
+    except oauth.ConnectCancelled as cancelled:  # a choice, said calmly (not in red)
+        messages.info(request, str(cancelled))
+        return redirect("integrations:settings")
     except oauth.ConnectError as error:
         messages.error(request, str(error))
         return redirect("integrations:settings")
@@ -227,12 +230,12 @@ def import_sync(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Select at least one invoice to sync.")
         return redirect("integrations:import_invoices")
     try:
-        job = import_service.sync_many(account=request.account, user=request.user, invoice_ids=ids)
+        shown = [int(pk) for pk in request.POST.getlist("shown") if pk.isdigit()]
+        job = import_service.sync_many(account=request.account, user=request.user,
+                                       invoice_ids=ids, first_ids=shown)
     except (QboError, QuickBooksConnection.DoesNotExist):
         messages.error(request, "Connect to QuickBooks first (Account Settings > Integrations).")
         return redirect("integrations:import_invoices")
-    messages.info(request, f"Syncing {len(job.invoice_ids)} invoices in the background. This "
-                           "can take a few minutes; you can leave this page.")
     return redirect(f"{reverse('integrations:import_invoices')}?job={job.pk}")
 
 

@@ -88,7 +88,8 @@ class Contact(models.Model):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100, blank=True)
     company = models.CharField(max_length=200, blank=True)
-    email = models.EmailField()
+    # Optional: QuickBooks needs no email for a customer (the payload then sends none).
+    email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -99,6 +100,7 @@ class Contact(models.Model):
                 "account",
                 Lower("email"),
                 name="contact_email_unique_per_account",
+                condition=~models.Q(email=""),  # many contacts may have no email
                 violation_error_message="Another contact in this account already has this email.",
             ),
         ]

@@ -8,8 +8,10 @@ app_name = "invoices"
 
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoice_list"),
+    path("invoices/live/", views.invoice_list_live, name="invoice_list_live"),
     path("invoices/new/", views.invoice_create, name="invoice_create"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/live/", views.invoice_live, name="invoice_live"),
     path("invoices/<int:pk>/edit/", views.invoice_edit, name="invoice_edit"),
     path("invoices/<int:pk>/send/", views.invoice_send, name="invoice_send"),
     path("invoices/<int:pk>/mark-sent/", views.invoice_mark_sent, name="invoice_mark_sent"),

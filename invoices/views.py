@@ -12,11 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import selectors, services
+from . import live, selectors, services
 from .forms import (
     DUPLICATE_NUMBER,
     CardFeeForm,
@@ -124,6 +125,7 @@ def invoice_list(request):
             "statuses": Invoice.Status.choices,
             "filters": filters,
             "currency": request.account.currency,
+            "live_version": live.invoice_list_version(request.account),
         },
     )
 
@@ -146,8 +148,32 @@ def invoice_detail(request, pk: int):
             "refunded": invoice.refunded_total,
             "can_void": not invoice.is_void and not payments,
             "can_delete": invoice.is_draft,
+            "live_version": live.invoice_version(invoice),
         },
     )
+
+
+def _live_answer(request: HttpRequest, version: str) -> HttpResponse:
+    """204 while the page's version is the one it has (`v`); else the new version."""
+    if request.GET.get("v", "") == version:
+        return HttpResponse(status=204)
+    return JsonResponse({"version": version})
+
+
+@require_safe
+@account_required
+def invoice_live(request: HttpRequest, pk: int) -> HttpResponse:
+    """The invoice page polls this (every few seconds) to follow changes made elsewhere."""
+    invoice = get_object_or_404(Invoice.objects.select_related("account"), pk=pk,
+                                account=request.account)
+    return _live_answer(request, live.invoice_version(invoice))
+
+
+@require_safe
+@account_required
+def invoice_list_live(request: HttpRequest) -> HttpResponse:
+    """The invoice list polls this to follow changes made elsewhere."""
+    return _live_answer(request, live.invoice_list_version(request.account))
 
 
 def _save_invoice(form: InvoiceForm, lines, save):

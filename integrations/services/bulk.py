@@ -185,7 +185,7 @@ class Drain:
         return SyncRecord.objects.filter(
             Q(state_changed_at__lte=self.since) | Q(attempts=0),
             realm_id=self.realm, kind=kind, state=State.NEEDS_SYNC,
-        ).order_by("pk")
+        ).order_by("-priority", "pk")  # the rows on the screen that started it go first
 
     def _chunk(self) -> bool:
         """One chunk of invoices or, once none is left, of payments; False when nothing is.

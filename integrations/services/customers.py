@@ -215,5 +215,5 @@ def ensure_customer(engine: CompanyEngine, contact: Contact) -> str:
             continue
         engine.landed(record, created, fingerprint=plan.fingerprint, name=plan.name)
         return record.qbo_id
-    raise Blocked(f"No free QuickBooks customer name was found for {contact.full_name} "
-                  f"({contact.email}).")
+    email = f" ({contact.email})" if contact.email else ""
+    raise Blocked(f"No free QuickBooks customer name was found for {contact.full_name}{email}.")

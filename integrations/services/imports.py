@@ -4,11 +4,12 @@ import math
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from invoices.models import Account, Invoice, User
 
+from .. import rules
 from ..models import BulkSyncJob, QuickBooksConnection, SyncRecord
 from ..qbo import budget
 from ..qbo.errors import QboAuthError
@@ -20,9 +21,11 @@ Kind = SyncRecord.Kind
 MARK_CHUNK = 1000
 
 
-def sync_many(*, account: Account, user: User | None, invoice_ids: list[int]) -> BulkSyncJob:
+def sync_many(*, account: Account, user: User | None, invoice_ids: list[int],
+              first_ids: list[int] | None = None) -> BulkSyncJob:
     """Import Invoices: queue the chosen sent invoices (drafts and void ones are skipped).
-    The company is then drained in batches (bulk.py), not one task per invoice."""
+    The company is then drained in batches (bulk.py), not one task per invoice; `first_ids`
+    (the invoices on the screen) go first, so the rows the person watches change first."""
     connection = QuickBooksConnection.objects.get(account=account)
     if not connection.is_connected:
         raise QboAuthError(connection.status_reason or "Connect to QuickBooks first.")
@@ -35,10 +38,20 @@ def sync_many(*, account: Account, user: User | None, invoice_ids: list[int]) ->
         for start in range(0, len(chosen), MARK_CHUNK):
             chunk = chosen[start:start + MARK_CHUNK]
             mark_many_needs_sync(connection=connection, invoice_ids=chunk)
+        wanted = set(chosen)
+        _put_first(connection, [pk for pk in first_ids or [] if pk in wanted])
         job = BulkSyncJob.objects.create(account=account, created_by=user, invoice_ids=chosen)
         if chosen:
             queue_backlog(connection)
     return job
+
+
+def _put_first(connection: QuickBooksConnection, invoice_ids: list[int]) -> None:
+    """Only the latest screen goes first: an earlier sync's rows lose their place."""
+    records = SyncRecord.objects.filter(realm_id=connection.realm_id, kind=Kind.INVOICE)
+    records.filter(priority__gt=0).update(priority=0)
+    if invoice_ids:
+        records.filter(invoice_id__in=invoice_ids).update(priority=1)
 
 
 def bulk_job_progress(job: BulkSyncJob, *, changed_since: datetime | None = None) -> dict:
@@ -57,15 +70,22 @@ def bulk_job_progress(job: BulkSyncJob, *, changed_since: datetime | None = None
     now = timezone.now()
     elapsed = (now - job.created_at).total_seconds()
     finished = done >= total
+    wait = 0.0 if finished or not connection.is_connected else budget.wait_seconds(
+        connection.realm_id, batch=True)
     eta = None
     if not finished and done and connection.is_connected:
-        eta = round((total - done) * elapsed / done)
+        last_done_at = records.filter(state__in=[State.SYNCED, State.FAILED, State.BLOCKED]
+                                      ).aggregate(last=Max("state_changed_at"))["last"]
+        eta = rules.seconds_left(total=total, done=done, started_at=job.created_at,
+                                 last_done_at=last_done_at and max(last_done_at, job.created_at),
+                                 now=now, wait_seconds=wait)
     progress = {
         "total": total, "done": done, "synced": synced, "failed": failed, "blocked": blocked,
         "finished": finished, "percent": int(100 * done / total) if total else 100,
         "elapsed_seconds": round(elapsed), "eta_seconds": eta,
+        "eta_text": f"About {rules.duration_words(eta)} left." if eta else "",
         "activity": _activity(connection, finished=finished, done=done, elapsed=elapsed,
-                              synced=synced, failed=failed, blocked=blocked),
+                              synced=synced, failed=failed, blocked=blocked, wait=wait),
         "now": now.isoformat(),
     }
     if changed_since is not None:
@@ -80,14 +100,13 @@ CHANGED_ROWS = 200
 
 
 def _activity(connection: QuickBooksConnection, *, finished: bool, done: int, elapsed: float,
-              synced: int, failed: int, blocked: int) -> str:
+              synced: int, failed: int, blocked: int, wait: float) -> str:
     if finished:
         parts = [f"{synced} synced"] + [f"{n} {what}" for n, what in
                                         ((failed, "failed"), (blocked, "blocked")) if n]
         return "Done: " + ", ".join(parts) + "."
     if not connection.is_connected:
         return paused_reason(connection)
-    wait = budget.wait_seconds(connection.realm_id, batch=True)
     if wait >= 1:
         return (f"Waiting for QuickBooks' limit of 40 batch requests a minute: going on in "
                 f"about {math.ceil(wait)} s.")

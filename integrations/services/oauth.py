@@ -24,6 +24,10 @@ class ConnectError(Exception):
     """Connecting did not work; the message is shown to the user as it is."""
 
 
+class ConnectCancelled(ConnectError):
+    """The person pressed Cancel on Intuit's consent page: their choice, not an error."""
+
+
 def connection_start(
     *, session, account: Account, redirect_uri: str, same_company_as: str = ""
 ) -> str:
@@ -56,7 +60,9 @@ def connection_complete(
     same_company_as = session.pop(SESSION_RECONNECT_KEY, "")
     if params.get("error"):
         if params["error"] == "access_denied":
-            raise ConnectError("You cancelled the connection in QuickBooks; nothing was changed.")
+            raise ConnectCancelled(
+                "You cancelled connecting to QuickBooks; nothing was changed. Press “Connect "
+                "to QuickBooks” when you are ready.")
         raise ConnectError(f"QuickBooks did not connect ({params['error']}).")
     if not expected or not secrets.compare_digest(expected, params.get("state", "")):
         raise ConnectError(

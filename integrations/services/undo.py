@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from invoices.models import Account, Invoice, Payment
 
+from .. import rules
 from ..models import QuickBooksConnection, SyncLog, SyncRecord, UndoJob
 from ..qbo.errors import QboAuthError, QboError, QboFault
 from .engine import CompanyEngine
@@ -49,6 +50,7 @@ class UndoPlan:
     invoice_ids: list[int] = field(default_factory=list)  # will be removed
     payments: int = 0  # hatsync's payments on them
     extras: int = 0  # hatsync's refunds and processing fees on them
+    fees: int = 0  # of those, processing fees
     not_synced: list[str] = field(default_factory=list)  # numbers: not in QuickBooks
     paid_in_quickbooks: list[str] = field(default_factory=list)  # numbers
 
@@ -62,8 +64,8 @@ class UndoPlan:
         invoices = f"{n} invoice{'s' if n != 1 else ''}"
         their = "their" if n != 1 else "its"
         payments = f"{m} payment{'s' if m != 1 else ''}"
-        extras = (f" (and {self.extras} refund{'s' if self.extras != 1 else ''} and fees)"
-                  if self.extras else "")
+        followers = rules.refunds_and_fees(refunds=self.extras - self.fees, fees=self.fees)
+        extras = f" (and {followers})" if followers else ""
         return (f"Delete {invoices} and {their} {payments}{extras} from QuickBooks? "
                 f"{'They stay' if n != 1 else 'It stays'} in hatsync and show"
                 f"{'' if n != 1 else 's'} as Needs Sync.")
@@ -132,12 +134,13 @@ def undo_plan(*, account: Account, invoice_ids: list[int]) -> UndoPlan:
     records = hatsync_dependents(connection, plan.invoice_ids)
     plan.payments = records.filter(kind=Kind.PAYMENT).count()
     plan.extras = records.filter(kind__in=[Kind.REFUND, Kind.FEE]).count()
+    plan.fees = records.filter(kind=Kind.FEE).count()
     return plan
 
 
 # --- progress -------------------------------------------------------------------------------
-_PROGRESS = ("total", "done", "removed", "payments_removed", "extras_removed", "skipped",
-             "failed", "finished")
+_PROGRESS = ("total", "done", "removed", "payments_removed", "extras_removed", "fees_removed",
+             "skipped", "failed", "finished")
 
 
 def undo_progress(*, account: Account, job: str) -> dict | None:
@@ -172,8 +175,10 @@ def summary(progress: dict) -> str:
     n, m = progress["removed"], progress["payments_removed"]
     text = (f"Removed {n} invoice{'s' if n != 1 else ''} and {m} payment"
             f"{'s' if m != 1 else ''} from QuickBooks")
-    if progress["extras_removed"]:
-        text += f" (and {progress['extras_removed']} refunds and fees)"
+    fees = progress.get("fees_removed", 0)
+    followers = rules.refunds_and_fees(refunds=progress["extras_removed"] - fees, fees=fees)
+    if followers:
+        text += f" (and {followers})"
     problems = progress["skipped"] + progress["failed"]
     if problems:
         text += f"; {len(problems)} not removed: " + " ".join(problems)
@@ -189,7 +194,7 @@ def undo_start(*, account: Account, invoice_ids: list[int]) -> str:
     job = uuid.uuid4().hex
     _save(account.pk, job, {
         "total": len(plan.invoice_ids), "done": 0, "removed": 0, "payments_removed": 0,
-        "extras_removed": 0, "skipped": plan.skip_reasons(), "failed": [],
+        "extras_removed": 0, "fees_removed": 0, "skipped": plan.skip_reasons(), "failed": [],
         "finished": not plan.invoice_ids,
     })
     connection = _connection(account)
@@ -221,7 +226,7 @@ def undo_run(*, connection_id: int, job: str, invoice_ids: list[int]) -> dict:
     account_id = account.pk
     progress = _load(account_id, job) or {
         "total": len(invoice_ids), "done": 0, "removed": 0, "payments_removed": 0,
-        "extras_removed": 0, "skipped": [], "failed": [], "finished": False,
+        "extras_removed": 0, "fees_removed": 0, "skipped": [], "failed": [], "finished": False,
     }
     for invoice_id in invoice_ids:
         invoice = Invoice.objects.filter(account=account, pk=invoice_id).first()
@@ -229,7 +234,7 @@ def undo_run(*, connection_id: int, job: str, invoice_ids: list[int]) -> dict:
             progress["done"] += 1
             continue
         try:
-            payments, extras = _undo_with_retries(connection, invoice)
+            payments, extras, fees = _undo_with_retries(connection, invoice)
         except Skip as reason:
             progress["skipped"].append(str(reason))
             _log_on_invoice(connection, invoice, SyncLog.Outcome.BLOCKED, str(reason))
@@ -246,6 +251,7 @@ def undo_run(*, connection_id: int, job: str, invoice_ids: list[int]) -> dict:
             progress["removed"] += 1
             progress["payments_removed"] += payments
             progress["extras_removed"] += extras
+            progress["fees_removed"] += fees
         progress["done"] += 1
         _save(account_id, job, progress)
     progress["finished"] = True
@@ -266,14 +272,16 @@ def _failure_message(invoice: Invoice, error: Exception) -> str:
     return f"Invoice {invoice.number} could not be removed: {why} Press Undo sync to try again."
 
 
-def _undo_with_retries(connection: QuickBooksConnection, invoice: Invoice) -> tuple[int, int]:
+def _undo_with_retries(connection: QuickBooksConnection, invoice: Invoice
+                       ) -> tuple[int, int, int]:
     """One invoice, again after an outage or a lost answer: the requestid of a delete that
     may have landed is kept, and every object is read before it is deleted, so nothing is
     deleted twice and an object already gone counts as done."""
-    tally = {"payments": 0, "extras": 0}  # what is gone, over every attempt
+    tally = {"payments": 0, "extras": 0, "refunds": 0, "fees": 0}  # gone, over every attempt
     for attempt in range(RETRIES + 1):
         try:
-            return _undo_held(connection, invoice, tally)
+            payments, extras = _undo_held(connection, invoice, tally)
+            return payments, extras, tally["fees"]
         except QboError as error:
             if not error.retryable or attempt == RETRIES:
                 raise

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from invoices.models import Invoice
 
+from .. import rules
 from ..models import QuickBooksConnection, SyncLog, SyncRecord, UndoneInvoice
 from ..qbo.errors import QboError, QboFault
 from . import exactly_once
@@ -45,6 +46,8 @@ def undo_invoice(*, engine: CompanyEngine, invoice: Invoice,
     an earlier attempt removed (`tally`); raises Skip when the invoice must stay. Everything
     is read and checked before anything is deleted."""
     tally = {"payments": 0, "extras": 0} if tally is None else tally
+    tally.setdefault("refunds", 0)
+    tally.setdefault("fees", 0)
     realm = engine.connection.realm_id
     record = SyncRecord.objects.filter(realm_id=realm, kind=Kind.INVOICE,
                                        invoice=invoice).first()
@@ -85,6 +88,8 @@ def undo_invoice(*, engine: CompanyEngine, invoice: Invoice,
             engine.delete(dependent, ENTITY[dependent.kind], obj)
         dependent.delete()
         tally["payments" if dependent.kind == Kind.PAYMENT else "extras"] += 1
+        if dependent.kind != Kind.PAYMENT:
+            tally["refunds" if dependent.kind == Kind.REFUND else "fees"] += 1
     payments, extras = tally["payments"], tally["extras"]
     if current is not None:
         try:
@@ -93,7 +98,8 @@ def undo_invoice(*, engine: CompanyEngine, invoice: Invoice,
             if payments or extras:
                 _partly_removed(record, invoice)
             raise
-    _forget_invoice(engine, record, invoice, payments=payments, extras=extras)
+    _forget_invoice(engine, record, invoice, payments=payments, refunds=tally["refunds"],
+                    fees=tally["fees"])
     return payments, extras
 
 
@@ -129,7 +135,7 @@ def _partly_removed(record: SyncRecord, invoice: Invoice) -> None:
 
 
 def _forget_invoice(engine: CompanyEngine, record: SyncRecord, invoice: Invoice, *,
-                    payments: int, extras: int) -> None:
+                    payments: int, refunds: int, fees: int) -> None:
     """The invoice is out of QuickBooks: its record goes (the row shows Needs Sync and the
     outbox has nothing to send), and the history says what happened, on the customer's
     record, which stays (customers stay in QuickBooks)."""
@@ -142,7 +148,8 @@ def _forget_invoice(engine: CompanyEngine, record: SyncRecord, invoice: Invoice,
         if customer is not None:
             paid = (f" and its {payments} payment{'s' if payments != 1 else ''}"
                     if payments else "")
-            more = f" (and {extras} refunds and fees)" if extras else ""
+            followers = rules.refunds_and_fees(refunds=refunds, fees=fees)
+            more = f" (and {followers})" if followers else ""
             SyncLog.objects.create(
                 record=customer, operation="undo", outcome=SyncLog.Outcome.SYNCED,
                 message=(f"Undo sync: invoice {invoice.number}{paid}{more} deleted from "

@@ -57,7 +57,11 @@ def test_cancel_on_the_consent_page_comes_back_as_a_message(sandbox, account_for
     response = client.get("/integrations/quickbooks/callback/?" + location.split("?", 1)[1],
                           follow=True)
     assert response.status_code == 200
-    assert "You cancelled the connection" in response.content.decode()
+    page = response.content.decode()
+    assert "error=access_denied" in location  # what Intuit sends back on Cancel
+    # Said calmly: a choice, not an error (not the red message box).
+    assert "You cancelled connecting to QuickBooks" in page
+    assert "message-info" in page and "message-error" not in page
     assert not QuickBooksConnection.objects.filter(account=account).exists()
 
 

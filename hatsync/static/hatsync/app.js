@@ -113,20 +113,68 @@
   });
   // A card with data-refresh-url (the invoice page's QuickBooks panel while a sync is under
   // way, a QuickBooks check while it runs) replaces itself with a fresh copy until it settles.
+  var refreshing = false;
   function refreshPanel() {
     var panel = document.querySelector("[data-refresh-url]");
+    refreshing = Boolean(panel);
     if (!panel) return;
     window.setTimeout(function () {
       fetch(panel.getAttribute("data-refresh-url"), { headers: { Accept: "text/html" } })
         .then(function (response) { return response.ok ? response.text() : null; })
         .then(function (html) {
-          if (html) { panel.outerHTML = html; }
+          if (html && panel.isConnected) { panel.outerHTML = html; }
           refreshPanel();
         })
         .catch(refreshPanel);
     }, 2000);
   }
   refreshPanel();
+
+  // Open pages follow changes made elsewhere (a payment entered in QuickBooks): the element
+  // with data-live-url asks every few seconds whether its version changed (204: no; a cheap
+  // check, no QuickBooks call) and, when it did, the page fetches itself and replaces that
+  // element (and those named in data-live-with) with the fresh copy. Not while hidden, nor
+  // while someone types in it.
+  var LIVE_EVERY = 5000;
+  function liveSwap(html) {
+    var fresh = new DOMParser().parseFromString(html, "text/html");
+    var live = document.querySelector("[data-live-url]");
+    var extra = (live.getAttribute("data-live-with") || "").split(",");
+    ["[data-live-url]"].concat(extra).forEach(function (selector) {
+      selector = selector.trim();
+      var old = selector && document.querySelector(selector);
+      var copy = selector && fresh.querySelector(selector);
+      if (old && copy) old.replaceWith(document.importNode(copy, true));
+    });
+    if (!refreshing) refreshPanel();
+  }
+  function liveTick() {
+    var live = document.querySelector("[data-live-url]");
+    if (!live) return;
+    var typing = document.activeElement && live.contains(document.activeElement) &&
+      document.activeElement.matches("input, select, textarea");
+    if (document.hidden || typing) { window.setTimeout(liveTick, LIVE_EVERY); return; }
+    var url = live.getAttribute("data-live-url") + "?v=" +
+      encodeURIComponent(live.getAttribute("data-live-version") || "");
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (response.status === 204) return "same";
+        var json = (response.headers.get("Content-Type") || "").indexOf("json") !== -1;
+        return response.ok && json ? "changed" : "stop";  // signed out, gone: stop asking
+      })
+      .then(function (answer) {
+        if (answer === "stop") return null;
+        if (answer === "same") { window.setTimeout(liveTick, LIVE_EVERY); return null; }
+        return fetch(window.location.href, { headers: { Accept: "text/html" } })
+          .then(function (response) { return response.ok ? response.text() : null; })
+          .then(function (html) {
+            if (html) liveSwap(html);
+            window.setTimeout(liveTick, LIVE_EVERY);
+          });
+      })
+      .catch(function () { window.setTimeout(liveTick, 2 * LIVE_EVERY); });
+  }
+  window.setTimeout(liveTick, LIVE_EVERY);
   // A number longer than an integration takes: say, as you type, what it will store.
   var note = document.getElementById("number-note");
   var numberInput = note && document.getElementById(note.getAttribute("data-for"));

@@ -37,9 +37,10 @@
     since = p.now;
     bar.max = p.total; bar.value = p.done;
     text.textContent = `${p.done} of ${p.total} done: ${p.synced} synced, ${p.failed} failed, ${p.blocked} blocked.`;
-    activity.textContent = p.activity + (p.eta_seconds ? ` About ${p.eta_seconds} s left.` : "");
+    activity.textContent = p.activity + (p.eta_text ? ` ${p.eta_text}` : "");
     updateRows(p.cells);
-    if (p.finished) {
+    if (p.finished) {  // the card ends: no hint, no estimate, no more polling
+      box.querySelector("[data-role=hint]")?.remove();
       const head = box.querySelector(".progress-head strong");
       head.textContent = `Sync of ${p.total} invoice${p.total === 1 ? "" : "s"} finished`;
       const problems = p.failed + p.blocked;
