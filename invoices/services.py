@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from . import selectors
 from .models import (
     ZERO,
     Account,
@@ -40,10 +41,23 @@ def _check_same_account(account: Account, *objects: object) -> None:
             raise ValidationError("That record belongs to another account.")
 
 
+DUPLICATE_NUMBER = "Another invoice already has this number."
+
+
+def number_taken_message(*, number: str, holder: str) -> str:
+    """Why `number` cannot be used: another invoice has it, perhaps in other capitals."""
+    if holder == number:
+        return DUPLICATE_NUMBER
+    return (f"{number} is already used by invoice {holder} (numbers are compared without "
+            "regard to capitals). Give this invoice a different number.")
+
+
 def _check_number_free(invoice: Invoice) -> None:
-    taken = Invoice.objects.filter(account=invoice.account, number=invoice.number)
-    if taken.exclude(pk=invoice.pk).exists():
-        raise ValidationError({"number": "Another invoice already has this number."})
+    holder = selectors.invoice_holding_number(account=invoice.account, number=invoice.number,
+                                              exclude_id=invoice.pk)
+    if holder is not None:
+        raise ValidationError({"number": number_taken_message(number=invoice.number,
+                                                              holder=holder.number)})
 
 
 def _replace_lines(invoice: Invoice, lines: list[LineInput]) -> None:
