@@ -225,6 +225,8 @@ class InvoiceForm(forms.Form):
         """Free in the account whatever its capitals, and free for the apps the account's
         invoices go to (they say why not, e.g. how the number is shortened there)."""
         number = self.cleaned_data["number"].strip()
+        if self.invoice is not None and number == self.invoice.number:
+            return number  # kept as it is: its other fields can always be edited
         invoice_id = self.invoice.pk if self.invoice is not None else None
         holder = selectors.invoice_holding_number(account=self.account, number=number,
                                                   exclude_id=invoice_id)

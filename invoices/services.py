@@ -159,6 +159,7 @@ def invoice_update(
     if invoice.is_void:
         raise ValidationError("A void invoice cannot be edited.")
     _check_same_account(invoice.account, contact)
+    renumbered = invoice.number != number.strip()
     invoice.number = number.strip()
     invoice.contact = contact
     invoice.issue_date = issue_date
@@ -166,7 +167,8 @@ def invoice_update(
     invoice.memo = memo
     if discount_kind is not None:
         _set_discount(invoice, discount_kind, discount_value)
-    _check_number_free(invoice)
+    if renumbered:  # a number kept is never refused, whoever else has it in other capitals
+        _check_number_free(invoice)
     invoice.full_clean()
     _replace_lines(invoice, lines)
     _check_discount_fits(invoice)

@@ -74,3 +74,21 @@ def test_an_account_without_quickbooks_is_not_held_to_its_limit(account_for, cli
     make_invoice(account=account, number=HELD)
     post_new(client, account, TYPED)
     assert Invoice.objects.filter(number=TYPED).exists()
+
+
+def test_both_invoices_of_a_shortened_pair_from_before_can_still_be_edited(
+    sandbox, account_for, client
+):
+    """The demo's pair (made before the form refused it): the holder's edits always go
+    through, and the other can be edited, and renumbered, without a loop of refusals."""
+    account = account_for("US", US_REALM)
+    held = make_invoice(account=account, number=HELD)
+    typed = make_invoice(account=account, number=TYPED)  # the services let it through
+    product = make_product(account=account)
+    for invoice in (held, typed):
+        url = reverse("invoices:invoice_edit", args=[invoice.pk])
+        response = client.post(url, invoice_data(invoice.contact, [{"product": product.pk}],
+                                                 number=invoice.number, memo="edited"))
+        assert response.status_code == 302
+        invoice.refresh_from_db()
+        assert invoice.memo == "edited"

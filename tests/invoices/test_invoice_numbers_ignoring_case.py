@@ -68,3 +68,19 @@ def test_an_invoice_may_change_the_capitals_of_its_own_number(
 def test_another_account_may_use_the_number_in_any_capitals(account, other_account, contact):
     make_invoice(account=other_account, number="DISC-AMT-1")
     assert make_invoice(account=account, contact=contact, number="disc-amt-1").pk
+
+
+def test_a_pair_from_before_the_rule_can_still_be_edited_keeping_its_numbers(
+    signed_in_client, account, contact, product
+):
+    first = make_invoice(account=account, contact=contact, number="DISC-AMT-1")
+    second = make_invoice(account=account, contact=contact, number="2001")
+    Invoice.objects.filter(pk=second.pk).update(number="disc-amt-1")  # as old data may hold
+    for invoice in (first, second):
+        invoice.refresh_from_db()
+        url = reverse("invoices:invoice_edit", args=[invoice.pk])
+        response = signed_in_client.post(url, invoice_data(
+            contact, [{"product": product.pk}], number=invoice.number, memo="edited"))
+        assert response.status_code == 302
+        invoice.refresh_from_db()
+        assert invoice.memo == "edited"
