@@ -47,6 +47,19 @@ def shorten_reference(number: str) -> str:
 SHORTENED_HEAD, SHORTENED_TAIL = 5, 13
 
 
+def doc_number_key(doc_number: str) -> str:
+    """What QuickBooks compares when it decides two invoices have one number: the DocNumber
+    without regard to capitals (its queries compare strings that way, and its duplicate
+    check is held to the same here; shared/QBO-FACTS.md, README "Numbers"). Surrounding
+    spaces never reach it: `shorten_reference` strips them."""
+    return doc_number.strip().casefold()
+
+
+def same_doc_number(number: str, other: str) -> bool:
+    """Whether two invoice numbers become one number in QuickBooks, after shortening."""
+    return doc_number_key(shorten_reference(number)) == doc_number_key(shorten_reference(other))
+
+
 def clean_qbo_name(name: str, max_length: int) -> str:
     """QBO names may not hold ':' (it separates sub-customers), tabs, new lines or controls:
     ':' becomes its look-alike, the rest a space; runs of spaces become one. A name with

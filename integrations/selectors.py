@@ -2,20 +2,55 @@
 
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Length
 from django.urls import reverse
 
-from invoices.models import Account, Invoice
+from invoices.models import Account, Invoice, Product
 
 from . import rules
 from .models import BulkSyncJob, QuickBooksConnection, ReconcileReport, SyncLog, SyncRecord
 from .qbo.environments import environment
 from .rules import invoice_deep_link
 from .services.exactly_once import fee_key, refund_key
+from .services.messages import form_number_clash_message
 
 
 def connection_for(account: Account) -> QuickBooksConnection | None:
     """The account's QuickBooks company (whatever its status), or None."""
     return QuickBooksConnection.objects.filter(account=account).first()
+
+
+def invoice_number_clash(*, account: Account, number: str, invoice_id: int | None) -> str | None:
+    """On a connected account's invoice form: why `number` would be another invoice's number
+    in QuickBooks once shortened to its 21 characters (None when it would not). Numbers
+    that are one number even unshortened are the CRM's own rule (invoices.selectors)."""
+    if connection_for(account) is None:
+        return None
+    doc_number = rules.shorten_reference(number)
+    # Only a long number, or one written as this number's shortened form, can clash.
+    others = (Invoice.objects.filter(account=account).annotate(length=Length("number"))
+              .filter(Q(length__gt=rules.MAX_REFERENCE_LENGTH) | Q(number__iexact=doc_number))
+              .order_by("pk"))
+    if invoice_id is not None:
+        others = others.exclude(pk=invoice_id)
+    for other in others.only("number"):
+        if rules.same_doc_number(number, other.number):
+            return form_number_clash_message(number=number, holder=other.number)
+    return None
+
+
+def products_sharing_item(*, account: Account, display_name: str,
+                          product_id: int | None) -> list[str]:
+    """The Display Names of the account's other products that become the same QuickBooks
+    item as `display_name` (one name there whatever its capitals and spacing)."""
+    key = rules.item_name_for(display_name).casefold()
+    if not key:
+        return []
+    others = Product.objects.filter(account=account)
+    if product_id is not None:
+        others = others.exclude(pk=product_id)
+    return sorted(p.display_name for p in others.only("display_name")
+                  if rules.item_name_for(p.display_name).casefold() == key)
 
 
 def invoice_link(connection: QuickBooksConnection, record: SyncRecord | None) -> str:

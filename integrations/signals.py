@@ -1,5 +1,6 @@
 """Receivers: a saved invoice, payment, contact, refund or fee calls the outbox service that
-decides what needs sync (and enqueues it on commit); the push is a task."""
+decides what needs sync (and enqueues it on commit); the push is a task. The CRM's forms ask
+(invoices.hooks) what QuickBooks would make of a number or a name: a selector answers."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,9 +11,12 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from invoices import live
+from invoices.hooks import invoice_number_checks, product_name_notes
 from invoices.models import Contact, Invoice, Payment, Refund
 
+from . import selectors
 from .models import QuickBooksConnection, SyncRecord
+from .services.messages import same_item_note
 from .services.outbox import enqueue, mark_contact_invoices, mark_invoice, mark_payment
 from .services.payment_followers import mark_fee, mark_refund
 
@@ -95,3 +99,19 @@ def sync_states_version(sender, invoice_ids: list[int] | None, account, **kwargs
     ).aggregate(n=Count("id"), changed=Max("state_changed_at"), flagged=Max("qbo_status_at"),
                 synced=Max("synced_at"))
     return repr(sorted(stamps.items()))
+
+
+@receiver(invoice_number_checks, dispatch_uid="integrations.invoice_number_check")
+def invoice_number_check(sender, *, account, number: str, invoice_id, **kwargs) -> str | None:
+    """A number QuickBooks would take as another invoice's, once shortened, is refused."""
+    return selectors.invoice_number_clash(account=account, number=number, invoice_id=invoice_id)
+
+
+@receiver(product_name_notes, dispatch_uid="integrations.product_name_note")
+def product_name_note(sender, *, account, display_name: str, product_id, **kwargs) -> str | None:
+    """A name other products have: in QuickBooks they are one item (by design); say so."""
+    if selectors.connection_for(account) is None:
+        return None
+    others = selectors.products_sharing_item(account=account, display_name=display_name,
+                                             product_id=product_id)
+    return same_item_note(others) if others else None

@@ -7,13 +7,12 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import UniqueConstraint
 
-from . import selectors
+from . import hooks, selectors
 from .localisation import format_number, format_percent
 from .models import ZERO, Account, Contact, Expense, Invoice, Payment, Product, TaxRate
-from .services import LineInput
+from .services import DUPLICATE_NUMBER, LineInput, number_taken_message
 from .tokens import SUPPORTED_TOKENS
 
-DUPLICATE_NUMBER = "Another invoice already has this number."
 DUE_BEFORE_ISSUE = "The due date cannot be before the issue date."
 
 # Messages the services raise without naming a field, and the field they are about.
@@ -106,6 +105,12 @@ class TaxRateForm(AccountModelForm):
 
 
 class ProductForm(AccountModelForm):
+    """A product. Before a name is saved that other apps have something to say about (in
+    QuickBooks, products of one name are one item), the form shows it and asks for Add
+    again: `needs_confirmation` keeps the view from saving until then."""
+
+    CONFIRM_FIELD = "same_item_ok"
+
     class Meta:
         model = Product
         fields = ["display_name", "description", "rate", "taxable", "default_tax_rate"]
@@ -122,6 +127,28 @@ class ProductForm(AccountModelForm):
         self.fields["default_tax_rate"].queryset = selectors.tax_rate_list(account=self.account)
         self.fields["default_tax_rate"].empty_label = "No default"
         self.fields["default_tax_rate"].help_text = "Used on invoice lines left without a tax rate."
+        self.needs_confirmation = False
+        self.name_notes: list[str] = []
+        if not self.is_bound and self.instance.pk:
+            self.name_notes = self._name_notes(self.instance.display_name)
+
+    def _name_notes(self, display_name: str) -> list[str]:
+        return hooks.product_name_warnings(account=self.account, display_name=display_name,
+                                           product_id=self.instance.pk)
+
+    def clean_display_name(self) -> str:
+        display_name = self.cleaned_data["display_name"].strip()
+        self.name_notes = self._name_notes(display_name)
+        saved = self.initial.get("display_name")
+        renamed = saved is None or " ".join(saved.split()).casefold() != " ".join(
+            display_name.split()).casefold()
+        confirmed = self.data.get(self.CONFIRM_FIELD) == display_name
+        if self.name_notes and renamed and not confirmed:
+            verb = "Save" if self.instance.pk else "Add"
+            self.needs_confirmation = True
+            self.name_notes = [f"{note} Press {verb} again to keep this name, or give it a "
+                               "name of its own." for note in self.name_notes]
+        return display_name
 
     def clean_rate(self) -> Decimal:
         rate = self.cleaned_data["rate"]
@@ -196,12 +223,20 @@ class InvoiceForm(forms.Form):
         self.fields["contact"].shared_names = {name for name, n in names.items() if n > 1}
 
     def clean_number(self) -> str:
+        """Free in the account whatever its capitals, and free for the apps the account's
+        invoices go to (they say why not, e.g. how the number is shortened there)."""
         number = self.cleaned_data["number"].strip()
-        taken = Invoice.objects.filter(account=self.account, number=number)
-        if self.invoice is not None:
-            taken = taken.exclude(pk=self.invoice.pk)
-        if taken.exists():
-            raise ValidationError(DUPLICATE_NUMBER)
+        if self.invoice is not None and number == self.invoice.number:
+            return number  # kept as it is: its other fields can always be edited
+        invoice_id = self.invoice.pk if self.invoice is not None else None
+        holder = selectors.invoice_holding_number(account=self.account, number=number,
+                                                  exclude_id=invoice_id)
+        if holder is not None:
+            raise ValidationError(number_taken_message(number=number, holder=holder.number))
+        refusals = hooks.invoice_number_refusals(account=self.account, number=number,
+                                                 invoice_id=invoice_id)
+        if refusals:
+            raise ValidationError(refusals)
         return number
 
     def clean(self) -> dict:

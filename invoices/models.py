@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from .localisation import format_percent
 from .money import percent_of, tax_by_rate, to_cents
-from .tokens import TokenValues, render_tokens, unknown_tokens
+from .tokens import TokenValues, broken_tokens, render_tokens, token_example, unknown_tokens
 
 ZERO = Decimal("0.00")
 NON_NEGATIVE = [MinValueValidator(ZERO)]
@@ -166,6 +166,12 @@ class Product(models.Model):
         return self.display_name
 
     def clean(self) -> None:
+        broken = broken_tokens(self.display_name)
+        if broken:
+            written, lacks = broken[0]
+            raise ValidationError({"display_name": (
+                f"The token “{written}” is not {lacks}. A token starts with [% and ends with "
+                f"%], as in {token_example(written)}.")})
         unknown = unknown_tokens(self.display_name)
         if unknown:
             names = ", ".join(f"[% {token} %]" for token in unknown)

@@ -24,6 +24,17 @@ def invoice_list(*, account: Account, search: str = "", status: str = "") -> Que
     return invoices
 
 
+def invoice_holding_number(*, account: Account, number: str,
+                           exclude_id: int | None = None) -> Invoice | None:
+    """The account's other invoice with this number, whatever its capitals: DISC-AMT-1 and
+    disc-amt-1 are one number (for the people who read them, and for the books they go to)."""
+    number = number.strip()
+    taken = Invoice.objects.filter(account=account, number__iexact=number)
+    if exclude_id is not None:
+        taken = taken.exclude(pk=exclude_id)
+    return next((i for i in taken if i.number.casefold() == number.casefold()), None)
+
+
 def contact_list(*, account: Account) -> QuerySet[Contact]:
     return Contact.objects.filter(account=account)
 

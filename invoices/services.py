@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from . import selectors
 from .localisation import format_number
 from .models import (
     ZERO,
@@ -41,10 +42,23 @@ def _check_same_account(account: Account, *objects: object) -> None:
             raise ValidationError("That record belongs to another account.")
 
 
+DUPLICATE_NUMBER = "Another invoice already has this number."
+
+
+def number_taken_message(*, number: str, holder: str) -> str:
+    """Why `number` cannot be used: another invoice has it, perhaps in other capitals."""
+    if holder == number:
+        return DUPLICATE_NUMBER
+    return (f"{number} is already used by invoice {holder} (numbers are compared without "
+            "regard to capitals). Give this invoice a different number.")
+
+
 def _check_number_free(invoice: Invoice) -> None:
-    taken = Invoice.objects.filter(account=invoice.account, number=invoice.number)
-    if taken.exclude(pk=invoice.pk).exists():
-        raise ValidationError({"number": "Another invoice already has this number."})
+    holder = selectors.invoice_holding_number(account=invoice.account, number=invoice.number,
+                                              exclude_id=invoice.pk)
+    if holder is not None:
+        raise ValidationError({"number": number_taken_message(number=invoice.number,
+                                                              holder=holder.number)})
 
 
 def _replace_lines(invoice: Invoice, lines: list[LineInput]) -> None:
@@ -146,6 +160,7 @@ def invoice_update(
     if invoice.is_void:
         raise ValidationError("A void invoice cannot be edited.")
     _check_same_account(invoice.account, contact)
+    renumbered = invoice.number != number.strip()
     invoice.number = number.strip()
     invoice.contact = contact
     invoice.issue_date = issue_date
@@ -153,7 +168,8 @@ def invoice_update(
     invoice.memo = memo
     if discount_kind is not None:
         _set_discount(invoice, discount_kind, discount_value)
-    _check_number_free(invoice)
+    if renumbered:  # a number kept is never refused, whoever else has it in other capitals
+        _check_number_free(invoice)
     invoice.full_clean()
     _replace_lines(invoice, lines)
     _check_discount_fits(invoice)

@@ -398,7 +398,8 @@ def _edit_page(request, form_class, template: str, instance, list_url: str, noun
     label = str(instance) if instance is not None else ""
     if request.method == "POST":
         form = form_class(request.POST, instance=instance, account=request.account)
-        if form.is_valid():
+        # A form may ask for the same POST again before saving (it says why on the page).
+        if form.is_valid() and not getattr(form, "needs_confirmation", False):
             saved = form.save()
             verb = "added" if instance is None else "saved"
             messages.success(request, f"{noun} {saved} {verb}.")

@@ -720,10 +720,12 @@ class Books(NameLists, SalesForms):
         data["DocNumber"] = sent
         allow_duplicate = "allowduplicatedocnum" in params.get("include", "").lower()
         if self.prefs.get("duplicate_doc_number_check", True) and not allow_duplicate:
-            for other_id, _ in self.store.values(self.realm, "Invoice", "$.DocNumber",
-                                                 where=("$.DocNumber", sent)):
-                if other_id != data["Id"]:
-                    raise faults.duplicate_doc_number(sent, "Invoice", other_id)
+            # One number whatever its capitals, as QuickBooks' queries compare it (README).
+            for other in self.store.entities_matching(self.realm, "Invoice", "$.DocNumber",
+                                                      [sent.lower()]):
+                if (other["Id"] != data["Id"]
+                        and str(other.get("DocNumber", "")).casefold() == sent.casefold()):
+                    raise faults.duplicate_doc_number(sent, "Invoice", other["Id"])
 
     def _next_doc_number(self) -> str:
         numbers = [

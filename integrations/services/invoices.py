@@ -5,6 +5,7 @@ update, void), with the one rule for who holds an invoice number.
 drain share them, and record what landed through the engine's one landed step.
 """
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -230,6 +231,7 @@ def _write(engine: CompanyEngine, record: SyncRecord, invoice: Invoice, payload:
         except QboFault as error:
             if error.is_duplicate_doc_number:  # QuickBooks' own check caught a clash
                 claim_number(engine, record, invoice, doc_number)
+                raise _named_holder(engine, invoice, doc_number, error) from error
             raise
         return "update"
     try:
@@ -239,7 +241,7 @@ def _write(engine: CompanyEngine, record: SyncRecord, invoice: Invoice, payload:
             raise
         claim_number(engine, record, invoice, doc_number)
         if not record.qbo_id:
-            raise
+            raise _named_holder(engine, invoice, doc_number, error) from error
         # It was ours after all (an earlier attempt's create): update it instead.
         _update(engine, record, payload, fingerprint, doc_number)
         return "update"
@@ -259,15 +261,17 @@ def claim_number(engine: CompanyEngine, record: SyncRecord, invoice: Invoice,
     """Make sure `doc_number` is free for this invoice in QuickBooks, or raise Blocked
     naming the invoice that holds it. Adopts our own invoice if an earlier attempt made
     it (the marker in PrivateNote says whose it is)."""
-    holder = (
-        SyncRecord.objects.filter(realm_id=engine.realm_id, kind=Kind.INVOICE,
-                                  qbo_name=doc_number)
-        .exclude(pk=record.pk).exclude(qbo_id="").select_related("invoice").first()
-    )
+    holder = next((
+        row for row in SyncRecord.objects.filter(
+            realm_id=engine.realm_id, kind=Kind.INVOICE, qbo_name__iexact=doc_number,
+        ).exclude(pk=record.pk).exclude(qbo_id="").select_related("invoice")
+        if rules.doc_number_key(row.qbo_name) == rules.doc_number_key(doc_number)
+    ), None)  # QuickBooks compares numbers without regard to capitals
     if holder is not None:
         raise Blocked(number_clash_message(
             number=invoice.number, doc_number=doc_number,
             holder=holder.invoice.number if holder.invoice else None,
+            holder_doc_number=holder.qbo_name,
         ))
     found = engine.query(rules.select_where_equals("Invoice", "DocNumber", doc_number))
     for existing in found:
@@ -288,7 +292,27 @@ def claim_number(engine: CompanyEngine, record: SyncRecord, invoice: Invoice,
         raise Blocked(number_clash_message(
             number=invoice.number, doc_number=doc_number,
             holder=other.number if other else None, outside=other is None,
+            holder_doc_number=str(existing.get("DocNumber") or doc_number),
         ))
+
+
+_HOLDER_ID = re.compile(r"TxnId=(\w+)")
+
+
+def _named_holder(engine: CompanyEngine, invoice: Invoice, doc_number: str,
+                  error: QboFault) -> Blocked:
+    """QuickBooks refused the number (6140) though the look-up found no holder (its own
+    comparison is wider than its query's): name the holder from the fault's TxnId."""
+    found = _HOLDER_ID.search(error.detail or "")
+    ours = found and SyncRecord.objects.filter(
+        realm_id=engine.realm_id, kind=Kind.INVOICE, qbo_id=found.group(1),
+    ).select_related("invoice").first()
+    holder = ours.invoice if ours and ours.invoice else None
+    return Blocked(number_clash_message(
+        number=invoice.number, doc_number=doc_number,
+        holder=holder.number if holder else None, outside=not ours,
+        holder_doc_number=(ours.qbo_name or None) if ours else None,
+    ))
 
 
 def _adopt_own(engine: CompanyEngine, record: SyncRecord, invoice: Invoice) -> None:

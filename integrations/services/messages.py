@@ -2,10 +2,12 @@
 on, naming their invoices, contacts and products (never a QuickBooks id)."""
 
 import re
+from collections import Counter
 from datetime import date
 
 from invoices.localisation import local_date
 
+from .. import rules
 from ..models import SyncRecord
 from ..qbo.errors import QboFault
 
@@ -15,22 +17,63 @@ Kind = SyncRecord.Kind
 _REFERENCE = re.compile(r"\b(\w+Ref)\b(?:\s*=\s*([\w-]+))?")
 
 
+_CAPITALS = "(numbers are compared without regard to capitals)"
+
+
 def number_clash_message(
-    *, number: str, doc_number: str, holder: str | None, outside: bool = False
+    *, number: str, doc_number: str, holder: str | None, outside: bool = False,
+    holder_doc_number: str | None = None,
 ) -> str:
-    """Why an invoice cannot have its number in QuickBooks, naming who has it."""
-    fix = "Give this invoice a shorter or different number, then press Sync."
+    """Why an invoice cannot have its number in QuickBooks, naming who has it and why the
+    numbers are one there: the same capitals aside, or both shortened alike."""
+    held = holder_doc_number or doc_number
     if outside:
-        return (f"QuickBooks already has invoice {doc_number} (made outside hatsync), so this "
+        return (f"QuickBooks already has invoice {held} (made outside hatsync), so this "
                 "invoice was not synced. Change the number here (or remove the one in "
                 "QuickBooks), then press Sync.")
+    different = "Give this invoice a different number, then press Sync."
     if holder is None:
-        return f"Another invoice already has the number {doc_number} in QuickBooks. {fix}"
-    if holder == number or doc_number == number:
-        return f"Invoice {holder} already has the number {doc_number} in QuickBooks. {fix}"
+        return (f"An invoice deleted from hatsync still has the number {held} in QuickBooks. "
+                f"{different}")
+    shortened = doc_number != number.strip()
+    if not shortened and holder_doc_number is not None and held != doc_number:
+        return (f"Invoice {holder} already has the number {held} in QuickBooks, which "
+                "compares invoice numbers without regard to capitals, so "
+                f"{doc_number} is the same number there. {different}")
+    if not shortened and holder == number:
+        return f"Invoice {holder} already has the number {held} in QuickBooks. {different}"
+    capitals = f" {_CAPITALS}" if held != doc_number else ""
+    if not shortened:
+        return (f"Invoice {holder} becomes {held} in QuickBooks (its limit is 21 characters), "
+                f"which is this invoice's number{capitals}. {different}")
     return (f"Invoice numbers {number} and {holder} both become {doc_number} in QuickBooks "
-            f"(its limit is 21 characters), and invoice {holder} already has that number "
-            f"there. {fix}")
+            f"(its limit is 21 characters){capitals}, and invoice {holder} already has that "
+            "number there. Give this invoice a shorter or different number, then press Sync.")
+
+
+def form_number_clash_message(*, number: str, holder: str) -> str:
+    """On the invoice form: why `number` would be another invoice's number in QuickBooks."""
+    doc_number, held = rules.shorten_reference(number), rules.shorten_reference(holder)
+    capitals = f" {_CAPITALS}" if held != doc_number else ""
+    if held == holder.strip():
+        becomes = f"which is invoice {holder}'s number there{capitals}"
+    else:
+        becomes = f"which invoice {holder} also becomes{capitals}"
+    return (f"{number} shortens to {doc_number} in QuickBooks (its limit is "
+            f"{rules.MAX_REFERENCE_LENGTH} characters), {becomes}. Give this invoice a "
+            "shorter or different number.")
+
+
+def same_item_note(others: list[str]) -> str:
+    """On the product form: the other products that are one QuickBooks item with this one."""
+    counts = Counter(others)
+    quoted = [f"“{name}”" + (f" ({n} of them)" if n > 1 else "") for name, n in counts.items()]
+    listed = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+    noun = "product" if len(others) == 1 else "products"
+    either = "either product" if len(others) == 1 else "any of these products"
+    return (f"QuickBooks will see this as the same item as your {noun} {listed}: item names "
+            "there are one name whatever their capitals and spacing, so invoices with "
+            f"{either} use one QuickBooks item.")
 
 
 def names_for_ids(record: SyncRecord) -> dict[str, dict[str, str]]:

@@ -8,6 +8,7 @@ import pytest
 from integrations.models import QuickBooksConnection, SyncRecord
 from integrations.services.company_settings import connection_check_settings
 from invoices import services
+from invoices.models import Invoice
 from invoices.services import LineInput
 from tests.factories import make_invoice
 from tests.integrations.conftest import run_outbox, send
@@ -153,3 +154,46 @@ def test_renumbering_so_it_shortens_to_another_invoices_number_is_blocked(
     assert len(qbo_invoices(sandbox, SHORT)) == 1
     assert qbo_invoices(sandbox, "3001")[0]["Id"] == record.qbo_id
     assert record_for(holder).state == "synced"
+
+
+def test_a_number_blocked_by_another_in_other_capitals_says_so_naming_it(sandbox, account_for):
+    """From before the form refused it (or old data): the block names the holder and the
+    real cause, not "shorter"."""
+    account = account_for("US", US_REALM)
+    holder = send(make_invoice(account=account, number="DISC-AMT-1"))
+    run_outbox(account)
+    clash = make_invoice(account=account, number="2001")
+    Invoice.objects.filter(pk=clash.pk).update(number="disc-amt-1")  # as old data may hold
+    clash.refresh_from_db()
+    send(clash)
+    run_outbox(account)
+    blocked = record_for(clash)
+    assert blocked.state == "blocked"
+    assert blocked.last_error == (
+        f"Invoice {holder.number} already has the number DISC-AMT-1 in QuickBooks, which "
+        "compares invoice numbers without regard to capitals, so disc-amt-1 is the same "
+        "number there. Give this invoice a different number, then press Sync."
+    )
+
+
+def test_a_clash_only_quickbooks_own_check_sees_still_names_the_holder(
+    sandbox, account_for, monkeypatch
+):
+    """Were Intuit's query to miss a number its duplicate check (6140) catches, the block
+    names the holder from the fault's TxnId instead of a bare QuickBooks refusal."""
+    from integrations.services import invoices as invoice_sync
+
+    account = account_for("US", US_REALM)
+    holder = send(make_invoice(account=account, number="DISC-AMT-1"))
+    run_outbox(account)
+    clash = make_invoice(account=account, number="2002")
+    Invoice.objects.filter(pk=clash.pk).update(number="disc-amt-1")
+    clash.refresh_from_db()
+    monkeypatch.setattr(invoice_sync, "claim_number", lambda *args, **kwargs: None)
+    send(clash)
+    run_outbox(account)
+    blocked = record_for(clash)
+    assert blocked.state == "blocked"
+    assert blocked.last_error.startswith(
+        f"Invoice {holder.number} already has the number DISC-AMT-1 in QuickBooks, which "
+        "compares invoice numbers without regard to capitals")

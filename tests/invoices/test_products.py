@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pytest
 from django.urls import reverse
 
 from invoices.models import Product
@@ -76,3 +77,34 @@ def test_editing_a_product_changes_its_rate(signed_in_client, product):
     product.refresh_from_db()
     assert product.rate == Decimal("120.00")
     assert product.default_tax_rate is None
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("Album for [% contact.first_name",
+         "The token “[% contact.first_name” is not closed. A token starts with [% and ends "
+         "with %], as in [% contact.first_name %]."),
+        ("Album for [% contact.first_name %] and [% contact.last_name",
+         "The token “[% contact.last_name” is not closed. A token starts with [% and ends "
+         "with %], as in [% contact.last_name %]."),
+        ("Album for contact.first_name %]",
+         "The token “contact.first_name %]” is not opened. A token starts with [% and ends "
+         "with %], as in [% contact.first_name %]."),
+        ("Album for [% nickname",
+         "The token “[% nickname” is not closed. A token starts with [% and ends with %], "
+         "as in [% contact.first_name %]."),
+    ],
+)
+def test_a_token_left_open_or_never_opened_is_refused_and_the_name_kept(
+    signed_in_client, name, error
+):
+    response = signed_in_client.post(NEW, product_data(display_name=name))
+    assert response.status_code == 200
+    assert response.context["form"].errors["display_name"] == [error]
+    assert not Product.objects.exists()
+
+
+def test_square_brackets_and_percent_signs_of_their_own_are_words(signed_in_client, account):
+    signed_in_client.post(NEW, product_data(display_name="Prints [A4] at 20% off"))
+    assert Product.objects.filter(account=account, display_name="Prints [A4] at 20% off").exists()

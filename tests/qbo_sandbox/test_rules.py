@@ -97,6 +97,16 @@ def test_duplicate_doc_number_detail_names_the_holder(us):
     )
 
 
+def test_a_doc_number_that_differs_only_in_capitals_is_the_same_number(us):
+    """QuickBooks' queries compare strings without regard to capitals, and its
+    duplicate-number check is taken to do the same (README: "Duplicate DocNumber")."""
+    customer = us.customer("DupCase")
+    first = us.invoice(customer["Id"], [sales_line(10)], DocNumber="DISC-AMT-1").json()["Invoice"]
+    error = fault_of(us.invoice(customer["Id"], [sales_line(10)], DocNumber="disc-amt-1"))
+    assert error["code"] == "6140"
+    assert f"TxnId={first['Id']}" in error["Detail"]
+
+
 def test_include_allowduplicatedocnum_lets_a_duplicate_through(us):
     customer = us.customer("Dup2")
     us.invoice(customer["Id"], [sales_line(10)], DocNumber="7")
