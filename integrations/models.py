@@ -165,6 +165,11 @@ class SyncRecord(models.Model):
     # the requestid of the next create (QuickBooks would answer the old one with the
     # deleted Purchase).
     deleted_qbo_id = models.CharField(max_length=40, blank=True)
+    # Its payment or refund was deleted in hatsync: its QuickBooks object is deleted too
+    # (services/removals.py). What finding that object again needs once the CRM row is gone:
+    # {"payment": id, "date": "YYYY-MM-DD", "amount": "90.00"} or
+    # {"refund": id, "doc_number": "R-1042"}.
+    removal = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [

@@ -1,11 +1,12 @@
 """Receivers: a saved invoice, payment, contact, refund or fee calls the outbox service that
-decides what needs sync (and enqueues it on commit); the push is a task."""
+decides what needs sync (and enqueues it on commit); a deleted payment or refund calls the
+removals service (its QuickBooks object goes too); the push is a task."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 
 from invoices.models import Contact, Invoice, Payment, Refund
@@ -13,6 +14,7 @@ from invoices.models import Contact, Invoice, Payment, Refund
 from .models import QuickBooksConnection
 from .services.outbox import enqueue, mark_contact_invoices, mark_invoice, mark_payment
 from .services.payment_followers import mark_fee, mark_refund
+from .services.removals import mark_payment_removed, mark_refund_removed
 
 # Set while changes made in QuickBooks are applied here: they are in QuickBooks already, so
 # the invoices and payments they touch must not go back (no echo).
@@ -79,3 +81,24 @@ def refund_saved(sender, instance: Refund, **kwargs) -> None:
     connection = _connection(instance.account_id)
     if connection is not None:
         enqueue(mark_refund(connection=connection, refund=instance))
+
+
+@receiver(pre_delete, sender=Payment, dispatch_uid="integrations.payment_deleted")
+def payment_deleted(sender, instance: Payment, **kwargs) -> None:
+    """A payment deleted here (while its row still exists): it, and its fee, are deleted in
+    QuickBooks. One removed in QuickBooks, or entered there, is none of hatsync's to send."""
+    if instance.recorded_in_quickbooks or _from_quickbooks.get():
+        return
+    connection = _connection(instance.account_id)
+    if connection is not None:
+        enqueue(mark_payment_removed(connection=connection, payment=instance))
+
+
+@receiver(pre_delete, sender=Refund, dispatch_uid="integrations.refund_deleted")
+def refund_deleted(sender, instance: Refund, **kwargs) -> None:
+    """A refund deleted with its payment: its receipt is deleted in QuickBooks."""
+    if _from_quickbooks.get():
+        return
+    connection = _connection(instance.account_id)
+    if connection is not None:
+        enqueue(mark_refund_removed(connection=connection, refund=instance))
