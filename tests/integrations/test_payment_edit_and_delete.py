@@ -240,3 +240,21 @@ def test_a_payment_whose_create_answer_was_lost_is_found_and_deleted(sandbox, bo
     assert outcome.state == "synced", outcome.message
     assert qbo(sandbox, "Payment") == []
     assert money(qbo_invoice(sandbox)["Balance"]) == Decimal("200.00")
+
+
+def test_the_panel_shows_a_deleted_payment_until_it_is_gone_from_quickbooks(
+    sandbox, books, invoice, client
+):
+    from django.urls import reverse
+
+    payment = pay(invoice, amount="90.00")
+    push_all(books.account)
+    services.payment_delete(payment=payment)
+    panel = reverse("integrations:invoice_panel", args=[invoice.pk])
+
+    waiting = client.get(panel).content.decode()
+    assert "Deleted payments" in waiting and "90.00 · deleted here" in waiting
+    assert "Being removed from QuickBooks." in waiting
+
+    push_all(books.account)
+    assert "Deleted payments" not in client.get(panel).content.decode()

@@ -4,6 +4,7 @@ again: one payment, in hatsync and in the local QuickBooks. Then edit the synced
 comes back there too)."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -36,7 +37,7 @@ def qbo_invoice(sandbox, number: str) -> dict:
 
 
 def test_back_and_record_again_makes_one_payment_then_edit_and_delete_reach_quickbooks(
-    studio, page: Page, live_server, sandbox  # noqa: F811
+    studio, page: Page, live_server, sandbox, figures  # noqa: F811
 ):
     invoice = studio["invoices"][1]  # WEB-001: 130.00
     sign_in(page, live_server, studio["user"].username)
@@ -81,9 +82,11 @@ def test_back_and_record_again_makes_one_payment_then_edit_and_delete_reach_quic
     assert_accessible(page, "Edit payment form")
     page.get_by_label("Amount").fill("90.00")
     page.get_by_role("button", name="Save payment").click()
+    saved_at = time.monotonic()
     expect(page.get_by_text("Payment of 90.00 USD on invoice WEB-001 saved.")).to_be_visible()
     [edited] = wait_for(lambda: [p for p in qbo_payments(sandbox, invoice_qbo_id)
                                  if p["TotalAmt"] == 90], what="the edit to reach QuickBooks")
+    edit_seconds = time.monotonic() - saved_at
     assert len(qbo_payments(sandbox, invoice_qbo_id)) == 1
     assert qbo_invoice(sandbox, "WEB-001")["Balance"] == 40
 
@@ -94,9 +97,12 @@ def test_back_and_record_again_makes_one_payment_then_edit_and_delete_reach_quic
     assert_accessible(page, "Delete payment confirmation")
     shoot(page, "payment-delete-confirm")
     page.get_by_role("button", name="Delete payment").click()
+    deleted_at = time.monotonic()
     expect(page.get_by_text("Payment of 90.00 USD deleted from invoice WEB-001.")).to_be_visible()
     wait_for(lambda: qbo_payments(sandbox, invoice_qbo_id) == [],
              what="the delete to reach QuickBooks")
+    figures(f"payment edit reached the local QuickBooks in {edit_seconds:.1f} s, its delete "
+            f"in {time.monotonic() - deleted_at:.1f} s")
     wait_for(lambda: qbo_invoice(sandbox, "WEB-001")["Balance"] == 130,
              what="QuickBooks' balance to come back")
     assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.SENT
