@@ -34,7 +34,7 @@ def at_once(submit, times: int = 2) -> list:
         try:
             start.wait()
             results[index] = submit()
-        except Exception as error:  # noqa: BLE001 - the test looks at what was raised
+        except Exception as error:  # the test looks at what was raised
             results[index] = error
         finally:
             connection.close()
