@@ -258,3 +258,41 @@ def test_the_panel_shows_a_deleted_payment_until_it_is_gone_from_quickbooks(
 
     push_all(books.account)
     assert "Deleted payments" not in client.get(panel).content.decode()
+
+
+@pytest.mark.parametrize("country, realm, rate", [("GB", "GB", "20.0% S"), ("CA", "CA", "HST ON")])
+def test_in_the_uk_and_canada_an_edit_and_a_delete_reach_quickbooks_with_the_refund(
+    sandbox, account_for, country, realm, rate
+):
+    from tests.factories import make_tax_rate
+    from tests.sandbox_helpers import CA_REALM, GB_REALM
+
+    realm = {"GB": GB_REALM, "CA": CA_REALM}[realm]
+    account = account_for(country, realm)
+    books = set_up_books(sandbox, account)
+    books.connection.deposit_account_id = books.checking
+    books.connection.save()
+    tax = make_tax_rate(account=account, name=rate, percentage="20" if country == "GB" else "13")
+    product = make_product(account=account, rate="100.00")
+    invoice = make_invoice(account=account, number=f"{country}-1",
+                           lines=[(product, "1", "100.00", tax)], send=True)
+    push_all(account)
+    assert record_for(invoice).state == "synced", record_for(invoice).last_error
+    payment = pay(invoice, amount="50.00", reference="")
+    push_all(account)
+    services.refund_record(payment=payment, date=date(2026, 11, 22), amount=Decimal("10.00"))
+    push_all(account)
+    assert len(sandbox.entities(realm, "RefundReceipt")) == 1
+
+    edit(payment, amount="60.00")
+    push_all(account)
+    [in_qbo] = sandbox.entities(realm, "Payment")
+    assert money(in_qbo["TotalAmt"]) == Decimal("60.00")
+
+    services.payment_delete(payment=payment)
+    outcomes = push_all(account)
+    assert all(o.state == "synced" for o in outcomes), [o.message for o in outcomes]
+    assert sandbox.entities(realm, "Payment") == []
+    assert sandbox.entities(realm, "RefundReceipt") == []
+    [found] = sandbox.entities(realm, "Invoice")
+    assert money(found["Balance"]) == money(found["TotalAmt"])
