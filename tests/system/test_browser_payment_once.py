@@ -110,3 +110,50 @@ def test_back_and_record_again_makes_one_payment_then_edit_and_delete_reach_quic
                if r["method"] == "POST" and r["path"].endswith("/payment") and r["status"] == 200]
     assert len(deletes) == 3  # create, update, delete: nothing sent twice
     assert edited["Id"] not in {p["Id"] for p in qbo_payments(sandbox, invoice_qbo_id)}
+
+
+@pytest.mark.parametrize("country, rate, percentage", [("GB", "20.0% S", "20"),
+                                                       ("CA", "HST ON", "13")])
+def test_in_the_uk_and_canada_back_and_record_again_makes_one_payment_and_delete_removes_it(
+    worker, page: Page, live_server, sandbox, country, rate, percentage
+):
+    from tests.factories import make_account, make_invoice, make_product, make_tax_rate, make_user
+    from tests.sandbox_helpers import CA_REALM, GB_REALM
+
+    realm = {"GB": GB_REALM, "CA": CA_REALM}[country]
+    account = make_account(country=country, name=f"Studio {country}")
+    user = make_user(account=account)
+    tax = make_tax_rate(account=account, name=rate, percentage=percentage)
+    invoice = make_invoice(account=account, number=f"{country}-BACK",
+                           lines=[(make_product(account=account), "1", "200.00", tax)],
+                           send=True)
+    sign_in(page, live_server, user.username)
+    connect(page, live_server, realm)
+    page.goto(f"{live_server.url}/import-invoices/")
+    page.get_by_role("button", name=re.compile("Sync all that need it")).click()
+    expect(page.locator("#progress [data-role=activity]")).to_have_text(
+        "Done: 1 synced.", timeout=60_000)
+    invoice_qbo_id = synced(invoice).qbo_id
+
+    page.goto(f"{live_server.url}/invoices/{invoice.pk}/payments/new/")
+    page.get_by_label("Amount").fill("100.00")
+    page.get_by_label("Reference").fill("BACK-TEST")
+    page.get_by_role("button", name="Record payment").click()
+    expect(page.get_by_text(re.compile(r"Payment of .*100\.00.* recorded"))).to_be_visible()
+    page.go_back()
+    page.get_by_role("button", name="Record payment").click()
+    expect(page.get_by_text(re.compile(r"This payment was already recorded: .*100\.00")
+                            )).to_be_visible()
+    [payment] = Payment.objects.filter(invoice=invoice)
+    synced(payment, "payment")
+    payments = sandbox.control("GET", f"companies/{realm}/entities/Payment")["Payment"]
+    assert [p["TotalAmt"] for p in payments] == [100]
+
+    page.get_by_role("link", name=re.compile("^Delete the payment of")).click()
+    assert_accessible(page, f"Delete payment confirmation ({country})")
+    page.get_by_role("button", name="Delete payment").click()
+    wait_for(lambda: sandbox.control("GET", f"companies/{realm}/entities/Payment")["Payment"]
+             == [], what="the delete to reach QuickBooks")
+    found = sandbox.control("GET", f"companies/{realm}/entities/Invoice")["Invoice"]
+    [qbo] = [i for i in found if i["Id"] == invoice_qbo_id]
+    assert qbo["Balance"] == qbo["TotalAmt"]
