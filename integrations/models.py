@@ -168,6 +168,11 @@ class SyncRecord(models.Model):
     # A bulk sync takes higher first: the invoices on the screen that started it go before
     # the rest (the person watches those rows). Reset when the next bulk sync starts.
     priority = models.PositiveSmallIntegerField(default=0)
+    # Its payment or refund was deleted in hatsync: its QuickBooks object is deleted too
+    # (services/removals.py). What finding that object again needs once the CRM row is gone:
+    # {"payment": id, "date": "YYYY-MM-DD", "amount": "90.00"} or
+    # {"refund": id, "doc_number": "R-1042"}.
+    removal = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [

@@ -227,16 +227,21 @@ def invoice_panel(*, account: Account, invoice_id) -> dict | None:
     ]
     follower_records = [f["fee"] for f in followers.values()] + [
         r["record"] for f in followers.values() for r in f["refunds"]]
+    # Payments deleted here, on their way out of QuickBooks (or stuck, saying why).
+    removals = list(SyncRecord.objects.filter(
+        realm_id=connection.realm_id, kind=SyncRecord.Kind.PAYMENT, invoice=invoice,
+        payment__isnull=True).exclude(removal={}).exclude(state=SyncRecord.State.SYNCED)
+        .order_by("pk"))
     settled = {SyncRecord.State.SYNCED, SyncRecord.State.BLOCKED, SyncRecord.State.FAILED}
     moving = connection.is_connected and any(
         r is not None and r.state not in settled and not r.is_paused
-        for r in [record, *records.values(), *follower_records]
+        for r in [record, *records.values(), *follower_records, *removals]
     )
     tips = invoice.tips_total
     tips_in_total = rules.tips_apply(country=connection.country,
                                      snapshot=connection.settings_snapshot or {})
     return {
-        "invoice": invoice, "record": record, "payments": payments,
+        "invoice": invoice, "record": record, "payments": payments, "removals": removals,
         "qbo_total": invoice.total + tips if tips and tips_in_total else None, "tips": tips,
         "link": invoice_link(connection, record),
         "qbo_company": quickbooks_company(connection),

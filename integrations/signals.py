@@ -1,5 +1,6 @@
 """Receivers: a saved invoice, payment, contact, refund or fee calls the outbox service that
-decides what needs sync (and enqueues it on commit); the push is a task. The CRM's forms ask
+decides what needs sync (and enqueues it on commit); a deleted payment or refund calls the
+removals service (its QuickBooks object goes too); the push is a task. The CRM's forms ask
 (invoices.hooks) what QuickBooks would make of a number or a name: a selector answers."""
 
 from collections.abc import Iterator
@@ -7,7 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db.models import Count, Max, Q
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 
 from invoices import live
@@ -19,6 +20,7 @@ from .models import QuickBooksConnection, SyncRecord
 from .services.messages import same_item_note
 from .services.outbox import enqueue, mark_contact_invoices, mark_invoice, mark_payment
 from .services.payment_followers import mark_fee, mark_refund
+from .services.removals import mark_payment_removed, mark_refund_removed
 
 # Set while changes made in QuickBooks are applied here: they are in QuickBooks already, so
 # the invoices and payments they touch must not go back (no echo).
@@ -115,3 +117,24 @@ def product_name_note(sender, *, account, display_name: str, product_id, **kwarg
     others = selectors.products_sharing_item(account=account, display_name=display_name,
                                              product_id=product_id)
     return same_item_note(others) if others else None
+
+
+@receiver(pre_delete, sender=Payment, dispatch_uid="integrations.payment_deleted")
+def payment_deleted(sender, instance: Payment, **kwargs) -> None:
+    """A payment deleted here (while its row still exists): it, and its fee, are deleted in
+    QuickBooks. One removed in QuickBooks, or entered there, is none of hatsync's to send."""
+    if instance.recorded_in_quickbooks or _from_quickbooks.get():
+        return
+    connection = _connection(instance.account_id)
+    if connection is not None:
+        enqueue(mark_payment_removed(connection=connection, payment=instance))
+
+
+@receiver(pre_delete, sender=Refund, dispatch_uid="integrations.refund_deleted")
+def refund_deleted(sender, instance: Refund, **kwargs) -> None:
+    """A refund deleted with its payment: its receipt is deleted in QuickBooks."""
+    if _from_quickbooks.get():
+        return
+    connection = _connection(instance.account_id)
+    if connection is not None:
+        enqueue(mark_refund_removed(connection=connection, refund=instance))

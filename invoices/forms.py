@@ -2,6 +2,7 @@
 
 from collections import Counter
 from decimal import Decimal, InvalidOperation
+from uuid import uuid4
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -42,6 +43,19 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         if field not in form.fields:
             field = SERVICE_MESSAGE_FIELDS.get(message)
         form.add_error(field, message)
+
+
+def add_form_token(form: forms.BaseForm) -> None:
+    """A one-time token, issued when a form that creates money records is shown. Its record
+    keeps it (unique per account), so the form makes at most one record however often it is
+    submitted: Back and submit again, a double click, two tabs of one page.
+
+    Pages are never cached (hatsync.middleware), so Back loads the form again with a new
+    token, and the browser puts back what had been typed but not a hidden field; app.js
+    keeps the first token in the page's history entry and puts it back."""
+    form.fields["form_token"] = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    if not form.is_bound:
+        form.initial.setdefault("form_token", uuid4())
 
 
 # --- Account-scoped model forms ------------------------------------------------------------
@@ -163,6 +177,10 @@ class ExpenseForm(AccountModelForm):
         fields = ["date", "vendor", "category", "amount", "notes"]
         widgets = {"date": DateInput(), "notes": forms.Textarea(attrs={"rows": 3})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_form_token(self)
+
     def clean_amount(self) -> Decimal:
         amount = self.cleaned_data["amount"]
         if amount < 0:
@@ -221,6 +239,8 @@ class InvoiceForm(forms.Form):
         self.fields["contact"].queryset = contacts
         names = Counter(contact.full_name.casefold() for contact in contacts)
         self.fields["contact"].shared_names = {name for name, n in names.items() if n > 1}
+        if invoice is None:
+            add_form_token(self)
 
     def clean_number(self) -> str:
         """Free in the account whatever its capitals, and free for the apps the account's
@@ -425,6 +445,7 @@ class PaymentForm(forms.Form):
     def __init__(self, *args, account: Account | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.account = account
+        add_form_token(self)
         if account is not None:
             # The hint names the fee a blank field records: on the amount and its tip, as
             # typed (after a validation error too); the page's script follows the typing.
@@ -518,6 +539,7 @@ class RefundForm(forms.Form):
 
     def __init__(self, *args, refundable: tuple[Decimal, Decimal], **kwargs):
         super().__init__(*args, **kwargs)
+        add_form_token(self)
         self.left, self.tip_left = refundable
         self.fields["amount"].help_text = (f"Of the payment's amount (not its tip): up to "
                                            f"{format_number(self.left)}.")

@@ -25,6 +25,20 @@ from .tokens import TokenValues, broken_tokens, render_tokens, token_example, un
 ZERO = Decimal("0.00")
 NON_NEGATIVE = [MinValueValidator(ZERO)]
 
+
+def form_token_field() -> models.UUIDField:
+    """The one-time token of the form that made a row (None for rows made another way)."""
+    return models.UUIDField(null=True, blank=True, editable=False,
+                            help_text="The form that made this record: one record per form "
+                            "shown, however often it is submitted.")
+
+
+def form_token_once(model: str) -> models.UniqueConstraint:
+    """One record per form shown: the database refuses a second row with the same token
+    (a resubmitted form, a double click, two tabs), even when both arrive at once."""
+    return models.UniqueConstraint(fields=["account", "form_token"],
+                                   name=f"{model}_form_token_once_per_account")
+
 COUNTRY_CURRENCIES = {
     "US": "USD",
     "CA": "CAD",
@@ -223,6 +237,7 @@ class Invoice(models.Model):
                                          validators=NON_NEGATIVE)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     sent_at = models.DateTimeField(null=True, blank=True)
+    form_token = form_token_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -246,6 +261,7 @@ class Invoice(models.Model):
                 violation_error_message="A discount is 0 to 100 percent, or an amount of 0 "
                 "or more.",
             ),
+            form_token_once("invoice"),
         ]
         indexes = [models.Index(fields=["account", "status"])]
 
@@ -407,6 +423,7 @@ class Payment(models.Model):
     recorded_in_quickbooks = models.BooleanField(
         default=False, help_text="Entered in QuickBooks (e.g. a check the bookkeeper recorded) "
         "and brought back here; never sent to QuickBooks again.")
+    form_token = form_token_field()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -416,6 +433,7 @@ class Payment(models.Model):
             models.CheckConstraint(condition=Q(tip_amount__gte=0), name="payment_tip_not_negative"),
             models.CheckConstraint(condition=Q(processor_fee__gte=0),
                                    name="payment_fee_not_negative"),
+            form_token_once("payment"),
         ]
 
     def __str__(self) -> str:
@@ -424,6 +442,12 @@ class Payment(models.Model):
     @property
     def total_received(self) -> Decimal:
         return self.amount + self.tip_amount
+
+    @property
+    def refunded(self) -> tuple[Decimal, Decimal]:
+        """(amount, tip) refunded so far."""
+        refunds = list(self.refunds.all())
+        return (sum((r.amount for r in refunds), ZERO), sum((r.tip_amount for r in refunds), ZERO))
 
     @property
     def refundable(self) -> tuple[Decimal, Decimal]:
@@ -450,6 +474,7 @@ class Refund(models.Model):
     method = models.CharField(max_length=20, choices=Payment.Method.choices,
                               default=Payment.Method.CARD)
     reason = models.CharField(max_length=200, blank=True)
+    form_token = form_token_field()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -458,6 +483,7 @@ class Refund(models.Model):
             models.CheckConstraint(condition=Q(amount__gte=0) & Q(tip_amount__gte=0)
                                    & (Q(amount__gt=0) | Q(tip_amount__gt=0)),
                                    name="refund_positive"),
+            form_token_once("refund"),
         ]
 
     def __str__(self) -> str:
@@ -477,11 +503,13 @@ class Expense(models.Model):
     category = models.CharField(max_length=100)
     amount = models.DecimalField(max_digits=12, decimal_places=2, validators=NON_NEGATIVE)
     notes = models.TextField(blank=True)
+    form_token = form_token_field()
 
     class Meta:
         ordering = ["-date", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="expense_amount_not_negative"),
+            form_token_once("expense"),
         ]
 
     def __str__(self) -> str:

@@ -6,9 +6,10 @@ Views and the seed command call these; nothing else changes invoice status or mo
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from . import selectors
@@ -17,6 +18,7 @@ from .models import (
     ZERO,
     Account,
     Contact,
+    Expense,
     Invoice,
     InvoiceLine,
     Payment,
@@ -24,6 +26,45 @@ from .models import (
     Refund,
     TaxRate,
 )
+
+
+class AlreadyRecorded(Exception):
+    """The form was submitted before (Back and submit again, a double click, a second tab):
+    `record` is what its first submission made, and nothing new was made."""
+
+    def __init__(self, record: models.Model):
+        super().__init__(f"Already recorded: {record}")
+        self.record = record
+
+
+def recorded_by_form(model: type[models.Model], *, account: Account,
+                     form_token: UUID | None) -> models.Model | None:
+    """The record the form with this token made, if it made one."""
+    if form_token is None:
+        return None
+    return model.objects.filter(account=account, form_token=form_token).first()
+
+
+def _check_form_unused(model: type[models.Model], account: Account,
+                       form_token: UUID | None) -> None:
+    existing = recorded_by_form(model, account=account, form_token=form_token)
+    if existing is not None:
+        raise AlreadyRecorded(existing)
+
+
+def save_once(record: models.Model) -> None:
+    """Insert a new row made by a form. Two submissions of one form that arrive together
+    both pass `_check_form_unused`; the unique constraint on (account, form_token) keeps the
+    first, and the second is answered with it."""
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        existing = recorded_by_form(type(record), account=record.account,
+                                    form_token=record.form_token)
+        if existing is None:
+            raise
+        raise AlreadyRecorded(existing) from None
 
 
 @dataclass(frozen=True)
@@ -99,8 +140,11 @@ def invoice_create(
     currency: str = "",
     discount_kind: str = "",
     discount_value: Decimal = ZERO,
+    form_token: UUID | None = None,
 ) -> Invoice:
-    """A draft invoice. `discount_kind` "percent" or "amount" (before tax), "" for none."""
+    """A draft invoice. `discount_kind` "percent" or "amount" (before tax), "" for none.
+    `form_token`: the form's; a second submission raises AlreadyRecorded."""
+    _check_form_unused(Invoice, account, form_token)
     _check_same_account(account, contact)
     invoice = Invoice(
         account=account,
@@ -110,11 +154,12 @@ def invoice_create(
         due_date=due_date,
         memo=memo,
         currency=currency or account.currency,
+        form_token=form_token,
     )
     _set_discount(invoice, discount_kind, discount_value)
     _check_number_free(invoice)
-    invoice.full_clean()
-    invoice.save()
+    invoice.full_clean(exclude=["form_token"])  # save_once: the database checks that one
+    save_once(invoice)
     _replace_lines(invoice, lines)
     _check_discount_fits(invoice)
     return invoice
@@ -229,8 +274,11 @@ def invoice_delete(*, invoice: Invoice) -> None:
 
 def _save_payment(payment: Payment, invoice: Invoice) -> Payment:
     """Validate and save a payment, then bring its invoice's status up to date."""
-    payment.full_clean()
-    payment.save()
+    payment.full_clean(exclude=["form_token"])
+    if payment.pk is None:
+        save_once(payment)
+    else:
+        payment.save()
     _refresh_payment_status(invoice)
     return payment
 
@@ -262,32 +310,20 @@ def payment_record(
     method: str = Payment.Method.CARD,
     reference: str = "",
     processor_fee: Decimal = ZERO,
+    form_token: UUID | None = None,
 ) -> Payment:
     """Apply a payment (and an optional tip on top) to a sent invoice. `processor_fee`: what
-    the card processor kept of it (an expense; the form proposes the account's card rate)."""
+    the card processor kept of it (an expense; the form proposes the account's card rate).
+    `form_token`: the form's; a second submission raises AlreadyRecorded."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    _check_form_unused(Payment, invoice.account, form_token)
     if not invoice.accepts_payments:
         raise ValidationError(
             f"Invoice {invoice.number} is {invoice.get_status_display().lower()}; "
             "payments can only be recorded on sent, unpaid invoices."
         )
-    if amount <= ZERO:
-        raise ValidationError({"amount": "The amount must be more than zero."})
-    if tip_amount < ZERO:
-        raise ValidationError({"tip_amount": "A tip cannot be negative."})
-    if processor_fee < ZERO:
-        raise ValidationError({"processor_fee": "A processor fee cannot be negative."})
-    if processor_fee > amount + tip_amount:
-        raise ValidationError({"processor_fee": "The processor fee cannot be more than the "
-                               "payment and its tip."})
-    balance = invoice.balance
-    if amount > balance:
-        raise ValidationError(
-            {
-                "amount": f"This is more than the balance of {format_number(balance)}. "
-                "If the client paid extra as a tip, enter the extra as a tip."
-            }
-        )
+    _check_payment_figures(amount=amount, tip_amount=tip_amount, processor_fee=processor_fee,
+                           balance=invoice.balance)
     payment = Payment(
         account=invoice.account,
         invoice=invoice,
@@ -297,8 +333,83 @@ def payment_record(
         method=method,
         reference=reference.strip(),
         processor_fee=processor_fee,
+        form_token=form_token,
     )
     return _save_payment(payment, invoice)
+
+
+def _check_payment_figures(*, amount: Decimal, tip_amount: Decimal, processor_fee: Decimal,
+                           balance: Decimal) -> None:
+    """A payment's own figures, and at most the invoice's `balance` (without this payment)."""
+    if amount <= ZERO:
+        raise ValidationError({"amount": "The amount must be more than zero."})
+    if tip_amount < ZERO:
+        raise ValidationError({"tip_amount": "A tip cannot be negative."})
+    if processor_fee < ZERO:
+        raise ValidationError({"processor_fee": "A processor fee cannot be negative."})
+    if processor_fee > amount + tip_amount:
+        raise ValidationError({"processor_fee": "The processor fee cannot be more than the "
+                               "payment and its tip."})
+    if amount > balance:
+        raise ValidationError(
+            {
+                "amount": f"This is more than the balance of {format_number(balance)}. "
+                "If the client paid extra as a tip, enter the extra as a tip."
+            }
+        )
+
+
+def _check_changeable(payment: Payment, verb: str) -> None:
+    if payment.recorded_in_quickbooks:
+        raise ValidationError(
+            f"This payment was entered in QuickBooks, so it cannot be {verb} here. "
+            f"Change it in QuickBooks; hatsync follows within a minute.")
+
+
+@transaction.atomic
+def payment_update(
+    *,
+    payment: Payment,
+    date: date,
+    amount: Decimal,
+    tip_amount: Decimal = ZERO,
+    method: str = Payment.Method.CARD,
+    reference: str = "",
+    processor_fee: Decimal = ZERO,
+) -> Payment:
+    """Correct a payment recorded here. Its invoice's status follows; its amount and tip may
+    not fall below what has been refunded of them (a refund is money that went back out)."""
+    invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    _check_changeable(payment, "edited")
+    if invoice.is_void:
+        raise ValidationError(f"Invoice {invoice.number} is void, so its payments cannot change.")
+    _check_payment_figures(amount=amount, tip_amount=tip_amount, processor_fee=processor_fee,
+                           balance=invoice.balance + payment.amount)
+    refunded, tip_refunded = payment.refunded
+    if amount < refunded:
+        raise ValidationError({"amount": f"{refunded} of this payment has been refunded, so "
+                               "its amount cannot be less than that."})
+    if tip_amount < tip_refunded:
+        raise ValidationError({"tip_amount": f"{tip_refunded} of the tip has been refunded, "
+                               "so the tip cannot be less than that."})
+    payment.date, payment.amount, payment.tip_amount = date, amount, tip_amount
+    payment.method, payment.reference = method, reference.strip()
+    payment.processor_fee = processor_fee
+    return _save_payment(payment, invoice)
+
+
+@transaction.atomic
+def payment_delete(*, payment: Payment) -> Invoice:
+    """Remove a payment recorded here by mistake, with its refunds (and its processing fee,
+    which is part of it). The invoice's balance and status follow. Returns the invoice."""
+    invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    _check_changeable(payment, "deleted")
+    payment.refunds.all().delete()
+    payment.delete()
+    _refresh_payment_status(invoice)
+    return invoice
 
 
 @transaction.atomic
@@ -310,6 +421,7 @@ def refund_record(
     tip_amount: Decimal = ZERO,
     method: str = Payment.Method.CARD,
     reason: str = "",
+    form_token: UUID | None = None,
 ) -> Refund:
     """Give back money of a payment: part or all of its amount, and of its tip if it had one.
 
@@ -319,6 +431,7 @@ def refund_record(
     too.
     """
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    _check_form_unused(Refund, payment.account, form_token)
     if amount < ZERO:
         raise ValidationError({"amount": "A refund cannot be negative."})
     if tip_amount < ZERO:
@@ -335,10 +448,20 @@ def refund_record(
         raise ValidationError({"tip_amount": f"At most {format_number(tip_left)} of the tip "
                                "can still be refunded."})
     refund = Refund(account=payment.account, payment=payment, date=date, amount=amount,
-                    tip_amount=tip_amount, method=method, reason=reason.strip())
-    refund.full_clean()
-    refund.save()
+                    tip_amount=tip_amount, method=method, reason=reason.strip(),
+                    form_token=form_token)
+    refund.full_clean(exclude=["form_token"])
+    save_once(refund)
     return refund
+
+
+@transaction.atomic
+def expense_record(*, expense: Expense, form_token: UUID | None = None) -> Expense:
+    """Save a new expense (built by its form); a second submission raises AlreadyRecorded."""
+    _check_form_unused(Expense, expense.account, form_token)
+    expense.form_token = form_token
+    save_once(expense)
+    return expense
 
 
 # Payments entered in the books (QuickBooks) and brought back -------------------------------

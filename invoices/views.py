@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import wraps
 from urllib.parse import urlencode
+from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import live, selectors, services
@@ -33,7 +35,8 @@ from .forms import (
     invoice_line_initial,
 )
 from .localisation import format_money, format_number, format_percent
-from .models import Account, Contact, Invoice, Payment, Product, TaxRate
+from .models import Account, Contact, Expense, Invoice, Payment, Product, Refund, TaxRate
+from .services import AlreadyRecorded
 from .tokens import has_tokens
 
 INVOICES_PER_PAGE = 50
@@ -98,6 +101,46 @@ def _get_invoice(request, pk: int) -> Invoice:
         "lines__tax_rate", "lines__product", "payments__refunds"
     )
     return get_object_or_404(invoices, pk=pk, account=request.account)
+
+
+# --- One record per form shown -----------------------------------------------------------
+
+
+def _form_token(request) -> UUID | None:
+    try:
+        return UUID(request.POST.get("form_token", ""))
+    except ValueError:
+        return None
+
+
+def _recorded_before(request, model) -> HttpResponse | None:
+    """The answer to a form submitted again, if the record it made exists: its page, with a
+    message saying nothing new was made. None for a form not submitted before."""
+    record = services.recorded_by_form(model, account=request.account,
+                                       form_token=_form_token(request))
+    return None if record is None else _already_recorded(request, record)
+
+
+def _already_recorded(request, record) -> HttpResponse:
+    again = "Submitting the form again added nothing."
+    if isinstance(record, Payment):
+        messages.info(request, f"This payment was already recorded: "
+                      f"{format_money(record.amount, record.invoice.currency)} on "
+                      f"{date_format(record.date)}. {again}")
+        return redirect(f"{record.invoice.get_absolute_url()}#payment-{record.pk}")
+    if isinstance(record, Refund):
+        invoice = record.payment.invoice
+        messages.info(request, f"This refund was already recorded: "
+                      f"{format_money(record.total, invoice.currency)} on "
+                      f"{date_format(record.date)}. {again}")
+        return redirect(f"{invoice.get_absolute_url()}#refund-{record.pk}")
+    if isinstance(record, Invoice):
+        messages.info(request, f"Invoice {record.number} was already created from this form. "
+                      f"{again}")
+        return redirect(record)
+    messages.info(request, f"This expense from {record.vendor} was already added "
+                  f"({format_number(record.amount)} on {date_format(record.date)}). {again}")
+    return redirect("invoices:expense_list")
 
 
 # --- Invoices ------------------------------------------------------------------------------
@@ -199,13 +242,20 @@ def invoice_create(request):
     account = request.account
     line_kwargs = {"prefix": "lines", "form_kwargs": {"account": account}}
     if request.method == "POST":
+        # Before the form's checks: a resubmitted form's number is its own invoice's now.
+        answer = _recorded_before(request, Invoice)
+        if answer is not None:
+            return answer
         form = InvoiceForm(request.POST, account=account)
         lines = InvoiceLineFormSet(request.POST, **line_kwargs)
 
         def save(**fields):
             return services.invoice_create(account=account, **fields)
 
-        invoice = _save_invoice(form, lines, save)
+        try:
+            invoice = _save_invoice(form, lines, save)
+        except AlreadyRecorded as already:
+            return _already_recorded(request, already.record)
         if invoice is not None:
             messages.success(request, f"Invoice {invoice.number} created as a draft.")
             return redirect(invoice)
@@ -310,6 +360,11 @@ def invoice_delete(request, pk: int):
 @account_required
 def payment_create(request, pk: int):
     invoice = _get_invoice(request, pk)
+    if request.method == "POST":
+        # Before the status check: the first submission may have paid the invoice in full.
+        answer = _recorded_before(request, Payment)
+        if answer is not None:
+            return answer
     if not invoice.accepts_payments:
         messages.error(
             request,
@@ -323,6 +378,8 @@ def payment_create(request, pk: int):
         if form.is_valid():
             try:
                 payment = services.payment_record(invoice=invoice, **form.cleaned_data)
+            except AlreadyRecorded as already:
+                return _already_recorded(request, already.record)
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -340,8 +397,81 @@ def payment_create(request, pk: int):
     return render(
         request,
         "invoices/payment_form.html",
-        {"form": form, "invoice": invoice, "figures": figures},
+        {"form": form, "invoice": invoice, "figures": figures, "payment": None},
     )
+
+
+def _payment_or_gone(request, invoice: Invoice, payment_pk: int) -> Payment | None:
+    """The invoice's payment, or None (with a message) when it was deleted already, e.g.
+    from another tab. Another account's payment is a 404, as its invoice is."""
+    payment = Payment.objects.filter(pk=payment_pk, invoice=invoice,
+                                     account=request.account).first()
+    if payment is None:
+        messages.info(request, f"That payment is no longer on invoice {invoice.number}: it "
+                      "was deleted already.")
+    return payment
+
+
+@require_http_methods(["GET", "POST"])
+@account_required
+def payment_edit(request, pk: int, payment_pk: int):
+    invoice = _get_invoice(request, pk)
+    payment = _payment_or_gone(request, invoice, payment_pk)
+    if payment is None:
+        return redirect(invoice)
+    if payment.recorded_in_quickbooks:
+        messages.error(request, "This payment was entered in QuickBooks, so it cannot be "
+                       "edited here. Change it in QuickBooks; hatsync follows within a minute.")
+        return redirect(invoice)
+    figures = InvoiceFigures.of(invoice)
+    if request.method == "POST":
+        form = PaymentForm(request.POST, account=request.account)
+        if form.is_valid():
+            fields = {k: v for k, v in form.cleaned_data.items() if k != "form_token"}
+            try:
+                payment = services.payment_update(payment=payment, **fields)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                paid = format_money(payment.amount, invoice.currency)
+                messages.success(request, f"Payment of {paid} "
+                                 f"on invoice {invoice.number} saved.")
+                return redirect(f"{invoice.get_absolute_url()}#payment-{payment.pk}")
+    else:
+        form = PaymentForm(account=request.account, initial={
+            "date": payment.date, "amount": payment.amount, "tip_amount": payment.tip_amount,
+            "method": payment.method, "reference": payment.reference,
+            "processor_fee": payment.processor_fee})
+    return render(request, "invoices/payment_form.html",
+                  {"form": form, "invoice": invoice, "figures": figures, "payment": payment,
+                   "refunded": payment.refunded})
+
+
+@require_http_methods(["GET", "POST"])
+@account_required
+def payment_delete(request, pk: int, payment_pk: int):
+    """GET: what deleting the payment takes with it; POST: delete it."""
+    invoice = _get_invoice(request, pk)
+    payment = _payment_or_gone(request, invoice, payment_pk)
+    if payment is None:
+        return redirect(invoice)
+    if request.method == "POST":
+        try:
+            services.payment_delete(payment=payment)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            paid = format_money(payment.amount, invoice.currency)
+            messages.success(request, f"Payment of {paid} "
+                             f"deleted from invoice {invoice.number}.")
+        return redirect(invoice)
+    refunds = list(payment.refunds.all())
+    return render(request, "invoices/payment_confirm_delete.html", {
+        "invoice": invoice, "payment": payment, "refunds": refunds,
+        "refunded_total": sum((r.total for r in refunds), Decimal("0.00")),
+        "balance_after": InvoiceFigures.of(invoice).balance + payment.amount,
+    })
 
 
 @require_http_methods(["GET", "POST"])
@@ -349,6 +479,10 @@ def payment_create(request, pk: int):
 def refund_create(request, pk: int, payment_pk: int):
     """Give back money of one payment (another account's payment is a 404)."""
     invoice = _get_invoice(request, pk)
+    if request.method == "POST":
+        answer = _recorded_before(request, Refund)
+        if answer is not None:
+            return answer
     payment = get_object_or_404(Payment, pk=payment_pk, invoice=invoice,
                                 account=request.account)
     refundable = payment.refundable
@@ -360,6 +494,8 @@ def refund_create(request, pk: int, payment_pk: int):
         if form.is_valid():
             try:
                 refund = services.refund_record(payment=payment, **form.cleaned_data)
+            except AlreadyRecorded as already:
+                return _already_recorded(request, already.record)
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -509,9 +645,16 @@ def expense_list(request):
 @account_required
 def expense_create(request):
     if request.method == "POST":
+        answer = _recorded_before(request, Expense)
+        if answer is not None:
+            return answer
         form = ExpenseForm(request.POST, account=request.account)
         if form.is_valid():
-            expense = form.save()
+            try:
+                expense = services.expense_record(
+                    expense=form.save(commit=False), form_token=form.cleaned_data["form_token"])
+            except AlreadyRecorded as already:
+                return _already_recorded(request, already.record)
             messages.success(request, f"Expense from {expense.vendor} added.")
             return redirect("invoices:expense_list")
     else:

@@ -117,6 +117,10 @@ class Books(NameLists, SalesForms):
             return self._us_system_tax_code(entity_id)
         found = self.store.entity(self.realm, entity, str(entity_id))
         if found is None:
+            if entity in TRANSACTIONS and self.store.row(
+                    "SELECT 1 FROM deleted WHERE realm_id = ? AND type = ? AND id = ?",
+                    (self.realm, entity, str(entity_id))):
+                raise faults.transaction_deleted(entity, entity_id)
             raise faults.object_not_found(entity, entity_id)
         return found
 

@@ -87,6 +87,16 @@ def object_not_found(entity: str, entity_id: Any) -> QBOFault:
     )
 
 
+def transaction_deleted(entity: str, entity_id: Any) -> QBOFault:
+    """Reading, changing or deleting a transaction that was deleted: Intuit answers 610 with
+    this Detail (seen in answers quoted in mcohen01/node-quickbooks#21)."""
+    return QBOFault(
+        610,
+        "Object Not Found",
+        "Object Not Found : Another user has deleted this transaction.",
+    )
+
+
 def stale_object(entity: str, sync_token: Any) -> QBOFault:
     return QBOFault(
         5010,

@@ -22,6 +22,9 @@ from .lease import LeaseLost
 
 State = SyncRecord.State
 Kind = SyncRecord.Kind
+# Records whose CRM object can change (or go) while a push is under way: an edit puts the
+# record back in the outbox, and a push that lands meanwhile leaves it there.
+EDITABLE_KINDS = (Kind.INVOICE, Kind.PAYMENT, Kind.FEE, Kind.REFUND)
 
 
 class Blocked(Exception):
@@ -231,7 +234,7 @@ class CompanyEngine:
         sends the change. Marking it synced over the edit could leave QuickBooks a version
         behind."""
         records = SyncRecord.objects.filter(pk=record.pk)
-        if record.kind in (Kind.INVOICE, Kind.PAYMENT):
+        if record.kind in EDITABLE_KINDS:
             records = records.exclude(state=State.NEEDS_SYNC)
         marked = records.update(state=State.SYNCED, state_changed_at=timezone.now())
         record.state = State.SYNCED if marked else State.NEEDS_SYNC

@@ -45,7 +45,8 @@ def sync_fee(engine: CompanyEngine, record: SyncRecord) -> str:
     fingerprint = rules.fingerprint(payload)
     name = f"{payment.processor_fee:.2f}"
     if not record.qbo_id and exactly_once.may_have_landed(record):
-        existing = _find_fee(engine, payment)  # an earlier create whose answer was lost
+        existing = find_fee(engine, payment_id=payment.pk, date=payment.date.isoformat())
+        # (an earlier create whose answer was lost)
         if existing is not None:
             record.qbo_id, record.sync_token = str(existing["Id"]), str(existing["SyncToken"])
     if record.qbo_id:
@@ -64,7 +65,7 @@ def sync_fee(engine: CompanyEngine, record: SyncRecord) -> str:
 def _delete(engine: CompanyEngine, record: SyncRecord, payment: Payment) -> str:
     """A fee set to 0: the Purchase goes (one already gone is fine)."""
     if not record.qbo_id and exactly_once.may_have_landed(record):
-        existing = _find_fee(engine, payment)
+        existing = find_fee(engine, payment_id=payment.pk, date=payment.date.isoformat())
         if existing is not None:
             record.qbo_id, record.sync_token = str(existing["Id"]), str(existing["SyncToken"])
     deleted = record.qbo_id
@@ -81,11 +82,11 @@ def _delete(engine: CompanyEngine, record: SyncRecord, payment: Payment) -> str:
     return "delete" if deleted else "unchanged"
 
 
-def _find_fee(engine: CompanyEngine, payment: Payment) -> dict | None:
-    found = engine.query(rules.select_where_equals("Purchase", "TxnDate",
-                                                   payment.date.isoformat()))
+def find_fee(engine: CompanyEngine, *, payment_id: int, date: str) -> dict | None:
+    """The fee's Purchase an earlier attempt made: dated as its payment, with our marker."""
+    found = engine.query(rules.select_where_equals("Purchase", "TxnDate", date))
     return next((p for p in found if exactly_once.is_marked(
-        p.get("PrivateNote"), exactly_once.FEE, payment.pk)), None)
+        p.get("PrivateNote"), exactly_once.FEE, payment_id)), None)
 
 
 def _ref(value) -> str:

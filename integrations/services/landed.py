@@ -94,9 +94,10 @@ def _save(records: list[SyncRecord]) -> None:
         return
     meta = SyncRecord._meta
     fields = [meta.get_field(name) for name in _FIELDS]
-    # An invoice or payment edited while its write was in flight was put back in the outbox:
+    # An invoice, payment, fee or refund edited (or deleted) while its write was in flight
+    # was put back in the outbox:
     # it stays there (not marked synced over the edit), and its next push sends the change.
-    edited = "state = 'needs_sync' AND kind IN ('invoice', 'payment')"
+    edited = "state = 'needs_sync' AND kind IN ('invoice', 'payment', 'fee', 'refund')"
     columns = ", ".join(
         f"{f.column} = CASE WHEN {edited} THEN {f.column} ELSE %s END"
         if f.name in ("state", "state_changed_at") else f"{f.column} = %s"

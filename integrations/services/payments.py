@@ -6,6 +6,8 @@ share them. A payment waits for its invoice; one whose answer was lost is found 
 marker in its PrivateNote before anything is written.
 """
 
+from decimal import Decimal
+
 from invoices.localisation import format_number, in_account_language
 from invoices.models import Payment
 
@@ -104,15 +106,17 @@ def plan_batch(engine: CompanyEngine, records: list[SyncRecord]
 
 
 def push_payment(engine: CompanyEngine, record: SyncRecord) -> str:
-    """Push one payment record: create it (or, asked by reconcile, update it)."""
+    """Push one payment record: create it, or update the one in QuickBooks (an edit here, or
+    reconcile asking for hatsync's version again)."""
     payment = Payment.objects.select_related("invoice__contact").get(pk=record.payment_id)
-    if record.qbo_id and (record.fingerprint or record.origin == SyncRecord.Origin.QUICKBOOKS):
-        # In QuickBooks as it is here, or entered there (never pushed back).
-        engine.mark_synced(record)
+    if record.qbo_id and record.origin == SyncRecord.Origin.QUICKBOOKS:
+        engine.mark_synced(record)  # entered in QuickBooks: never pushed back
         return "unchanged"
     invoice_record = invoice_record_of(engine.realm_id, payment)
     if invoice_record is None or not invoice_record.qbo_id:
         raise Waiting(f"Waiting for invoice {payment.invoice.number} to sync first.")
+    if record.qbo_id:
+        return _update(engine, record, payment, invoice_record)
     if invoice_record.state != State.SYNCED or payment.tip_amount:
         # tips change the invoice (its gratuity line): bring it up to date first
         push_invoice(engine, invoice_record)
@@ -121,15 +125,9 @@ def push_payment(engine: CompanyEngine, record: SyncRecord) -> str:
     payload, warning = payload_for(engine, payment, customer_id=customer,
                                    invoice_qbo_id=invoice_record.qbo_id)
     name = payload.get("PaymentRefNum", "")
-    if record.qbo_id:  # reconcile asked for hatsync's version again: update it
-        body = {**payload, "Id": record.qbo_id, "SyncToken": record.sync_token}
-        entity = engine.update(record, "Payment", body)
-        record.warning = " ".join([*engine.notes, warning])
-        engine.landed(record, entity, fingerprint=rules.fingerprint(payload), name=name)
-        return "update"
     existing = None
     if exactly_once.may_have_landed(record):
-        existing = _find(engine, invoice_record.qbo_id, payment.pk)
+        existing = find_payment(engine, invoice_record.qbo_id, payment.pk)
     try:
         entity = existing or engine.write(record, "Payment", payload, op="create")
     except QboFault as error:
@@ -142,7 +140,50 @@ def push_payment(engine: CompanyEngine, record: SyncRecord) -> str:
     return "create"
 
 
-def _find(engine: CompanyEngine, invoice_qbo_id: str, payment_id: int) -> dict | None:
+def _update(engine: CompanyEngine, record: SyncRecord, payment: Payment,
+            invoice_record: SyncRecord) -> str:
+    """The payment as it is here, over the one in QuickBooks: a sparse update with its
+    current SyncToken. A tip that grows goes on the invoice's tip line before the payment
+    applies it; one that shrinks comes off after (QuickBooks refuses a payment applying more
+    than the invoice's balance, and an invoice total below the payments applied to it)."""
+    customer = ensure_customer(engine, payment.invoice.contact)
+    payload, warning = payload_for(engine, payment, customer_id=customer,
+                                   invoice_qbo_id=invoice_record.qbo_id)
+    fingerprint = rules.fingerprint(payload)
+    if record.fingerprint == fingerprint:
+        if invoice_record.state != State.SYNCED:
+            push_invoice(engine, invoice_record)
+        engine.mark_synced(record)
+        return "unchanged"
+    current = engine.read("Payment", record.qbo_id)
+    applied_before = sum((Decimal(str(line.get("Amount") or 0))
+                          for line in current.get("Line", [])), Decimal("0"))
+    applied = sum((Decimal(str(line["Amount"])) for line in payload["Line"]), Decimal("0"))
+    if applied >= applied_before:
+        push_invoice(engine, invoice_record)
+    entity = engine.update(record, "Payment", update_body(current, payload))
+    record.warning = " ".join([*engine.notes, warning]).strip()
+    engine.landed(record, entity, fingerprint=fingerprint,
+                  name=payload.get("PaymentRefNum", ""))
+    if applied < applied_before:
+        push_invoice(engine, invoice_record)
+    return "update"
+
+
+def update_body(current: dict, payload: dict) -> dict:
+    """A sparse update of what hatsync sends, with the current SyncToken. QuickBooks does not
+    clear a field through a sparse update (Intuit's answer in
+    intuit/QuickBooks-V3-DotNET-SDK#113), so a reference taken away here goes as a full
+    update: what QuickBooks holds, with our fields over it and without the reference."""
+    ids = {"Id": str(current["Id"]), "SyncToken": str(current["SyncToken"])}
+    if current.get("PaymentRefNum") and "PaymentRefNum" not in payload:
+        kept = {key: value for key, value in current.items()
+                if key not in {"PaymentRefNum", "MetaData", "domain", "sparse"}}
+        return {**kept, **payload, **ids, "sparse": False}
+    return {**payload, **ids, "sparse": True}
+
+
+def find_payment(engine: CompanyEngine, invoice_qbo_id: str, payment_id: int) -> dict | None:
     """The payment an earlier attempt made: among those linked to its invoice, the one with
     our marker."""
     invoice = engine.read("Invoice", invoice_qbo_id)

@@ -47,8 +47,7 @@ def sync_refund(engine: CompanyEngine, record: SyncRecord) -> str:
     first = lines[0]
     item_id = ensure_item(engine, rules.item_name_for(first.name),
                           taxable=engine.taxable_item(first))
-    ordinal = Refund.objects.filter(payment__invoice=invoice, pk__lte=refund.pk).count()
-    doc_number = payloads.refund_doc_number(invoice_number=invoice.number, ordinal=ordinal)
+    doc_number = refund_doc_number(refund)
     unapplied = Decimal(str(qbo_payment.get("UnappliedAmt") or 0))
     tip_applied = bool(payment.tip_amount) and unapplied < payment.tip_amount
     marker = exactly_once.marker(exactly_once.REFUND, refund.pk)
@@ -59,11 +58,18 @@ def sync_refund(engine: CompanyEngine, record: SyncRecord) -> str:
         tip_as_gratuity=tip_applied and engine.tips_enabled, marker=marker,
     )
     # Only an earlier attempt can have left a receipt behind: then look before creating.
-    existing = (_find_refund(engine, doc_number, refund.pk)
+    existing = (find_refund(engine, doc_number, refund.pk)
                 if exactly_once.may_have_landed(record) else None)
     entity = existing or engine.write(record, "RefundReceipt", payload, op="create")
     engine.landed(record, entity, fingerprint=rules.fingerprint(payload), name=doc_number)
     return "adopt" if existing else "create"
+
+
+def refund_doc_number(refund: Refund) -> str:
+    """The receipt's DocNumber: the refund's place among its invoice's refunds."""
+    invoice = refund.payment.invoice
+    ordinal = Refund.objects.filter(payment__invoice=invoice, pk__lte=refund.pk).count()
+    return payloads.refund_doc_number(invoice_number=invoice.number, ordinal=ordinal)
 
 
 def _tax_code(engine: CompanyEngine, line: InvoiceLine) -> str:
@@ -83,7 +89,8 @@ def _tax_code(engine: CompanyEngine, line: InvoiceLine) -> str:
     return ids[line.tax_rate.name]
 
 
-def _find_refund(engine: CompanyEngine, doc_number: str, refund_id: int) -> dict | None:
+def find_refund(engine: CompanyEngine, doc_number: str, refund_id: int) -> dict | None:
+    """The receipt an earlier attempt made: its number, with our marker."""
     found = engine.query(rules.select_where_equals("RefundReceipt", "DocNumber", doc_number))
     return next((r for r in found if exactly_once.is_marked(
         r.get("PrivateNote"), exactly_once.REFUND, refund_id)), None)

@@ -34,6 +34,7 @@ from .outbox import enqueue, pause_writes, paused_reason, writes_refused
 from .payment_followers import mark_followers
 from .payments import push_payment
 from .refunds import sync_refund
+from .removals import payment_changes_first, push_removal
 from .tokens import connection_access_token, connection_mark_needs_reconnect
 
 logger = logging.getLogger(__name__)
@@ -215,7 +216,11 @@ def _push(connection: QuickBooksConnection, record_id: int,
         if seen is not None:
             seen["client"] = engine.client
         try:
+            if record.removal:  # its payment or refund was deleted here: delete it there
+                return push_removal(engine, record)
             if record.kind == Kind.INVOICE:
+                for change in payment_changes_first(engine, record):
+                    _push_payment_change(engine, change)
                 return push_invoice(engine, record)
             if record.kind == Kind.PAYMENT:
                 operation = push_payment(engine, record)
@@ -230,6 +235,15 @@ def _push(connection: QuickBooksConnection, record_id: int,
             if force_refresh:
                 raise
     raise AssertionError("unreachable")
+
+
+def _push_payment_change(engine: CompanyEngine, record: SyncRecord) -> None:
+    """A payment's edit or removal, pushed ahead of its invoice's update (it brings the
+    invoice's tip line along). Its own task then finds nothing left to send."""
+    if record.removal:
+        push_removal(engine, record)
+    else:
+        push_payment(engine, record)
 
 
 def _set_state(record: SyncRecord, state: str, *, error: str = "",

@@ -12,6 +12,33 @@
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
   });
 
+  // One-time form tokens (invoices/forms.py, add_form_token). Pages are never cached, so
+  // Back loads a form again with a new token, and the browser puts back what was typed in
+  // it but not the hidden token: the form would go again as a new one. The page's history
+  // entry keeps the token the form was first shown with, and puts it back.
+  (function keepFormTokens() {
+    var inputs = document.querySelectorAll("input[name='form_token']");
+    if (!inputs.length || !window.history.replaceState) return;
+    var state = window.history.state || {};
+    var kept = state.hatsyncFormTokens || {};
+    var changed = false;
+    Array.prototype.forEach.call(inputs, function (input, index) {
+      var key = String(index);
+      if (kept[key]) {
+        input.value = kept[key];
+      } else if (input.value) {
+        kept[key] = input.value;
+        changed = true;
+      }
+    });
+    if (changed) {
+      var next = {};
+      Object.keys(state).forEach(function (name) { next[name] = state[name]; });
+      next.hatsyncFormTokens = kept;
+      window.history.replaceState(next, "");
+    }
+  })();
+
   // Forms with data-confirm ask before they submit (void, delete).
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");
