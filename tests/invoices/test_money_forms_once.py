@@ -46,7 +46,7 @@ def test_a_payment_form_submitted_again_records_one_payment_and_says_so(
     assert url == f"{sent_invoice.get_absolute_url()}#payment-{payment.pk}"
     assert again.status_code == 200
     content = again.content.decode()
-    assert ("This payment was already recorded: 100.00 USD on Nov 5, 2026. Submitting the "
+    assert ("This payment was already recorded: $100.00 on Nov. 5, 2026. Submitting the "
             "form again added nothing.") in content
     assert f'id="payment-{payment.pk}"' in content
     assert Invoice.objects.get(pk=sent_invoice.pk).balance == Decimal("10.00")
@@ -98,7 +98,7 @@ def test_a_refund_form_submitted_again_records_one_refund(signed_in_client, sent
     [refund] = Refund.objects.filter(payment=payment)
     assert again.redirect_chain[-1][0] == (
         f"{sent_invoice.get_absolute_url()}#refund-{refund.pk}")
-    assert "This refund was already recorded: 110.00 USD on Nov 6, 2026." in (
+    assert "This refund was already recorded: $110.00 on Nov. 6, 2026." in (
         again.content.decode())
     assert "refunded in full already" not in again.content.decode()
 

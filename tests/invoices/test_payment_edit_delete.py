@@ -114,7 +114,7 @@ def test_the_edit_form_shows_the_payment_and_saves_it(signed_in_client, sent_inv
                                                                processor_fee="2.62"),
                                   follow=True)
     assert saved.redirect_chain[-1][0] == f"{sent_invoice.get_absolute_url()}#payment-{payment.pk}"
-    assert "Payment of 80.00 USD on invoice 1002 saved." in saved.content.decode()
+    assert "Payment of $80.00 on invoice 1002 saved." in saved.content.decode()
     payment.refresh_from_db()
     assert (payment.amount, payment.processor_fee) == (Decimal("80.00"), Decimal("2.62"))
     assert Payment.objects.count() == 1
@@ -138,7 +138,7 @@ def test_delete_asks_first_saying_what_goes_with_it(signed_in_client, sent_invoi
     assert "Delete this payment?" in page
     assert "Its processing fee of 3.49 goes with it." in page
     assert "Its refund (20.00 in all) goes with it." in page
-    assert "The invoice's balance goes back to USD 110.00." in page
+    assert "The invoice's balance goes back to $110.00." in page
     assert Payment.objects.filter(pk=payment.pk).exists()  # asking deletes nothing
 
 
@@ -146,7 +146,7 @@ def test_deleting_from_the_page_puts_the_balance_back(signed_in_client, sent_inv
     payment = pay(sent_invoice)
     response = signed_in_client.post(delete_url(payment), follow=True)
     assert response.redirect_chain[-1][0] == sent_invoice.get_absolute_url()
-    assert "Payment of 110.00 USD deleted from invoice 1002." in response.content.decode()
+    assert "Payment of $110.00 deleted from invoice 1002." in response.content.decode()
     assert not Payment.objects.exists()
     assert status_of(sent_invoice) == Invoice.Status.SENT
 

@@ -54,7 +54,7 @@ def test_back_and_record_again_makes_one_payment_then_edit_and_delete_reach_quic
     page.get_by_label("Reference").fill("BACK-TEST")
     first_token = page.locator("input[name=form_token]").input_value()
     page.get_by_role("button", name="Record payment").click()
-    expect(page.get_by_text("Payment of 100.00 USD recorded on invoice WEB-001.")).to_be_visible()
+    expect(page.get_by_text("Payment of $100.00 recorded on invoice WEB-001.")).to_be_visible()
     page.go_back()
     expect(page.get_by_role("heading", name="Record payment")).to_be_visible()
     expect(page.get_by_label("Reference")).to_have_value("BACK-TEST")
@@ -65,7 +65,7 @@ def test_back_and_record_again_makes_one_payment_then_edit_and_delete_reach_quic
     page.get_by_role("button", name="Record payment").click()
 
     expect(page.get_by_text(re.compile(
-        r"This payment was already recorded: 100\.00 USD on .+\. Submitting the form again "
+        r"This payment was already recorded: \$100\.00 on .+\. Submitting the form again "
         r"added nothing\."))).to_be_visible()
     [payment] = Payment.objects.filter(invoice=invoice)
     expect(page).to_have_url(re.compile(rf"#payment-{payment.pk}$"))
@@ -83,7 +83,7 @@ def test_back_and_record_again_makes_one_payment_then_edit_and_delete_reach_quic
     page.get_by_label("Amount").fill("90.00")
     page.get_by_role("button", name="Save payment").click()
     saved_at = time.monotonic()
-    expect(page.get_by_text("Payment of 90.00 USD on invoice WEB-001 saved.")).to_be_visible()
+    expect(page.get_by_text("Payment of $90.00 on invoice WEB-001 saved.")).to_be_visible()
     [edited] = wait_for(lambda: [p for p in qbo_payments(sandbox, invoice_qbo_id)
                                  if p["TotalAmt"] == 90], what="the edit to reach QuickBooks")
     edit_seconds = time.monotonic() - saved_at
@@ -93,12 +93,12 @@ def test_back_and_record_again_makes_one_payment_then_edit_and_delete_reach_quic
     # Delete it: the page asks first, then it goes from QuickBooks and the balance comes back.
     page.get_by_role("link", name=re.compile("^Delete the payment of")).click()
     expect(page.get_by_role("heading", name="Delete this payment?")).to_be_visible()
-    expect(page.get_by_text("The invoice's balance goes back to USD 130.00.")).to_be_visible()
+    expect(page.get_by_text("The invoice's balance goes back to $130.00.")).to_be_visible()
     assert_accessible(page, "Delete payment confirmation")
     shoot(page, "payment-delete-confirm")
     page.get_by_role("button", name="Delete payment").click()
     deleted_at = time.monotonic()
-    expect(page.get_by_text("Payment of 90.00 USD deleted from invoice WEB-001.")).to_be_visible()
+    expect(page.get_by_text("Payment of $90.00 deleted from invoice WEB-001.")).to_be_visible()
     wait_for(lambda: qbo_payments(sandbox, invoice_qbo_id) == [],
              what="the delete to reach QuickBooks")
     figures(f"payment edit reached the local QuickBooks in {edit_seconds:.1f} s, its delete "
