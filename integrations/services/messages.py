@@ -6,6 +6,7 @@ from datetime import date
 
 from django.utils import formats, translation
 
+from .. import rules
 from ..models import SyncRecord
 from ..qbo.errors import QboFault
 
@@ -13,6 +14,16 @@ Kind = SyncRecord.Kind
 
 
 _REFERENCE = re.compile(r"\b(\w+Ref)\b(?:\s*=\s*([\w-]+))?")
+
+
+def unmatched_tax_message(country: str, names: list[str]) -> str:
+    """Rates with no QuickBooks tax code: choose one for each (the mapping), never rename."""
+    words = rules.tax_words(country)
+    one = len(names) == 1
+    return (f"{'This' if one else 'These'} {words['rate']}{'' if one else 's'} "
+            f"{'has' if one else 'have'} no QuickBooks {words['code']}: {', '.join(names)}. "
+            f"Choose one for {'it' if one else 'each'} in Account Settings > Integrations > "
+            f"Match {words['rate']}s to QuickBooks, and the invoice syncs.")
 
 
 def number_clash_message(
