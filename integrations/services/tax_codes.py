@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 
 from invoices.models import Product, TaxRate
@@ -102,14 +103,19 @@ def connection_map_tax_rates(*, connection: QuickBooksConnection,
 
 
 def _retry_blocked(connection: QuickBooksConnection, *, rate_ids: set[int]) -> int:
-    """Invoices blocked here whose lines use a rate whose code changed go again: they wait
-    in the outbox and sync as after Retry (one still without a code is blocked again, before
-    anything is sent to QuickBooks)."""
+    """Invoices (and refunds, which take their invoice's first rate) blocked here whose lines
+    use a rate whose code changed go again: they wait in the outbox and sync as after Retry
+    (one still without a code is blocked again, before anything is sent to QuickBooks)."""
+    if not rate_ids:
+        return 0
     blocked = SyncRecord.objects.filter(
         account=connection.account, realm_id=connection.realm_id,
-        kind=SyncRecord.Kind.INVOICE, state=SyncRecord.State.BLOCKED,
-        invoice__lines__tax_rate__in=rate_ids).distinct()
-    return retry(connection=connection, records=blocked) if rate_ids else 0
+        state=SyncRecord.State.BLOCKED,
+    ).filter(
+        Q(kind=SyncRecord.Kind.INVOICE, invoice__lines__tax_rate__in=rate_ids)
+        | Q(kind=SyncRecord.Kind.REFUND,
+            refund__payment__invoice__lines__tax_rate__in=rate_ids)).distinct()
+    return retry(connection=connection, records=blocked)
 
 
 def _line_tuple(name: str, rate: TaxRate | None) -> tuple[str, int | None, str, Decimal | None]:

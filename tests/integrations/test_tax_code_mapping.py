@@ -293,3 +293,38 @@ def test_connecting_to_another_company_forgets_the_accounts_chosen_for_the_first
     assert connection_of(account).deposit_account_id == ids["Checking"]
     connect_through_consent_page(client, sandbox.new_company("Third UK Studio", country="GB"))
     assert connection_of(account).deposit_account_id == ""
+
+
+def test_a_refund_blocked_for_its_rate_goes_again_once_the_rate_is_matched(
+        sandbox, account_for, client):
+    """A rate renamed after its invoice synced: the refund finds no code of the new name, and
+    waits; matching the rate sends it."""
+    from integrations.services import sync
+    from invoices import services
+
+    account = account_for("CA", CA_REALM)
+    add_chart(sandbox, account)
+    recheck(client)
+    hst = make_tax_rate(account=account, name="HST ON", percentage="13")
+    invoice = send(make_invoice(account=account, number="CA-MAP-3",
+                                lines=[(make_product(account=account), "1", "100.00", hst)]))
+    run_outbox(account)
+    payment = pay(invoice, "113.00")
+    run_outbox(account)
+    hst.name = "HST"
+    hst.save()
+    services.refund_record(payment=payment, date=payment.date, amount=Decimal("20.00"),
+                           tip_amount=Decimal("0"), method="card", reason="")
+    refund = SyncRecord.objects.get(account=account, kind="refund")
+    sync.sync_record(record_id=refund.pk)
+    refund.refresh_from_db()
+    assert refund.state == "blocked"
+    assert refund.last_error.startswith("This GST/HST rate has no QuickBooks tax code: HST.")
+
+    choose(client, hst, code_ids(account)["HST ON"])
+    refund.refresh_from_db()
+    assert refund.state == "needs_sync"
+    sync.sync_record(record_id=refund.pk)
+    [receipt] = sandbox.entities(CA_REALM, "RefundReceipt")
+    assert receipt["Line"][0]["SalesItemLineDetail"]["TaxCodeRef"]["value"] == \
+        code_ids(account)["HST ON"]

@@ -171,3 +171,18 @@ def test_the_warnings_read_nothing_from_quickbooks(sandbox, account_for, client)
                 f"/products/{travel.pk}/edit/", "/products/"):
         client.get(url)
     assert sandbox.api_calls() == []
+
+
+def test_a_rate_or_product_named_with_markup_stays_text_in_every_warning(sandbox, account_for,
+                                                                         client):
+    account = account_for("GB", GB_REALM)
+    hostile = '<img src=x onerror="alert(1)">'
+    rate = make_tax_rate(account=account, name=f"VAT {hostile}", percentage="17.5")
+    product = make_product(account=account, display_name=f"Fee {hostile}", tax_rate=rate)
+    draft = make_invoice(account=account, lines=[(product, "1", "10.00", rate)])
+    for url in (draft.get_absolute_url(), "/invoices/new/", f"/invoices/{draft.pk}/edit/",
+                f"/products/{product.pk}/edit/", "/products/", "/settings/integrations/",
+                "/settings/integrations/tax-codes/"):
+        page = client.get(url).content.decode()
+        assert "<img src=x" not in page, url
+        assert "&lt;img src=x" in page, url
