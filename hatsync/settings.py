@@ -82,6 +82,7 @@ TEMPLATES = [
                 "integrations.context_processors.invoice_number_note",
                 "integrations.context_processors.contact_customer_note",
                 "integrations.context_processors.connection_renewal_banner",
+                "integrations.context_processors.tax_sync_notes",
             ],
         },
     },

@@ -55,6 +55,9 @@ class QuickBooksConnection(models.Model):
     deposit_account_id = models.CharField(max_length=40, blank=True)
     discount_account_id = models.CharField(max_length=40, blank=True)
     fee_account_id = models.CharField(max_length=40, blank=True)
+    # The QuickBooks tax code chosen for a CRM tax rate: {"<TaxRate id>": "<TaxCode Id>"}.
+    # A rate not in it goes with the code of its own name (services/tax_codes.py).
+    tax_code_map = models.JSONField(default=dict, blank=True)
     # Changes made in QuickBooks: the time up to which change data capture has been read.
     cdc_cursor = models.DateTimeField(null=True, blank=True)
 

@@ -143,6 +143,90 @@ def match_tax_codes(
     return matches, unmatched
 
 
+# What each country calls the tax on a line and QuickBooks' code for it (the owner's words).
+TAX_WORDS = {
+    "GB": {"rate": "VAT rate", "code": "VAT code", "short": "VAT"},
+    "CA": {"rate": "GST/HST rate", "code": "tax code", "short": "GST/HST"},
+    "US": {"rate": "sales tax rate", "code": "tax code", "short": "sales tax"},
+}
+
+
+def tax_words(country: str) -> dict[str, str]:
+    """"VAT rate" / "VAT code" in the UK, "GST/HST rate" / "tax code" in Canada (as
+    QuickBooks Canada names them), "sales tax rate" / "tax code" in the US."""
+    return TAX_WORDS.get(country.upper(), TAX_WORDS["US"])
+
+
+def tax_code_for_rate(
+    *, rate_id: int | str, rate_name: str, tax_codes: Mapping[str, str],
+    tax_map: Mapping[str, str],
+) -> str | None:
+    """The QBO TaxCode id a CRM tax rate goes with: the code the owner chose for it (while
+    QuickBooks still has it; a code gone since is no code), else the code of the same name
+    (case and spacing aside), else None. `tax_map` maps a rate's id (as text) to a TaxCode
+    id; `tax_codes` is the company's codes by name, as read at connect / Re-check."""
+    chosen = tax_map.get(str(rate_id))
+    if chosen:
+        return chosen if chosen in set(tax_codes.values()) else None
+    matches, _ = match_tax_codes([rate_name], tax_codes)
+    return matches.get(rate_name)
+
+
+def map_tax_rates(
+    rates: Iterable[tuple[int | str, str]], tax_codes: Mapping[str, str],
+    tax_map: Mapping[str, str],
+) -> tuple[dict[str, str], list[str]]:
+    """(TaxCode ids by rate name, names of rates with no code) for (rate id, name) pairs."""
+    ids: dict[str, str] = {}
+    unmatched: list[str] = []
+    for rate_id, name in rates:
+        code = tax_code_for_rate(rate_id=rate_id, rate_name=name, tax_codes=tax_codes,
+                                 tax_map=tax_map)
+        if code is None:
+            if name not in unmatched:
+                unmatched.append(name)
+        else:
+            ids[name] = code
+    return ids, unmatched
+
+
+def rates_need_codes(*, country: str, snapshot: Mapping) -> bool:
+    """Whether a rate must have a QuickBooks tax code to sync: always in Canada and the UK;
+    in the US only without automated sales tax (and then only rates that charge tax)."""
+    return country in {"CA", "GB"} or (country == "US" and us_uses_tax_codes(snapshot))
+
+
+def company_tax_codes(*, country: str, snapshot: Mapping) -> dict[str, str]:
+    """The company's tax codes a rate may be matched to, by name (US pseudo codes left out)."""
+    if country == "US":
+        return us_tax_codes(snapshot)
+    return dict(snapshot.get("tax_codes", {}))
+
+
+def line_tax_problems(
+    *, country: str, snapshot: Mapping, tax_map: Mapping[str, str],
+    lines: Iterable[tuple[str, int | None, str, Decimal | None]],
+) -> tuple[list[str], list[str]]:
+    """What stops these lines going to QuickBooks, before anyone presses Send: (names of
+    lines without a rate, names of rates with no QuickBooks code). A line is (line name,
+    rate id or None, rate name, rate percentage). In Canada and the UK every line needs a
+    rate (0% and exempt are rates too); a US company without automated sales tax needs a
+    code for each rate that charges tax."""
+    if not rates_need_codes(country=country, snapshot=snapshot):
+        return [], []
+    codes = company_tax_codes(country=country, snapshot=snapshot)
+    no_rate: list[str] = []
+    rates: list[tuple[int, str]] = []
+    for line_name, rate_id, rate_name, percentage in lines:
+        if rate_id is None:
+            if country != "US" and line_name not in no_rate:
+                no_rate.append(line_name)
+        elif country != "US" or (percentage or 0) > 0:
+            rates.append((rate_id, rate_name))
+    _, unmatched = map_tax_rates(rates, codes, tax_map)
+    return no_rate, unmatched
+
+
 def tips_apply(*, country: str, snapshot: Mapping) -> bool:
     """Whether a tip goes on the invoice's gratuity line: tips on in QuickBooks (Canada has no
     tips setting, so never there)."""
@@ -219,10 +303,13 @@ def settings_checklist(
     *,
     country: str,
     snapshot: Mapping,
-    crm_tax_rate_names: Iterable[str],
+    crm_tax_rates: Iterable[tuple[int | str, str]],
     untaxable_products: Iterable[str],
+    tax_map: Mapping[str, str] | None = None,
 ) -> list[dict]:
-    """What the sync needs from the QuickBooks company, each with how to fix it there."""
+    """What the sync needs from the QuickBooks company, each with how to fix it there.
+    `crm_tax_rates`: (id, name) of the rates that need a QuickBooks tax code; `tax_map`: the
+    codes chosen for them (a rate not in it goes with the code of its name)."""
     items = [
         {
             "key": "custom_txn_numbers",
@@ -251,19 +338,22 @@ def settings_checklist(
                     else "In QuickBooks: Taxes > Sales tax > Set up sales tax."),
         },
     ]
-    codes = us_tax_codes(snapshot) if country == "US" else snapshot.get("tax_codes", {})
-    if country in {"CA", "GB"} or (country == "US" and us_uses_tax_codes(snapshot)):
-        _, unmatched = match_tax_codes(crm_tax_rate_names, codes)
+    if rates_need_codes(country=country, snapshot=snapshot):
+        codes = company_tax_codes(country=country, snapshot=snapshot)
+        _, unmatched = map_tax_rates(crm_tax_rates, codes, tax_map or {})
+        words = tax_words(country)
         items.append(
             {
                 "key": "tax_names",
-                "label": "Every tax rate name matches a QuickBooks tax code",
+                "label": f"Every {words['rate']} has a QuickBooks {words['code']}",
                 "ok": not unmatched,
                 "applicable": True,
                 "detail": ", ".join(unmatched),
-                "fix": "Rename these tax rates here to the exact name of a QuickBooks tax code "
-                f"({', '.join(sorted(codes)) or 'none found'}): "
-                + ", ".join(unmatched),
+                "link": f"Match {words['rate']}s to QuickBooks {words['code']}s",
+                "fix": f"Choose the QuickBooks {words['code']} for "
+                + ("this " + words["rate"] if len(unmatched) == 1 else f"these {words['rate']}s")
+                + ": " + ", ".join(unmatched) + ". Rates with the same name as a QuickBooks "
+                "code go with it by themselves.",
             }
         )
     if country in {"CA", "GB"}:

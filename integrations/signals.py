@@ -20,7 +20,6 @@ from .models import QuickBooksConnection, SyncRecord
 from .services.messages import same_item_note
 from .services.outbox import enqueue, mark_contact_invoices, mark_invoice, mark_payment
 from .services.payment_followers import mark_fee, mark_refund
-from .services.removals import mark_payment_removed, mark_refund_removed
 
 # Set while changes made in QuickBooks are applied here: they are in QuickBooks already, so
 # the invoices and payments they touch must not go back (no echo).
@@ -125,6 +124,8 @@ def payment_deleted(sender, instance: Payment, **kwargs) -> None:
     QuickBooks. One removed in QuickBooks, or entered there, is none of hatsync's to send."""
     if instance.recorded_in_quickbooks or _from_quickbooks.get():
         return
+    from .services.removals import mark_payment_removed  # late: inbound (under it) imports this module
+
     connection = _connection(instance.account_id)
     if connection is not None:
         enqueue(mark_payment_removed(connection=connection, payment=instance))
@@ -135,6 +136,8 @@ def refund_deleted(sender, instance: Refund, **kwargs) -> None:
     """A refund deleted with its payment: its receipt is deleted in QuickBooks."""
     if _from_quickbooks.get():
         return
+    from .services.removals import mark_refund_removed  # late: inbound (under it) imports this module
+
     connection = _connection(instance.account_id)
     if connection is not None:
         enqueue(mark_refund_removed(connection=connection, refund=instance))

@@ -11,6 +11,7 @@ urlpatterns = [
     path("integrations/quickbooks/recheck/", views.recheck, name="recheck"),
     path("integrations/quickbooks/disconnect/", views.disconnect, name="disconnect"),
     path("integrations/quickbooks/accounts/", views.choose_accounts, name="choose_accounts"),
+    path("settings/integrations/tax-codes/", views.tax_codes, name="tax_codes"),
     path("integrations/quickbooks/retry/", views.retry_problems, name="retry_problems"),
     path("settings/integrations/reconcile/", views.reconcile_section, name="reconcile"),
     path("integrations/quickbooks/reconcile/", views.reconcile_start, name="reconcile_start"),

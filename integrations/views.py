@@ -15,14 +15,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from invoices.models import Invoice
 from invoices.views import account_required
 
-from . import selectors
+from . import rules, selectors
 from .context_processors import render_invoice_panel
-from .forms import AccountChoicesForm
+from .forms import AccountChoicesForm, TaxCodeMapForm
 from .models import BulkSyncJob, QuickBooksConnection, SyncLog
 from .qbo.environments import environment
 from .qbo.errors import QboError
@@ -30,6 +30,7 @@ from .services import accounts as accounts_service
 from .services import company_settings, company_status, oauth
 from .services import imports as import_service
 from .services import reconcile as reconcile_service
+from .services import tax_codes as tax_codes_service
 from .services import undo as undo_service
 
 
@@ -136,6 +137,38 @@ def choose_accounts(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, note)
     return redirect("integrations:settings")
+
+
+@require_http_methods(["GET", "POST"])
+@account_required
+def tax_codes(request: HttpRequest) -> HttpResponse:
+    """Match each tax rate to a QuickBooks tax code (the company's, as last read: this page
+    reads nothing from QuickBooks). Only the signed-in account's rates and connection."""
+    connection = selectors.connection_for(request.account)
+    if not tax_codes_service.needs_codes(connection):
+        messages.info(request, "This QuickBooks company takes no tax codes from hatsync (or "
+                               "is not connected yet): there is nothing to match.")
+        return redirect("integrations:settings")
+    words = rules.tax_words(connection.country)
+    form = TaxCodeMapForm(request.POST or None, connection=connection)
+    if request.method == "POST":
+        if form.is_valid():
+            again = tax_codes_service.connection_map_tax_rates(connection=connection,
+                                                               chosen=form.chosen())
+            rates = words["rate"][:1].upper() + words["rate"][1:]
+            note = f"{rates}s matched to QuickBooks {words['code']}s."
+            if again:
+                note += (f" {again} invoice{'s' if again > 1 else ''} that waited for "
+                         f"{'them' if again > 1 else 'it'} will sync now.")
+            messages.success(request, note)
+            return redirect("integrations:tax_codes")
+        messages.error(request, f"Choose each {words['code']} from its list. If one is "
+                                "missing, create it in QuickBooks, then press Re-check "
+                                "settings.")
+    return render(request, "integrations/tax_codes.html", {
+        "connection": connection, "form": form, "words": words,
+        "codes_count": len(tax_codes_service.company_codes(connection)),
+    })
 
 
 @require_POST

@@ -132,8 +132,9 @@ class Contact(models.Model):
 
 class TaxRate(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tax_rates")
-    name = models.CharField(max_length=100, help_text="In Canada and the UK this must match "
-                            "the name of a tax code in QuickBooks.")
+    name = models.CharField(max_length=100, help_text="The name your invoices show. Connected "
+                            "to an accounting app, a rate named otherwise than its tax code "
+                            "there is matched to one in Account Settings > Integrations.")
     percentage = models.DecimalField(max_digits=6, decimal_places=3, validators=NON_NEGATIVE)
 
     class Meta:

@@ -6,12 +6,13 @@ from datetime import date
 from django.utils import timezone
 
 from invoices.localisation import local_date
-from invoices.models import Product, TaxRate
+from invoices.models import Product
 
 from .. import rules
 from ..models import QuickBooksConnection
 from ..qbo import client as qbo
 from .accounts import accounts_checklist, read_accounts
+from .tax_codes import rates_to_map
 from .tokens import client_for
 
 
@@ -94,15 +95,8 @@ def connection_checklist(*, connection: QuickBooksConnection) -> list[dict]:
     return rules.settings_checklist(
         country=connection.country,
         snapshot=connection.settings_snapshot,
-        crm_tax_rate_names=_tax_rates_to_match(connection).values_list("name", flat=True),
+        crm_tax_rates=rates_to_map(connection).values_list("pk", "name"),
         untaxable_products=untaxable.values_list("display_name", flat=True),
+        tax_map=connection.tax_code_map or {},
     ) + accounts_checklist(connection) + plan_checklist(
         snapshot=connection.settings_snapshot or {}, country=connection.country)
-
-
-def _tax_rates_to_match(connection: QuickBooksConnection):
-    """The rates that need a QuickBooks tax code of their name: all of them in Canada and the
-    UK; in a US company without automated sales tax, those that charge tax (the others go as
-    NON)."""
-    rates = TaxRate.objects.filter(account=connection.account)
-    return rates.filter(percentage__gt=0) if connection.country == "US" else rates

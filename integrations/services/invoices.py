@@ -18,7 +18,7 @@ from . import accounts, exactly_once
 from .customers import ensure_customer
 from .engine import Blocked, CompanyEngine
 from .items import line_items
-from .messages import number_clash_message
+from .messages import number_clash_message, unmatched_tax_message
 from .outbox import enqueue
 
 State = SyncRecord.State
@@ -27,8 +27,10 @@ DRAFT = "Drafts stay in hatsync. Send the invoice (or mark it as sent) first."
 
 
 def invoice_checks(*, invoice: Invoice, lines, account_country: str, country: str,
-                   snapshot: dict) -> tuple[str, dict[str, str]]:
-    """The DocNumber and tax codes this invoice goes with, or Blocked saying what to change."""
+                   snapshot: dict, tax_map: dict[str, str] | None = None,
+                   ) -> tuple[str, dict[str, str]]:
+    """The DocNumber and tax codes this invoice goes with, or Blocked saying what to change.
+    `tax_map`: the QuickBooks tax code chosen for a rate (by rate id), else its name's."""
     if not rules.is_supported_country(account_country):
         raise Blocked("Only businesses in the US, Canada and the UK sync with QuickBooks.")
     if invoice.is_draft:
@@ -43,31 +45,28 @@ def invoice_checks(*, invoice: Invoice, lines, account_country: str, country: st
     doc_number = rules.shorten_reference(invoice.number)
     tax_ids: dict[str, str] = {}
     if country in {"CA", "GB"}:
-        missing = [line.name for line in lines if line.tax_rate is None]
+        words = rules.tax_words(country)
+        missing = list(dict.fromkeys(line.name for line in lines if line.tax_rate is None))
         if missing:
             raise Blocked(
-                "In Canada and the UK every line needs a tax rate (0% and exempt are "
-                f"rates too). Lines without one: {', '.join(missing)}."
+                f"In {'the UK' if country == 'GB' else 'Canada'} every line needs a "
+                f"{words['rate']} (0% and exempt are rates too). Lines without one: "
+                f"{', '.join(missing)}. Edit the invoice, choose one on each, and it syncs."
             )
-        tax_ids, unmatched = rules.match_tax_codes(
-            [line.tax_rate.name for line in lines], snapshot.get("tax_codes", {})
-        )
+        tax_ids, unmatched = rules.map_tax_rates(
+            [(line.tax_rate.pk, line.tax_rate.name) for line in lines],
+            snapshot.get("tax_codes", {}), tax_map or {})
         if unmatched:
-            known = ", ".join(sorted(snapshot.get("tax_codes", {}))) or "none"
-            raise Blocked(
-                f"These tax rates have no QuickBooks tax code of the same name: "
-                f"{', '.join(unmatched)}. Rename them here to match QuickBooks "
-                f"({known}), press Re-check settings, then Sync."
-            )
+            raise Blocked(unmatched_tax_message(country, unmatched))
     if country == "US":
-        tax_ids = _us_tax_checks(lines, snapshot)
+        tax_ids = _us_tax_checks(lines, snapshot, tax_map or {})
     return doc_number, tax_ids
 
 
-def _us_tax_checks(lines, snapshot: dict) -> dict[str, str]:
+def _us_tax_checks(lines, snapshot: dict, tax_map: dict[str, str]) -> dict[str, str]:
     """A US invoice's tax, or Blocked: QuickBooks must have sales tax set up to record it,
-    and a company without automated sales tax takes it from one tax code of the rate's name."""
-    taxed = [line.tax_rate.name for line in lines
+    and a company without automated sales tax takes it from one tax code of the rate."""
+    taxed = [line.tax_rate for line in lines
              if line.tax_rate is not None and line.tax_rate.percentage > 0]
     if not taxed:
         return {}
@@ -79,21 +78,18 @@ def _us_tax_checks(lines, snapshot: dict) -> dict[str, str]:
         )
     if not rules.us_uses_tax_codes(snapshot):
         return {}
-    names = list(dict.fromkeys(taxed))
+    rates = list({rate.name: rate for rate in taxed}.values())
+    names = [rate.name for rate in rates]
     if len({rules.normalise_tax_name(name) for name in names}) > 1:
         raise Blocked(
             "This QuickBooks company (without automated sales tax) takes one sales tax rate "
             f"per invoice, and this one has several: {', '.join(names)}. Give its taxed "
             "lines one rate (or split it into one invoice per rate), then Sync."
         )
-    codes = rules.us_tax_codes(snapshot)
-    tax_ids, unmatched = rules.match_tax_codes(names, codes)
+    tax_ids, unmatched = rules.map_tax_rates([(rate.pk, rate.name) for rate in rates],
+                                             rules.us_tax_codes(snapshot), tax_map)
     if unmatched:
-        raise Blocked(
-            f"This tax rate has no QuickBooks tax code of the same name: "
-            f"{', '.join(unmatched)}. Rename it here to match QuickBooks "
-            f"({', '.join(sorted(codes)) or 'none'}), press Re-check settings, then Sync."
-        )
+        raise Blocked(unmatched_tax_message("US", unmatched))
     return tax_ids
 
 
@@ -140,7 +136,8 @@ def tips_for(engine: CompanyEngine, invoice: Invoice) -> Decimal:
 
 def checks(engine: CompanyEngine, invoice: Invoice, lines) -> tuple[str, dict[str, str]]:
     return invoice_checks(invoice=invoice, lines=lines, account_country=engine.account.country,
-                          country=engine.country, snapshot=engine.snapshot)
+                          country=engine.country, snapshot=engine.snapshot,
+                          tax_map=engine.connection.tax_code_map or {})
 
 
 def payload_for(engine: CompanyEngine, invoice: Invoice, lines, *, doc_number: str,

@@ -20,6 +20,16 @@ _REFERENCE = re.compile(r"\b(\w+Ref)\b(?:\s*=\s*([\w-]+))?")
 _CAPITALS = "(numbers are compared without regard to capitals)"
 
 
+def unmatched_tax_message(country: str, names: list[str]) -> str:
+    """Rates with no QuickBooks tax code: choose one for each (the mapping), never rename."""
+    words = rules.tax_words(country)
+    one = len(names) == 1
+    return (f"{'This' if one else 'These'} {words['rate']}{'' if one else 's'} "
+            f"{'has' if one else 'have'} no QuickBooks {words['code']}: {', '.join(names)}. "
+            f"Choose one for {'it' if one else 'each'} in Account Settings > Integrations > "
+            f"Match {words['rate']}s to QuickBooks, and the invoice syncs.")
+
+
 def number_clash_message(
     *, number: str, doc_number: str, holder: str | None, outside: bool = False,
     holder_doc_number: str | None = None,

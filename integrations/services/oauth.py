@@ -131,6 +131,10 @@ def connection_complete(
         connection.status_reason, connection.writes_refused_at = "", None
         if note or not connection.pk:
             connection.connected_at = now
+        if note:  # accounts and tax codes chosen in the other company mean nothing here
+            connection.tax_code_map = {}
+            connection.deposit_account_id = connection.discount_account_id = ""
+            connection.fee_account_id = ""
         connection.connected_by = user
         connection.save()
     try:

@@ -15,6 +15,7 @@ from ..models import SyncRecord
 from . import accounts, exactly_once
 from .engine import Blocked, CompanyEngine, Waiting
 from .items import ensure_item
+from .messages import unmatched_tax_message
 
 
 def sync_refund(engine: CompanyEngine, record: SyncRecord) -> str:
@@ -74,19 +75,18 @@ def refund_doc_number(refund: Refund) -> str:
 
 def _tax_code(engine: CompanyEngine, line: InvoiceLine) -> str:
     """US: NON (see payloads.refund_receipt_payload). Canada and the UK: the first line's
-    tax code, matched by name as the invoice's was."""
+    tax code, as the invoice's was (the one chosen for its rate, else by name)."""
     if engine.country == "US":
         return "NON"
     if line.tax_rate is None:
         raise Blocked("In Canada and the UK the refund takes the tax rate of the invoice's "
                       "first line, and that line has none. Give it one, then save again.")
-    ids, unmatched = rules.match_tax_codes([line.tax_rate.name],
-                                           engine.snapshot.get("tax_codes", {}))
-    if unmatched:
-        raise Blocked(f"The tax rate {line.tax_rate.name} has no QuickBooks tax code of the "
-                      "same name. Rename it here to match QuickBooks, press Re-check "
-                      "settings, then save again.")
-    return ids[line.tax_rate.name]
+    code = rules.tax_code_for_rate(rate_id=line.tax_rate.pk, rate_name=line.tax_rate.name,
+                                   tax_codes=engine.snapshot.get("tax_codes", {}),
+                                   tax_map=engine.connection.tax_code_map or {})
+    if code is None:
+        raise Blocked(unmatched_tax_message(engine.country, [line.tax_rate.name]))
+    return code
 
 
 def find_refund(engine: CompanyEngine, doc_number: str, refund_id: int) -> dict | None:

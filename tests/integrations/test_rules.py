@@ -81,7 +81,7 @@ def test_only_us_canada_and_uk_are_supported():
 def test_checklist_marks_tips_not_applicable_in_canada_and_lists_unmatched_tax_names():
     items = {i["key"]: i for i in rules.settings_checklist(
         country="CA", snapshot={"custom_txn_numbers": True, "tax_codes": {"GST": "1"}},
-        crm_tax_rate_names=["GST", "QST"], untaxable_products=["Travel Fee"])}
+        crm_tax_rates=[(1, "GST"), (2, "QST")], untaxable_products=["Travel Fee"])}
     assert items["gratuity"]["applicable"] is False
     assert items["tax_names"]["ok"] is False and "QST" in items["tax_names"]["fix"]
     assert items["products_taxable"]["ok"] is False

@@ -174,7 +174,7 @@ def test_canadian_lines_carry_the_matching_tax_code_and_a_mismatch_blocks(sandbo
     assert record_for(bad).state == "blocked"
     assert "QST" in record_for(bad).last_error
     assert record_for(none).state == "blocked"
-    assert "every line needs a tax rate" in record_for(none).last_error
+    assert "In Canada every line needs a GST/HST rate" in record_for(none).last_error
 
 
 def test_uk_invoice_syncs_with_vat_codes(sandbox, account_for):

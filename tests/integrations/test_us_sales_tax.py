@@ -87,8 +87,9 @@ def test_an_older_company_blocks_a_rate_without_a_tax_code_and_the_checklist_nam
     record = record_for(invoice)
     assert record.state == "blocked"
     assert record.last_error == (
-        "This tax rate has no QuickBooks tax code of the same name: Brooklyn. Rename it here "
-        "to match QuickBooks (California, Out of state), press Re-check settings, then Sync.")
+        "This sales tax rate has no QuickBooks tax code: Brooklyn. Choose one for it in "
+        "Account Settings > Integrations > Match sales tax rates to QuickBooks, and the "
+        "invoice syncs.")
     assert sent_invoices(sandbox) == []
     connection = QuickBooksConnection.objects.get(account=account)
     [names] = [i for i in company_settings.connection_checklist(connection=connection)

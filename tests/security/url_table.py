@@ -146,6 +146,9 @@ URLS: dict[str, Url] = {
     "integrations:disconnect": Url(POST, note=ACCOUNT_WIDE),
     "integrations:choose_accounts": Url(POST, note=ACCOUNT_WIDE + " (test_choose_accounts.py: "
                                         "ids not in the own company's list are refused)"),
+    "integrations:tax_codes": Url(BOTH, params=lambda w: {f"rate_{w.tax_rate.pk}": "1"},
+                                  note="another account's rate in the form is ignored "
+                                  "(test_tax_code_mapping.py)"),
     "integrations:retry_problems": Url(POST, params=lambda w: {"record": w.problem.pk}),
     "integrations:reconcile": Url(GET, note=ACCOUNT_WIDE),
     "integrations:reconcile_start": Url(POST, note=ACCOUNT_WIDE),

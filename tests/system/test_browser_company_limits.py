@@ -105,5 +105,5 @@ def test_an_older_us_company_lists_tax_rates_without_a_code_and_blocks_their_inv
     assert settled(invoice, timeout=60).state == "blocked"
     page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
     expect(page.locator(".qbo-panel")).to_contain_text(
-        "This tax rate has no QuickBooks tax code of the same name: Brooklyn")
+        "This sales tax rate has no QuickBooks tax code: Brooklyn")
     assert sandbox.invoices(realm, "TAX-1") == []

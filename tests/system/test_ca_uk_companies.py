@@ -48,7 +48,8 @@ def test_a_canadian_tax_rate_quickbooks_does_not_have_is_blocked_naming_it(sandb
     record = settled(invoice)
     assert record.state == "blocked"
     assert record.last_error.startswith(
-        "These tax rates have no QuickBooks tax code of the same name: QST.")
+        "This GST/HST rate has no QuickBooks tax code: QST. Choose one for it in Account "
+        "Settings > Integrations > Match GST/HST rates to QuickBooks")
     assert sandbox.invoices(CA_REALM, "C-2") == []
 
 
@@ -62,8 +63,9 @@ def test_a_canadian_line_without_a_tax_rate_is_blocked(sandbox, client):
 
     record = settled(invoice)
     assert record.state == "blocked"
-    assert record.last_error.startswith("In Canada and the UK every line needs a tax rate")
-    assert record.last_error.endswith("Lines without one: Travel.")
+    assert record.last_error.startswith("In Canada every line needs a GST/HST rate")
+    assert record.last_error.endswith("Lines without one: Travel. Edit the invoice, choose "
+                                      "one on each, and it syncs.")
     assert sandbox.entities(CA_REALM, "Invoice") == []
 
 

@@ -64,8 +64,41 @@
     }
   }
 
+  // Invoice lines an integration cannot take (a line without a tax rate, a rate it has no
+  // code for): each says so under its tax rate as it is picked (rules from #line-tax-rules).
+  var lineTaxRules = document.getElementById("line-tax-rules");
+  function checkLineTax(row) {
+    if (!lineTaxRules || !row) return;
+    var product = row.querySelector("select[name$='-product']");
+    var tax = row.querySelector("select[name$='-tax_rate']");
+    if (!product || !tax) return;
+    var option = product.options[product.selectedIndex];
+    var rate = tax.value || (option && option.getAttribute("data-tax-rate")) || "";
+    var bad = (lineTaxRules.getAttribute("data-bad-rates") || "").split(",");
+    var text = "";
+    if (product.value && !rate && lineTaxRules.getAttribute("data-needs-rate") === "1") {
+      text = lineTaxRules.getAttribute("data-no-rate");
+    } else if (product.value && rate && bad.indexOf(rate) !== -1) {
+      text = lineTaxRules.getAttribute("data-no-code");
+    }
+    var note = row.querySelector("[data-line-tax-note]");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "small line-tax-note";
+      note.setAttribute("data-line-tax-note", "");
+      note.setAttribute("aria-live", "polite");
+      tax.closest("td").appendChild(note);
+    }
+    note.textContent = text;
+    note.hidden = !text;
+  }
+  document.querySelectorAll("tr.line-row").forEach(checkLineTax);
+
   document.addEventListener("change", function (event) {
     var target = event.target;
+    if (target.matches("select[name$='-product'], select[name$='-tax_rate']")) {
+      window.setTimeout(function () { checkLineTax(target.closest("tr")); }, 0);
+    }
     if (target.matches("select[name$='-product']")) {
       prefillFromProduct(target);
     } else if (target.matches("input[name$='-unit_price'], select[name$='-tax_rate']")) {
