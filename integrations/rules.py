@@ -5,6 +5,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping
+from datetime import date
 from decimal import Decimal
 
 SUPPORTED_COUNTRIES = frozenset({"US", "CA", "GB"})
@@ -263,3 +264,53 @@ def select_where_in(
     active = "Active = false and " if inactive else ""
     return (f"select * from {entity} where {active}{field} in ({quoted}) "  # noqa: S608
             "maxresults 1000")
+
+
+# Dates ---------------------------------------------------------------------------------
+# The years a QuickBooks transaction date (TxnDate, DueDate) can carry. Intuit publishes no
+# range; a date outside it (a mistyped 9999-12-31) is answered with a validation fault, so
+# hatsync blocks it before sending, with the fix (see the issue 20 note for the sources).
+QBO_EARLIEST_DATE = date(1900, 1, 1)
+QBO_LATEST_DATE = date(2099, 12, 31)
+
+
+def date_quickbooks_cannot_hold(*dates: date | None) -> date | None:
+    """The first of `dates` outside the years QuickBooks takes, or None."""
+    return next((d for d in dates
+                 if d is not None and not QBO_EARLIEST_DATE <= d <= QBO_LATEST_DATE), None)
+
+
+def date_out_of_range_message(*, what: str, value: date) -> str:
+    """Why a record with such a date does not sync, and the fix."""
+    return (f"QuickBooks cannot hold the date {value.isoformat()}: it takes dates from "
+            f"{QBO_EARLIEST_DATE.year} to {QBO_LATEST_DATE.year}. Change {what} here, then "
+            "press Sync.")
+
+
+# Retries -------------------------------------------------------------------------------
+# A server error QuickBooks gives again and again for one record (its 500 for something it
+# cannot process) is a problem for the owner, not a wait: after this many in a row it shows
+# in Sync problems. Throttling (429) and outages (a gateway's 502/503/504, no answer at all)
+# stay quiet waits: they are QuickBooks' state, not the record's.
+SERVER_ERROR_REPEATS = 3
+OUTAGE_STATUSES = frozenset({502, 503, 504})
+
+
+def is_record_server_error(status: int) -> bool:
+    """A 5xx that is about this request rather than QuickBooks being down."""
+    return 500 <= status <= 599 and status not in OUTAGE_STATUSES
+
+
+def keeps_failing(*, status: int, message: str, earlier: Iterable[str | None],
+                  repeats: int = SERVER_ERROR_REPEATS) -> bool:
+    """Whether this answer makes `repeats` identical server errors in a row for one record.
+    `earlier`: the record's previous attempts, latest first (None: one that did not end in
+    a retry, e.g. it synced, which ends the run)."""
+    if not is_record_server_error(status):
+        return False
+    run = 1
+    for previous in earlier:
+        if previous != message:
+            break
+        run += 1
+    return run >= repeats

@@ -32,6 +32,8 @@ def invoice_checks(*, invoice: Invoice, lines, account_country: str, country: st
         raise Blocked("Only businesses in the US, Canada and the UK sync with QuickBooks.")
     if invoice.is_draft:
         raise Blocked(DRAFT)
+    if (bad := rules.date_quickbooks_cannot_hold(invoice.issue_date, invoice.due_date)):
+        raise Blocked(rules.date_out_of_range_message(what="the invoice's dates", value=bad))
     if not snapshot.get("custom_txn_numbers"):
         raise Blocked(
             "Custom transaction numbers are off in QuickBooks, so it would renumber this "
