@@ -23,6 +23,11 @@ from .outbox import enqueue
 State = SyncRecord.State
 Kind = SyncRecord.Kind
 DRAFT = "Drafts stay in hatsync. Send the invoice (or mark it as sent) first."
+# QuickBooks answers any change to a voided invoice with "A voided transaction can't be
+# edited", and a void cannot be undone there: sending it again cannot help.
+VOIDED_THERE = ("This invoice was voided in QuickBooks, and QuickBooks cannot change or "
+                "un-void a voided invoice. Void it here too, or make a new invoice for what "
+                "is owed (Integrations > Check QuickBooks matches hatsync offers both).")
 
 
 def invoice_checks(*, invoice: Invoice, lines, account_country: str, country: str,
@@ -201,6 +206,8 @@ def push_invoice(engine: CompanyEngine, record: SyncRecord) -> str:
             and record.qbo_status != SyncRecord.QboStatus.VOID):
         engine.mark_synced(record)
         return "unchanged"
+    if record.qbo_id and record.qbo_status == SyncRecord.QboStatus.VOIDED:
+        raise Blocked(VOIDED_THERE)
     try:
         operation = _write(engine, record, invoice, payload, fingerprint, doc_number)
     except QboFault as error:

@@ -184,3 +184,27 @@ def test_what_could_not_be_read_is_counted_and_all_match_is_not_said(sandbox, ac
     page = client.get(reverse("integrations:settings")).content.decode()
     assert "All match" not in page
     assert "2 payments could not be checked" in page
+
+
+def test_an_edit_to_an_invoice_voided_in_quickbooks_is_blocked_with_what_to_do(sandbox,
+                                                                              account_for):
+    from invoices import services
+    from invoices.services import LineInput
+
+    account = account_for("US", US_REALM)
+    _, _, third = studio(account)
+    void_in_quickbooks(sandbox, account, third)
+    reconcile.reconcile_account(account=account)  # flags it, as a webhook would
+    before = stored(sandbox, "Invoice", record_for(third).qbo_id)["SyncToken"]
+    line = third.lines.get()
+    services.invoice_update(
+        invoice=third, number=third.number, contact=third.contact, issue_date=third.issue_date,
+        due_date=third.due_date, lines=[LineInput(line.product, line.quantity, line.unit_price
+                                                  + 1)])
+
+    run_outbox(account)
+
+    record = record_for(third)
+    assert record.state == SyncRecord.State.BLOCKED
+    assert record.last_error.startswith("This invoice was voided in QuickBooks")
+    assert stored(sandbox, "Invoice", record.qbo_id)["SyncToken"] == before  # nothing sent
