@@ -208,3 +208,25 @@ def test_an_edit_to_an_invoice_voided_in_quickbooks_is_blocked_with_what_to_do(s
     assert record.state == SyncRecord.State.BLOCKED
     assert record.last_error.startswith("This invoice was voided in QuickBooks")
     assert stored(sandbox, "Invoice", record.qbo_id)["SyncToken"] == before  # nothing sent
+
+
+def test_a_payment_voided_in_quickbooks_is_made_again_there(sandbox, account_for):
+    account = account_for("US", US_REALM)
+    _, second, _ = studio(account)  # R-2 paid 200.00 in full
+    payment = second.payments.get()
+    found = stored(sandbox, "Payment", record_for(payment, "payment").qbo_id)
+    qbo_write(account, "Payment", {"Id": found["Id"], "SyncToken": found["SyncToken"]},
+              operation="void")
+
+    report = reconcile.reconcile_account(account=account)
+
+    voided = only(report, "Payment of 200.00 on invoice R-2")
+    assert voided["problem"] == "voided" and voided["actions"] == ["recreate"]
+    assert voided["message"] == ("It was voided in QuickBooks, but not here: hatsync holds "
+                                 "200.00 and QuickBooks 0.00.")
+    reconcile.repair(account=account, record_id=voided["record"], action="recreate")
+    run_outbox(account)
+
+    after = reconcile.reconcile_account(account=account)
+    assert after.differences == [], [d["message"] for d in after.differences]
+    assert record_for(payment, "payment").qbo_id != found["Id"]
