@@ -289,10 +289,14 @@ def date_out_of_range_message(*, what: str, value: date) -> str:
 
 # Retries -------------------------------------------------------------------------------
 # A server error QuickBooks gives again and again for one record (its 500 for something it
-# cannot process) is a problem for the owner, not a wait: after this many in a row it shows
-# in Sync problems. Throttling (429) and outages (a gateway's 502/503/504, no answer at all)
-# stay quiet waits: they are QuickBooks' state, not the record's.
+# cannot process) is a problem for the owner, not a wait. One 500 looks like another, so only
+# time tells a record QuickBooks cannot take from bad luck: at least this many in a row, the
+# first of them this long ago (a random 500 in three tries, as the fault tests inject, never
+# lasts five minutes; the task's retries span about five). Throttling (429) and outages (a
+# gateway's 502/503/504, no answer at all) stay quiet waits: they are QuickBooks' state, not
+# the record's.
 SERVER_ERROR_REPEATS = 3
+SERVER_ERROR_SPAN_SECONDS = 300
 OUTAGE_STATUSES = frozenset({502, 503, 504})
 
 
@@ -301,16 +305,25 @@ def is_record_server_error(status: int) -> bool:
     return 500 <= status <= 599 and status not in OUTAGE_STATUSES
 
 
-def keeps_failing(*, status: int, message: str, earlier: Iterable[str | None],
-                  repeats: int = SERVER_ERROR_REPEATS) -> bool:
-    """Whether this answer makes `repeats` identical server errors in a row for one record.
-    `earlier`: the record's previous attempts, latest first (None: one that did not end in
-    a retry, e.g. it synced, which ends the run)."""
-    if not is_record_server_error(status):
-        return False
-    run = 1
-    for previous in earlier:
+def server_error_streak(*, message: str, earlier: Iterable[tuple[str | None, float]]
+                        ) -> tuple[int, float]:
+    """(answers in a row, seconds since the first of them) for this answer and the record's
+    previous attempts, latest first: (message, seconds ago); None for an attempt that did not
+    end in a retry (e.g. it synced), which ends the run."""
+    run, oldest = 1, 0.0
+    for previous, seconds_ago in earlier:
         if previous != message:
             break
-        run += 1
-    return run >= repeats
+        run, oldest = run + 1, seconds_ago
+    return run, oldest
+
+
+def keeps_failing(*, status: int, message: str, earlier: Iterable[tuple[str | None, float]],
+                  repeats: int = SERVER_ERROR_REPEATS,
+                  span_seconds: float = SERVER_ERROR_SPAN_SECONDS) -> bool:
+    """Whether this server error, with the same ones before it, makes a record QuickBooks
+    keeps failing on: `repeats` in a row over at least `span_seconds`."""
+    if not is_record_server_error(status):
+        return False
+    run, oldest = server_error_streak(message=message, earlier=earlier)
+    return run >= repeats and oldest >= span_seconds

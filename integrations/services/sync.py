@@ -183,15 +183,23 @@ def _refused(record: SyncRecord, connection: QuickBooksConnection, error: QboFau
     _set_state(record, State.FAILED, error=message)
     return Outcome(State.FAILED, message)
 
+def _earlier_attempts(record: SyncRecord) -> list[tuple[str | None, float]]:
+    """The record's latest attempts, latest first: (its message if it ended in a retry, else
+    None; seconds ago)."""
+    now = timezone.now()
+    rows = (SyncLog.objects.filter(record_id=record.pk).order_by("-created_at", "-id")
+            .values_list("outcome", "message", "created_at")[:50])
+    return [(message if outcome == SyncLog.Outcome.RETRY else None,
+             (now - created).total_seconds()) for outcome, message, created in rows]
+
+
 def _keeps_failing(record: SyncRecord, error: QboError) -> bool:
-    """The same server error for this record, again (rules.keeps_failing): not throttling,
-    not an outage."""
+    """The same server error for this record, again and for a while (rules.keeps_failing):
+    not throttling, not an outage."""
     if isinstance(error, QboThrottled):
         return False
-    earlier = [message if outcome == SyncLog.Outcome.RETRY else None for outcome, message in
-               SyncLog.objects.filter(record_id=record.pk).order_by("-created_at", "-id")
-               .values_list("outcome", "message")[:rules.SERVER_ERROR_REPEATS]]
-    return rules.keeps_failing(status=error.status, message=error.message, earlier=earlier)
+    return rules.keeps_failing(status=error.status, message=error.message,
+                               earlier=_earlier_attempts(record))
 
 
 def _gave_up(record: SyncRecord, error: QboError, operation: str, started: float,
@@ -200,13 +208,15 @@ def _gave_up(record: SyncRecord, error: QboError, operation: str, started: float
     (a 500 may have landed: the next push looks it up first)."""
     client = seen.get("client")
     tid = error.intuit_tid or (client.intuit_tid if client else "")
-    message = keeps_failing_message(times=rules.SERVER_ERROR_REPEATS, status=error.status,
-                                    intuit_tid=tid)
+    times, seconds = rules.server_error_streak(message=error.message,
+                                               earlier=_earlier_attempts(record))
+    message = keeps_failing_message(times=times, minutes=int(seconds // 60),
+                                    status=error.status, intuit_tid=tid)
     _log(record, operation, SyncLog.Outcome.FAILED, message, error, started, seen,
          refused=False)
     _set_state(record, State.FAILED, error=message)
     logger.warning("Record %s: QuickBooks answered %s %d times in a row; now a problem",
-                   record.pk, error.status, rules.SERVER_ERROR_REPEATS)
+                   record.pk, error.status, times)
     return Outcome(State.FAILED, message)
 
 
