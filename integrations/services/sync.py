@@ -183,6 +183,7 @@ def _refused(record: SyncRecord, connection: QuickBooksConnection, error: QboFau
     _set_state(record, State.FAILED, error=message)
     return Outcome(State.FAILED, message)
 
+
 def _earlier_attempts(record: SyncRecord) -> list[tuple[str | None, float]]:
     """The record's latest attempts, latest first: (its message if it ended in a retry, else
     None; seconds ago)."""
