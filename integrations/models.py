@@ -328,12 +328,24 @@ class ReconcileReport(models.Model):
     payments_checked = models.PositiveIntegerField(default=0)
     requests = models.PositiveIntegerField(default=0)
     # [{"record": id, "kind": "invoice"|"payment", "object": crm pk, "label", "problem",
-    #   "message", "qbo_ids": [...]}], in the order found
+    #   "message", "qbo_ids": [...], "state": the record's state, "actions": what can repair
+    #   it ("send", "recreate", "void_here", "copy"), "done": what was done since}], in the
+    #   order found
     differences = models.JSONField(default=list)
     error = models.TextField(blank=True)
+    # Records the check could not read (a query QuickBooks refused or throttled): never
+    # "All match" while there are any; `unchecked_reason` says why.
+    unchecked = models.PositiveIntegerField(default=0)
+    unchecked_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
         return f"Reconcile {self.account} {self.started_at:%Y-%m-%d %H:%M}: {self.state}"
+
+    @property
+    def all_match(self) -> bool:
+        """Finished, everything read, nothing differs: only then does the card say so."""
+        return (self.state == self.State.DONE and not self.differences
+                and not self.unchecked)

@@ -6,7 +6,7 @@ import math
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from invoices.localisation import tax_word
@@ -422,3 +422,66 @@ def duration_words(seconds: int) -> str:
     if seconds < 90:
         return f"{seconds} s"
     return f"{round(seconds / 60)} min"
+
+
+# Dates ---------------------------------------------------------------------------------
+# The years a QuickBooks transaction date (TxnDate, DueDate) can carry. Intuit publishes no
+# range; a date outside it (a mistyped 9999-12-31) is answered with a validation fault, so
+# hatsync blocks it before sending, with the fix (see the issue 20 note for the sources).
+QBO_EARLIEST_DATE = date(1900, 1, 1)
+QBO_LATEST_DATE = date(2099, 12, 31)
+
+
+def date_quickbooks_cannot_hold(*dates: date | None) -> date | None:
+    """The first of `dates` outside the years QuickBooks takes, or None."""
+    return next((d for d in dates
+                 if d is not None and not QBO_EARLIEST_DATE <= d <= QBO_LATEST_DATE), None)
+
+
+def date_out_of_range_message(*, what: str, value: date) -> str:
+    """Why a record with such a date does not sync, and the fix."""
+    return (f"QuickBooks cannot hold the date {value.isoformat()}: it takes dates from "
+            f"{QBO_EARLIEST_DATE.year} to {QBO_LATEST_DATE.year}. Change {what} here, then "
+            "press Sync.")
+
+
+# Retries -------------------------------------------------------------------------------
+# A server error QuickBooks gives again and again for one record (its 500 for something it
+# cannot process) is a problem for the owner, not a wait. One 500 looks like another, so only
+# time tells a record QuickBooks cannot take from bad luck: at least this many in a row, the
+# first of them this long ago (a random 500 in three tries, as the fault tests inject, never
+# lasts five minutes; the task's retries span about five). Throttling (429) and outages (a
+# gateway's 502/503/504, no answer at all) stay quiet waits: they are QuickBooks' state, not
+# the record's.
+SERVER_ERROR_REPEATS = 3
+SERVER_ERROR_SPAN_SECONDS = 300
+OUTAGE_STATUSES = frozenset({502, 503, 504})
+
+
+def is_record_server_error(status: int) -> bool:
+    """A 5xx that is about this request rather than QuickBooks being down."""
+    return 500 <= status <= 599 and status not in OUTAGE_STATUSES
+
+
+def server_error_streak(*, message: str, earlier: Iterable[tuple[str | None, float]]
+                        ) -> tuple[int, float]:
+    """(answers in a row, seconds since the first of them) for this answer and the record's
+    previous attempts, latest first: (message, seconds ago); None for an attempt that did not
+    end in a retry (e.g. it synced), which ends the run."""
+    run, oldest = 1, 0.0
+    for previous, seconds_ago in earlier:
+        if previous != message:
+            break
+        run, oldest = run + 1, seconds_ago
+    return run, oldest
+
+
+def keeps_failing(*, status: int, message: str, earlier: Iterable[tuple[str | None, float]],
+                  repeats: int = SERVER_ERROR_REPEATS,
+                  span_seconds: float = SERVER_ERROR_SPAN_SECONDS) -> bool:
+    """Whether this server error, with the same ones before it, makes a record QuickBooks
+    keeps failing on: `repeats` in a row over at least `span_seconds`."""
+    if not is_record_server_error(status):
+        return False
+    run, oldest = server_error_streak(message=message, earlier=earlier)
+    return run >= repeats and oldest >= span_seconds

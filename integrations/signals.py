@@ -124,7 +124,9 @@ def payment_deleted(sender, instance: Payment, **kwargs) -> None:
     QuickBooks. One removed in QuickBooks, or entered there, is none of hatsync's to send."""
     if instance.recorded_in_quickbooks or _from_quickbooks.get():
         return
-    from .services.removals import mark_payment_removed  # late: inbound (under it) imports this module
+    from .services.removals import (
+        mark_payment_removed,  # late: inbound (under it) imports this module
+    )
 
     connection = _connection(instance.account_id)
     if connection is not None:
@@ -136,7 +138,9 @@ def refund_deleted(sender, instance: Refund, **kwargs) -> None:
     """A refund deleted with its payment: its receipt is deleted in QuickBooks."""
     if _from_quickbooks.get():
         return
-    from .services.removals import mark_refund_removed  # late: inbound (under it) imports this module
+    from .services.removals import (
+        mark_refund_removed,  # late: inbound (under it) imports this module
+    )
 
     connection = _connection(instance.account_id)
     if connection is not None:

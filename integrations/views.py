@@ -408,13 +408,20 @@ def reconcile_start(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @account_required
-def reconcile_resync(request: HttpRequest) -> HttpResponse:
-    """Send one difference's invoice or payment again: QuickBooks gets hatsync's version."""
+def reconcile_repair(request: HttpRequest) -> HttpResponse:
+    """One repair the check offered for a difference: send it again, make it again in
+    QuickBooks, void it here, or make a new (draft) invoice from it."""
     record_id = request.POST.get("record", "")
-    record = (reconcile_service.resync(account=request.account, record_id=int(record_id))
-              if record_id.isdigit() else None)
-    if record is None:
+    try:
+        repair = (reconcile_service.repair(account=request.account, record_id=int(record_id),
+                                           action=request.POST.get("action", ""))
+                  if record_id.isdigit() else None)
+    except reconcile_service.RepairRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(f"{reverse('integrations:settings')}#reconcile")
+    if repair is None:
         raise Http404
-    messages.info(request, "Sending it to QuickBooks again in the background. Check again "
-                           "once it has synced.")
+    messages.info(request, repair.done)
+    if repair.new_invoice is not None:
+        return redirect(repair.new_invoice.get_absolute_url())
     return redirect(f"{reverse('integrations:settings')}#reconcile")

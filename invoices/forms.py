@@ -9,6 +9,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import UniqueConstraint
 
 from . import hooks, selectors
+from .book_dates import PICKER_LIMITS, validate_book_date
 from .localisation import format_number, format_percent
 from .models import ZERO, Account, Contact, Expense, Invoice, Payment, Product, TaxRate
 from .services import DUPLICATE_NUMBER, LineInput, number_taken_message
@@ -24,12 +25,20 @@ SERVICE_MESSAGE_FIELDS = {
 
 
 class DateInput(forms.DateInput):
-    """The browser's date picker; it sends and expects ISO dates."""
+    """The browser's date picker; it sends and expects ISO dates, within the books' years."""
 
     input_type = "date"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        super().__init__(attrs={**PICKER_LIMITS, **(attrs or {})}, format="%Y-%m-%d")
+
+
+class BookDateField(forms.DateField):
+    """A date that goes into the books (invoice, due, payment, refund, expense): only the
+    years accounting software can hold (book_dates.py)."""
+
+    widget = DateInput
+    default_validators = [validate_book_date]
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -175,6 +184,7 @@ class ExpenseForm(AccountModelForm):
     class Meta:
         model = Expense
         fields = ["date", "vendor", "category", "amount", "notes"]
+        field_classes = {"date": BookDateField}
         widgets = {"date": DateInput(), "notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
@@ -210,8 +220,8 @@ class InvoiceForm(forms.Form):
     contact = ContactChoiceField(
         queryset=Contact.objects.none(), empty_label="Choose a contact"
     )
-    issue_date = forms.DateField(widget=DateInput())
-    due_date = forms.DateField(widget=DateInput())
+    issue_date = BookDateField()
+    due_date = BookDateField()
     memo = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -412,7 +422,7 @@ def invoice_line_initial(invoice: Invoice) -> list[dict]:
 
 
 class PaymentForm(forms.Form):
-    date = forms.DateField(widget=DateInput())
+    date = BookDateField()
     amount = forms.DecimalField(
         max_digits=12,
         decimal_places=2,
@@ -524,7 +534,7 @@ def card_fee_note(account: Account, amount: Decimal | str | None = None) -> str:
 class RefundForm(forms.Form):
     """Money given back on one payment; the view passes what is left to refund."""
 
-    date = forms.DateField(widget=DateInput())
+    date = BookDateField()
     amount = forms.DecimalField(
         max_digits=12, decimal_places=2, min_value=0,
         help_text="Of the payment's amount (not its tip).",

@@ -262,6 +262,22 @@ def invoice_void(*, invoice: Invoice) -> Invoice:
 
 
 @transaction.atomic
+def invoice_copy(*, invoice: Invoice, number: str, issue_date: date) -> Invoice:
+    """A new draft billing what `invoice` bills (its contact, lines, discount and memo), dated
+    `issue_date` and due as many days later as `invoice` was: e.g. to bill again what a
+    voided invoice billed."""
+    lines = [LineInput(product=line.product, quantity=line.quantity,
+                       unit_price=line.unit_price, tax_rate=line.tax_rate,
+                       description=line.description, discount_percent=line.discount_percent)
+             for line in invoice.lines.select_related("product", "tax_rate")]
+    return invoice_create(
+        account=invoice.account, number=number, contact=invoice.contact,
+        issue_date=issue_date, due_date=issue_date + (invoice.due_date - invoice.issue_date),
+        lines=lines, memo=invoice.memo, currency=invoice.currency,
+        discount_kind=invoice.discount_kind, discount_value=invoice.discount_value)
+
+
+@transaction.atomic
 def invoice_delete(*, invoice: Invoice) -> None:
     """Only drafts can be deleted; a sent invoice is part of the books and is voided instead."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)

@@ -10,7 +10,7 @@ import copy
 import dataclasses
 import hashlib
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,6 +24,11 @@ from .values import CENT, as_json_number, clean, iso, money, ref_value, tax_line
 
 GRATUITY_ITEM_ID = "GRATUITY_ITEM_ID"
 MAX_DOC_NUMBER = 21
+# The dates a transaction can carry (TxnDate, DueDate...): outside them QuickBooks answers a
+# validation fault, never a server error. Intuit publishes no range; hatsync's note on issue
+# 20 says why these years.
+EARLIEST_DATE, LATEST_DATE = "1900-01-01", "2099-12-31"
+DATE_FIELDS = ("TxnDate", "DueDate", "ShipDate")
 MAX_ITEM_NAME = 100
 MAX_DISPLAY_NAME = 500
 US_TAX_CODES = ("TAX", "NON")
@@ -321,6 +326,7 @@ class Books(NameLists, SalesForms):
         data["Id"] = self.store.next_id(self.realm, ID_SPACES.get(entity, entity))
         data["SyncToken"] = "0"
         data["MetaData"] = {"CreateTime": iso(self.now), "LastUpdatedTime": iso(self.now)}
+        self._dates_in_range(data)
         self._books_open(entity, data)
         return self._save(entity, data, None, params)
 
@@ -344,8 +350,24 @@ class Books(NameLists, SalesForms):
             "CreateTime": current["MetaData"]["CreateTime"],
             "LastUpdatedTime": iso(self.now),
         }
+        self._dates_in_range(data)
         self._books_open(entity, current, data)
         return self._save(entity, data, current, params)
+
+    @staticmethod
+    def _dates_in_range(data: dict[str, Any]) -> None:
+        """A date QuickBooks cannot hold (9999-12-31) is refused as an invalid property, as a
+        date it cannot read is: 400, code 2010."""
+        for field_name in DATE_FIELDS:
+            value = data.get(field_name)
+            if not value:
+                continue
+            try:
+                parsed = datetime.strptime(str(value)[:10], "%Y-%m-%d").date().isoformat()
+            except ValueError:
+                raise faults.request_malformed(field_name) from None
+            if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+                raise faults.request_malformed(field_name)
 
     def _books_open(self, entity: str, *versions: dict[str, Any]) -> None:
         """A transaction dated on or before the closing date cannot be added, changed, voided
@@ -746,7 +768,9 @@ class Books(NameLists, SalesForms):
         except ValueError:
             raise faults.request_malformed("TxnDate") from None
         data["TxnDate"] = parsed.isoformat()
-        data.setdefault("DueDate", (parsed + timedelta(days=30)).isoformat())
+        if not data.get("DueDate"):  # computed only when needed: 30 days on may not exist
+            data["DueDate"] = min(parsed + timedelta(days=30),
+                                  date.fromisoformat(LATEST_DATE)).isoformat()
 
     def _invoice_lines(self, sent: list[dict]) -> tuple[list[dict], dict[str, Decimal]]:
         """Validate and complete the lines; also sum the taxable amounts per tax code."""

@@ -24,6 +24,11 @@ from .outbox import enqueue
 State = SyncRecord.State
 Kind = SyncRecord.Kind
 DRAFT = "Drafts stay in hatsync. Send the invoice (or mark it as sent) first."
+# QuickBooks answers any change to a voided invoice with "A voided transaction can't be
+# edited", and a void cannot be undone there: sending it again cannot help.
+VOIDED_THERE = ("This invoice was voided in QuickBooks, and QuickBooks cannot change or "
+                "un-void a voided invoice. Void it here too, or make a new invoice for what "
+                "is owed (Integrations > Check QuickBooks matches hatsync offers both).")
 
 
 def invoice_checks(*, invoice: Invoice, lines, account_country: str, country: str,
@@ -35,6 +40,8 @@ def invoice_checks(*, invoice: Invoice, lines, account_country: str, country: st
         raise Blocked("Only businesses in the US, Canada and the UK sync with QuickBooks.")
     if invoice.is_draft:
         raise Blocked(DRAFT)
+    if (bad := rules.date_quickbooks_cannot_hold(invoice.issue_date, invoice.due_date)):
+        raise Blocked(rules.date_out_of_range_message(what="the invoice's dates", value=bad))
     if not snapshot.get("custom_txn_numbers"):
         raise Blocked(
             "Custom transaction numbers are off in QuickBooks, so it would renumber this "
@@ -197,6 +204,8 @@ def push_invoice(engine: CompanyEngine, record: SyncRecord) -> str:
             and record.qbo_status != SyncRecord.QboStatus.VOID):
         engine.mark_synced(record)
         return "unchanged"
+    if record.qbo_id and record.qbo_status == SyncRecord.QboStatus.VOIDED:
+        raise Blocked(VOIDED_THERE)
     try:
         operation = _write(engine, record, invoice, payload, fingerprint, doc_number)
     except QboFault as error:

@@ -155,3 +155,15 @@ def company_not_writable_message(*, company_name: str) -> str:
             "ended, was cancelled, or has a billing problem. Renew it in QuickBooks (Settings "
             "⚙ > Subscriptions and billing). Syncing resumes by itself once QuickBooks "
             "accepts changes again, or press Re-check settings.")
+
+
+def keeps_failing_message(*, times: int, minutes: int, status: int,
+                          intuit_tid: str = "") -> str:
+    """QuickBooks answered one record with the same server error again and again."""
+    message = (f"QuickBooks answered this with an error on its side ({status}) {times} times "
+               f"in a row over {minutes} minutes, so hatsync stopped retrying it by itself: "
+               "something in it is probably more than QuickBooks can hold (a date, an amount, "
+               "a very long text). Check it, correct what looks wrong, then press Retry.")
+    if intuit_tid:
+        message += f" Reference for Intuit support: {intuit_tid}."
+    return message

@@ -16,7 +16,7 @@ from ..models import SyncRecord
 from ..qbo.errors import QboFault
 from . import accounts, exactly_once
 from .customers import ensure_customer
-from .engine import CompanyEngine, Waiting
+from .engine import Blocked, CompanyEngine, Waiting
 from .invoices import push_invoice
 from .landed import Plan
 
@@ -84,7 +84,8 @@ def plan_batch(engine: CompanyEngine, records: list[SyncRecord]
     for record in records:
         payment = record.payment
         if (payment is None or record.qbo_id
-                or exactly_once.may_have_landed(record, pushing=False)):
+                or exactly_once.may_have_landed(record, pushing=False)
+                or rules.date_quickbooks_cannot_hold(payment.date)):  # blocked one by one
             left.append(record)
             continue
         invoice_record = by_invoice.get(payment.invoice_id)
@@ -112,6 +113,8 @@ def push_payment(engine: CompanyEngine, record: SyncRecord) -> str:
     if record.qbo_id and record.origin == SyncRecord.Origin.QUICKBOOKS:
         engine.mark_synced(record)  # entered in QuickBooks: never pushed back
         return "unchanged"
+    if (bad := rules.date_quickbooks_cannot_hold(payment.date)):
+        raise Blocked(rules.date_out_of_range_message(what="the payment's date", value=bad))
     invoice_record = invoice_record_of(engine.realm_id, payment)
     if invoice_record is None or not invoice_record.qbo_id:
         raise Waiting(f"Waiting for invoice {payment.invoice.number} to sync first.")

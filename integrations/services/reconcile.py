@@ -1,10 +1,14 @@
 """Reconcile: does QuickBooks hold what hatsync believes it synced?
 
-For every invoice and payment whose record says "synced", read QuickBooks (a hundred ids a
-query, inside the request budget) and compare, object by object: missing, more than one
-QuickBooks object for one record (our marker in PrivateNote, or the same DocNumber), total,
-balance, tax, customer, line count; a payment's amount and the invoice it pays. The comparison
-itself is pure (`invoice_differences`, `payment_differences`); this module only gathers.
+For every invoice and payment hatsync ever synced (any record with a QuickBooks id, whatever
+its state: synced, waiting, blocked, failed, paused), read QuickBooks (a hundred ids a query;
+what hatsync already knows is gone is not read again) and compare, object by object: missing,
+voided there, more than one QuickBooks object for one record (our marker in PrivateNote, or
+the same DocNumber), total, balance, tax, customer, line count; a payment's amount and the
+invoice it pays. Each difference names only the repairs that can work (`actions_for`). A query
+QuickBooks refuses leaves its records unchecked, counted and explained: never "All match".
+The comparison itself is pure (`invoice_differences`, `payment_differences`, `actions_for`);
+this module gathers, and `repair` carries out one chosen action.
 """
 
 from collections import defaultdict
@@ -13,18 +17,22 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, F, Prefetch, Value, When
+from django.db.models import Prefetch
 from django.dispatch import Signal
 from django.utils import timezone
 
+from invoices import selectors as crm_selectors
+from invoices import services as crm
 from invoices.models import Account, Invoice, Payment
 
 from .. import rules
 from ..models import QuickBooksConnection, ReconcileReport, SyncRecord
 from ..qbo.client import QboClient
-from ..qbo.errors import QboError
+from ..qbo.errors import QboAuthError, QboError
 from . import exactly_once
+from .inbound import is_voided
 from .outbox import enqueue
 from .tokens import client_for
 
@@ -33,6 +41,8 @@ Kind = SyncRecord.Kind
 IDS_PER_QUERY = 100
 CENT = Decimal("0.01")
 MISSING = "hatsync synced it, but QuickBooks no longer has it (deleted there?)."
+# What can repair a difference, as the card's buttons name them.
+SEND, RECREATE, VOID_HERE, COPY = "send", "recreate", "void_here", "copy"
 
 report_requested = Signal()  # report_id: integrations.tasks fills the report in
 
@@ -46,6 +56,8 @@ class Difference:
     problem: str  # missing, duplicate, total, balance, tax, customer, lines, amount, invoice
     message: str
     qbo_ids: list[str] = field(default_factory=list)
+    state: str = ""  # the record's state when checked (a change may be on its way)
+    actions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -137,20 +149,75 @@ def payment_differences(expected: ExpectedPayment, found: dict) -> list[tuple[st
     return out
 
 
+def voided_difference(*, ours: Decimal, payments_here: bool) -> tuple[str, str]:
+    """An invoice voided in QuickBooks and not here. QuickBooks cannot edit a voided invoice
+    (it answers "A voided transaction can't be edited"), so sending it again cannot help."""
+    message = (f"It was voided in QuickBooks, but not here: hatsync holds {_to_cents(ours)} "
+               "and QuickBooks 0.00.")
+    if payments_here:
+        message += (" It has payments here, so it cannot be voided here: make a new one for "
+                    "what is owed, or remove its payments first.")
+    return "voided", message
+
+
+def unchecked_sentence(*, invoices: int, payments: int, reasons: list[str]) -> str:
+    """Why the check is not "All match" although nothing it read differs."""
+    if not invoices and not payments:
+        return ""
+    parts = [f"{count} {what}{'s' if count != 1 else ''}"
+             for count, what in ((invoices, "invoice"), (payments, "payment")) if count]
+    why = " ".join(reasons) or "QuickBooks did not answer."
+    return (f"{' and '.join(parts)} could not be checked: QuickBooks did not answer the "
+            f"question about them ({why.rstrip('.')}). Press Check again in a minute.")
+
+
+def actions_for(*, kind: str, problem: str, can_void_here: bool,
+                from_quickbooks: bool = False) -> list[str]:
+    """The repairs that can work for one difference, in the order the card offers them.
+
+    A voided invoice cannot be edited or un-voided in QuickBooks: void it here, or make a new
+    invoice (a draft copy) here. What QuickBooks no longer has (deleted, or a voided payment)
+    is made again there. A second copy in QuickBooks is for the owner to delete there; a
+    payment someone entered in QuickBooks is QuickBooks' to change."""
+    if from_quickbooks or problem == "duplicate":
+        return []
+    if kind == "invoice" and problem == "voided":
+        return [VOID_HERE, COPY] if can_void_here else [COPY]
+    if problem in ("missing", "voided"):
+        return [RECREATE]
+    return [SEND]
+
+
 # gathering -------------------------------------------------------------------------------
 class _Reader:
+    """Reads QuickBooks in queries of a hundred values. A query QuickBooks refuses (throttled,
+    unavailable, a fault) leaves its values unread, with why; a connection QuickBooks no
+    longer accepts fails the whole check."""
+
     def __init__(self, client: QboClient):
         self.client = client
         self.requests = 0
+        self.unread: set[tuple[str, str, str]] = set()  # (entity, field, value)
+        self.reasons: list[str] = []
 
     def where_in(self, entity: str, field_name: str, values: Iterable[str]) -> list[dict]:
         values = sorted(set(values))
         found: list[dict] = []
         for start in range(0, len(values), IDS_PER_QUERY):
+            batch = values[start:start + IDS_PER_QUERY]
             self.requests += 1
-            found += self.client.query(
-                rules.select_where_in(entity, field_name, values[start:start + IDS_PER_QUERY]))
+            try:
+                found += self.client.query(rules.select_where_in(entity, field_name, batch))
+            except QboAuthError:
+                raise
+            except QboError as error:
+                self.unread |= {(entity, field_name, value) for value in batch}
+                if error.message not in self.reasons:
+                    self.reasons.append(error.message)
         return found
+
+    def read(self, entity: str, field_name: str, value: str) -> bool:
+        return (entity, field_name, value) not in self.unread
 
 
 def reconcile_account(*, account: Account, client: QboClient | None = None) -> ReconcileReport:
@@ -199,35 +266,49 @@ def _fill(report: ReconcileReport, connection: QuickBooksConnection,
     return report
 
 
+def _flag(record: SyncRecord, status: str) -> None:
+    """What the check found done in QuickBooks, flagged as a webhook would have (once): the
+    invoice's page then says so too."""
+    if record.qbo_status != status:
+        SyncRecord.objects.filter(pk=record.pk).update(qbo_status=status,
+                                                       qbo_status_at=timezone.now())
+
+
 def _compare(connection: QuickBooksConnection, reader: _Reader,
              report: ReconcileReport) -> list[Difference]:
     realm = connection.realm_id
     tips_on = rules.tips_apply(country=connection.country,
                                snapshot=connection.settings_snapshot or {})
-    records = SyncRecord.objects.filter(realm_id=realm, account=connection.account)
+    # Every record hatsync ever synced: whatever its state, it has a QuickBooks id.
+    records = SyncRecord.objects.filter(realm_id=realm, account=connection.account).exclude(
+        qbo_id="")
     invoice_records = {r.invoice_id: r for r in records.filter(
-        kind=Kind.INVOICE, state=State.SYNCED, invoice__isnull=False).exclude(qbo_id="")}
+        kind=Kind.INVOICE, invoice__isnull=False)}
     payment_records = {r.payment_id: r for r in records.filter(
-        kind=Kind.PAYMENT, state=State.SYNCED, payment__isnull=False).exclude(qbo_id="")}
+        kind=Kind.PAYMENT, payment__isnull=False)}
     customers = dict(records.filter(kind=Kind.CUSTOMER, contact__isnull=False)
-                     .exclude(qbo_id="").values_list("contact_id", "qbo_id"))
+                     .values_list("contact_id", "qbo_id"))
     invoices = (Invoice.objects.filter(account=connection.account, pk__in=list(invoice_records))
                 .select_related("contact")
                 .prefetch_related("lines__tax_rate", Prefetch("payments")))
     differences: list[Difference] = []
+    deleted = SyncRecord.QboStatus.DELETED
 
+    # What hatsync already knows QuickBooks deleted is not read again (reads are metered).
     found_invoices = {str(i["Id"]): i for i in reader.where_in(
-        "Invoice", "Id", [r.qbo_id for r in invoice_records.values()])}
+        "Invoice", "Id", [r.qbo_id for r in invoice_records.values()
+                          if r.qbo_status != deleted])}
     # Other QuickBooks invoices with our numbers: a second copy of one of ours has its marker.
     by_marker: dict[int, set[str]] = defaultdict(set)
-    numbers = [r.qbo_name for r in invoice_records.values() if r.qbo_name]
+    numbers = [r.qbo_name for r in invoice_records.values()
+               if r.qbo_name and r.qbo_status != deleted]
     for qbo_invoice in [*found_invoices.values(), *reader.where_in("Invoice", "DocNumber",
                                                                    numbers)]:
         owner = exactly_once.marked_id(qbo_invoice.get("PrivateNote"), exactly_once.INVOICE)
         if owner is not None:
             by_marker[owner].add(str(qbo_invoice["Id"]))
 
-    payment_ids = {r.qbo_id for r in payment_records.values()}
+    payment_ids = {r.qbo_id for r in payment_records.values() if r.qbo_status != deleted}
     for qbo_invoice in found_invoices.values():
         payment_ids |= {str(t["TxnId"]) for t in qbo_invoice.get("LinkedTxn", [])
                         if t.get("TxnType") == "Payment"}
@@ -238,13 +319,27 @@ def _compare(connection: QuickBooksConnection, reader: _Reader,
         if owner is not None:
             payments_by_marker[owner].add(str(qbo_payment["Id"]))
 
+    checked_invoices = checked_payments = unchecked_invoices = unchecked_payments = 0
     for invoice in invoices:
         record = invoice_records[invoice.pk]
+        if not (reader.read("Invoice", "Id", record.qbo_id)
+                and reader.read("Invoice", "DocNumber", record.qbo_name)):
+            unchecked_invoices += 1
+            continue
+        checked_invoices += 1
         problems: list[tuple[str, str, Iterable[str]]] = []
         found = found_invoices.get(record.qbo_id)
         copies = by_marker.get(invoice.pk, set()) | {record.qbo_id}
+        payments_here = bool(invoice.payments.all())
         if found is None:
-            problems.append(("missing", MISSING, ()))
+            if not (invoice.is_void and record.qbo_status == deleted):  # gone on both sides
+                _flag(record, deleted)
+                problems.append(("missing", MISSING, ()))
+        elif is_voided(found) and not invoice.is_void:
+            _flag(record, SyncRecord.QboStatus.VOIDED)
+            problem, message = voided_difference(ours=invoice.total,
+                                                 payments_here=payments_here)
+            problems.append((problem, message, [record.qbo_id]))
         else:
             if len(copies) > 1:
                 problems.append(("duplicate", f"QuickBooks has {len(copies)} invoices for "
@@ -252,21 +347,32 @@ def _compare(connection: QuickBooksConnection, reader: _Reader,
             synced = [p for p in invoice.payments.all() if p.pk in payment_records]
             expected = expected_invoice(
                 invoice, customer_id=customers.get(invoice.contact_id, ""), tips_on=tips_on,
-                voided=record.void_in_quickbooks, synced_payments=synced)
+                voided=invoice.is_void or record.void_in_quickbooks, synced_payments=synced)
             problems += [(problem, message, [record.qbo_id])
                          for problem, message in invoice_differences(expected, found)]
         differences += _differences(record, "invoice", invoice.pk,
-                                    f"Invoice {invoice.number}", problems)
+                                    f"Invoice {invoice.number}", problems,
+                                    can_void_here=not payments_here and not invoice.is_void)
 
     payments = Payment.objects.filter(account=connection.account,
                                       pk__in=list(payment_records)).select_related("invoice")
     for payment in payments:
         record = payment_records[payment.pk]
+        if not reader.read("Payment", "Id", record.qbo_id):
+            unchecked_payments += 1
+            continue
+        checked_payments += 1
         problems = []
         found = found_payments.get(record.qbo_id)
         copies = payments_by_marker.get(payment.pk, set()) | {record.qbo_id}
         if found is None:
+            _flag(record, deleted)
             problems.append(("missing", MISSING, ()))
+        elif is_voided(found):
+            _flag(record, SyncRecord.QboStatus.VOIDED)
+            problems.append(("voided", f"It was voided in QuickBooks, but not here: hatsync "
+                                       f"holds {_to_cents(payment.total_received)} and "
+                                       "QuickBooks 0.00.", [record.qbo_id]))
         else:
             if len(copies) > 1:
                 problems.append(("duplicate", f"QuickBooks has {len(copies)} payments for "
@@ -284,45 +390,122 @@ def _compare(connection: QuickBooksConnection, reader: _Reader,
             record, "payment", payment.invoice_id,
             f"Payment of {payment.amount} on invoice {payment.invoice.number}", problems)
 
-    report.invoices_checked = len(invoice_records)
-    report.payments_checked = len(payment_records)
+    report.invoices_checked = checked_invoices
+    report.payments_checked = checked_payments
+    report.unchecked = unchecked_invoices + unchecked_payments
+    report.unchecked_reason = unchecked_sentence(
+        invoices=unchecked_invoices, payments=unchecked_payments, reasons=reader.reasons)
     return differences
 
 
 def _differences(record: SyncRecord, kind: str, object_id: int, label: str,
-                 problems: list[tuple[str, str, Iterable[str]]]) -> list[Difference]:
+                 problems: list[tuple[str, str, Iterable[str]]], *,
+                 can_void_here: bool = False) -> list[Difference]:
+    from_quickbooks = record.origin == SyncRecord.Origin.QUICKBOOKS
     return [Difference(record=record.pk, kind=kind, object=object_id, label=label,
-                       problem=problem, message=message, qbo_ids=sorted(ids))
+                       problem=problem, message=message, qbo_ids=sorted(ids),
+                       state=record.state,
+                       actions=actions_for(kind=kind, problem=problem,
+                                           can_void_here=can_void_here,
+                                           from_quickbooks=from_quickbooks))
             for problem, message, ids in problems]
 
 
-def resync(*, account: Account, record_id: int) -> SyncRecord | None:
-    """Send one record again, so QuickBooks gets hatsync's version: a missing object is made
-    again (after the usual look-ups), a different one is updated."""
+# repairing -------------------------------------------------------------------------------
+class RepairRefused(Exception):
+    """The action is not one the latest check offered for this record (or no longer works):
+    `message` says so, for the person."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Repair:
+    done: str  # what was done, in words
+    new_invoice: Invoice | None = None  # "Make a new one": the draft copy
+
+
+DONE = {
+    SEND: "Sent again. Check again once it has synced.",
+    RECREATE: "Being made again in QuickBooks. Check again once it has synced.",
+    VOID_HERE: "Voided here. Check again to confirm.",
+}
+
+
+def repair(*, account: Account, record_id: int, action: str) -> Repair | None:
+    """Carry out one action the latest check offered for one record; None when the record is
+    not this account's invoice or payment. Raises RepairRefused for an action not offered."""
     record = SyncRecord.objects.filter(account=account, pk=record_id,
                                        kind__in=[Kind.INVOICE, Kind.PAYMENT]).first()
     if record is None:
         return None
     report = ReconcileReport.objects.filter(account=account, realm_id=record.realm_id).first()
-    missing = report is not None and any(
-        d["record"] == record.pk and d["problem"] == "missing" for d in report.differences)
+    entries = [d for d in (report.differences if report else [])
+               if d["record"] == record.pk and not d.get("done")]
+    if action not in {a for d in entries for a in d.get("actions", [])}:
+        raise RepairRefused("That cannot be done for this one (any more). Press Check again "
+                            "to see what differs now.")
+    result = Repair(done=DONE.get(action, ""))
+    try:
+        if action in (SEND, RECREATE):
+            _send_again(record, recreate=action == RECREATE)
+        elif action == VOID_HERE:
+            crm.invoice_void(invoice=record.invoice)
+        elif action == COPY:
+            result = _copy(record.invoice)
+    except ValidationError as error:
+        raise RepairRefused(" ".join(error.messages)) from error
+    for difference in entries:
+        difference["done"] = result.done
+    report.save(update_fields=["differences"])
+    return result
+
+
+@transaction.atomic
+def _copy(invoice: Invoice) -> Repair:
+    """Make a new one: a draft copy to send, and the voided one voided here too when it can
+    be (QuickBooks' void cannot be undone; both books then agree)."""
+    new = crm.invoice_copy(invoice=invoice, issue_date=timezone.localdate(),
+                           number=crm_selectors.invoice_next_number(account=invoice.account))
+    done = f"Copied to invoice {new.number}, a draft to check and send"
+    if not invoice.payments.exists():
+        crm.invoice_void(invoice=invoice)
+        done += f"; invoice {invoice.number} is void here now"
+    return Repair(done=done + ". Check again to confirm.", new_invoice=new)
+
+
+def resync(*, account: Account, record_id: int) -> SyncRecord | None:
+    """Send one record again the way the latest check offers: a missing (or voided) payment
+    or a deleted invoice is made again, a different one is updated."""
+    record = SyncRecord.objects.filter(account=account, pk=record_id).first()
+    report = ReconcileReport.objects.filter(account=account).first()
+    offered = {a for d in (report.differences if report else [])
+               if d["record"] == record_id for a in d.get("actions", [])}
+    if record is None or not offered & {SEND, RECREATE}:
+        return None
+    repair(account=account, record_id=record_id,
+           action=RECREATE if RECREATE in offered else SEND)
+    record.refresh_from_db()
+    return record
+
+
+def _send_again(record: SyncRecord, *, recreate: bool) -> None:
     changes = {"fingerprint": "", "state": State.NEEDS_SYNC, "last_error": "", "paused": False,
                "state_changed_at": timezone.now()}
-    if missing:
+    if recreate:
         # QuickBooks answers a requestid it has seen with its first answer (the object now
-        # gone), so the new create gets its own: stable, in case this push is retried.
+        # gone), so the new create gets its own: stable, in case this push is retried. The
+        # flag (deleted or voided there) goes: QuickBooks gets a new one.
         request_id = exactly_once.recreate_request_id(record)
         changes |= {"qbo_id": "", "sync_token": "", "pending_request_id": request_id,
-                    "qbo_status": Case(When(qbo_status=SyncRecord.QboStatus.VOID,
-                                            then=Value(SyncRecord.QboStatus.ACTIVE)),
-                                       default=F("qbo_status"))}
+                    "qbo_status": SyncRecord.QboStatus.ACTIVE, "qbo_status_at": None}
     SyncRecord.objects.filter(pk=record.pk).update(**changes)
-    if missing and record.kind == Kind.INVOICE:
+    if recreate and record.kind == Kind.INVOICE:
         # Its payments follow the new invoice (updated to apply to it, or made again if they
         # are gone too): the invoice's push queues them once it lands.
         SyncRecord.objects.filter(
             realm_id=record.realm_id, kind=Kind.PAYMENT, payment__invoice_id=record.invoice_id,
         ).update(fingerprint="", state=State.NEEDS_SYNC, state_changed_at=timezone.now())
     enqueue([record.pk])
-    record.refresh_from_db()
-    return record

@@ -27,6 +27,8 @@ def sync_refund(engine: CompanyEngine, record: SyncRecord) -> str:
     if record.qbo_id:  # a refund is final once recorded: nothing to update
         engine.mark_synced(record)
         return "unchanged"
+    if (bad := rules.date_quickbooks_cannot_hold(refund.date)):
+        raise Blocked(rules.date_out_of_range_message(what="the refund's date", value=bad))
     payment = refund.payment
     invoice = payment.invoice
     payment_record = SyncRecord.objects.filter(

@@ -15,9 +15,10 @@ from django.db import DatabaseError
 from django.db.models import F
 from django.utils import timezone
 
+from .. import rules
 from ..models import QuickBooksConnection, SyncLog, SyncRecord
 from ..qbo import budget
-from ..qbo.errors import QboAuthError, QboError, QboFault
+from ..qbo.errors import QboAuthError, QboError, QboFault, QboThrottled
 from . import exactly_once
 from .company_settings import connection_check_settings
 from .engine import Blocked, CompanyEngine, Waiting
@@ -28,6 +29,7 @@ from .messages import (
     books_closed_message,
     company_not_writable_message,
     explain_fault,
+    keeps_failing_message,
     names_for_ids,
 )
 from .outbox import enqueue, pause_writes, paused_reason, writes_refused
@@ -128,6 +130,8 @@ def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: floa
     except QboFault as error:
         return _refused(record, connection, error, operation, started, seen)
     except QboError as error:  # throttled, unavailable: the task retries with backoff
+        if _keeps_failing(record, error):
+            return _gave_up(record, error, operation, started, seen)
         outcome = Outcome(State.NEEDS_SYNC, error.message,
                           retry_after=getattr(error, "retry_after", None), retryable=True)
         _log(record, operation, SyncLog.Outcome.RETRY, error.message, error, started, seen)
@@ -179,6 +183,44 @@ def _refused(record: SyncRecord, connection: QuickBooksConnection, error: QboFau
     _log(record, operation, SyncLog.Outcome.FAILED, message, error, started, seen)
     _set_state(record, State.FAILED, error=message)
     return Outcome(State.FAILED, message)
+
+
+def _earlier_attempts(record: SyncRecord) -> list[tuple[str | None, float]]:
+    """The record's latest attempts, latest first: (its message if it ended in a retry, else
+    None; seconds ago)."""
+    now = timezone.now()
+    rows = (SyncLog.objects.filter(record_id=record.pk).order_by("-created_at", "-id")
+            .values_list("outcome", "message", "created_at")[:50])
+    return [(message if outcome == SyncLog.Outcome.RETRY else None,
+             (now - created).total_seconds()) for outcome, message, created in rows]
+
+
+def _keeps_failing(record: SyncRecord, error: QboError) -> bool:
+    """The same server error for this record, again and for a while (rules.keeps_failing):
+    not throttling, not an outage."""
+    if isinstance(error, QboThrottled):
+        return False
+    return rules.keeps_failing(status=error.status, message=error.message,
+                               earlier=_earlier_attempts(record))
+
+
+def _gave_up(record: SyncRecord, error: QboError, operation: str, started: float,
+             seen: dict) -> Outcome:
+    """Failed, in Sync problems with its sentence; Retry sends it again. Its requestid stays
+    (a 500 may have landed: the next push looks it up first)."""
+    client = seen.get("client")
+    tid = error.intuit_tid or (client.intuit_tid if client else "")
+    times, seconds = rules.server_error_streak(message=error.message,
+                                               earlier=_earlier_attempts(record))
+    message = keeps_failing_message(times=times, minutes=int(seconds // 60),
+                                    status=error.status, intuit_tid=tid)
+    _log(record, operation, SyncLog.Outcome.FAILED, message, error, started, seen,
+         refused=False)
+    _set_state(record, State.FAILED, error=message)
+    logger.warning("Record %s: QuickBooks answered %s %d times in a row; now a problem",
+                   record.pk, error.status, times)
+    return Outcome(State.FAILED, message)
+
 
 def _closing_date(connection: QuickBooksConnection) -> str:
     """The closing date as last read; read once more if the books were closed since (the
@@ -254,10 +296,12 @@ def _set_state(record: SyncRecord, state: str, *, error: str = "",
     )
 
 
-def _log(record, operation, outcome, message, error, started, seen=None) -> None:
+def _log(record, operation, outcome, message, error, started, seen=None, *,
+         refused: bool = True) -> None:
+    """`refused`: a failure QuickBooks refused outright (its next push is a new request)."""
     client = (seen or {}).get("client")
     tid = getattr(error, "intuit_tid", "") or (client.intuit_tid if client else "")
-    if outcome == SyncLog.Outcome.FAILED:
+    if outcome == SyncLog.Outcome.FAILED and refused:
         # Refused: the record's next push writes under new requestids (exactly_once.py).
         exactly_once.count_refusal(record.pk)
     SyncLog.objects.create(

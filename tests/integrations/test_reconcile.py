@@ -178,7 +178,8 @@ def test_send_again_is_scoped_to_the_account(sandbox, account_for, client):
 
     stranger = make_user(account=make_account(country="US"))
     client.force_login(stranger)
-    response = client.post(reverse("integrations:reconcile_resync"), {"record": record.pk})
+    response = client.post(reverse("integrations:reconcile_repair"),
+                           {"record": record.pk, "action": "send"})
     assert response.status_code == 404
     record.refresh_from_db()
     assert record.state == "synced" and record.fingerprint

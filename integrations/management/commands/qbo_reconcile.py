@@ -1,7 +1,7 @@
 """python manage.py qbo_reconcile [--account ID]: does QuickBooks match hatsync?
 
-Exit status 0 when every synced invoice and payment matches, 1 when something differs,
-2 when QuickBooks could not be read.
+Exit status 0 when every invoice and payment hatsync ever synced matches, 1 when something
+differs, 2 when QuickBooks could not be read (the whole check, or some of its records).
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -32,11 +32,13 @@ class Command(BaseCommand):
                 f"requests: "
                 + (f"could not finish: {report.error}" if report.error
                    else f"{len(report.differences)} difference(s)"))
+            if report.unchecked:
+                self.stdout.write(f"  not checked: {report.unchecked_reason}")
             for difference in report.differences:
                 self.stdout.write(f"  {difference['label']}: {difference['problem']}: "
                                   f"{difference['message']}")
             differences += len(report.differences)
-            failed += report.state == ReconcileReport.State.FAILED
+            failed += report.state == ReconcileReport.State.FAILED or bool(report.unchecked)
         self.stdout.write(f"differences={differences} failed={failed}")
         if failed:
             raise SystemExit(2)
