@@ -48,6 +48,7 @@ def test_a_check_that_just_finished_says_just_now(account):
     class Report:
         state = "finished"
         differences: list = []
+        all_match, unchecked = True, 0
         invoices_checked, payments_checked = 1, 0
         started_at = finished_at = timezone.now()
 
