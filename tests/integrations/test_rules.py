@@ -95,7 +95,7 @@ def test_checklist_marks_tips_not_applicable_in_canada_and_lists_unmatched_tax_n
 ])
 def test_the_checklist_names_the_tax_as_the_country_does(country, label, menu):
     items = rules.settings_checklist(country=country, snapshot={"sales_tax": True},
-                                     crm_tax_rate_names=[], untaxable_products=[])
+                                     crm_tax_rates=[], untaxable_products=[])
     [tax] = [item for item in items if item["key"] == "sales_tax"]
     assert tax["label"] == label
     assert menu in tax["fix"]

@@ -70,7 +70,9 @@ def test_a_bookkeeper_sees_in_quickbooks_what_hatsync_sent_and_it_adds_up(
     sandbox.control("POST", "reset", json={"sample_data": True})  # accounts for fees, refunds
     invoice, qbo_id = studio_books(client, country, realm, rates)
 
-    page.goto(f"{sandbox.base_url}/app/invoice?txnId={qbo_id}&realmId={realm}")
+    # Deep links open in the browser's current company (as on Intuit): switch to it first.
+    page.goto(f"{sandbox.base_url}/app/switchCompany?companyId={realm}")
+    page.goto(f"{sandbox.base_url}/app/invoice?txnId={qbo_id}")
     expect(page.get_by_role("heading", name=re.compile(f"Invoice PAGES-{country}"))
            ).to_be_visible()
     assert tax_column(page) == codes
