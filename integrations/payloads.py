@@ -177,11 +177,13 @@ def payment_payload(
     ref_number: str,
     tip_applied: bool,
     deposit_account_id: str = "",
+    payment_method_id: str = "",
 ) -> dict:
     """A payment linked to its invoice. A tip is applied through the invoice's gratuity line
     when tips are on; otherwise it is received but left unapplied (UnappliedAmt).
     `deposit_account_id`: the account chosen for deposits; none sent means QuickBooks
-    deposits to Undeposited Funds."""
+    deposits to Undeposited Funds. `payment_method_id`: the company's PaymentMethod for the
+    payment's method (rules.payment_method_id_for); none sent when there is none."""
     applied = payment.amount + (payment.tip_amount if tip_applied else Decimal("0"))
     payload = {
         "TotalAmt": _wire_amount(payment.total_received),
@@ -198,6 +200,8 @@ def payment_payload(
         payload["PaymentRefNum"] = ref_number
     if deposit_account_id:
         payload["DepositToAccountRef"] = {"value": deposit_account_id}
+    if payment_method_id:
+        payload["PaymentMethodRef"] = {"value": payment_method_id}
     return payload
 
 
@@ -220,6 +224,7 @@ def refund_receipt_payload(
     country: str,
     tip_as_gratuity: bool,
     marker: str,
+    payment_method_id: str = "",
 ) -> dict:
     """A RefundReceipt that gives back part of a payment: money leaves `deposit_account_id`
     (where the payment went) and a line on the invoice's first item reverses the income.
@@ -229,6 +234,8 @@ def refund_receipt_payload(
     takes the tax back out of it; in the US the line is NON (the sales tax is not reversed,
     as the US invoice's tax is sent as a total). A tip given back goes on a gratuity line when
     the payment's tip was applied through QuickBooks' tips, else on the same item.
+    `payment_method_id`: the company's PaymentMethod for how the money went back (the
+    refund's method); none sent when there is none.
     """
     def sales_line(amount: Decimal, item: str, description: str, code: str | None) -> dict:
         detail = {"ItemRef": {"value": item}, "Qty": "1", "UnitPrice": _wire_amount(amount)}
@@ -256,6 +263,8 @@ def refund_receipt_payload(
         "Line": lines,
         "PrivateNote": marker + (f". {reason}" if reason else ""),
     }
+    if payment_method_id:
+        payload["PaymentMethodRef"] = {"value": payment_method_id}
     if country != "US":
         payload["GlobalTaxCalculation"] = "TaxInclusive"
     return payload

@@ -254,6 +254,59 @@ def us_tax_codes(snapshot: Mapping) -> dict[str, str]:
             if name not in US_PSEUDO_TAX_CODES}
 
 
+# hatsync's payment methods (invoices.models.Payment.Method) and the QuickBooks PaymentMethod
+# names each is sent as, compared without case or repeated spaces. A card is any card:
+# a method named for cards in general first, else the company's first active credit card
+# method (QuickBooks' PaymentMethod.Type CREDIT_CARD; Visa in Intuit's sample companies).
+_GENERAL_CARD_NAMES = ("credit card", "card", "credit/debit card", "debit card",
+                       "credit or debit card", "debit/credit card")
+_PAYMENT_METHOD_NAMES = {
+    "cash": ("cash",),
+    "check": ("check", "cheque"),
+    "bank_transfer": ("bank transfer", "eft", "direct deposit", "ach", "wire transfer",
+                      "wire", "bacs", "faster payments", "e-transfer", "interac e-transfer",
+                      "bank"),
+}
+
+
+def _method_name(name: object) -> str:
+    return " ".join(str(name or "").split()).lower()
+
+
+def payment_methods_from_quickbooks(found: Iterable[Mapping]) -> list[dict]:
+    """The company's active PaymentMethods as the settings snapshot keeps them, in
+    QuickBooks' order (by Id): id, name and type (CREDIT_CARD or NON_CREDIT_CARD)."""
+    methods = [{"id": str(m.get("Id", "")), "name": str(m.get("Name", "")),
+                "type": str(m.get("Type") or "NON_CREDIT_CARD")}
+               for m in found if m.get("Active", True) and m.get("Id")]
+    return sorted(methods, key=lambda m: (int(m["id"]) if m["id"].isdigit() else 0, m["id"]))
+
+
+def payment_method_id_for(method: str, payment_methods: Iterable[Mapping]) -> str:
+    """The QuickBooks PaymentMethod a hatsync payment (or refund) names, from the snapshot's
+    `payment_methods`; "" when the company has none that fits, and then no PaymentMethodRef
+    is sent (QuickBooks takes a payment without one; hatsync never creates one).
+
+    card: a method named for cards in general ("Credit Card", "Card"...), else the first
+    active CREDIT_CARD method. cash: "Cash". check: "Check" or "Cheque". bank transfer: a
+    method that is not a credit card named "Bank transfer", "EFT", "Direct deposit", "ACH"...
+    other: none."""
+    methods = [m for m in payment_methods if m.get("id")]
+    named = {}
+    for m in methods:
+        named.setdefault(_method_name(m.get("name")), m)
+    if method == "card":
+        general = next((named[n] for n in _GENERAL_CARD_NAMES if n in named), None)
+        if general is None:
+            general = next((m for m in methods if m.get("type") == "CREDIT_CARD"), None)
+        return str(general["id"]) if general else ""
+    for name in _PAYMENT_METHOD_NAMES.get(method, ()):
+        found = named.get(name)
+        if found and not (method == "bank_transfer" and found.get("type") == "CREDIT_CARD"):
+            return str(found["id"])
+    return ""
+
+
 def fingerprint(payload: Mapping) -> str:
     """A stable hash of what we would push, to skip updates that change nothing."""
     canonical = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))

@@ -1032,7 +1032,7 @@ class Books(NameLists, SalesForms):
             data.pop("PaymentMethodRef", None)
             return
         method = self.store.entity(self.realm, "PaymentMethod", method_id)
-        if method is None:
+        if method is None or not method.get("Active", True):  # as an inactive customer's
             raise faults.invalid_reference("PaymentMethodRef", method_id)
         data["PaymentMethodRef"] = {"value": method_id, "name": method["Name"]}
 

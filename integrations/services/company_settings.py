@@ -28,6 +28,8 @@ def read_company_settings(client: qbo.QboClient) -> dict:
         for code in client.query("select * from TaxCode where Active = true maxresults 1000")
     }
     chart = read_accounts(client)  # one query: also the accounts money goes to
+    # one query: the payment methods payments and refunds name (never read per payment)
+    methods = client.query("select * from PaymentMethod maxresults 1000")
     accounts = [{"Id": a["id"], "Name": a["name"]} for a in chart if a["type"] == "Income"]
     preferred = ("services", "sales of product income", "sales", "income")
     accounts.sort(key=lambda a: next(
@@ -41,6 +43,7 @@ def read_company_settings(client: qbo.QboClient) -> dict:
         "income_account_id": accounts[0]["Id"] if accounts else "",
         "income_account_name": accounts[0].get("Name", "") if accounts else "",
         "accounts": chart,
+        "payment_methods": rules.payment_methods_from_quickbooks(methods),
         **plan_features(prefs),
     }
 

@@ -194,10 +194,15 @@ def applied_to_invoices(payment: dict) -> dict[str, Decimal]:
     return {qbo_id: amount for qbo_id, amount in applied.items() if amount > 0}
 
 
-def payment_method_for(payment: dict) -> str:
+def payment_method_for(payment: dict, payment_methods: list[dict] | None = None) -> str:
     """hatsync's payment method for a QuickBooks payment: its PaymentMethodRef's name (or,
-    without payment methods in the company, the method written in its memo)."""
-    name = str((payment.get("PaymentMethodRef") or {}).get("name") or "")
+    when the answer gives only its Id, the name the settings snapshot's `payment_methods`
+    has for it; without payment methods in the company, the method written in its memo)."""
+    ref = payment.get("PaymentMethodRef") or {}
+    name = str(ref.get("name") or "")
+    if not name and ref.get("value"):
+        name = next((m.get("name", "") for m in payment_methods or []
+                     if str(m.get("id")) == str(ref["value"])), "")
     if not name:
         match = _PLAIN_METHOD.match(str(payment.get("PrivateNote", "")).strip())
         name = match.group(1) if match else ""
@@ -484,7 +489,8 @@ def _bring_back(connection, invoice_record: SyncRecord, entity: dict, amount: De
         invoice_id=invoice_record.invoice_id, origin=QUICKBOOKS,
     ).select_related("payment").first()
     fields = {"date": payment_date(entity), "amount": amount,
-              "method": payment_method_for(entity),
+              "method": payment_method_for(
+                  entity, (connection.settings_snapshot or {}).get("payment_methods")),
               "reference": str(entity.get("PaymentRefNum", ""))}
     if record is not None and record.payment is not None:
         if record.sync_token == token:

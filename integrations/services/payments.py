@@ -24,14 +24,17 @@ State = SyncRecord.State
 
 
 def plan_payload(*, payment: Payment, customer_id: str, invoice_qbo_id: str,
-                 tips_enabled: bool, deposit_account_id: str) -> tuple[dict, bool]:
+                 tips_enabled: bool, deposit_account_id: str,
+                 payment_methods: list[dict] | None = None) -> tuple[dict, bool]:
     """The payment as QuickBooks takes it, with our marker, and whether its tip goes
-    through the invoice's tip line."""
+    through the invoice's tip line. `payment_methods`: the company's, from the settings
+    snapshot (read at connect and Re-check settings, never per payment)."""
     tip_applied = bool(payment.tip_amount) and tips_enabled
     payload = payloads.payment_payload(
         payment=payment, customer_id=customer_id, invoice_qbo_id=invoice_qbo_id,
         ref_number=rules.shorten_reference(payment.reference), tip_applied=tip_applied,
         deposit_account_id=deposit_account_id,
+        payment_method_id=rules.payment_method_id_for(payment.method, payment_methods or []),
     )
     payload["PrivateNote"] = exactly_once.marker(exactly_once.PAYMENT, payment.pk)
     return payload, tip_applied
@@ -56,7 +59,8 @@ def payload_for(engine: CompanyEngine, payment: Payment, *, customer_id: str,
     payload, tip_applied = plan_payload(
         payment=payment, customer_id=customer_id, invoice_qbo_id=invoice_qbo_id,
         tips_enabled=engine.tips_enabled,
-        deposit_account_id=accounts.chosen_account_id(engine.connection, accounts.DEPOSIT))
+        deposit_account_id=accounts.chosen_account_id(engine.connection, accounts.DEPOSIT),
+        payment_methods=engine.snapshot.get("payment_methods", []))
     return payload, tip_warning(payment, tip_applied=tip_applied, country=engine.country)
 
 
@@ -134,9 +138,14 @@ def push_payment(engine: CompanyEngine, record: SyncRecord) -> str:
     try:
         entity = existing or engine.write(record, "Payment", payload, op="create")
     except QboFault as error:
-        if not (error.is_invalid_reference and engine.repair_references(contact, customer, {})):
+        fixed = without_stale_method(engine, payload, payment.method, error)
+        if fixed is not None:
+            payload = fixed
+        elif not (error.is_invalid_reference
+                  and engine.repair_references(contact, customer, {})):
             raise
-        payload["CustomerRef"] = {"value": ensure_customer(engine, contact)}
+        else:
+            payload["CustomerRef"] = {"value": ensure_customer(engine, contact)}
         entity = engine.write(record, "Payment", payload, op="create")
     record.warning = " ".join([*engine.notes, warning]).strip()
     engine.landed(record, entity, fingerprint=rules.fingerprint(payload), name=name)
@@ -164,7 +173,14 @@ def _update(engine: CompanyEngine, record: SyncRecord, payment: Payment,
     applied = sum((Decimal(str(line["Amount"])) for line in payload["Line"]), Decimal("0"))
     if applied >= applied_before:
         push_invoice(engine, invoice_record)
-    entity = engine.update(record, "Payment", update_body(current, payload))
+    try:
+        entity = engine.update(record, "Payment", update_body(current, payload))
+    except QboFault as error:
+        fixed = without_stale_method(engine, payload, payment.method, error)
+        if fixed is None:
+            raise
+        payload, fingerprint = fixed, rules.fingerprint(fixed)
+        entity = engine.update(record, "Payment", update_body(current, payload))
     record.warning = " ".join([*engine.notes, warning]).strip()
     engine.landed(record, entity, fingerprint=fingerprint,
                   name=payload.get("PaymentRefNum", ""))
@@ -173,15 +189,40 @@ def _update(engine: CompanyEngine, record: SyncRecord, payment: Payment,
     return "update"
 
 
+def without_stale_method(engine: CompanyEngine, payload: dict, method: str,
+                         error: QboFault) -> dict | None:
+    """After QuickBooks refused a reference in a payment or refund that names a
+    PaymentMethod (made inactive or deleted there since the settings were read): the
+    settings read again, and the payload with the method now found, or with none. None
+    when the method is not what was refused. A payment never waits for its method."""
+    sent = str((payload.get("PaymentMethodRef") or {}).get("value") or "")
+    if not (sent and error.is_invalid_reference):
+        return None
+    snapshot = engine.reread_settings()
+    found = rules.payment_method_id_for(method, snapshot.get("payment_methods", []))
+    if found == sent:
+        return None
+    fixed = {key: value for key, value in payload.items() if key != "PaymentMethodRef"}
+    if found:
+        fixed["PaymentMethodRef"] = {"value": found}
+    return fixed
+
+
+# What hatsync may take away from a payment it sent: its reference, and its payment method
+# (changed here to one the company has no PaymentMethod for).
+CLEARABLE_FIELDS = ("PaymentRefNum", "PaymentMethodRef")
+
+
 def update_body(current: dict, payload: dict) -> dict:
     """A sparse update of what hatsync sends, with the current SyncToken. QuickBooks does not
     clear a field through a sparse update (Intuit's answer in
     intuit/QuickBooks-V3-DotNET-SDK#113), so a reference taken away here goes as a full
     update: what QuickBooks holds, with our fields over it and without the reference."""
     ids = {"Id": str(current["Id"]), "SyncToken": str(current["SyncToken"])}
-    if current.get("PaymentRefNum") and "PaymentRefNum" not in payload:
+    cleared = {key for key in CLEARABLE_FIELDS if current.get(key) and key not in payload}
+    if cleared:
         kept = {key: value for key, value in current.items()
-                if key not in {"PaymentRefNum", "MetaData", "domain", "sparse"}}
+                if key not in {*cleared, "MetaData", "domain", "sparse"}}
         return {**kept, **payload, **ids, "sparse": False}
     return {**payload, **ids, "sparse": True}
 

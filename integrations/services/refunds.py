@@ -12,10 +12,12 @@ from invoices.models import InvoiceLine, Refund
 
 from .. import payloads, rules
 from ..models import SyncRecord
+from ..qbo.errors import QboFault
 from . import accounts, exactly_once
 from .engine import Blocked, CompanyEngine, Waiting
 from .items import ensure_item
 from .messages import unmatched_tax_message
+from .payments import without_stale_method
 
 
 def sync_refund(engine: CompanyEngine, record: SyncRecord) -> str:
@@ -59,11 +61,20 @@ def sync_refund(engine: CompanyEngine, record: SyncRecord) -> str:
         customer_id=_ref(qbo_payment.get("CustomerRef")) or "", deposit_account_id=deposit,
         item_id=item_id, tax_code_id=_tax_code(engine, first), country=engine.country,
         tip_as_gratuity=tip_applied and engine.tips_enabled, marker=marker,
+        payment_method_id=rules.payment_method_id_for(
+            refund.method, engine.snapshot.get("payment_methods", [])),
     )
     # Only an earlier attempt can have left a receipt behind: then look before creating.
     existing = (find_refund(engine, doc_number, refund.pk)
                 if exactly_once.may_have_landed(record) else None)
-    entity = existing or engine.write(record, "RefundReceipt", payload, op="create")
+    try:
+        entity = existing or engine.write(record, "RefundReceipt", payload, op="create")
+    except QboFault as error:
+        fixed = without_stale_method(engine, payload, refund.method, error)
+        if fixed is None:
+            raise
+        payload = fixed
+        entity = engine.write(record, "RefundReceipt", payload, op="create")
     engine.landed(record, entity, fingerprint=rules.fingerprint(payload), name=doc_number)
     return "adopt" if existing else "create"
 

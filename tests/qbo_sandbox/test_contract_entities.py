@@ -370,8 +370,33 @@ def test_payment_lands_in_undeposited_funds_unless_told_and_names_its_method(qb)
     with pytest.raises(QuickbooksException) as bad:
         pay("0", DepositToAccountRef=ref("1"))  # an income account
     assert code_of(bad) == 2500
-    with pytest.raises(QuickbooksException):
+    with pytest.raises(QuickbooksException) as unknown:
         pay("0", PaymentMethodRef=ref("999"))
+    assert code_of(unknown) == 2500  # Invalid Reference Id, as for a customer or an item
+
+
+def test_a_payment_naming_an_inactive_payment_method_is_refused_as_intuit_does(qb):
+    who = customer(qb, "Payer")
+    owed = invoice(qb, who.Id, sales_line("80"))
+    method = PaymentMethod()
+    method.Name = "Old card"
+    method = method.save(qb=qb)
+    method.Active = False
+    method.save(qb=qb)
+    payment = Payment()
+    payment.CustomerRef = ref(who.Id)
+    payment.TotalAmt = Decimal("80")
+    line = PaymentLine()
+    line.Amount = Decimal("80")
+    link = LinkedTxn()
+    link.TxnId, link.TxnType = owed.Id, "Invoice"
+    line.LinkedTxn.append(link)
+    payment.Line.append(line)
+    payment.PaymentMethodRef = ref(method.Id)
+    with pytest.raises(QuickbooksException) as refused:
+        payment.save(qb=qb)
+    assert code_of(refused) == 2500
+    assert "inactive" in str(refused.value.detail)
 
 
 # Sales receipts, refunds, credit memos ----------------------------------------------------

@@ -193,6 +193,17 @@ def test_payment_methods_terms_classes_and_departments(qb):
     assert len(departments) >= 2 and all(d.SubDepartment is False for d in departments)
 
 
+@pytest.mark.parametrize("country", ["US", "CA", "GB"])
+def test_every_sample_company_has_cash_check_and_card_payment_methods(sample_app, country):
+    methods = {m["Name"]: m for m in sample_app.store.entities(REALMS[country],
+                                                                "PaymentMethod")}
+    assert {"Cash", "Check", "Visa", "MasterCard", "American Express"} <= set(methods)
+    assert all(m["Active"] for m in methods.values())
+    assert {m["Type"] for m in methods.values()} == {"CREDIT_CARD", "NON_CREDIT_CARD"}
+    assert methods["Visa"]["Type"] == "CREDIT_CARD" and methods["Cash"]["Type"] == (
+        "NON_CREDIT_CARD")
+
+
 def test_vendors_and_employees(qb):
     vendors = Vendor.all(max_results=100, qb=qb)
     names = {v.DisplayName for v in vendors}
