@@ -47,7 +47,8 @@ def bulk_job_progress(job: BulkSyncJob, *, changed_since: datetime | None = None
     estimate of the time left. `changed_since`: also list the job's records that changed
     since then (`changed`: invoice ids), so a screen can update just those rows."""
     connection = job.account.quickbooks_connection
-    records = SyncRecord.objects.filter(realm_id=connection.realm_id, kind=Kind.INVOICE,
+    records = SyncRecord.objects.filter(account_id=connection.account_id,
+                                        realm_id=connection.realm_id, kind=Kind.INVOICE,
                                         invoice_id__in=job.invoice_ids)
     states = dict(records.values_list("state").annotate(n=Count("id")))
     total = len(job.invoice_ids)
