@@ -221,3 +221,36 @@ def test_a_webhook_event_goes_to_the_one_account_holding_the_company(
     [brought_back] = SyncRecord.objects.filter(kind="payment", origin="quickbooks")
     assert brought_back.account == second and brought_back.invoice == own
     assert not SyncRecord.objects.filter(account=first).exists()
+
+
+# --- the migration -------------------------------------------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_leaves_a_company_held_by_the_first_account_to_connect():
+    from django.db import connection as db
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("integrations", "0016_connection_writes_refused_at")]
+    after = [("integrations", "0017_onecompany_one_account_per_company")]
+    executor = MigrationExecutor(db)
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    Account = apps.get_model("invoices", "Account")
+    Connection = apps.get_model("integrations", "QuickBooksConnection")
+    now = timezone.now()
+    first, second = (Account.objects.create(name=n, country="US") for n in ("A", "B"))
+    Connection.objects.create(account=first, environment="local", realm_id="R1",
+                              connected_at=now - timedelta(days=2))
+    Connection.objects.create(account=second, environment="local", realm_id="R1",
+                              connected_at=now - timedelta(days=1))
+    executor = MigrationExecutor(db)
+    executor.loader.build_graph()
+    executor.migrate(after)
+
+    kept = QuickBooksConnection.objects.get(account_id=first.pk)
+    dropped = QuickBooksConnection.objects.get(account_id=second.pk)
+    assert kept.status == "connected"
+    assert (dropped.status, dropped.refresh_token) == ("disconnected", "")
+    assert "already connected to another hatsync account" in dropped.status_reason
+    executor = MigrationExecutor(db)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
