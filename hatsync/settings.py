@@ -4,6 +4,9 @@ Two shapes: the embedded default (DJANGO_ENV=development: SQLite, a filesystem C
 the local QBO sandbox) and production (DJANGO_ENV=production: PostgreSQL, Redis, real Intuit).
 """
 
+import os
+import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,7 +25,36 @@ if DJANGO_ENV not in {"development", "production"}:
 PRODUCTION = DJANGO_ENV == "production"
 
 _INSECURE_KEY = "django-insecure-hatsync-development-key-do-not-use-in-production"
-SECRET_KEY = env.str("SECRET_KEY", default=_INSECURE_KEY)
+
+
+def _key_of_this_machine(path: Path) -> str:
+    """Development without SECRET_KEY: a key made on first run and kept in var/ (mode 0600),
+    since the default above is public (anyone could decrypt the tokens a demo stores)."""
+    for _ in range(50):
+        try:
+            key = path.read_text().strip()
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process of the demo is writing it
+                continue
+            key = secrets.token_urlsafe(50)
+            with os.fdopen(fd, "w") as file:
+                file.write(key + "\n")
+            return key
+        if key:
+            return key
+        time.sleep(0.1)  # being written by another process
+    raise ImproperlyConfigured(f"{path} is empty: remove it, and a new key is made.")
+
+
+SECRET_KEY = env.str("SECRET_KEY", default="") or (
+    _INSECURE_KEY if PRODUCTION else _key_of_this_machine(VAR_DIR / "secret_key"))
+# Tokens a demo stored before its key was its own were encrypted with a key derived from the
+# public default: still read (integrations/encryption.py), and re-encrypted with the new key
+# by `manage.py rotate_token_key` (bin/demo runs it). Never in production.
+TOKEN_KEY_FROM_PUBLIC_DEFAULT = "" if PRODUCTION else _INSECURE_KEY
 if PRODUCTION and (SECRET_KEY == _INSECURE_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured(
         "Production needs its own SECRET_KEY (50+ random characters); the default is refused."

@@ -15,14 +15,23 @@ from django.dispatch import receiver
 def _fernet() -> MultiFernet:
     keys = list(settings.TOKEN_ENCRYPTION_KEYS)
     if not keys:  # development only: settings refuse to start production without a key
-        digest = hashlib.sha256(f"hatsync-tokens:{settings.SECRET_KEY}".encode()).digest()
-        keys = [base64.urlsafe_b64encode(digest).decode()]
+        keys = [_derived_key(settings.SECRET_KEY)]
+        public = getattr(settings, "TOKEN_KEY_FROM_PUBLIC_DEFAULT", "")
+        if public and public != settings.SECRET_KEY:
+            # Read only (the first key encrypts): tokens stored before the demo had its own
+            # SECRET_KEY, until `rotate_token_key` re-encrypts them.
+            keys.append(_derived_key(public))
     return MultiFernet([Fernet(key.encode()) for key in keys])
+
+
+def _derived_key(secret_key: str) -> str:
+    digest = hashlib.sha256(f"hatsync-tokens:{secret_key}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
 
 
 @receiver(setting_changed)
 def _forget_keys(*, setting, **kwargs) -> None:
-    if setting in {"TOKEN_ENCRYPTION_KEYS", "SECRET_KEY"}:
+    if setting in {"TOKEN_ENCRYPTION_KEYS", "SECRET_KEY", "TOKEN_KEY_FROM_PUBLIC_DEFAULT"}:
         _fernet.cache_clear()
 
 
@@ -35,7 +44,8 @@ def decrypt(value: str) -> str:
         return _fernet().decrypt(value.encode()).decode()
     except InvalidToken as error:
         raise ValueError(
-            "A stored QuickBooks token cannot be decrypted: TOKEN_ENCRYPTION_KEY changed."
+            "A stored QuickBooks token cannot be decrypted: TOKEN_ENCRYPTION_KEY changed "
+            "(in development: var/secret_key was removed or replaced). Reconnect to QuickBooks."
         ) from error
 
 

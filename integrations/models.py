@@ -61,6 +61,17 @@ class QuickBooksConnection(models.Model):
     # Changes made in QuickBooks: the time up to which change data capture has been read.
     cdc_cursor = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        constraints = [
+            # One QuickBooks company is held by at most one hatsync account at a time: the
+            # outbox, the sweep and webhooks find a company's work by its realm. A
+            # disconnected connection holds nothing, so another account may connect then.
+            models.UniqueConstraint(
+                fields=["realm_id", "environment"],
+                condition=~models.Q(status="disconnected"),
+                name="connection_one_account_per_company"),
+        ]
+
     def __str__(self) -> str:
         return f"{self.account} → {self.company_name or self.realm_id} ({self.status})"
 
@@ -179,7 +190,10 @@ class SyncRecord(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["realm_id", "key"], name="sync_record_once_per_realm"),
+            # Per account: an account that connects to a company another account once held
+            # gets records of its own (the other account's stay its own, never drained here).
+            models.UniqueConstraint(fields=["account", "realm_id", "key"],
+                                    name="sync_record_once_per_account_and_realm"),
             # The values of State and Kind (a Meta cannot see them; a test checks).
             models.CheckConstraint(
                 condition=models.Q(state__in=[

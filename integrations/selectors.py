@@ -107,7 +107,8 @@ def importable_invoices(*, account: Account, connection: QuickBooksConnection | 
             | Q(contact__email__icontains=term))
     if state not in IMPORT_FILTERS or connection is None:
         return invoices
-    records = SyncRecord.objects.filter(realm_id=connection.realm_id,
+    records = SyncRecord.objects.filter(account_id=connection.account_id,
+                                        realm_id=connection.realm_id,
                                         kind=SyncRecord.Kind.INVOICE)
     wanted = {"problems": ["blocked", "failed"]}.get(state, [state])
     if state == "needs_sync":
@@ -124,6 +125,7 @@ def invoices_needing_sync(*, account: Account) -> QuerySet[Invoice]:
     if connection is None:
         return invoices
     synced = SyncRecord.objects.filter(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, kind=SyncRecord.Kind.INVOICE,
         state=SyncRecord.State.SYNCED,
     ).values("invoice_id")
@@ -139,6 +141,7 @@ def invoice_records(*, connection: QuickBooksConnection | None, invoice_ids) -> 
     if connection is None:
         return {}
     records = SyncRecord.objects.filter(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, kind=SyncRecord.Kind.INVOICE, invoice_id__in=invoice_ids
     )
     return {record.invoice_id: record for record in records}
@@ -167,6 +170,7 @@ def waiting_count(*, connection: QuickBooksConnection | None) -> int:
     if connection is None:
         return 0
     return SyncRecord.objects.filter(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, state=SyncRecord.State.NEEDS_SYNC,
         kind__in=[SyncRecord.Kind.INVOICE, SyncRecord.Kind.PAYMENT],
     ).count()
@@ -193,6 +197,7 @@ def payment_followers(*, connection: QuickBooksConnection, invoice: Invoice) -> 
     """For the invoice panel, per payment id: `fee` (its processing fee's record or None)
     and `refunds` (each refund with its record or None)."""
     records = SyncRecord.objects.filter(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, kind__in=[SyncRecord.Kind.FEE, SyncRecord.Kind.REFUND],
     ).filter(Q(payment__invoice=invoice) | Q(refund__payment__invoice=invoice))
     by_key = {record.key: record for record in records}
@@ -217,6 +222,7 @@ def invoice_panel(*, account: Account, invoice_id) -> dict | None:
         return None
     record = invoice_records(connection=connection, invoice_ids=[invoice.pk]).get(invoice.pk)
     records = {r.payment_id: r for r in SyncRecord.objects.filter(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, kind=SyncRecord.Kind.PAYMENT, payment__invoice=invoice)}
     followers = payment_followers(connection=connection, invoice=invoice)
     payments = [
@@ -229,6 +235,7 @@ def invoice_panel(*, account: Account, invoice_id) -> dict | None:
         r["record"] for f in followers.values() for r in f["refunds"]]
     # Payments deleted here, on their way out of QuickBooks (or stuck, saying why).
     removals = list(SyncRecord.objects.filter(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, kind=SyncRecord.Kind.PAYMENT, invoice=invoice,
         payment__isnull=True).exclude(removal={}).exclude(state=SyncRecord.State.SYNCED)
         .order_by("pk"))

@@ -114,6 +114,7 @@ class Drain:
         # goes again (its look-ups first).
         orphaned = timezone.now() - timedelta(seconds=settings.QBO_LEASE_SECONDS)
         SyncRecord.objects.filter(
+            account_id=self.connection.account_id,
             realm_id=self.realm, state=State.SYNCING, kind__in=[Kind.INVOICE, Kind.PAYMENT],
             state_changed_at__lt=orphaned,
         ).update(state=State.NEEDS_SYNC, state_changed_at=self.since)
@@ -138,6 +139,7 @@ class Drain:
                     if isinstance(error, QboFault) and error.is_company_not_writable:
                         # Refused whole (not applied): what was in flight waits again.
                         SyncRecord.objects.filter(
+                            account_id=self.connection.account_id,
                             realm_id=self.realm, state=State.SYNCING,
                             kind__in=[Kind.INVOICE, Kind.PAYMENT],
                         ).update(state=State.NEEDS_SYNC, pending_request_id="",
@@ -184,6 +186,7 @@ class Drain:
         waits (for its invoice, for QuickBooks to answer) is left to the next drain."""
         return SyncRecord.objects.filter(
             Q(state_changed_at__lte=self.since) | Q(attempts=0),
+            account_id=self.connection.account_id,
             realm_id=self.realm, kind=kind, state=State.NEEDS_SYNC,
         ).order_by("-priority", "pk")  # the rows on the screen that started it go first
 
@@ -276,6 +279,7 @@ class Drain:
         """Keep the invoices whose DocNumber nobody has, here or in QuickBooks; the others
         find out whose it is (and say so) one by one."""
         free = invoices.free_numbers(self.realm, [p.doc_number for p in planned],
+                                     account_id=self.connection.account_id,
                                      query_in=self._query_in)
         singles.extend(p.record for p, ok in zip(planned, free, strict=True) if not ok)
         return [p for p, ok in zip(planned, free, strict=True) if ok]
@@ -375,13 +379,15 @@ class Drain:
     # our own records -----------------------------------------------------------------------
     def _records(self, kind: str, wanted: dict[str, dict]) -> dict[str, SyncRecord]:
         """The records for these keys, made where missing (two queries and an insert)."""
-        have = {r.key: r for r in SyncRecord.objects.filter(realm_id=self.realm,
+        have = {r.key: r for r in SyncRecord.objects.filter(account_id=self.connection.account_id,
+                                                            realm_id=self.realm,
                                                             key__in=list(wanted))}
         new = [SyncRecord(realm_id=self.realm, key=key, account=self.account, kind=kind,
                           **links) for key, links in wanted.items() if key not in have]
         if new:
             SyncRecord.objects.bulk_create(new, ignore_conflicts=True)
             have |= {r.key: r for r in SyncRecord.objects.filter(
+                account_id=self.connection.account_id,
                 realm_id=self.realm, key__in=[r.key for r in new])}
         return have
 

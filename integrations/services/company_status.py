@@ -9,6 +9,7 @@ ends and the rest goes in bulk; if not, the push itself pauses the company again
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ..models import QuickBooksConnection, SyncRecord
@@ -24,9 +25,10 @@ def connections_to_probe() -> list[int]:
     since = timezone.now() - timedelta(seconds=settings.QBO_WRITE_PROBE_SECONDS)
     refused = QuickBooksConnection.objects.filter(
         status=QuickBooksConnection.Status.CONNECTED, writes_refused_at__isnull=False)
-    recent = SyncRecord.objects.filter(paused=True, state_changed_at__gte=since).values(
-        "realm_id")
-    return list(refused.exclude(realm_id__in=recent).values_list("pk", flat=True))
+    recent = SyncRecord.objects.filter(paused=True, state_changed_at__gte=since,
+                                       account_id=OuterRef("account_id"),
+                                       realm_id=OuterRef("realm_id"))
+    return list(refused.exclude(Exists(recent)).values_list("pk", flat=True))
 
 
 def connection_probe_writes(*, connection: QuickBooksConnection) -> bool:
@@ -38,7 +40,8 @@ def connection_probe_writes(*, connection: QuickBooksConnection) -> bool:
                                                                  writes_refused_at=None)
     connection.status_reason, connection.writes_refused_at = "", None
     probe = (
-        SyncRecord.objects.filter(realm_id=connection.realm_id, paused=True,
+        SyncRecord.objects.filter(account_id=connection.account_id,
+                                  realm_id=connection.realm_id, paused=True,
                                   state=State.NEEDS_SYNC, kind__in=[Kind.INVOICE, Kind.PAYMENT])
         .order_by("state_changed_at", "pk").first()
     )

@@ -93,9 +93,11 @@ def is_shared(contact: Contact, shared: set[tuple[str, str]]) -> bool:
     return (contact.first_name.lower(), contact.last_name.lower()) in shared
 
 
-def used_ids(realm_id: str, qbo_ids: list[str], *, but: list[int] = ()) -> set[str]:
+def used_ids(realm_id: str, qbo_ids: list[str], *, account_id: int,
+             but: list[int] = ()) -> set[str]:
     """Which of these QuickBooks customers a record of ours (other than `but`) already has."""
-    return set(SyncRecord.objects.filter(realm_id=realm_id, kind=Kind.CUSTOMER,
+    return set(SyncRecord.objects.filter(account_id=account_id, realm_id=realm_id,
+                                         kind=Kind.CUSTOMER,
                                          qbo_id__in=qbo_ids)
                .exclude(pk__in=list(but)).values_list("qbo_id", flat=True))
 
@@ -130,7 +132,7 @@ def plan_batch(*, account: Account, realm_id: str, contacts: list[Contact],
                                 for n in (base, candidates[0])))
     found = {str(c.get("DisplayName", "")).casefold(): c
              for c in query_in("Customer", "DisplayName", wanted)}
-    used = used_ids(realm_id, [str(c["Id"]) for c in found.values()])
+    used = used_ids(realm_id, [str(c["Id"]) for c in found.values()], account_id=account.pk)
     looked = {name.casefold() for name in wanted}
     adopted: list[Plan] = []
     for contact, record in pending:
@@ -164,8 +166,9 @@ def sending_as(plans: list[Plan]) -> None:
 
 def customer_record(engine: CompanyEngine, contact: Contact) -> SyncRecord:
     record, _ = SyncRecord.objects.get_or_create(
+        account_id=engine.connection.account_id,
         realm_id=engine.realm_id, key=exactly_once.contact_key(contact.pk),
-        defaults={"account": engine.account, "kind": Kind.CUSTOMER, "contact": contact},
+        defaults={"kind": Kind.CUSTOMER, "contact": contact},
     )
     return record
 
@@ -186,7 +189,8 @@ def ensure_customer(engine: CompanyEngine, contact: Contact) -> str:
     names = list(dict.fromkeys([*sent_name(record), base, *candidates]))
     found = {str(c.get("DisplayName", "")).casefold(): c
              for c in engine.query(rules.select_where_in("Customer", "DisplayName", names))}
-    used = used_ids(engine.realm_id, [str(c["Id"]) for c in found.values()], but=[record.pk])
+    used = used_ids(engine.realm_id, [str(c["Id"]) for c in found.values()], but=[record.pk],
+                    account_id=record.account_id)
     while (plan := plan_new(record, contact, base=base, candidates=candidates, found=found,
                             used=used)) is not None:
         if plan.operation == "adopt":
@@ -201,7 +205,8 @@ def ensure_customer(engine: CompanyEngine, contact: Contact) -> str:
             # An inactive customer (or a vendor or employee) has the name.
             inactive = engine.find_inactive("Customer", "DisplayName", plan.name)
             if inactive and str(inactive["Id"]) not in used_ids(
-                    engine.realm_id, [str(inactive["Id"])], but=[record.pk]) and \
+                    engine.realm_id, [str(inactive["Id"])], but=[record.pk],
+                    account_id=record.account_id) and \
                     rules.same_email((inactive.get("PrimaryEmailAddr") or {}).get("Address"),
                                      contact.email):
                 created = engine.reactivate(record, "Customer", inactive,

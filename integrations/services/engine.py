@@ -192,6 +192,7 @@ class CompanyEngine:
             if current is not None and current.get("Active", True):
                 continue
             record = SyncRecord.objects.filter(
+                account_id=self.connection.account_id,
                 realm_id=self.realm_id, qbo_id=qbo_id,
                 kind=Kind.CUSTOMER if entity == "Customer" else Kind.ITEM,
             ).first()

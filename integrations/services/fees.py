@@ -26,6 +26,7 @@ def sync_fee(engine: CompanyEngine, record: SyncRecord) -> str:
     if payment.processor_fee <= 0:
         return _delete(engine, record, payment)
     payment_record = SyncRecord.objects.filter(
+        account_id=engine.connection.account_id,
         realm_id=engine.realm_id, key=exactly_once.payment_key(payment.pk)).first()
     if payment_record is None or not payment_record.qbo_id:
         raise Waiting("Waiting for its payment to reach QuickBooks first.")

@@ -48,7 +48,8 @@ def sync_many(*, account: Account, user: User | None, invoice_ids: list[int],
 
 def _put_first(connection: QuickBooksConnection, invoice_ids: list[int]) -> None:
     """Only the latest screen goes first: an earlier sync's rows lose their place."""
-    records = SyncRecord.objects.filter(realm_id=connection.realm_id, kind=Kind.INVOICE)
+    records = SyncRecord.objects.filter(account_id=connection.account_id,
+                                        realm_id=connection.realm_id, kind=Kind.INVOICE)
     records.filter(priority__gt=0).update(priority=0)
     if invoice_ids:
         records.filter(invoice_id__in=invoice_ids).update(priority=1)
@@ -60,7 +61,8 @@ def bulk_job_progress(job: BulkSyncJob, *, changed_since: datetime | None = None
     estimate of the time left. `changed_since`: also list the job's records that changed
     since then (`changed`: invoice ids), so a screen can update just those rows."""
     connection = job.account.quickbooks_connection
-    records = SyncRecord.objects.filter(realm_id=connection.realm_id, kind=Kind.INVOICE,
+    records = SyncRecord.objects.filter(account_id=connection.account_id,
+                                        realm_id=connection.realm_id, kind=Kind.INVOICE,
                                         invoice_id__in=job.invoice_ids)
     states = dict(records.values_list("state").annotate(n=Count("id")))
     total = len(job.invoice_ids)

@@ -268,6 +268,21 @@ def _read(client: QboClient, entity: str, qbo_id: str) -> dict | None:
 
 
 # services ------------------------------------------------------------------------------------
+def connection_holding(realm_id: str) -> QuickBooksConnection | None:
+    """The one connected account holding this QuickBooks company, which an event for it is
+    routed to (one account per company: connection_one_account_per_company). None when no
+    account holds it, or when two do (in different environments): then nobody is guessed."""
+    holders = list(QuickBooksConnection.objects.filter(
+        realm_id=realm_id, status=QuickBooksConnection.Status.CONNECTED
+    ).select_related("account")[:2])
+    if len(holders) != 1:
+        if holders:
+            logger.warning("QuickBooks events for company %s ignored: %d connections hold it",
+                           realm_id, len(holders))
+        return None
+    return holders[0]
+
+
 def process_events(*, events: list[dict]) -> int:
     """Apply the changes a webhook announced, per connected company. Returns how many
     objects were looked at. Events of companies not connected here are ignored."""
@@ -275,9 +290,7 @@ def process_events(*, events: list[dict]) -> int:
     merges = merges_in(events)
     done = 0
     for realm in dict.fromkeys([*(m.realm_id for m in merges), *(c.realm_id for c in changes)]):
-        connection = QuickBooksConnection.objects.filter(
-            realm_id=realm, status=QuickBooksConnection.Status.CONNECTED
-        ).select_related("account").first()
+        connection = connection_holding(realm)
         if connection is None:
             continue
         for merge in (m for m in merges if m.realm_id == realm):  # both ids named: no read
@@ -333,6 +346,7 @@ def _merges_seen(connection: QuickBooksConnection, changed: dict) -> int:
     deleted = {str(c["Id"]) for c in changed.get("Customer", [])
                if str(c.get("status", "")).lower() == "deleted"}
     losers = dict(SyncRecord.objects.filter(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, kind=Kind.CUSTOMER, qbo_id__in=deleted,
         contact__isnull=False).values_list("contact_id", "qbo_id")) if deleted else {}
     if not losers:
@@ -340,6 +354,7 @@ def _merges_seen(connection: QuickBooksConnection, changed: dict) -> int:
     now = {str(i["Id"]): str((i.get("CustomerRef") or {}).get("value", ""))
            for i in changed.get("Invoice", []) if str(i.get("status", "")).lower() != "deleted"}
     made_for = SyncRecord.objects.filter(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, kind=Kind.INVOICE, qbo_id__in=list(now),
         invoice__contact_id__in=list(losers)).values_list("qbo_id", "invoice__contact_id")
     moved = [(losers[contact], now[qbo_id]) for qbo_id, contact in made_for]
@@ -355,16 +370,19 @@ def _item_merges_seen(connection: QuickBooksConnection, changed: dict) -> int:
     realm = connection.realm_id
     deleted = {str(i["Id"]) for i in changed.get("Item", [])
                if str(i.get("status", "")).lower() == "deleted"}
-    ours = set(SyncRecord.objects.filter(realm_id=realm, kind=Kind.ITEM, qbo_id__in=deleted)
+    ours = set(SyncRecord.objects.filter(account_id=connection.account_id, realm_id=realm,
+                                         kind=Kind.ITEM, qbo_id__in=deleted)
                .values_list("qbo_id", flat=True)) if deleted else set()
     if not ours:
         return 0
     now = {str(i["Id"]): i for i in changed.get("Invoice", [])
            if str(i.get("status", "")).lower() != "deleted"}
-    item_ids = dict(SyncRecord.objects.filter(realm_id=realm, kind=Kind.ITEM)
+    item_ids = dict(SyncRecord.objects.filter(account_id=connection.account_id,
+                                              realm_id=realm, kind=Kind.ITEM)
                     .exclude(qbo_id="").values_list("key", "qbo_id"))
     moved = []
     for record in SyncRecord.objects.filter(
+            account_id=connection.account_id,
             realm_id=realm, kind=Kind.INVOICE, qbo_id__in=list(now),
             invoice__lines__product__isnull=False).distinct().prefetch_related(
             "invoice__lines"):
@@ -387,10 +405,12 @@ def apply_merge(*, connection: QuickBooksConnection, entity_name: str, survivor_
     how many records moved."""
     kind = Kind.CUSTOMER if entity_name == "Customer" else Kind.ITEM
     records = list(SyncRecord.objects.select_for_update().filter(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, kind=kind, qbo_id=deleted_id))
     if not records:
         return 0
-    kept = SyncRecord.objects.filter(realm_id=connection.realm_id, kind=kind,
+    kept = SyncRecord.objects.filter(account_id=connection.account_id,
+                                     realm_id=connection.realm_id, kind=kind,
                                      qbo_id=survivor_id).first()
     fields: dict = {"qbo_id": survivor_id}
     if kept:
@@ -428,7 +448,8 @@ def _flag(records, status: str, at: datetime) -> int:
 
 
 def _invoice_changed(connection, qbo_id: str, entity: dict | None, when: str) -> str:
-    records = list(SyncRecord.objects.filter(realm_id=connection.realm_id, kind=Kind.INVOICE,
+    records = list(SyncRecord.objects.filter(account_id=connection.account_id,
+                                             realm_id=connection.realm_id, kind=Kind.INVOICE,
                                              qbo_id=qbo_id))
     if not records:
         return "not ours"
@@ -448,7 +469,8 @@ def _invoice_changed(connection, qbo_id: str, entity: dict | None, when: str) ->
 
 def _payment_changed(connection, qbo_id: str, entity: dict | None, when: str) -> str:
     realm = connection.realm_id
-    records = list(SyncRecord.objects.filter(realm_id=realm, kind=Kind.PAYMENT, qbo_id=qbo_id)
+    records = list(SyncRecord.objects.filter(account_id=connection.account_id, realm_id=realm,
+                                             kind=Kind.PAYMENT, qbo_id=qbo_id)
                    .select_related("payment"))
     brought_back = [r for r in records if r.origin == QUICKBOOKS]
     own = [r for r in records if r.origin != QUICKBOOKS]
@@ -463,13 +485,15 @@ def _payment_changed(connection, qbo_id: str, entity: dict | None, when: str) ->
     # Ours no longer: removed from an invoice in QuickBooks, voided or deleted there.
     for record in brought_back:
         if record.invoice_id and not any(
-            SyncRecord.objects.filter(realm_id=realm, kind=Kind.INVOICE, qbo_id=i,
+            SyncRecord.objects.filter(account_id=connection.account_id, realm_id=realm,
+                                      kind=Kind.INVOICE, qbo_id=i,
                                       invoice_id=record.invoice_id).exists()
             for i in applied
         ):
             outcome = _remove(record, status=DELETED if entity is None else VOIDED,
                               at=changed_at(entity, when))
-    invoices = SyncRecord.objects.filter(realm_id=realm, kind=Kind.INVOICE,
+    invoices = SyncRecord.objects.filter(account_id=connection.account_id, realm_id=realm,
+                                         kind=Kind.INVOICE,
                                          qbo_id__in=list(applied), invoice__isnull=False)
     for invoice_record in invoices:
         outcome = _bring_back(connection, invoice_record, entity, applied[invoice_record.qbo_id])
@@ -485,6 +509,7 @@ def _bring_back(connection, invoice_record: SyncRecord, entity: dict, amount: De
     invoice_record = SyncRecord.objects.select_for_update().get(pk=invoice_record.pk)
     qbo_id, token = str(entity["Id"]), str(entity.get("SyncToken", ""))
     record = SyncRecord.objects.filter(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, kind=Kind.PAYMENT, qbo_id=qbo_id,
         invoice_id=invoice_record.invoice_id, origin=QUICKBOOKS,
     ).select_related("payment").first()
@@ -542,7 +567,8 @@ def recreate_deleted(*, connection: QuickBooksConnection, invoice_ids: list[int]
     the invoice it deleted); hatsync's own payments on them follow. A voided invoice cannot
     be un-voided in QuickBooks: it keeps its flag. The caller queues them. Returns how
     many."""
-    records = SyncRecord.objects.filter(realm_id=connection.realm_id, kind=Kind.INVOICE,
+    records = SyncRecord.objects.filter(account_id=connection.account_id,
+                                        realm_id=connection.realm_id, kind=Kind.INVOICE,
                                         invoice_id__in=invoice_ids, qbo_status=DELETED)
     count = 0
     for record in records:
@@ -552,6 +578,7 @@ def recreate_deleted(*, connection: QuickBooksConnection, invoice_ids: list[int]
             pending_request_id=exactly_once.recreate_request_id(record),
         )
         ids = list(SyncRecord.objects.filter(
+            account_id=record.account_id,
             realm_id=record.realm_id, kind=Kind.PAYMENT, payment__invoice_id=record.invoice_id,
             payment__recorded_in_quickbooks=False,
         ).values_list("pk", flat=True))

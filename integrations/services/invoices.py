@@ -156,13 +156,13 @@ def payload_for(engine: CompanyEngine, invoice: Invoice, lines, *, doc_number: s
                         discount_account_id=accounts.discount_account_id(engine.connection))
 
 
-def free_numbers(realm_id: str, numbers: list[str], *,
+def free_numbers(realm_id: str, numbers: list[str], *, account_id: int,
                  query_in: Callable[[str, str, list[str]], list]) -> list[bool]:
     """For a drain: whether each DocNumber is free, here and in QuickBooks (one `IN (...)`
     look-up). Two invoices with one number: the first has it."""
     held = {
         name.casefold() for name in SyncRecord.objects.filter(
-            realm_id=realm_id, kind=Kind.INVOICE, qbo_name__in=numbers,
+            account_id=account_id, realm_id=realm_id, kind=Kind.INVOICE, qbo_name__in=numbers,
         ).exclude(qbo_id="").values_list("qbo_name", flat=True)
     }
     for found in query_in("Invoice", "DocNumber", numbers):
@@ -269,7 +269,8 @@ def claim_number(engine: CompanyEngine, record: SyncRecord, invoice: Invoice,
     it (the marker in PrivateNote says whose it is)."""
     holder = next((
         row for row in SyncRecord.objects.filter(
-            realm_id=engine.realm_id, kind=Kind.INVOICE, qbo_name__iexact=doc_number,
+            account_id=engine.connection.account_id, realm_id=engine.realm_id,
+            kind=Kind.INVOICE, qbo_name__iexact=doc_number,
         ).exclude(pk=record.pk).exclude(qbo_id="").select_related("invoice")
         if rules.doc_number_key(row.qbo_name) == rules.doc_number_key(doc_number)
     ), None)  # QuickBooks compares numbers without regard to capitals
@@ -290,6 +291,7 @@ def claim_number(engine: CompanyEngine, record: SyncRecord, invoice: Invoice,
             record.sync_token = str(existing["SyncToken"])
             continue
         ours = SyncRecord.objects.filter(  # ours even if its PrivateNote was edited
+            account_id=engine.connection.account_id,
             realm_id=engine.realm_id, kind=Kind.INVOICE, qbo_id=str(existing["Id"])
         ).select_related("invoice").first()
         other = (ours.invoice if ours and ours.invoice else
@@ -311,7 +313,8 @@ def _named_holder(engine: CompanyEngine, invoice: Invoice, doc_number: str,
     comparison is wider than its query's): name the holder from the fault's TxnId."""
     found = _HOLDER_ID.search(error.detail or "")
     ours = found and SyncRecord.objects.filter(
-        realm_id=engine.realm_id, kind=Kind.INVOICE, qbo_id=found.group(1),
+        account_id=engine.connection.account_id, realm_id=engine.realm_id, kind=Kind.INVOICE,
+        qbo_id=found.group(1),
     ).select_related("invoice").first()
     holder = ours.invoice if ours and ours.invoice else None
     return Blocked(number_clash_message(
@@ -356,8 +359,9 @@ def _queue_payments(engine: CompanyEngine, invoice: Invoice) -> None:
     pending = []
     for payment in invoice.payments.all():
         record, _ = SyncRecord.objects.get_or_create(
+            account_id=engine.connection.account_id,
             realm_id=engine.realm_id, key=exactly_once.payment_key(payment.pk),
-            defaults={"account": engine.account, "kind": Kind.PAYMENT, "payment": payment},
+            defaults={"kind": Kind.PAYMENT, "payment": payment},
         )
         if record.state != State.SYNCED:
             SyncRecord.objects.filter(pk=record.pk).update(state=State.NEEDS_SYNC)

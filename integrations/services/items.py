@@ -67,8 +67,9 @@ def plan_batch(*, lines, taxable: Callable[[object], bool], records: dict[str, S
 
 def item_record(engine: CompanyEngine, name: str) -> SyncRecord:
     record, _ = SyncRecord.objects.get_or_create(
+        account_id=engine.connection.account_id,
         realm_id=engine.realm_id, key=exactly_once.item_key(name),
-        defaults={"account": engine.account, "kind": Kind.ITEM, "qbo_name": name},
+        defaults={"kind": Kind.ITEM, "qbo_name": name},
     )
     return record
 

@@ -90,6 +90,7 @@ def names_for_ids(record: SyncRecord) -> dict[str, dict[str, str]]:
     """What our customers and items are called, by QuickBooks id: messages name them."""
     names: dict[str, dict[str, str]] = {"CustomerRef": {}, "ItemRef": {}}
     rows = SyncRecord.objects.filter(
+        account_id=record.account_id,
         realm_id=record.realm_id, kind__in=[Kind.CUSTOMER, Kind.ITEM]
     ).exclude(qbo_id="").select_related("contact")
     for row in rows:

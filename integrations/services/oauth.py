@@ -2,7 +2,7 @@
 
 import secrets
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from invoices.models import Account, User
@@ -26,6 +26,21 @@ class ConnectError(Exception):
 
 class ConnectCancelled(ConnectError):
     """The person pressed Cancel on Intuit's consent page: their choice, not an error."""
+
+
+# Says nothing of the other account (not its name, not that it exists under any name).
+HELD_BY_ANOTHER_ACCOUNT = (
+    "This QuickBooks company is already connected to another hatsync account. Disconnect it "
+    "there first, or choose another company."
+)
+
+
+def company_held_by_another_account(*, account: Account, realm_id: str, env_name: str) -> bool:
+    """Whether another hatsync account holds this QuickBooks company now (connected, or
+    waiting to be reconnected). A disconnected connection holds nothing."""
+    return (QuickBooksConnection.objects.filter(realm_id=realm_id, environment=env_name)
+            .exclude(status=QuickBooksConnection.Status.DISCONNECTED)
+            .exclude(account=account).exists())
 
 
 def connection_start(
@@ -74,6 +89,10 @@ def connection_complete(
         raise ConnectError("QuickBooks sent back an incomplete answer. Please try again.")
 
     env_name = environment().name
+    if company_held_by_another_account(account=account, realm_id=realm_id, env_name=env_name):
+        # Refused before the code is exchanged: no tokens are asked for, so none is stored
+        # and none needs revoking (a revoke could cut the other account's connection).
+        raise ConnectError(HELD_BY_ANOTHER_ACCOUNT)
     try:
         tokens = qbo.exchange_code(
             env_name=env_name, code=code, realm_id=realm_id, redirect_uri=redirect_uri
@@ -108,6 +127,33 @@ def connection_complete(
             "Kingdom, so nothing was connected."
         )
 
+    try:
+        connection, note = _hold_company(account=account, user=user, env_name=env_name,
+                                         realm_id=realm_id, company_name=company_name,
+                                         country=country, tokens=tokens)
+    except IntegrityError as error:
+        # Two accounts finished connecting this company at once and the other one's came
+        # first (the constraint connection_one_account_per_company): these tokens are
+        # dropped, never stored. Not revoked: the other account's connection goes on.
+        if not company_held_by_another_account(account=account, realm_id=realm_id,
+                                               env_name=env_name):
+            raise
+        raise ConnectError(HELD_BY_ANOTHER_ACCOUNT) from error
+    try:
+        connection_check_settings(connection=connection, client=client)
+    except QboError as error:
+        note = (f"{note} " if note else "") + (
+            f"Connected, but the QuickBooks settings could not be read yet ({error.message}). "
+            "Press Re-check settings; syncing reads them first in the meantime."
+        )
+    resume_paused(connection=connection)  # a reconnect carries on where it stopped
+    return connection, note
+
+
+def _hold_company(*, account: Account, user: User, env_name: str, realm_id: str,
+                  company_name: str, country: str, tokens) -> tuple[QuickBooksConnection, str]:
+    """Store the account's connection to this company (IntegrityError: another account
+    holds it: the constraint connection_one_account_per_company)."""
     note = ""
     with transaction.atomic():
         connection = (
@@ -137,14 +183,6 @@ def connection_complete(
             connection.fee_account_id = ""
         connection.connected_by = user
         connection.save()
-    try:
-        connection_check_settings(connection=connection, client=client)
-    except QboError as error:
-        note = (f"{note} " if note else "") + (
-            f"Connected, but the QuickBooks settings could not be read yet ({error.message}). "
-            "Press Re-check settings; syncing reads them first in the meantime."
-        )
-    resume_paused(connection=connection)  # a reconnect carries on where it stopped
     return connection, note
 
 

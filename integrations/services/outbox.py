@@ -31,8 +31,9 @@ def mark_needs_sync(
     """
     reason = "" if connection.is_connected else paused_reason(connection)
     record, created = SyncRecord.objects.get_or_create(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, key=key,
-        defaults={"account": connection.account, "kind": kind, "last_error": reason,
+        defaults={"kind": kind, "last_error": reason,
                   "paused": bool(reason), **links},
     )
     if not created:
@@ -54,6 +55,7 @@ def mark_invoice(*, connection: QuickBooksConnection, invoice: Invoice) -> list[
     if invoice.is_draft:
         return []
     known = SyncRecord.objects.filter(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, key=invoice_key(invoice.pk)
     ).exists()
     sent_since_connecting = (invoice.sent_at and invoice.sent_at >= connection.connected_at
@@ -68,6 +70,7 @@ def mark_payment(*, connection: QuickBooksConnection, payment: Payment) -> list[
     """A saved payment follows its invoice once the invoice has a record. Returns the record
     to enqueue, if any."""
     if SyncRecord.objects.filter(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, key=invoice_key(payment.invoice_id)
     ).exists():
         return [mark_needs_sync(connection=connection, kind=Kind.PAYMENT,
@@ -79,6 +82,7 @@ def mark_contact_invoices(*, connection: QuickBooksConnection, contact: Contact)
     """An edited contact: its invoices with this company go again, which updates the customer
     first. Returns the records to enqueue."""
     records = SyncRecord.objects.filter(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, kind=Kind.INVOICE, invoice__contact=contact
     ).values_list("pk", "key")
     return [
@@ -93,7 +97,8 @@ def mark_many_needs_sync(*, connection: QuickBooksConnection, invoice_ids: list[
     forget_undone(connection=connection, invoice_ids=invoice_ids)
     reason = "" if connection.is_connected else paused_reason(connection)
     keys = {invoice_key(pk): pk for pk in invoice_ids}
-    existing = SyncRecord.objects.filter(realm_id=connection.realm_id, key__in=list(keys))
+    existing = SyncRecord.objects.filter(account_id=connection.account_id,
+                                         realm_id=connection.realm_id, key__in=list(keys))
     existing.exclude(state=State.NEEDS_SYNC, last_error=reason).update(
         state=State.NEEDS_SYNC, state_changed_at=timezone.now(),
         **({"last_error": reason, "paused": True} if reason else {}),
@@ -137,7 +142,8 @@ def resume_paused(*, connection: QuickBooksConnection) -> int:
     invoices already synced) that have no record yet.
     """
     realm = connection.realm_id
-    known_invoices = SyncRecord.objects.filter(realm_id=realm, kind=Kind.INVOICE)
+    own = SyncRecord.objects.filter(account_id=connection.account_id, realm_id=realm)
+    known_invoices = own.filter(kind=Kind.INVOICE)
     sent_meanwhile = (
         Invoice.objects.filter(account=connection.account, sent_at__gte=connection.connected_at)
         .exclude(status__in=[Invoice.Status.DRAFT, Invoice.Status.VOID])
@@ -148,7 +154,7 @@ def resume_paused(*, connection: QuickBooksConnection) -> int:
     )
     paid_meanwhile = (
         Payment.objects.filter(invoice_id__in=known_invoices.values("invoice_id"))
-        .exclude(pk__in=SyncRecord.objects.filter(realm_id=realm, kind=Kind.PAYMENT)
+        .exclude(pk__in=own.filter(kind=Kind.PAYMENT)
                  .values("payment_id"))
         .values_list("pk", flat=True)
     )
@@ -159,13 +165,13 @@ def resume_paused(*, connection: QuickBooksConnection) -> int:
         for pk in paid_meanwhile:
             mark_needs_sync(connection=connection, kind=Kind.PAYMENT, key=payment_key(pk),
                             payment_id=pk)
-        waiting = SyncRecord.objects.filter(
-            realm_id=realm, state__in=[State.NEEDS_SYNC, State.SYNCING],
+        waiting = own.filter(
+            state__in=[State.NEEDS_SYNC, State.SYNCING],
             kind__in=[Kind.INVOICE, Kind.PAYMENT],
         )
         waiting.filter(SyncRecord.paused_q()).update(last_error="", paused=False)
         # reachable again: no record of this company waits on the connection any more
-        SyncRecord.objects.filter(realm_id=realm, paused=True).update(paused=False)
+        own.filter(paused=True).update(paused=False)
         count = waiting.count()
         if count:
             queue_backlog(connection)
@@ -186,6 +192,7 @@ def paused_reason(connection: QuickBooksConnection | None) -> str:
 
 def mark_waiting_paused(connection: QuickBooksConnection) -> None:
     SyncRecord.objects.filter(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, state=SyncRecord.State.NEEDS_SYNC,
         kind__in=[SyncRecord.Kind.INVOICE, SyncRecord.Kind.PAYMENT],
     ).update(last_error=paused_reason(connection), paused=True)

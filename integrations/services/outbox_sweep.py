@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from ..models import QuickBooksConnection, SyncRecord
@@ -39,6 +39,13 @@ def _waiting_or_stuck(now: datetime) -> tuple[Q, Q]:
     return waiting, stuck
 
 
+def _of_their_connection(realms: list[str]) -> Q:
+    """Records of these companies whose own account is connected to the company now."""
+    return Q(realm_id__in=realms,
+             account__quickbooks_connection__realm_id=F("realm_id"),
+             account__quickbooks_connection__status=QuickBooksConnection.Status.CONNECTED)
+
+
 def sweep_invoices_and_payments() -> Swept:
     """Invoices and payments of connected companies left waiting or stuck: NEEDS_SYNC again,
     and their companies to drain (a drain takes invoices and payments in batches)."""
@@ -47,7 +54,9 @@ def sweep_invoices_and_payments() -> Swept:
         status=QuickBooksConnection.Status.CONNECTED,
         writes_refused_at=None,  # refusing writes (outbox.writes_refused): only its probe goes
     ).values_list("realm_id", flat=True))
-    stale = SyncRecord.objects.filter(realm_id__in=connected).filter(
+    # A record goes only through its own account's connection, to the company it was made
+    # for: another account that holds the company now never drains it.
+    stale = SyncRecord.objects.filter(_of_their_connection(connected)).filter(
         kind__in=[Kind.INVOICE, Kind.PAYMENT]
     )
     waiting, stuck = _waiting_or_stuck(now)
@@ -55,9 +64,10 @@ def sweep_invoices_and_payments() -> Swept:
         stale.filter(stuck).values_list("pk", flat=True)[:5000]
     )
     SyncRecord.objects.filter(pk__in=ids).update(state=State.NEEDS_SYNC, state_changed_at=now)
-    realms = set(SyncRecord.objects.filter(pk__in=ids).values_list("realm_id", flat=True))
     drain_ids = list(QuickBooksConnection.objects.filter(
-        realm_id__in=realms, status=QuickBooksConnection.Status.CONNECTED
+        status=QuickBooksConnection.Status.CONNECTED,
+        pk__in=SyncRecord.objects.filter(pk__in=ids).values(
+            "account__quickbooks_connection")
     ).values_list("pk", flat=True))
     return Swept(count=len(ids), now=now, realms=connected, drain_ids=drain_ids)
 
@@ -74,11 +84,12 @@ def sweep_payment_followers(*, realms: list[str], now: datetime) -> Swept:
             status=QuickBooksConnection.Status.CONNECTED):
         missing += mark_missing_followers(connection)
     enqueue(missing)
-    followers = SyncRecord.objects.filter(realm_id__in=realms,
+    followers = SyncRecord.objects.filter(_of_their_connection(realms),
                                           kind__in=[Kind.REFUND, Kind.FEE])
     waiting, stuck = _waiting_or_stuck(now)
     ids = list(followers.filter(waiting | stuck).values_list("pk", flat=True)[:1000])
-    for connection in QuickBooksConnection.objects.filter(realm_id__in=realms):
+    for connection in QuickBooksConnection.objects.filter(
+            realm_id__in=realms, status=QuickBooksConnection.Status.CONNECTED):
         if accounts.fee_account_id(connection):
             ids += list(fees_blocked_for_want_of_a_fee_account(connection=connection)
                         .values_list("pk", flat=True)[:1000])
@@ -92,6 +103,7 @@ def fees_blocked_for_want_of_a_fee_account(
     """The company's processing fees blocked only because no fee account was chosen (the
     block says so in `fees.NO_FEE_ACCOUNT`, word for word)."""
     return SyncRecord.objects.filter(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, kind=Kind.FEE, state=State.BLOCKED,
         last_error=fees.NO_FEE_ACCOUNT,
     )

@@ -16,7 +16,7 @@ State = SyncRecord.State
 
 
 def _payment_known(connection: QuickBooksConnection, payment_id: int) -> bool:
-    return SyncRecord.objects.filter(realm_id=connection.realm_id,
+    return SyncRecord.objects.filter(account_id=connection.account_id, realm_id=connection.realm_id,
                                      key=payment_key(payment_id)).exists()
 
 
@@ -32,7 +32,8 @@ def mark_refund(*, connection: QuickBooksConnection, refund: Refund) -> list[int
 def mark_fee(*, connection: QuickBooksConnection, payment: Payment) -> list[int]:
     """The payment's fee record, when it has a fee (or had one: a fee set to 0 deletes the
     expense), once the payment syncs or waits to."""
-    has_record = SyncRecord.objects.filter(realm_id=connection.realm_id,
+    has_record = SyncRecord.objects.filter(account_id=connection.account_id,
+                                           realm_id=connection.realm_id,
                                            key=fee_key(payment.pk)).exists()
     if payment.processor_fee <= 0 and not has_record:
         return []
@@ -49,6 +50,7 @@ def mark_followers(*, connection: QuickBooksConnection, payment_id: int) -> list
     if payment is None:
         return []
     synced = set(SyncRecord.objects.filter(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, state=State.SYNCED,
         key__in=[fee_key(payment.pk), *(refund_key(r.pk) for r in payment.refunds.all())],
     ).values_list("key", flat=True))
@@ -65,9 +67,11 @@ def mark_missing_followers(connection: QuickBooksConnection) -> list[int]:
     drain (imports go in bulk), or a refund saved before its payment had a record. Run after
     each drain and by the sweeper, so none is left behind."""
     synced_payments = SyncRecord.objects.filter(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, kind=Kind.PAYMENT, state=State.SYNCED,
         payment__isnull=False)
-    known = SyncRecord.objects.filter(realm_id=connection.realm_id,
+    known = SyncRecord.objects.filter(account_id=connection.account_id,
+                                      realm_id=connection.realm_id,
                                       kind__in=[Kind.FEE, Kind.REFUND]).values_list("key",
                                                                                     flat=True)
     known = set(known)

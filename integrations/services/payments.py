@@ -66,7 +66,8 @@ def payload_for(engine: CompanyEngine, payment: Payment, *, customer_id: str,
 
 def invoice_record_of(realm_id: str, payment: Payment) -> SyncRecord | None:
     return SyncRecord.objects.filter(
-        realm_id=realm_id, key=exactly_once.invoice_key(payment.invoice_id)).first()
+        account_id=payment.invoice.account_id, realm_id=realm_id,
+        key=exactly_once.invoice_key(payment.invoice_id)).first()
 
 
 def plan_batch(engine: CompanyEngine, records: list[SyncRecord]
@@ -77,11 +78,13 @@ def plan_batch(engine: CompanyEngine, records: list[SyncRecord]
     realm = engine.realm_id
     by_invoice = {
         r.invoice_id: r for r in SyncRecord.objects.filter(
+            account_id=engine.connection.account_id,
             realm_id=realm, key__in=[exactly_once.invoice_key(r.payment.invoice_id)
                                      for r in records if r.payment])
     }
     contact_ids = {r.payment.invoice.contact_id for r in records if r.payment}
     known_customers = dict(SyncRecord.objects.filter(
+        account_id=engine.connection.account_id,
         realm_id=realm, key__in=[exactly_once.contact_key(pk) for pk in contact_ids],
         state=State.SYNCED).exclude(qbo_id="").values_list("contact_id", "qbo_id"))
     plans, left = [], []

@@ -506,6 +506,7 @@ def _send_again(record: SyncRecord, *, recreate: bool) -> None:
         # Its payments follow the new invoice (updated to apply to it, or made again if they
         # are gone too): the invoice's push queues them once it lands.
         SyncRecord.objects.filter(
+            account_id=record.account_id,
             realm_id=record.realm_id, kind=Kind.PAYMENT, payment__invoice_id=record.invoice_id,
         ).update(fingerprint="", state=State.NEEDS_SYNC, state_changed_at=timezone.now())
     enqueue([record.pk])

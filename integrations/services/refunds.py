@@ -34,6 +34,7 @@ def sync_refund(engine: CompanyEngine, record: SyncRecord) -> str:
     payment = refund.payment
     invoice = payment.invoice
     payment_record = SyncRecord.objects.filter(
+        account_id=engine.connection.account_id,
         realm_id=engine.realm_id, key=exactly_once.payment_key(payment.pk)).first()
     if payment_record is None or not payment_record.qbo_id:
         raise Waiting("Waiting for its payment to reach QuickBooks first.")

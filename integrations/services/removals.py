@@ -30,7 +30,8 @@ ENTITY = {Kind.PAYMENT: "Payment", Kind.FEE: "Purchase", Kind.REFUND: "RefundRec
 
 
 def _ours(connection: QuickBooksConnection, key: str) -> SyncRecord | None:
-    return SyncRecord.objects.filter(realm_id=connection.realm_id, key=key,
+    return SyncRecord.objects.filter(account_id=connection.account_id,
+                                     realm_id=connection.realm_id, key=key,
                                      origin=SyncRecord.Origin.HATSYNC).first()
 
 
@@ -90,6 +91,7 @@ def _find_landed(engine: CompanyEngine, record: SyncRecord) -> dict | None:
     removal = record.removal
     if record.kind == Kind.PAYMENT:
         invoice = SyncRecord.objects.filter(
+            account_id=engine.connection.account_id,
             realm_id=engine.realm_id, key=exactly_once.invoice_key(record.invoice_id or 0),
         ).exclude(qbo_id="").first()
         return find_payment(engine, invoice.qbo_id, removal["payment"]) if invoice else None
@@ -114,6 +116,7 @@ def _invoice_follows(engine: CompanyEngine, record: SyncRecord) -> None:
     """Its invoice's tip line no longer holds the deleted payment's tip. QuickBooks refuses
     an invoice total below the payments applied to it, so this goes after the delete."""
     invoice_record = SyncRecord.objects.filter(
+        account_id=engine.connection.account_id,
         realm_id=engine.realm_id, key=exactly_once.invoice_key(record.invoice_id or 0),
         invoice__isnull=False).exclude(qbo_id="").first()
     if invoice_record is not None:
@@ -128,6 +131,7 @@ def payment_changes_first(engine: CompanyEngine, invoice_record: SyncRecord) -> 
         return []
     invoice_id = invoice_record.invoice_id
     return list(SyncRecord.objects.filter(
+        account_id=engine.connection.account_id,
         realm_id=engine.realm_id, kind=Kind.PAYMENT, origin=SyncRecord.Origin.HATSYNC,
         state__in=[State.NEEDS_SYNC, State.SYNCING],
     ).exclude(qbo_id="").filter(

@@ -120,6 +120,7 @@ def undo_plan(*, account: Account, invoice_ids: list[int]) -> UndoPlan:
         plan.not_synced = [invoice.number for invoice in invoices]
         return plan
     ours = set(SyncRecord.objects.filter(
+        account_id=connection.account_id,
         realm_id=connection.realm_id, kind=Kind.INVOICE, invoice__in=invoices,
     ).exclude(qbo_id="").values_list("invoice_id", flat=True))
     paid_there = set(Payment.objects.filter(invoice__in=invoices, recorded_in_quickbooks=True)
@@ -324,7 +325,8 @@ def _log_on_invoice(connection: QuickBooksConnection | None, invoice: Invoice, o
                     message: str) -> None:
     if connection is None:
         return
-    record = SyncRecord.objects.filter(realm_id=connection.realm_id, kind=Kind.INVOICE,
+    record = SyncRecord.objects.filter(account_id=connection.account_id,
+                                       realm_id=connection.realm_id, kind=Kind.INVOICE,
                                        invoice=invoice).first()
     if record is not None:
         SyncLog.objects.create(record=record, operation="undo", outcome=outcome,

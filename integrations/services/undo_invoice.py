@@ -31,7 +31,8 @@ def paid_in_quickbooks_message(number: str) -> str:
 
 def hatsync_dependents(connection: QuickBooksConnection, invoice_ids: list[int]):
     """hatsync's payments, refunds and fees in QuickBooks for these invoices."""
-    return SyncRecord.objects.filter(realm_id=connection.realm_id).exclude(qbo_id="").filter(
+    return SyncRecord.objects.filter(account_id=connection.account_id,
+                                     realm_id=connection.realm_id).exclude(qbo_id="").filter(
         Q(kind=Kind.PAYMENT, payment__invoice_id__in=invoice_ids)
         | Q(kind=Kind.REFUND, refund__payment__invoice_id__in=invoice_ids)
         | Q(kind=Kind.FEE, payment__invoice_id__in=invoice_ids)
@@ -49,7 +50,8 @@ def undo_invoice(*, engine: CompanyEngine, invoice: Invoice,
     tally.setdefault("refunds", 0)
     tally.setdefault("fees", 0)
     realm = engine.connection.realm_id
-    record = SyncRecord.objects.filter(realm_id=realm, kind=Kind.INVOICE,
+    record = SyncRecord.objects.filter(account_id=engine.connection.account_id,
+                                       realm_id=realm, kind=Kind.INVOICE,
                                        invoice=invoice).first()
     if record is None or not record.qbo_id:
         raise Skip(f"Invoice {invoice.number} is not in QuickBooks, so there is nothing to "
@@ -141,6 +143,7 @@ def _forget_invoice(engine: CompanyEngine, record: SyncRecord, invoice: Invoice,
     record, which stays (customers stay in QuickBooks)."""
     with transaction.atomic():
         customer = SyncRecord.objects.filter(
+            account_id=record.account_id,
             realm_id=record.realm_id, kind=Kind.CUSTOMER, contact_id=invoice.contact_id
         ).first()
         record.delete()

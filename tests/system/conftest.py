@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 
 from integrations.qbo import client as qbo_client
 from tests.sandbox_helpers import Sandbox
@@ -98,6 +99,9 @@ def _worker_env(db: dict, sandbox_server: str, var_dir: Path) -> dict:
         "QBO_CLIENT_ID": "hatsync-local",
         "QBO_CLIENT_SECRET": "hatsync-local-secret",
         "HATSYNC_VAR_DIR": str(var_dir),
+        # Its own var/ would give it a SECRET_KEY of its own: the tokens this process
+        # stored must be readable there.
+        "SECRET_KEY": settings.SECRET_KEY,
     }
 
 
