@@ -129,7 +129,7 @@ def test_the_invoice_page_keeps_its_tax_column_at_420px(long_names, page: Page, 
     page.set_viewport_size({"width": 420, "height": 900})
     sign_in(page, live_server, long_names["user"].username)
     page.goto(f"{live_server.url}/invoices/{long_names['invoices'][1].pk}/")
-    for header in ("Qty", "Unit price", "Tax", "Amount"):
+    for header in ("Qty", "Unit price", "Sales tax", "Amount"):
         edge = right_edge(page, f"table.lines th:text-is('{header}')")
         assert edge <= 420, f"{header} ends at {edge:.0f}px at 420 px"
     overflow = page.evaluate(
