@@ -229,8 +229,8 @@ def test_the_migration_leaves_a_company_held_by_the_first_account_to_connect():
     from django.db import connection as db
     from django.db.migrations.executor import MigrationExecutor
 
-    before = [("integrations", "0016_connection_writes_refused_at")]
-    after = [("integrations", "0017_onecompany_one_account_per_company")]
+    before = [("integrations", "0020_reconcile_report_unchecked")]
+    after = [("integrations", "0021_onecompany_one_account_per_company")]
     executor = MigrationExecutor(db)
     executor.migrate(before)
     apps = executor.loader.project_state(before).apps
