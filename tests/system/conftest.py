@@ -251,6 +251,20 @@ def sandbox(worker) -> Sandbox:
     return Sandbox(worker)
 
 
+WEBHOOK_TOKEN = "browser-test-verifier"
+
+@pytest.fixture
+def webhooks_to_this_app(sandbox, live_server, settings):
+    """The sandbox sends its webhooks (half a second apart) to this test's live app; unset after."""
+    settings.QBO_WEBHOOK_VERIFIER_TOKEN = WEBHOOK_TOKEN
+    sandbox.control("POST", "config", json={"webhook_window": 0.5})
+    sandbox.control("POST", "webhooks", json={
+        "url": f"{live_server.url}/integrations/quickbooks/webhooks/",
+        "verifier_token": WEBHOOK_TOKEN})
+    yield
+    sandbox.control("DELETE", "webhooks")
+
+
 # --- figures the fault and soak tests measure, printed at the end of the run ---------------
 FIGURES: list[str] = []
 

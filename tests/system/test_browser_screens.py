@@ -33,7 +33,6 @@ LONG_NUMBER = "INV-2026-WEDDING-SMITH-JONES-FAMILY-REUNION-PACKAGE-0042-FINAL"
 LONG_PRODUCT = ("Deluxe-Heirloom-Leather-Bound-Wedding-Album-With-Forty-Spreads-"
                 "And-Gilded-Edges-Premium-Edition")
 WIDTHS = (1024, 1280, 1400)
-TOKEN = "browser-screens-verifier"
 
 # Contrast of two CSS colours (WCAG relative luminance), in the page.
 CONTRAST_JS = """([a, b]) => {
@@ -205,44 +204,37 @@ def test_skip_link_focus_ring_favicon_and_no_cut_text(long_names, page: Page, li
 
 
 def test_an_open_invoice_page_shows_a_payment_received_in_quickbooks(
-    worker, sandbox, live_server, settings, page: Page
+    worker, sandbox, live_server, webhooks_to_this_app, page: Page
 ):
-    settings.QBO_WEBHOOK_VERIFIER_TOKEN = TOKEN
-    sandbox.control("POST", "config", json={"webhook_window": 0.5})
-    sandbox.control("POST", "webhooks", json={
-        "url": f"{live_server.url}/integrations/quickbooks/webhooks/", "verifier_token": TOKEN})
-    try:
-        account = make_account(country="US", name="Live Studio")
-        user = make_user(account=account)
-        sign_in(page, live_server, user.username)
-        connect(page, live_server, US_REALM)
-        invoice = make_invoice(account=account, number="LIVE-001", send=True)
-        record = synced(invoice)
-        page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
-        expect(page.get_by_text("No payments yet.")).to_be_visible()
-        page.goto(f"{live_server.url}/invoices/")  # and the list, in a second tab
-        listing = page
-        invoice_page = page.context.new_page()
-        invoice_page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
+    account = make_account(country="US", name="Live Studio")
+    user = make_user(account=account)
+    sign_in(page, live_server, user.username)
+    connect(page, live_server, US_REALM)
+    invoice = make_invoice(account=account, number="LIVE-001", send=True)
+    record = synced(invoice)
+    page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
+    expect(page.get_by_text("No payments yet.")).to_be_visible()
+    page.goto(f"{live_server.url}/invoices/")  # and the list, in a second tab
+    listing = page
+    invoice_page = page.context.new_page()
+    invoice_page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
 
-        books = page.context.new_page()  # the bookkeeper, in the local QuickBooks
-        books.goto(f"{worker}/app/recvpayment?txnId={record.qbo_id}&realmId={US_REALM}")
-        books.get_by_label("Amount received").fill("35.00")
-        books.get_by_label("Payment method").select_option("Check")
-        books.get_by_label("Reference no.").fill("LIVE-77")
-        books.get_by_role("button", name="Save payment").click()
-        wait_for(lambda: invoice.payments.exists(), what="the payment to come back")
+    books = page.context.new_page()  # the bookkeeper, in the local QuickBooks
+    books.goto(f"{worker}/app/recvpayment?txnId={record.qbo_id}&realmId={US_REALM}")
+    books.get_by_label("Amount received").fill("35.00")
+    books.get_by_label("Payment method").select_option("Check")
+    books.get_by_label("Reference no.").fill("LIVE-77")
+    books.get_by_role("button", name="Save payment").click()
+    wait_for(lambda: invoice.payments.exists(), what="the payment to come back")
 
-        # No reload: the open pages follow within a few seconds.
-        row = invoice_page.locator("tr", has_text="LIVE-77")
-        expect(row).to_contain_text("Recorded in QuickBooks", timeout=12_000)
-        expect(invoice_page.locator(".qbo-panel")).to_contain_text("Recorded in QuickBooks")
-        expect(invoice_page.get_by_text("Partially paid").first).to_be_visible()
-        expect(listing.locator("tr", has_text="LIVE-001")).to_contain_text(
-            "Partially paid", timeout=12_000)
-        assert_accessible(invoice_page, "the invoice page after following a change")
-    finally:
-        sandbox.control("DELETE", "webhooks")
+    # No reload: the open pages follow within a few seconds.
+    row = invoice_page.locator("tr", has_text="LIVE-77")
+    expect(row).to_contain_text("Recorded in QuickBooks", timeout=12_000)
+    expect(invoice_page.locator(".qbo-panel")).to_contain_text("Recorded in QuickBooks")
+    expect(invoice_page.get_by_text("Partially paid").first).to_be_visible()
+    expect(listing.locator("tr", has_text="LIVE-001")).to_contain_text(
+        "Partially paid", timeout=12_000)
+    assert_accessible(invoice_page, "the invoice page after following a change")
 
 
 def test_the_product_error_pages_with_debug_off(long_names, page: Page, live_server, settings):
