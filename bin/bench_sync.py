@@ -525,6 +525,23 @@ def broker_name() -> str:
     return settings.CELERY_BROKER_URL.split("://", 1)[0]
 
 
+def metered_cost(counts: dict, realms: list[str]) -> dict:
+    """What the requests of these companies cost (qbo_sandbox/metering.py): data-out calls
+    (metered by Intuit) by kind, a batch's query items counted as reads, and data-in writes."""
+    reads = {"read": 0, "query": 0, "cdc": 0, "batch_query": 0}
+    calls: dict[str, int] = {}
+    writes = 0
+    for realm in realms:
+        row = counts["metered_by_realm"].get(realm, {})
+        for kind in reads:
+            reads[kind] += row.get(kind, 0)
+        writes += row.get("writes", 0)
+        for kind, number in counts["by_realm_kind"].get(realm, {}).items():
+            calls[kind] = calls.get(kind, 0) + number
+    return {"reads_by_kind": reads, "metered": sum(reads.values()), "writes": writes,
+            "calls_by_kind": calls}
+
+
 def print_report(figures: dict) -> None:
     rows = [
         ("database", figures["database"]),
@@ -536,6 +553,15 @@ def print_report(figures: dict) -> None:
         ("objects synced", f"{figures['objects']} of {figures['expected_objects']} expected"),
         ("QBO requests", f"{figures['requests']} "
                          f"({figures['requests_per_object']:.3f} per object)"),
+        ("QBO calls by kind", ", ".join(f"{k} {v}" for k, v in
+                                        sorted(figures["calls_by_kind"].items()))),
+        ("metered calls", f"{figures['metered_calls']} ({figures['metered_per_object']:.3f} per "
+                          "object; " + ", ".join(f"{k} {v}" for k, v in
+                                                  figures["reads_by_kind"].items()) + ")"),
+        ("writes", f"{figures['writes']} (not metered)"),
+        ("one-by-one path", f"{figures['naive_metered_calls']} metered calls for "
+                            f"{figures['naive_objects']} objects "
+                            f"({figures['naive_metered_per_object']:.3f} per object)"),
         ("seconds", f"{figures['seconds']:.1f} (queueing took {figures['queue_seconds']:.1f})"),
         ("floor seconds", f"{figures['floor_seconds']:.1f}"),
         ("floor ratio", f"{figures['floor_ratio']:.2f}"),
@@ -684,6 +710,8 @@ def run(args: argparse.Namespace, work_dir: Path, sandbox_pid: int) -> dict:
         })
     objects = sum(row["objects"] for row in per_company)
     requests_made = sum(counts["by_realm"].get(c.realm_id, 0) for c in companies)
+    cost = metered_cost(counts, [c.realm_id for c in companies])
+    naive_cost = metered_cost(counts, [naive.realm_id])
     floor = max(row["floor_seconds"] for row in per_company)
     naive_objects = synced_objects(naive.account)
     naive_seconds = ratio(naive.seconds, naive_objects) * objects
@@ -692,6 +720,11 @@ def run(args: argparse.Namespace, work_dir: Path, sandbox_pid: int) -> dict:
         "expected_objects": sum(c.expected_objects for c in companies),
         "requests": requests_made,
         "requests_per_object": round(ratio(requests_made, objects), 4),
+        "calls_by_kind": cost["calls_by_kind"],
+        "writes": cost["writes"],
+        "reads_by_kind": cost["reads_by_kind"],
+        "metered_calls": cost["metered"],
+        "metered_per_object": round(ratio(cost["metered"], objects), 4),
         "seconds": round(seconds, 2),
         "queue_seconds": round(queue_seconds, 2),
         "floor_seconds": floor,
@@ -700,6 +733,8 @@ def run(args: argparse.Namespace, work_dir: Path, sandbox_pid: int) -> dict:
         "naive_elapsed": round(naive.seconds, 2),
         "naive_seconds": round(naive_seconds, 2),
         "naive_speedup": round(ratio(naive_seconds, seconds), 3),
+        "naive_metered_calls": naive_cost["metered"],
+        "naive_metered_per_object": round(ratio(naive_cost["metered"], naive_objects), 4),
         "peak_rss_mb": round(peak_mb, 1),
         "bulk_workers": args.bulk_workers,
         "cpu_seconds": cpu_used,

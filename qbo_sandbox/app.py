@@ -36,7 +36,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import books_pages, control, pages, shapes
+from . import books_pages, control, metering, pages, shapes
 from .companies import accepts_writes, create_samples
 from .entities import ENTITY_PATHS, Books
 from .faults import (
@@ -732,7 +732,8 @@ class SandboxApp:
         finally:
             if entered:
                 self.limiter.leave(realm)
-        self._log(request, realm, entity, response.status_code, started, throttled=throttled)
+        self._log(request, realm, entity, response.status_code, started, throttled=throttled,
+                  cost=metering.cost(request.method, parts, request.get_data()))
         return response
 
     def _api_call(self, request: Request, realm: str, parts: list[str], *,
@@ -822,13 +823,17 @@ class SandboxApp:
 
     # request log --------------------------------------------------------------------------
     def _log(self, request: Request, realm: str | None, entity: str, status: int,
-             started: float, *, throttled: bool = False) -> None:
+             started: float, *, throttled: bool = False,
+             cost: metering.Cost | None = None) -> None:
+        cost = cost or metering.Cost("", 0, 0)  # OAuth calls: not the Accounting API
         self.store.execute(
             "INSERT INTO request_log (time, method, path, realm, entity, status, requestid, "
-            "duration_ms, throttled, minorversion) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "duration_ms, throttled, minorversion, kind, metered, writes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (self.clock.now(), request.method, request.path, realm, entity, status,
              request.args.get("requestid"), (time.monotonic() - started) * 1000,
-             int(throttled or status == 429), request.args.get("minorversion")),
+             int(throttled or status == 429), request.args.get("minorversion"),
+             cost.kind, cost.metered, cost.writes),
         )
 
 

@@ -193,17 +193,36 @@ def ctl_requests(app: SandboxApp, request: Request, payload: dict) -> tuple:
 
 
 def ctl_request_counts(app: SandboxApp, request: Request, payload: dict) -> tuple:
-    rows = app.store.rows("SELECT realm, status, method, entity, throttled FROM request_log")
+    """How many requests, by company, answer, operation and kind; and what they cost
+    (metering.py): `metered` data-out calls and `writes`, in all and per company
+    (`metered_by_realm`: {realm: {"read", "query", "cdc", "batch_query", "writes"}}; requests
+    by kind per company: `by_realm_kind`)."""
+    rows = app.store.rows("SELECT realm, status, method, entity, throttled, kind, metered, "
+                          "writes FROM request_log")
     counts: dict[str, Any] = {"total": len(rows), "by_realm": {}, "by_status": {},
-                              "by_operation": {}, "throttled": 0}
+                              "by_operation": {}, "by_kind": {}, "throttled": 0,
+                              "metered": 0, "writes": 0, "metered_by_realm": {},
+                              "by_realm_kind": {}}
     for row in rows:
         for key, value in (
             ("by_realm", row["realm"] or "-"),
             ("by_status", str(row["status"])),
             ("by_operation", f"{row['method']} {row['entity'] or '-'}"),
+            ("by_kind", row["kind"] or "oauth"),
         ):
             counts[key][value] = counts[key].get(value, 0) + 1
         counts["throttled"] += row["throttled"]
+        counts["metered"] += row["metered"]
+        counts["writes"] += row["writes"]
+        if row["kind"]:
+            kinds = counts["by_realm_kind"].setdefault(row["realm"] or "-", {})
+            kinds[row["kind"]] = kinds.get(row["kind"], 0) + 1
+            realm = counts["metered_by_realm"].setdefault(
+                row["realm"] or "-", {"read": 0, "query": 0, "cdc": 0, "batch_query": 0,
+                                      "writes": 0})
+            if row["metered"]:
+                realm["batch_query" if row["kind"] == "batch" else row["kind"]] += row["metered"]
+            realm["writes"] += row["writes"]
     return (counts,)
 
 

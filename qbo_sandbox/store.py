@@ -71,7 +71,9 @@ CREATE TABLE IF NOT EXISTS merged_changes (seq INTEGER PRIMARY KEY, deleted_id T
 CREATE TABLE IF NOT EXISTS request_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, method TEXT NOT NULL,
     path TEXT NOT NULL, realm TEXT, entity TEXT, status INTEGER NOT NULL, requestid TEXT,
-    duration_ms REAL NOT NULL, throttled INTEGER NOT NULL, minorversion TEXT
+    duration_ms REAL NOT NULL, throttled INTEGER NOT NULL, minorversion TEXT,
+    kind TEXT NOT NULL DEFAULT '', metered INTEGER NOT NULL DEFAULT 0,
+    writes INTEGER NOT NULL DEFAULT 0
 );
 -- Change capture for webhooks: every stored entity change, whoever writes it, while a
 -- webhook is registered. Triggers run inside the writer's transaction, so a rolled-back
@@ -120,6 +122,16 @@ class Store:
         with self.lock:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.executescript(SCHEMA)
+            self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """A data folder made by an older sandbox gets the columns added since."""
+        have = {row["name"] for row in self.conn.execute("PRAGMA table_info(request_log)")}
+        for name, kind in (("kind", "TEXT NOT NULL DEFAULT ''"),
+                           ("metered", "INTEGER NOT NULL DEFAULT 0"),
+                           ("writes", "INTEGER NOT NULL DEFAULT 0")):
+            if name not in have:
+                self.conn.execute(f"ALTER TABLE request_log ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         with self.lock:
