@@ -339,12 +339,19 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Sign-in: after SIGN_IN_FAILURE_LIMIT failures for one username from one IP address, that
-# pair is refused (even with the right password) for SIGN_IN_LOCKOUT_MINUTES. Behind a proxy
-# the address is the proxy's (REMOTE_ADDR): the limit then holds per username.
+# How many reverse proxies in front of hatsync append the address they saw to X-Forwarded-For
+# (nginx's $proxy_add_x_forwarded_for, Caddy, a load balancer): the client's address is read
+# that many hops from the right (hatsync/client_address.py). 0: hatsync is reached directly, and
+# X-Forwarded-For, which any client can write, is ignored.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Sign-in: after SIGN_IN_FAILURE_LIMIT failures for one username from one client address, that
+# pair is refused (even with the right password) for SIGN_IN_LOCKOUT_MINUTES. The address is
+# the client's as TRUSTED_PROXY_COUNT says, so clients behind one proxy are counted apart.
 AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "hatsync.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "hatsync.views.sign_in_locked_out"
 AXES_VERBOSE = False  # lockouts are still logged; every successful sign-in is not

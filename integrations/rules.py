@@ -76,6 +76,31 @@ def clean_qbo_text(text: str, max_length: int) -> str:
     return _TEXT_CONTROL_CHARACTERS.sub("", text)[:max_length]
 
 
+# The PrivateNote hatsync writes on each object it makes (payloads.py, with the marker from
+# services/exactly_once.py), whole: an invoice's or payment's is its marker; a refund's is its
+# marker, then ". " and the refund's reason; a processing fee's is a sentence ending with its
+# marker in brackets.
+_HATSYNC_NOTES = (
+    re.compile(r"hatsync (invoice|payment) #(\d+)"),
+    re.compile(r"hatsync (refund) #(\d+)(?:\. .+)?", re.DOTALL),
+    re.compile(r"Processing fee on payment .* of invoice .* \(hatsync (fee) #(\d+)\)",
+               re.DOTALL),
+)
+
+
+def hatsync_note_owner(private_note: str | None) -> tuple[str, int] | None:
+    """Whose note this is, as ("fee", 254), when it is exactly a note hatsync writes (see
+    _HATSYNC_NOTES); None for any other note, one that merely mentions a marker
+    ("Card fees for November (hatsync fee #254)") and one of ours edited in QuickBooks. Only
+    what this names is hatsync's to delete: QuickBooks has no other sign of who made what."""
+    note = (private_note or "").strip()
+    for shape in _HATSYNC_NOTES:
+        match = shape.fullmatch(note)
+        if match:
+            return match.group(1), int(match.group(2))
+    return None
+
+
 def item_name_for(rendered_display_name: str) -> str:
     """The QBO item name for a rendered Display Name: the same name is one item, and
     different names stay different items. QBO allows 100 characters: a longer name keeps its

@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from hatsync.client_address import client_address
+
 from . import tasks
 from .services.inbound import parse_events, signature_is_valid
 
@@ -28,7 +30,7 @@ def quickbooks_webhook(request: HttpRequest) -> HttpResponse:
     if not signature_is_valid(body=body, verifier_token=token,
                               signature=request.headers.get("intuit-signature", "")):
         logger.warning("QuickBooks webhook refused: bad or missing intuit-signature (%d bytes "
-                       "from %s)", len(body), request.META.get("REMOTE_ADDR", "?"))
+                       "from %s)", len(body), client_address(request))
         return HttpResponse("Bad signature.", status=401)
     try:
         events = parse_events(body)

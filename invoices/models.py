@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -24,6 +24,16 @@ from .tokens import TokenValues, broken_tokens, render_tokens, token_example, un
 
 ZERO = Decimal("0.00")
 NON_NEGATIVE = [MinValueValidator(ZERO)]
+# Card processors charge about 2.9% + a fixed amount; the highest common rates (American Express,
+# international cards, high-risk merchants) stay under 6%. 10% leaves room for any real rate and
+# refuses a slip (29 for 2.9) that would record almost a third of every card payment as a fee.
+CARD_FEE_PERCENT_MAX = Decimal("10")
+CARD_FEE_PERCENT_BOUNDS = [
+    MinValueValidator(ZERO, "Enter a percent from 0 to 10 (e.g. 2.90 for 2.9%%)."),
+    MaxValueValidator(CARD_FEE_PERCENT_MAX,
+                      "Enter a percent from 0 to 10 (e.g. 2.90 for 2.9%%): card processors charge "
+                      "about 3%% of a payment, and none charges more than 10%%."),
+]
 
 
 def form_token_field() -> models.UUIDField:
@@ -71,7 +81,7 @@ class Account(models.Model):
     # What the card processor keeps of a card payment (e.g. 2.9% + 0.30): the payment form
     # proposes this fee for card payments; the owner can change it per payment.
     card_fee_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("2.90"),
-                                           validators=NON_NEGATIVE)
+                                           validators=CARD_FEE_PERCENT_BOUNDS)
     card_fee_fixed = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.30"),
                                          validators=NON_NEGATIVE)
     created_at = models.DateTimeField(auto_now_add=True)

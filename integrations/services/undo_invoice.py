@@ -63,8 +63,8 @@ def undo_invoice(*, engine: CompanyEngine, invoice: Invoice,
     # 1. Read and check: ours (the marker), and no payment of someone else's applied to it.
     current = _read(engine, "Invoice", record.qbo_id)
     if current is not None:
-        if exactly_once.marked_id(current.get("PrivateNote"), exactly_once.INVOICE,
-                                  whole=True) != invoice.pk:
+        if rules.hatsync_note_owner(current.get("PrivateNote")) != (exactly_once.INVOICE,
+                                                                    invoice.pk):
             raise Skip(f"Invoice {invoice.number} in QuickBooks does not carry hatsync's note "
                        "(“hatsync invoice #…”), so it may not be hatsync's: it was left "
                        "there. Remove it in QuickBooks if it should go.")
@@ -116,13 +116,12 @@ def _read(engine: CompanyEngine, entity: str, qbo_id: str) -> dict | None:
 
 
 def _made_by_hatsync(record: SyncRecord, obj: dict) -> bool:
-    """The object carries this record's own marker (exactly_once.py)."""
-    note = obj.get("PrivateNote")
-    if record.kind == Kind.PAYMENT:
-        return exactly_once.is_marked(note, exactly_once.PAYMENT, record.payment_id)
-    if record.kind == Kind.REFUND:
-        return exactly_once.is_marked(note, exactly_once.REFUND, record.refund_id)
-    return exactly_once.is_marked(note, exactly_once.FEE, record.payment_id)
+    """The object's PrivateNote is the very note hatsync wrote on it for this record: its
+    marker, in the sentence of a fee's note or before a refund's reason (rules.py)."""
+    owner = {Kind.PAYMENT: (exactly_once.PAYMENT, record.payment_id),
+             Kind.REFUND: (exactly_once.REFUND, record.refund_id),
+             Kind.FEE: (exactly_once.FEE, record.payment_id)}[record.kind]
+    return rules.hatsync_note_owner(obj.get("PrivateNote")) == owner
 
 
 def _partly_removed(record: SyncRecord, invoice: Invoice) -> None:

@@ -4,6 +4,7 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from invoices.models import Payment
@@ -83,6 +84,33 @@ def test_the_card_rate_is_edited_under_account_settings(signed_in_client, accoun
     response = signed_in_client.post(reverse("invoices:card_fee_settings"),
                                      {"card_fee_percent": "-1", "card_fee_fixed": "0.10"})
     assert response.status_code == 200 and "has-error" in response.content.decode()
+
+
+@pytest.mark.parametrize("percent", ["10.01", "99.00", "999.99"])
+def test_a_card_rate_no_processor_charges_is_refused_with_a_sentence(signed_in_client, account,
+                                                                      percent):
+    response = signed_in_client.post(reverse("invoices:card_fee_settings"),
+                                     {"card_fee_percent": percent, "card_fee_fixed": "0.30"})
+    assert response.status_code == 200
+    assert ("Enter a percent from 0 to 10 (e.g. 2.90 for 2.9%): card processors charge about 3% "
+            "of a payment, and none charges more than 10%.") in response.content.decode()
+    account.refresh_from_db()
+    assert account.card_fee_percent == Decimal("2.90")
+
+
+def test_a_card_rate_of_up_to_10_percent_is_kept(signed_in_client, account):
+    response = signed_in_client.post(reverse("invoices:card_fee_settings"),
+                                     {"card_fee_percent": "10.00", "card_fee_fixed": "0.30"})
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.card_fee_percent == Decimal("10.00")
+
+
+def test_the_model_refuses_a_card_rate_over_10_percent(account):
+    account.card_fee_percent = Decimal("999.99")
+    with pytest.raises(ValidationError) as refused:
+        account.full_clean()
+    assert "card_fee_percent" in refused.value.message_dict
 
 
 def test_after_a_validation_error_the_hint_keeps_the_fee_on_the_typed_amount_and_tip(

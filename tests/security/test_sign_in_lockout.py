@@ -18,14 +18,20 @@ PASSWORD = "pw-for-tests-1"  # tests/factories.py
 LOCKED = "Too many failed sign-ins"
 
 
-def sign_in(username: str, password: str, address: str = "203.0.113.7"):
-    return Client(REMOTE_ADDR=address).post(
+PROXY = "172.18.0.2"  # the reverse proxy's address: every client behind it arrives from here
+
+
+def sign_in(username: str, password: str, address: str = "203.0.113.7",
+            forwarded_for: str | None = None):
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for is not None else {}
+    return Client(REMOTE_ADDR=address, **headers).post(
         reverse("login"), {"username": username, "password": password})
 
 
-def fail(username: str, times: int, address: str = "203.0.113.7"):
+def fail(username: str, times: int, address: str = "203.0.113.7",
+         forwarded_for: str | None = None):
     for _ in range(times):
-        response = sign_in(username, "wrong password", address)
+        response = sign_in(username, "wrong password", address, forwarded_for)
     return response
 
 
@@ -75,6 +81,37 @@ def test_an_unknown_username_and_a_wrong_password_get_the_same_answer(alice):
     unknown, wrong = fail("nobody-here", 5), fail("alice", 5)
     assert unknown.status_code == wrong.status_code == 429
     assert without_csrf_token(unknown) == without_csrf_token(wrong)
+
+
+# --- behind a reverse proxy (TRUSTED_PROXY_COUNT) ----------------------------------------------
+def test_behind_one_proxy_a_locked_out_client_leaves_another_client_free(alice, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    locked = fail("alice", 5, address=PROXY, forwarded_for="203.0.113.7")
+    assert locked.status_code == 429
+    assert sign_in("alice", PASSWORD, address=PROXY, forwarded_for="203.0.113.7").status_code == 429
+    # Another client, through the same proxy: its own address, its own count.
+    other = sign_in("alice", PASSWORD, address=PROXY, forwarded_for="198.51.100.1")
+    assert other.status_code == 302
+    assert AccessAttempt.objects.get().ip_address == "203.0.113.7"
+
+
+def test_behind_one_proxy_a_forged_forwarded_for_cannot_escape_the_lockout(alice, settings):
+    """The proxy appends the address it saw to whatever X-Forwarded-For the client sent: only
+    the right-most entry is the proxy's word, everything before it is the client's."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(5):
+        sign_in("alice", "wrong password", address=PROXY, forwarded_for=f"10.0.0.{n}, 203.0.113.7")
+    forged = sign_in("alice", PASSWORD, address=PROXY, forwarded_for="198.51.100.1, 203.0.113.7")
+    assert forged.status_code == 429
+    assert sign_in("alice", PASSWORD, address=PROXY, forwarded_for="203.0.113.7").status_code == 429
+
+
+def test_without_a_trusted_proxy_a_forwarded_for_header_is_ignored(alice, settings):
+    settings.TRUSTED_PROXY_COUNT = 0  # the default: hatsync is reached directly
+    for n in range(5):
+        sign_in("alice", "wrong password", forwarded_for=f"198.51.100.{n}")
+    assert sign_in("alice", PASSWORD, forwarded_for="192.0.2.44").status_code == 429
+    assert AccessAttempt.objects.get().ip_address == "203.0.113.7"
 
 
 def without_csrf_token(response) -> str:
