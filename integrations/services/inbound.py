@@ -22,8 +22,9 @@ What is brought back:
 - hatsync's own writes coming back as events (same SyncToken, or our marker) change nothing;
 - a customer or item merged into another in QuickBooks: hatsync's records of the one deleted
   point at the one kept, so the next invoice uses it (nothing is made twice). The webhook names
-  both; CDC shows only the deleted one, and the kept one through our invoices (their customer,
-  their lines) moved to it.
+  both (and both are read: a merge is believed when QuickBooks shows the one gone and the
+  other there); CDC shows only the deleted one, and the kept one through our invoices (their
+  customer, their lines) moved to it.
 """
 
 import base64
@@ -256,6 +257,17 @@ def items_moved(used: set[str], invoice: dict) -> list[tuple[str, str]]:
     return []
 
 
+def is_gone(entity: dict | None) -> bool:
+    """The one a merge deleted, as QuickBooks shows it: not found, or inactive (QuickBooks
+    keeps a deleted name inactive)."""
+    return entity is None or entity.get("Active") is False
+
+
+def is_there(entity: dict | None) -> bool:
+    """The one a merge kept, as QuickBooks shows it: found and active."""
+    return entity is not None and entity.get("Active") is not False
+
+
 def is_voided(entity: dict) -> bool:
     """QuickBooks marks a voided invoice or payment by its memo and zero amounts."""
     return str(entity.get("PrivateNote", "")).strip().lower().startswith("voided")
@@ -407,12 +419,21 @@ def _not_applied_yet(connection: QuickBooksConnection, events: list[dict]) -> li
 def _apply_events(connection: QuickBooksConnection, events: list[dict]) -> int:
     changes = changes_in(events)
     done = 0
-    for merge in merges_in(events):  # both ids named: no read
-        apply_merge(connection=connection, entity_name=merge.entity,
-                    survivor_id=merge.survivor_id, deleted_id=merge.deleted_id)
+    client = None
+    for merge in merges_in(events):
+        if not _holds(connection, merge.entity, merge.deleted_id):
+            continue  # nothing of ours to move: no read
+        client = client or _client(connection)
+        if is_gone(_read(client, merge.entity, merge.deleted_id)) and is_there(
+                _read(client, merge.entity, merge.survivor_id)):
+            apply_merge(connection=connection, entity_name=merge.entity,
+                        survivor_id=merge.survivor_id, deleted_id=merge.deleted_id)
+        else:
+            logger.warning("A merge of %s %s into %s (realm %s) that QuickBooks does not show "
+                           "was ignored", merge.entity, merge.deleted_id, merge.survivor_id,
+                           connection.realm_id)
         done += 1
     applied = _applied_states(connection, [(c.entity, c.qbo_id) for c in changes])
-    client = None
     for change in changes:
         known = applied.get((change.entity, change.qbo_id))
         when = event_time(change.time)
@@ -425,6 +446,13 @@ def _apply_events(connection: QuickBooksConnection, events: list[dict]) -> int:
                         known=known, now=now)
         done += 1
     return done
+
+
+def _holds(connection: QuickBooksConnection, entity_name: str, qbo_id: str) -> bool:
+    kind = Kind.CUSTOMER if entity_name == "Customer" else Kind.ITEM
+    return SyncRecord.objects.filter(account_id=connection.account_id,
+                                     realm_id=connection.realm_id, kind=kind,
+                                     qbo_id=qbo_id).exists()
 
 
 def _applied_states(connection: QuickBooksConnection,
