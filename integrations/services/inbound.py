@@ -457,12 +457,14 @@ def _holds(connection: QuickBooksConnection, entity_name: str, qbo_id: str) -> b
 
 def _applied_states(connection: QuickBooksConnection,
                     objects: list[tuple[str, str]]) -> dict[tuple[str, str], AppliedState]:
-    ids = {qbo_id for _, qbo_id in objects}
-    if not ids:
+    """The states hatsync applied of these (entity, QuickBooks id) objects, by object."""
+    wanted = set(objects)
+    if not wanted:
         return {}
-    states = AppliedState.objects.filter(account_id=connection.account_id,
-                                         realm_id=connection.realm_id, qbo_id__in=ids)
-    return {(s.entity, s.qbo_id): s for s in states if (s.entity, s.qbo_id) in set(objects)}
+    states = AppliedState.objects.filter(
+        account_id=connection.account_id, realm_id=connection.realm_id,
+        entity__in={entity for entity, _ in wanted}, qbo_id__in={i for _, i in wanted})
+    return {(s.entity, s.qbo_id): s for s in states if (s.entity, s.qbo_id) in wanted}
 
 
 def _apply_if_newer(connection: QuickBooksConnection, entity_name: str, qbo_id: str,
