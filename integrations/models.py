@@ -363,3 +363,51 @@ class ReconcileReport(models.Model):
         """Finished, everything read, nothing differs: only then does the card say so."""
         return (self.state == self.State.DONE and not self.differences
                 and not self.unchecked)
+
+
+class AppliedEvent(models.Model):
+    """A QuickBooks webhook event (its CloudEvents `id`) hatsync has applied: Intuit may
+    deliver it again, anyone holding the verifier token may replay it, and then it is
+    acknowledged and does nothing. Forgotten after `inbound.APPLIED_KEPT`."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    realm_id = models.CharField(max_length=40)
+    event_id = models.CharField(max_length=100)
+    applied_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "realm_id", "event_id"],
+                                    name="applied_event_once_per_account_and_realm"),
+        ]
+        indexes = [models.Index(fields=["applied_at"])]
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} @ {self.realm_id}"
+
+
+class AppliedState(models.Model):
+    """The newest state of one QuickBooks object hatsync has applied (read after a webhook,
+    or seen by change data capture): an event no newer than it is not read again, an older
+    state never replaces it. Forgotten after `inbound.APPLIED_KEPT` (an event that old is
+    read again: a read is a fact)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    realm_id = models.CharField(max_length=40)
+    entity = models.CharField(max_length=20)  # "Invoice", "Payment"
+    qbo_id = models.CharField(max_length=40)
+    # Its MetaData.LastUpdatedTime, or the time of the event that made hatsync read it
+    # (never later than that read), whichever is later.
+    changed_at = models.DateTimeField()
+    sync_token = models.CharField(max_length=20, blank=True)  # "": not known (deleted)
+    applied_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "realm_id", "entity", "qbo_id"],
+                                    name="applied_state_once_per_object"),
+        ]
+        indexes = [models.Index(fields=["applied_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.qbo_id} @ {self.realm_id}: {self.changed_at}"

@@ -34,8 +34,9 @@ def quickbooks_webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponse("Bad signature.", status=401)
     try:
         events = parse_events(body)
-    except ValueError:
-        return HttpResponse("Expected a JSON array of CloudEvents.", status=400)
+    except ValueError as error:  # its message is ours (never the body): it says what is wrong
+        return HttpResponse(f"Expected a JSON array of CloudEvents: {error}.", status=400,
+                            content_type="text/plain")
     if events:
         tasks.queue_webhook(events)
     return HttpResponse(status=200)

@@ -5,6 +5,14 @@ Intuit's webhooks carry ids only, may repeat, arrive out of order or be lost (QB
 state and make hatsync agree with it. Doing that twice changes nothing, and CDC, which reads
 what changed since the last look, repairs whatever a lost webhook missed.
 
+An event is a hint, never a fact (anyone holding the verifier token can sign one, and a
+signed body can be replayed): a delete or a void is believed only when QuickBooks confirms
+it (a read answering "not found" is a delete). An event whose id was applied already
+(`AppliedEvent`), or no newer than the state applied for its object (`AppliedState`), is
+acknowledged and does nothing, without a read (reads are metered). An older state never
+replaces a newer one; an object QuickBooks shows alive loses a "Deleted"/"Voided in
+QuickBooks" flag it carries, so CDC repairs what a wrong event did.
+
 What is brought back:
 - a payment someone entered in QuickBooks against an invoice hatsync synced becomes a hatsync
   payment "Recorded in QuickBooks" (never sent back); its later edits follow, and when it is
@@ -14,8 +22,9 @@ What is brought back:
 - hatsync's own writes coming back as events (same SyncToken, or our marker) change nothing;
 - a customer or item merged into another in QuickBooks: hatsync's records of the one deleted
   point at the one kept, so the next invoice uses it (nothing is made twice). The webhook names
-  both; CDC shows only the deleted one, and the kept one through our invoices (their customer,
-  their lines) moved to it.
+  both (and both are read: a merge is believed when QuickBooks shows the one gone and the
+  other there); CDC shows only the deleted one, and the kept one through our invoices (their
+  customer, their lines) moved to it.
 """
 
 import base64
@@ -25,7 +34,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -35,12 +44,13 @@ from invoices import services as crm
 from invoices.models import Payment
 
 from .. import rules
-from ..models import QuickBooksConnection, SyncLog, SyncRecord
+from ..models import AppliedEvent, AppliedState, QuickBooksConnection, SyncLog, SyncRecord
 from ..qbo.client import QboClient
 from ..qbo.errors import QboAuthError, QboFault
 from ..signals import receiving_from_quickbooks
 from . import exactly_once
 from .exactly_once import payment_key
+from .outbox import records_waiting
 from .tokens import connection_access_token
 
 logger = logging.getLogger(__name__)
@@ -58,7 +68,18 @@ CDC_OVERLAP = timedelta(minutes=1)  # clocks differ; reading a change twice is h
 # never pushed back.
 QUICKBOOKS = SyncRecord.Origin.QUICKBOOKS
 VOIDED, DELETED = SyncRecord.QboStatus.VOIDED, SyncRecord.QboStatus.DELETED
-_EVENT_TYPE = re.compile(r"^qbo\.(\w+)\.(\w+)\.v\d+$")
+_EVENT_TYPE = re.compile(r"^qbo\.(\w{1,40})\.(\w{1,40})\.v\d{1,4}$")
+# QuickBooks ids and realm ids are short plain strings (numbers): anything else names nothing
+# (and never goes into a read's URL).
+_PLAIN_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+_SYNC_TOKEN = re.compile(r"^[0-9]{1,18}$")
+MAX_BODY_BYTES = 2 * 1024 * 1024  # Django refuses more anyway (DATA_UPLOAD_MAX_MEMORY_SIZE)
+MAX_DEPTH = 16  # a CloudEvent is 3 deep (array, event, data)
+MAX_EVENT_ID = 100  # AppliedEvent.event_id
+# Applied event ids and object states are kept a week: Intuit retries a delivery at 6-hour
+# intervals for as long as it is not acknowledged, and an event older than that is simply
+# read again (a read is a fact).
+APPLIED_KEPT = timedelta(days=7)
 _PLAIN_METHOD = re.compile(r"^Payment method:\s*(.+)$", re.IGNORECASE)
 
 
@@ -73,15 +94,83 @@ def signature_is_valid(*, body: bytes, signature: str, verifier_token: str) -> b
 
 
 def parse_events(body: bytes) -> list[dict]:
-    """The CloudEvents of one delivery: a JSON array of objects, each with a type and the
-    ids we act on. Raises ValueError for anything else."""
-    events = json.loads(body)
+    """The CloudEvents of one delivery: a JSON array of objects, each with a type, at most
+    MAX_BODY_BYTES long and MAX_DEPTH deep. Raises ValueError for anything else (never
+    RecursionError: the view answers 400)."""
+    if len(body) > MAX_BODY_BYTES:
+        raise ValueError("a webhook body is at most 2 MB")
+    try:
+        events = json.loads(body)
+    except RecursionError as error:
+        raise ValueError("a webhook body is not nested that deep") from error
     if not isinstance(events, list):
         raise ValueError("a webhook body is a JSON array of CloudEvents")
+    if _depth(events) > MAX_DEPTH:
+        raise ValueError("a webhook body is not nested that deep")
     for event in events:
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):
             raise ValueError("every CloudEvent has a type")
     return events
+
+
+def _depth(value) -> int:
+    """How deep lists and objects nest in a parsed JSON value (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:
+                stack += [(v, depth + 1) for v in
+                          (value.values() if isinstance(value, dict) else value)]
+    return deepest
+
+
+def _plain(value) -> str:
+    """An id or a time in an event, as text; "" when it is not a plain string or number."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    return str(value)
+
+
+def event_id(event: dict) -> str:
+    """A CloudEvent's `id` ("" when it has none hatsync can keep)."""
+    text = _plain(event.get("id"))
+    return text if len(text) <= MAX_EVENT_ID else ""
+
+
+def event_time(text: str) -> datetime | None:
+    """A CloudEvent's `time` (or a MetaData time), aware; None when it is not a time."""
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except (ValueError, OverflowError):
+        return None
+    return moment if moment.tzinfo else timezone.make_aware(moment, UTC)
+
+
+def applied_time(entity: dict | None, when: str, *, now: datetime) -> datetime:
+    """The time of a state applied: its LastUpdatedTime, or the event's time when that is
+    later, but never later than `now` (the read, after it, is what was applied: an event
+    dated in the future cannot hold back the next changes)."""
+    times = [t for t in (event_time(((entity or {}).get("MetaData") or {}).get(
+        "LastUpdatedTime", "")), event_time(when)) if t is not None]
+    return min(max(times), now) if times else now
+
+
+def state_is_newer(*, sync_token: str, changed: datetime | None, applied_token: str,
+                   applied_at: datetime | None) -> bool:
+    """Is a state of an object (its SyncToken, its LastUpdatedTime) newer than the one applied?
+    By the SyncTokens when both are known (QuickBooks adds one at every change; its times are
+    whole seconds), else by the times."""
+    if _SYNC_TOKEN.match(sync_token) and _SYNC_TOKEN.match(applied_token):
+        return int(sync_token) > int(applied_token)
+    return changed is None or applied_at is None or changed > applied_at
+
+
+def _later_token(applied: str, seen: str) -> str:
+    if _SYNC_TOKEN.match(applied) and _SYNC_TOKEN.match(seen):
+        return str(max(int(applied), int(seen)))
+    return seen or applied
 
 
 @dataclass(frozen=True)
@@ -95,17 +184,19 @@ class Change:
 
 def changes_in(events: list[dict]) -> list[Change]:
     """The payment and invoice changes among `events`, one per object (its last event: the
-    object is read anyway, only a delete spares the read)."""
+    object is read anyway, a delete too). Events naming no plain ids are left out."""
     found: dict[tuple[str, str, str], Change] = {}
     for event in events:
-        match = _EVENT_TYPE.match(str(event.get("type", "")))
-        realm, qbo_id = str(event.get("intuitaccountid", "")), str(event.get("intuitentityid", ""))
-        if not match or not realm or not qbo_id:
+        if not isinstance(event, dict):
+            continue
+        match = _EVENT_TYPE.match(_plain(event.get("type")))
+        realm, qbo_id = _plain(event.get("intuitaccountid")), _plain(event.get("intuitentityid"))
+        if not match or not _PLAIN_ID.match(realm) or not _PLAIN_ID.match(qbo_id):
             continue
         entity = next((e for e in ENTITIES if e.lower() == match.group(1)), None)
         if entity is None:
             continue
-        change = Change(realm, entity, qbo_id, match.group(2), str(event.get("time", "")))
+        change = Change(realm, entity, qbo_id, match.group(2), _plain(event.get("time")))
         key = (realm, entity, qbo_id)
         if key not in found or change.time >= found[key].time:
             found[key] = change
@@ -127,16 +218,18 @@ def merges_in(events: list[dict]) -> list[Merge]:
     the data object" page spells it; `deletedId` as its SDKs do)."""
     found = []
     for event in events:
-        match = _EVENT_TYPE.match(str(event.get("type", "")))
+        if not isinstance(event, dict):
+            continue
+        match = _EVENT_TYPE.match(_plain(event.get("type")))
         if not match or match.group(2) != "merged" or match.group(1) not in MERGED:
             continue
         data = event.get("data") if isinstance(event.get("data"), dict) else {}
-        realm = str(event.get("intuitaccountid", ""))
-        survivor = str(event.get("intuitentityid", ""))
-        deleted = str(data.get("deletedid") or data.get("deletedId") or "")
-        if realm and survivor and deleted and survivor != deleted:
+        realm = _plain(event.get("intuitaccountid"))
+        survivor = _plain(event.get("intuitentityid"))
+        deleted = _plain(data.get("deletedid") or data.get("deletedId") or "")
+        if all(_PLAIN_ID.match(i) for i in (realm, survivor, deleted)) and survivor != deleted:
             found.append(Merge(realm, MERGED[match.group(1)], survivor, deleted,
-                               str(event.get("time", ""))))
+                               _plain(event.get("time"))))
     return sorted(dict.fromkeys(found), key=lambda merge: merge.time)
 
 
@@ -162,6 +255,17 @@ def items_moved(used: set[str], invoice: dict) -> list[tuple[str, str]]:
     if len(gone) == 1 and len(came) == 1:
         return [(next(iter(gone)), next(iter(came)))]
     return []
+
+
+def is_gone(entity: dict | None) -> bool:
+    """The one a merge deleted, as QuickBooks shows it: not found, or inactive (QuickBooks
+    keeps a deleted name inactive)."""
+    return entity is None or entity.get("Active") is False
+
+
+def is_there(entity: dict | None) -> bool:
+    """The one a merge kept, as QuickBooks shows it: found and active."""
+    return entity is not None and entity.get("Active") is not False
 
 
 def is_voided(entity: dict) -> bool:
@@ -232,11 +336,7 @@ def payment_date(payment: dict) -> date:
 def changed_at(entity: dict | None, fallback: str = "") -> datetime:
     """When QuickBooks last changed it (for "Voided in QuickBooks on …")."""
     stamp = ((entity or {}).get("MetaData") or {}).get("LastUpdatedTime") or fallback
-    try:
-        moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
-    except ValueError:
-        return timezone.now()
-    return moment if moment.tzinfo else timezone.make_aware(moment)
+    return event_time(stamp) or timezone.now()
 
 
 def cdc_since(*, cursor: datetime | None, connected_at: datetime, now: datetime) -> datetime:
@@ -285,38 +385,139 @@ def connection_holding(realm_id: str) -> QuickBooksConnection | None:
 
 def process_events(*, events: list[dict]) -> int:
     """Apply the changes a webhook announced, per connected company. Returns how many
-    objects were looked at. Events of companies not connected here are ignored."""
-    changes = changes_in(events)
-    merges = merges_in(events)
+    objects were looked at (read, or merged). Events of companies not connected here, events
+    applied already and events no newer than what hatsync applied are ignored."""
+    by_realm: dict[str, list[dict]] = {}
+    for event in events:
+        realm = _plain(event.get("intuitaccountid")) if isinstance(event, dict) else ""
+        if _PLAIN_ID.match(realm):
+            by_realm.setdefault(realm, []).append(event)
     done = 0
-    for realm in dict.fromkeys([*(m.realm_id for m in merges), *(c.realm_id for c in changes)]):
+    for realm, realm_events in by_realm.items():
         connection = connection_holding(realm)
         if connection is None:
             continue
-        for merge in (m for m in merges if m.realm_id == realm):  # both ids named: no read
+        fresh = _not_applied_yet(connection, realm_events)
+        done += _apply_events(connection, fresh)
+        AppliedEvent.objects.bulk_create(
+            [AppliedEvent(account_id=connection.account_id, realm_id=realm, event_id=i)
+             for i in dict.fromkeys(event_id(e) for e in fresh) if i],
+            ignore_conflicts=True)
+    return done
+
+
+def _not_applied_yet(connection: QuickBooksConnection, events: list[dict]) -> list[dict]:
+    """The events whose ids hatsync has not applied (an event without an id is kept: the
+    order guard and the read still stand between it and the books)."""
+    ids = {event_id(e) for e in events} - {""}
+    seen = set(AppliedEvent.objects.filter(
+        account_id=connection.account_id, realm_id=connection.realm_id, event_id__in=ids,
+    ).values_list("event_id", flat=True)) if ids else set()
+    return [e for e in events if event_id(e) not in seen]
+
+
+def _apply_events(connection: QuickBooksConnection, events: list[dict]) -> int:
+    changes = changes_in(events)
+    done = 0
+    client = None
+    for merge in merges_in(events):
+        if not _holds(connection, merge.entity, merge.deleted_id):
+            continue  # nothing of ours to move: no read
+        client = client or _client(connection)
+        if is_gone(_read(client, merge.entity, merge.deleted_id)) and is_there(
+                _read(client, merge.entity, merge.survivor_id)):
             apply_merge(connection=connection, entity_name=merge.entity,
                         survivor_id=merge.survivor_id, deleted_id=merge.deleted_id)
-            done += 1
-        client = None
-        for change in (c for c in changes if c.realm_id == realm):
-            entity = None
-            if change.operation != "deleted":
-                client = client or _client(connection)
-                entity = _read(client, change.entity, change.qbo_id)
-            apply_change(connection=connection, entity_name=change.entity,
-                         qbo_id=change.qbo_id, entity=entity, when=change.time)
-            done += 1
+        else:
+            logger.warning("A merge of %s %s into %s (realm %s) that QuickBooks does not show "
+                           "was ignored", merge.entity, merge.deleted_id, merge.survivor_id,
+                           connection.realm_id)
+        done += 1
+    applied = _applied_states(connection, [(c.entity, c.qbo_id) for c in changes])
+    for change in changes:
+        known = applied.get((change.entity, change.qbo_id))
+        when = event_time(change.time)
+        if known is not None and when is not None and when <= known.changed_at:
+            continue  # what hatsync applied is at least as new: no read
+        client = client or _client(connection)
+        now = timezone.now()
+        entity = _read(client, change.entity, change.qbo_id)  # None: confirmed deleted
+        _apply_if_newer(connection, change.entity, change.qbo_id, entity, change.time,
+                        known=known, now=now)
+        done += 1
     return done
+
+
+def _holds(connection: QuickBooksConnection, entity_name: str, qbo_id: str) -> bool:
+    kind = Kind.CUSTOMER if entity_name == "Customer" else Kind.ITEM
+    return SyncRecord.objects.filter(account_id=connection.account_id,
+                                     realm_id=connection.realm_id, kind=kind,
+                                     qbo_id=qbo_id).exists()
+
+
+def _applied_states(connection: QuickBooksConnection,
+                    objects: list[tuple[str, str]]) -> dict[tuple[str, str], AppliedState]:
+    """The states hatsync applied of these (entity, QuickBooks id) objects, by object."""
+    wanted = set(objects)
+    if not wanted:
+        return {}
+    states = AppliedState.objects.filter(
+        account_id=connection.account_id, realm_id=connection.realm_id,
+        entity__in={entity for entity, _ in wanted}, qbo_id__in={i for _, i in wanted})
+    return {(s.entity, s.qbo_id): s for s in states if (s.entity, s.qbo_id) in wanted}
+
+
+def _apply_if_newer(connection: QuickBooksConnection, entity_name: str, qbo_id: str,
+                    entity: dict | None, when: str, *, known: AppliedState | None,
+                    now: datetime) -> str:
+    """Apply one object as QuickBooks showed it (None: deleted) unless hatsync applied a newer
+    state of it already (a delete is never older: nothing comes after it), and remember it."""
+    outcome = "older"
+    if entity is None or known is None or state_is_newer(
+            sync_token=str(entity.get("SyncToken", "")),
+            changed=event_time((entity.get("MetaData") or {}).get("LastUpdatedTime", "")),
+            applied_token=known.sync_token, applied_at=known.changed_at):
+        outcome = apply_change(connection=connection, entity_name=entity_name, qbo_id=qbo_id,
+                               entity=entity, when=when)
+    _remember(connection, entity_name, qbo_id, entity, when, now=now)
+    return outcome
+
+
+@transaction.atomic
+def _remember(connection: QuickBooksConnection, entity_name: str, qbo_id: str,
+              entity: dict | None, when: str, *, now: datetime) -> None:
+    at = applied_time(entity, when, now=now)
+    token = str((entity or {}).get("SyncToken", ""))
+    state, created = AppliedState.objects.select_for_update().get_or_create(
+        account_id=connection.account_id, realm_id=connection.realm_id, entity=entity_name,
+        qbo_id=qbo_id, defaults={"changed_at": at, "sync_token": token[:20]})
+    if not created:
+        AppliedState.objects.filter(pk=state.pk).update(
+            changed_at=max(state.changed_at, at),
+            sync_token=_later_token(state.sync_token, token)[:20], applied_at=timezone.now())
+
+
+def forget_applied(*, connection: QuickBooksConnection, now: datetime) -> int:
+    """Applied event ids and object states older than APPLIED_KEPT go (the catch-up calls it).
+    Returns how many."""
+    before = now - APPLIED_KEPT
+    scope = {"account_id": connection.account_id, "realm_id": connection.realm_id,
+             "applied_at__lt": before}
+    events, _ = AppliedEvent.objects.filter(**scope).delete()
+    states, _ = AppliedState.objects.filter(**scope).delete()
+    return events + states
 
 
 def catch_up(*, connection_id: int) -> int:
     """Change data capture for one company: every payment and invoice changed since the
-    cursor goes through the same handling as a webhook; then the cursor moves to when this
-    read started (less an overlap). Returns how many objects were looked at."""
+    cursor goes through the same handling as a webhook (a state older than the one applied
+    is skipped); then the cursor moves to when this read started (less an overlap). Returns
+    how many objects were looked at."""
     connection = QuickBooksConnection.objects.select_related("account").get(pk=connection_id)
     if not connection.is_connected:
         return 0
     started = timezone.now()
+    forget_applied(connection=connection, now=started)
     since = cdc_since(cursor=connection.cdc_cursor, connected_at=connection.connected_at,
                       now=started)
     changed = _client(connection).change_data_capture(
@@ -329,11 +530,15 @@ def catch_up(*, connection_id: int) -> int:
             cursor = min(cursor, changed_at(page[-1]))
     done += _merges_seen(connection, changed) + _item_merges_seen(connection, changed)
     for entity_name in ENTITIES:
-        for found in changed.get(entity_name, []):
+        found_all = [f for f in changed.get(entity_name, []) if _PLAIN_ID.match(
+            _plain(f.get("Id")))]
+        applied = _applied_states(connection, [(entity_name, str(f["Id"])) for f in found_all])
+        for found in found_all:
             deleted = str(found.get("status", "")).lower() == "deleted"
-            apply_change(connection=connection, entity_name=entity_name,
-                         qbo_id=str(found["Id"]), entity=None if deleted else found,
-                         when=str((found.get("MetaData") or {}).get("LastUpdatedTime", "")))
+            _apply_if_newer(connection, entity_name, str(found["Id"]),
+                            None if deleted else found,
+                            str((found.get("MetaData") or {}).get("LastUpdatedTime", "")),
+                            known=applied.get((entity_name, str(found["Id"]))), now=started)
             done += 1
     QuickBooksConnection.objects.filter(pk=connection.pk).update(cdc_cursor=cursor)
     return done
@@ -447,6 +652,27 @@ def _flag(records, status: str, at: datetime) -> int:
         qbo_status=status).update(qbo_status=status, qbo_status_at=at)
 
 
+def _unflag(records) -> int:
+    """QuickBooks shows the object alive and not voided: a "Deleted"/"Voided in QuickBooks"
+    flag hatsync's records of it carry is wrong (a wrong event believed before issue 21), and
+    goes. An invoice voided here meanwhile ("void it here too", nothing was sent) waits to be
+    voided there. Returns how many records lost their flag."""
+    flagged = [r for r in records if r.changed_in_quickbooks]
+    if not flagged:
+        return 0
+    SyncRecord.objects.filter(pk__in=[r.pk for r in flagged]).update(qbo_status="",
+                                                                    qbo_status_at=None)
+    to_void = [r.pk for r in flagged if r.kind == Kind.INVOICE and r.invoice_id
+               and r.invoice.is_void]
+    if to_void:
+        SyncRecord.objects.filter(pk__in=to_void).update(
+            state=State.NEEDS_SYNC, fingerprint="", state_changed_at=timezone.now())
+        transaction.on_commit(lambda: records_waiting.send(sender=None, record_ids=to_void))
+    logger.info("QuickBooks shows %s %s alive: its flag went from %d record(s)",
+                flagged[0].kind, flagged[0].qbo_id, len(flagged))
+    return len(flagged)
+
+
 def _invoice_changed(connection, qbo_id: str, entity: dict | None, when: str) -> str:
     records = list(SyncRecord.objects.filter(account_id=connection.account_id,
                                              realm_id=connection.realm_id, kind=Kind.INVOICE,
@@ -463,6 +689,8 @@ def _invoice_changed(connection, qbo_id: str, entity: dict | None, when: str) ->
         _flag([r for r in records if not r.void_in_quickbooks], VOIDED,
               changed_at(entity, when))
         return "flagged voided"
+    if _unflag(records):
+        return "unflagged"
     return "ours" if all(r.sync_token == str(entity.get("SyncToken", "")) for r in records) \
         else "changed in QuickBooks"  # edits made in QuickBooks are not brought back
 
@@ -479,7 +707,7 @@ def _payment_changed(connection, qbo_id: str, entity: dict | None, when: str) ->
         if gone and own:
             _flag(own, DELETED if entity is None else VOIDED, changed_at(entity, when))
             return "flagged " + (DELETED if entity is None else VOIDED)
-        return "ours"
+        return "unflagged" if _unflag(own) else "ours"
     applied = {} if gone else applied_to_invoices(entity)
     outcome = "not ours"
     # Ours no longer: removed from an invoice in QuickBooks, voided or deleted there.
@@ -519,7 +747,7 @@ def _bring_back(connection, invoice_record: SyncRecord, entity: dict, amount: De
               "reference": str(entity.get("PaymentRefNum", ""))}
     if record is not None and record.payment is not None:
         if record.sync_token == token:
-            return "unchanged"
+            return "unflagged" if _unflag([record]) else "unchanged"
         crm.payment_update_from_books(payment=record.payment, **fields)
         SyncRecord.objects.filter(pk=record.pk).update(
             sync_token=token, qbo_status="", qbo_status_at=None, synced_at=timezone.now())
