@@ -19,3 +19,5 @@ urlpatterns = [
     path("", include("invoices.urls")),
     path("", include("integrations.urls")),
 ]
+
+handler400 = "hatsync.views.bad_request"

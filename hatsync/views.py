@@ -5,8 +5,14 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.views.decorators.http import require_safe
+
+from .request_params import BadParameter
+
+REQUEST_NOT_READ = ("Something in it is not of the form hatsync takes, or there is more of it "
+                    "than hatsync takes at once.")
 
 
 @require_safe
@@ -21,6 +27,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     """/favicon.ico, which browsers ask for by themselves: the icon every page links."""
     return HttpResponsePermanentRedirect(static("hatsync/favicon.svg"))
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 400 answer (handler400): hatsync's own sentence for a malformed parameter, a
+    general one for what Django refuses (too many fields, a bad host...). JSON to a script
+    that asked for JSON. Rendered without the request, so it needs nothing of it."""
+    sentence = str(exception) if isinstance(exception, BadParameter) else REQUEST_NOT_READ
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"error": sentence}, status=400)
+    return HttpResponse(render_to_string("400.html", {"sentence": sentence}), status=400)
 
 
 def sign_in_locked_out(request: HttpRequest, original_response=None, credentials=None

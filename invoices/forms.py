@@ -1,5 +1,6 @@
 """The CRM's forms. Every choice list is scoped to one account, passed in as `account=`."""
 
+import re
 from collections import Counter
 from decimal import Decimal, InvalidOperation
 from uuid import uuid4
@@ -7,12 +8,19 @@ from uuid import uuid4
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import UniqueConstraint
+from django.utils.functional import cached_property
 
 from . import hooks, selectors
 from .book_dates import PICKER_LIMITS, validate_book_date
 from .localisation import format_number, format_percent
 from .models import ZERO, Account, Contact, Expense, Invoice, Payment, Product, TaxRate
-from .services import DUPLICATE_NUMBER, LineInput, number_taken_message
+from .services import (
+    DUPLICATE_NUMBER,
+    MAX_LINES,
+    TOO_MANY_LINES,
+    LineInput,
+    number_taken_message,
+)
 from .tokens import SUPPORTED_TOKENS
 
 DUE_BEFORE_ISSUE = "The due date cannot be before the issue date."
@@ -385,6 +393,24 @@ class InvoiceLineForm(forms.Form):
 
 
 class BaseInvoiceLineFormSet(forms.BaseFormSet):
+    """An invoice's rows: at most MAX_LINES, blank ones included. A post that claims more
+    (TOTAL_FORMS) is refused with TOO_MANY_LINES. A post builds no more rows than it carries
+    fields for, so a large TOTAL_FORMS alone costs nothing (each row is a few dozen widgets
+    on the page shown again)."""
+
+    default_error_messages = {"too_many_forms": TOO_MANY_LINES}
+
+    def total_form_count(self) -> int:
+        total = super().total_form_count()
+        return min(total, self._rows_posted) if self.is_bound else total
+
+    @cached_property
+    def _rows_posted(self) -> int:
+        """One more than the highest row number the post has a field of."""
+        row = re.compile(rf"{re.escape(self.prefix)}-(\d+)-")
+        numbers = [int(match[1]) for key in self.data if (match := row.match(key))]
+        return max(numbers, default=-1) + 1
+
     def clean(self) -> None:
         if any(self.errors):
             return
@@ -403,7 +429,8 @@ class BaseInvoiceLineFormSet(forms.BaseFormSet):
 
 
 InvoiceLineFormSet = forms.formset_factory(
-    InvoiceLineForm, formset=BaseInvoiceLineFormSet, extra=3, can_delete=True
+    InvoiceLineForm, formset=BaseInvoiceLineFormSet, extra=3, can_delete=True,
+    max_num=MAX_LINES, absolute_max=MAX_LINES, validate_max=True,
 )
 
 
@@ -481,6 +508,8 @@ class PaymentForm(forms.Form):
             return None
         if not (amount.is_finite() and tip.is_finite()) or amount <= 0 or tip < 0:
             return None
+        if amount + tip > LARGEST_AMOUNT:  # e.g. 1e999: no fee to show (the field says why)
+            return None
         return amount + tip
 
     def clean_amount(self) -> Decimal:
@@ -515,6 +544,7 @@ class PaymentForm(forms.Form):
         return data
 
 
+LARGEST_AMOUNT = Decimal("9999999999.99")  # what max_digits=12, decimal_places=2 holds
 CARD_FEE_SLOT = "{fee}"  # where the page's script writes the fee it computes as you type
 
 
