@@ -8,6 +8,13 @@ from uuid import uuid4
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import UniqueConstraint
+from django.forms.formsets import (
+    INITIAL_FORM_COUNT,
+    MAX_NUM_FORM_COUNT,
+    MIN_NUM_FORM_COUNT,
+    TOTAL_FORM_COUNT,
+    ManagementForm,
+)
 from django.utils.functional import cached_property
 
 from . import hooks, selectors
@@ -24,6 +31,8 @@ from .services import (
 from .tokens import SUPPORTED_TOKENS
 
 DUE_BEFORE_ISSUE = "The due date cannot be before the issue date."
+TOO_MANY_ROWS = (f"{TOO_MANY_LINES} The form sent more rows than that, so none of its lines "
+                 "were kept: add them again.")
 
 # Messages the services raise without naming a field, and the field they are about.
 SERVICE_MESSAGE_FIELDS = {
@@ -393,16 +402,19 @@ class InvoiceLineForm(forms.Form):
 
 
 class BaseInvoiceLineFormSet(forms.BaseFormSet):
-    """An invoice's rows: at most MAX_LINES, blank ones included. A post that claims more
-    (TOTAL_FORMS) is refused with TOO_MANY_LINES. A post builds no more rows than it carries
-    fields for, so a large TOTAL_FORMS alone costs nothing (each row is a few dozen widgets
-    on the page shown again)."""
+    """An invoice's rows: at most MAX_LINES, blank ones included (the page's Add line stops
+    there). A post that claims more (TOTAL_FORMS) only a script can send: it is refused with
+    TOO_MANY_ROWS and builds no row at all, so it costs nothing whatever it claims; nor does a
+    post build more rows than it carries fields for."""
 
-    default_error_messages = {"too_many_forms": TOO_MANY_LINES}
+    default_error_messages = {"too_many_forms": TOO_MANY_ROWS}
 
     def total_form_count(self) -> int:
-        total = super().total_form_count()
-        return min(total, self._rows_posted) if self.is_bound else total
+        if not self.is_bound:
+            return super().total_form_count()
+        if self.management_form.cleaned_data[TOTAL_FORM_COUNT] > self.absolute_max:
+            return 0  # refused in full_clean (too_many_forms)
+        return min(super().total_form_count(), self._rows_posted)
 
     @cached_property
     def _rows_posted(self) -> int:
@@ -410,6 +422,19 @@ class BaseInvoiceLineFormSet(forms.BaseFormSet):
         row = re.compile(rf"{re.escape(self.prefix)}-(\d+)-")
         numbers = [int(match[1]) for key in self.data if (match := row.match(key))]
         return max(numbers, default=-1) + 1
+
+    @cached_property
+    def shown_management_form(self) -> ManagementForm:
+        """The management form for the page: it counts the rows shown, not what a post
+        claimed, so the form shown again can be sent again."""
+        if not self.is_bound:
+            return self.management_form
+        shown = len(self.forms)
+        return ManagementForm(auto_id=self.auto_id, prefix=self.prefix, renderer=self.renderer,
+                              initial={TOTAL_FORM_COUNT: shown,
+                                       INITIAL_FORM_COUNT: min(self.initial_form_count(), shown),
+                                       MIN_NUM_FORM_COUNT: self.min_num,
+                                       MAX_NUM_FORM_COUNT: self.max_num})
 
     def clean(self) -> None:
         if any(self.errors):

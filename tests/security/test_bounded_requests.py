@@ -32,11 +32,12 @@ def line(product, tax_rate) -> dict:
     return {"product": product.pk, "quantity": "1", "unit_price": "10.00", "tax_rate": tax_rate.pk}
 
 
-@pytest.mark.parametrize("total_forms", ["10000", str(MAX_LINES + 1)])
+@pytest.mark.parametrize("rows, total_forms", [(1, "10000"), (1, str(MAX_LINES + 1)),
+                                               (MAX_LINES + 1, str(MAX_LINES + 1))])
 def test_a_new_invoice_posted_with_too_many_rows_is_refused_quickly_with_a_sentence(
-    signed_in_client, contact, product, tax_rate, total_forms
+    signed_in_client, contact, product, tax_rate, rows, total_forms
 ):
-    data = invoice_data(contact, [line(product, tax_rate)])
+    data = invoice_data(contact, [line(product, tax_rate)] * rows)
     data["lines-TOTAL_FORMS"] = total_forms
 
     response, seconds = timed(lambda: signed_in_client.post(NEW, data))
@@ -44,8 +45,31 @@ def test_a_new_invoice_posted_with_too_many_rows_is_refused_quickly_with_a_sente
     assert response.status_code == 200
     assert TOO_MANY_LINES in response.content.decode()
     assert seconds < QUICK
-    assert len(response.content) < 1_500_000  # was 5.3 MB: only the rows it takes come back
+    assert len(response.content) < 100_000  # was 5.3 MB: no row is built, none shown
+    assert response.context["lines"].forms == []
     assert not Invoice.objects.filter(number="2001").exists()
+
+
+def test_the_refused_form_can_be_sent_again_once_lines_are_added(signed_in_client, contact,
+                                                                 product, tax_rate):
+    data = invoice_data(contact, [line(product, tax_rate)])
+    data["lines-TOTAL_FORMS"] = "10000"
+    shown = signed_in_client.post(NEW, data).context["lines"].shown_management_form
+
+    assert shown["TOTAL_FORMS"].value() == 0  # not the 10,000 claimed
+    data["lines-TOTAL_FORMS"] = "1"  # what Add line makes of it
+    assert signed_in_client.post(NEW, data).status_code == 302
+
+
+def test_a_post_builds_no_more_rows_than_it_carries(signed_in_client, contact, product,
+                                                    tax_rate):
+    data = invoice_data(contact, [line(product, tax_rate)])
+    data["lines-TOTAL_FORMS"] = str(MAX_LINES)  # allowed, but 249 of them are not there
+
+    response, seconds = timed(lambda: signed_in_client.post(NEW, data))
+
+    assert response.status_code == 302 and seconds < QUICK
+    assert Invoice.objects.get(number="2001").lines.count() == 1
 
 
 def test_an_invoice_edit_posted_with_ten_thousand_rows_is_refused_quickly(
