@@ -1,7 +1,6 @@
 """Project-level views that belong to no app."""
 
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
@@ -9,6 +8,7 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.views.decorators.http import require_safe
 
+from .forms import SignInForm
 from .request_params import BadParameter
 
 REQUEST_NOT_READ = ("Something in it is not of the form hatsync takes, or there is more of it "
@@ -46,7 +46,7 @@ def sign_in_locked_out(request: HttpRequest, original_response=None, credentials
     The same words whether or not the username exists: the count is per username and address."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "registration/login.html", {
-        "form": AuthenticationForm(request),
+        "form": SignInForm(request),
         "next": request.POST.get("next", ""),
         "locked_out": (
             f"Too many failed sign-ins. For your safety, signing in from here is paused for "

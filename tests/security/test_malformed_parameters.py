@@ -86,7 +86,8 @@ FORM_FIELDS = ["number", "contact", "issue_date", "due_date", "memo", "discount_
                "reason", "vendor", "category", "card_fee_percent", "card_fee_fixed",
                "deposit", "discount", "fee", "action", "lines-TOTAL_FORMS",
                "lines-INITIAL_FORMS", "lines-0-product", "lines-0-quantity",
-               "lines-0-unit_price", "lines-0-discount_percent", "lines-0-tax_rate"]
+               "lines-0-unit_price", "lines-0-discount_percent", "lines-0-tax_rate",
+               "username", "password", "next"]
 JUNK = ["\x00", "²", "NaN", "Infinity", "1e999", "-1e-999", "9" * 40, "99999-01-01",
         "2026-02-30", "é" * 300, ""]
 
@@ -194,3 +195,16 @@ def test_the_values_the_pages_send_are_all_taken(visitor, world):
         ("integrations:settings", {"problems": "2", "differences": "1"}),
     ]:
         assert visitor.get(url_for(name, world), params).status_code == 200, name
+
+
+def test_a_username_longer_than_any_is_a_form_error_and_never_reaches_the_lockout(db):
+    """Django sets the sign-in username's max_length without enforcing it; the lockout's
+    record of a failure holds 255 characters (a 500 on PostgreSQL)."""
+    from axes.models import AccessAttempt
+
+    response = Client(raise_request_exception=False).post(
+        reverse("login"), {"username": "é" * 300, "password": "x"})
+
+    assert response.status_code == 200
+    assert "at most 150 characters" in response.content.decode()
+    assert not AccessAttempt.objects.exists()
