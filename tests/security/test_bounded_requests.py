@@ -3,8 +3,11 @@ rows, and the import page's selections at most MAX_SELECTED invoices. More is re
 with a sentence on the page, never a 500 and never seconds of work."""
 
 import time
+from datetime import date
+from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from integrations.services import undo as undo_service
@@ -104,11 +107,6 @@ def test_the_form_offers_no_more_rows_than_an_invoice_takes(signed_in_client, dr
 
 
 def test_the_services_refuse_an_invoice_of_too_many_lines(account, contact, product, tax_rate):
-    from datetime import date
-    from decimal import Decimal
-
-    from django.core.exceptions import ValidationError
-
     lines = [LineInput(product, Decimal("1"), Decimal("10.00"), tax_rate)] * (MAX_LINES + 1)
     with pytest.raises(ValidationError, match=TOO_MANY_LINES):
         services.invoice_create(account=account, number="3001", contact=contact,
