@@ -325,6 +325,10 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Fields one request may carry: an invoice of the most lines (invoices.services.MAX_LINES,
+# 250, seven fields a line) fits; Django's default of 1,000 would refuse one of 140 lines.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
 # Scripts and styles only from our own static files: no inline script, no style attribute.
 # No form-action: "Connect to QuickBooks" is a form whose answer redirects to Intuit.
 CONTENT_SECURITY_POLICY = {

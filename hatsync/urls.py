@@ -5,12 +5,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from .forms import SignInForm
 from .views import favicon, healthz
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="invoices:invoice_list",
                                      http_method_names=["get", "head"]), name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
@@ -19,3 +20,5 @@ urlpatterns = [
     path("", include("invoices.urls")),
     path("", include("integrations.urls")),
 ]
+
+handler400 = "hatsync.views.bad_request"

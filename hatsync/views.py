@@ -1,12 +1,18 @@
 """Project-level views that belong to no app."""
 
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.views.decorators.http import require_safe
+
+from .forms import SignInForm
+from .request_params import BadParameter
+
+REQUEST_NOT_READ = ("Something in it is not of the form hatsync takes, or there is more of it "
+                    "than hatsync takes at once.")
 
 
 @require_safe
@@ -23,6 +29,16 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     return HttpResponsePermanentRedirect(static("hatsync/favicon.svg"))
 
 
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 400 answer (handler400): hatsync's own sentence for a malformed parameter, a
+    general one for what Django refuses (too many fields, a bad host...). JSON to a script
+    that asked for JSON. Rendered without the request, so it needs nothing of it."""
+    sentence = str(exception) if isinstance(exception, BadParameter) else REQUEST_NOT_READ
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"error": sentence}, status=400)
+    return HttpResponse(render_to_string("400.html", {"sentence": sentence}), status=400)
+
+
 def sign_in_locked_out(request: HttpRequest, original_response=None, credentials=None
                        ) -> HttpResponse:
     """django-axes' lockout answer: the sign-in page again, saying why and for how long.
@@ -30,7 +46,7 @@ def sign_in_locked_out(request: HttpRequest, original_response=None, credentials
     The same words whether or not the username exists: the count is per username and address."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "registration/login.html", {
-        "form": AuthenticationForm(request),
+        "form": SignInForm(request),
         "next": request.POST.get("next", ""),
         "locked_out": (
             f"Too many failed sign-ins. For your safety, signing in from here is paused for "

@@ -14,9 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from hatsync import request_params
 from invoices.models import Invoice
 from invoices.views import account_required
 
@@ -56,7 +56,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "environment": environment(),
         "problems": Paginator(selectors.current_problems(account=request.account,
                                                          connection=connection), 25)
-        .get_page(request.GET.get("problems")),
+        .get_page(request_params.page_number(request.GET, "problems")),
         "waiting_count": selectors.waiting_count(connection=connection),
         **_reconcile_context(request),
     })
@@ -81,7 +81,7 @@ def callback(request: HttpRequest) -> HttpResponse:
     try:
         connection, note = oauth.connection_complete(
             session=request.session, account=request.account, user=request.user,
-            params=request.GET.dict(), redirect_uri=_redirect_uri(request),
+            params=_oauth_answer(request.GET), redirect_uri=_redirect_uri(request),
         )
     except oauth.ConnectCancelled as cancelled:  # a choice, said calmly (not in red)
         messages.info(request, str(cancelled))
@@ -96,6 +96,22 @@ def callback(request: HttpRequest) -> HttpResponse:
     if note:
         messages.warning(request, note)
     return redirect("integrations:settings")
+
+
+def _oauth_answer(params) -> dict[str, str]:
+    """What Intuit's redirect carries: printable ASCII (RFC 6749), the company's id in digits."""
+    answer = {name: request_params.ascii_text(params, name, max_length=OAUTH_VALUE_LENGTH)
+              for name in ("code", "state", "error")}
+    realm_id = params.get("realmId", "")
+    if realm_id and not (realm_id.isascii() and realm_id.isdigit()
+                         and len(realm_id) <= REALM_ID_LENGTH):
+        raise request_params.BadParameter(f"“realmId” must be at most {REALM_ID_LENGTH} "
+                                          "digits.")
+    return answer | {"realmId": realm_id}
+
+
+OAUTH_VALUE_LENGTH = 2000  # Intuit's codes and our states are far shorter
+REALM_ID_LENGTH = 32
 
 
 @require_POST
@@ -185,18 +201,21 @@ def disconnect(request: HttpRequest) -> HttpResponse:
 @account_required
 def import_invoices(request: HttpRequest) -> HttpResponse:
     connection = selectors.connection_for(request.account)
-    job = None
-    if request.GET.get("job", "").isdigit():
-        job = selectors.bulk_job(account=request.account, job_id=request.GET["job"])
+    job_id = request_params.whole_number(request.GET, "job")
+    job = selectors.bulk_job(account=request.account, job_id=job_id) if job_id else None
     progress = import_service.bulk_job_progress(job) if job else None
     view = _import_view(request.GET)
     invoices = selectors.importable_invoices(account=request.account, connection=connection,
                                              state=view["state"], search=view["q"],
                                              sort=view["sort"])
-    page = Paginator(invoices, view["per_page"]).get_page(request.GET.get("page"))
+    page = Paginator(invoices, view["per_page"]).get_page(request_params.page_number(
+        request.GET))
     rows = _import_rows(connection, list(page), job=job, progress=progress)
     matching = selectors.shown_needing_sync(account=request.account, shown=invoices).count()
     undo_job = request.GET.get("undo", "")
+    if undo_job and not undo_service.is_undo_job(undo_job):
+        raise request_params.BadParameter("“undo” must be the id of an Undo sync, as the "
+                                          "page links to it.")
     undo = undo_service.undo_progress(account=request.account, job=undo_job)
     return render(request, "integrations/import_invoices.html", {
         "undo": undo, "undo_job": undo_job,
@@ -211,19 +230,35 @@ def import_invoices(request: HttpRequest) -> HttpResponse:
 
 
 PAGE_SIZES = (25, 50, 100, 250)
+# Invoices one press (Sync selected, Undo sync) may name: twice the largest page, so a page's
+# ticks and its rows fit, and the Undo confirmation posts back within Django's field limit.
+MAX_SELECTED = 500
+TOO_MANY_SELECTED = (f"Select at most {MAX_SELECTED} invoices at a time: press again for the "
+                     "rest once these are under way.")
 
 
 def _import_view(params) -> dict:
     """The list's search, state filter, sort and page size, from the query string."""
-    per_page = int(params["per_page"]) if params.get("per_page", "").isdigit() else 100
     return {
-        "q": params.get("q", "")[:100],
-        "state": params.get("state", "") if params.get("state") in selectors.IMPORT_FILTERS
-        else "",
-        "sort": params.get("sort", "") if params.get("sort") in selectors.IMPORT_SORTS
-        else "newest",
-        "per_page": per_page if per_page in PAGE_SIZES else 100,
+        "q": request_params.search_text(params),
+        "state": request_params.choice(params, "state", selectors.IMPORT_FILTERS),
+        "sort": request_params.choice(params, "sort", selectors.IMPORT_SORTS,
+                                      default="newest"),
+        "per_page": int(request_params.choice(params, "per_page",
+                                              [str(size) for size in PAGE_SIZES],
+                                              default="100")),
     }
+
+
+def _flag(params, name: str) -> bool:
+    """A button's or a box's value: "1" when pressed or ticked."""
+    return request_params.choice(params, name, ["1"]) == "1"
+
+
+def _selected(params, name: str) -> list[int] | None:
+    """The ticked invoice ids; None (after saying why) when more than a press takes."""
+    ids = request_params.whole_numbers(params, name)
+    return ids if len(ids) <= MAX_SELECTED else None
 
 
 def _import_rows(connection, invoices, *, job, progress) -> list[dict]:
@@ -245,25 +280,27 @@ def _import_rows(connection, invoices, *, job, progress) -> list[dict]:
 @require_POST
 @account_required
 def import_sync(request: HttpRequest) -> HttpResponse:
-    if request.POST.get("all") == "1":
+    view = _import_view(request.POST)  # the search and filter shown (for `matching`)
+    picked, shown = _selected(request.POST, "invoice"), _selected(request.POST, "shown")
+    if picked is None or shown is None:
+        messages.error(request, TOO_MANY_SELECTED)
+        return redirect("integrations:import_invoices")
+    if _flag(request.POST, "all"):
         ids = list(selectors.invoices_needing_sync(account=request.account)
                    .values_list("pk", flat=True))
-    elif request.POST.get("matching") == "1":  # every invoice the search and filter show
-        view = _import_view(request.POST)
-        shown = selectors.importable_invoices(
+    elif _flag(request.POST, "matching"):  # every invoice the search and filter show
+        listed = selectors.importable_invoices(
             account=request.account, connection=selectors.connection_for(
                 request.account), state=view["state"], search=view["q"])
-        ids = list(selectors.shown_needing_sync(account=request.account, shown=shown)
+        ids = list(selectors.shown_needing_sync(account=request.account, shown=listed)
                    .values_list("pk", flat=True))
     else:  # synced rows can be ticked too (for Undo sync): they are in QuickBooks already
-        picked = [int(pk) for pk in request.POST.getlist("invoice") if pk.isdigit()]
         ids = list(selectors.invoices_needing_sync(account=request.account)
                    .filter(pk__in=picked).values_list("pk", flat=True))
     if not ids:
         messages.error(request, "Select at least one invoice to sync.")
         return redirect("integrations:import_invoices")
     try:
-        shown = [int(pk) for pk in request.POST.getlist("shown") if pk.isdigit()]
         job = import_service.sync_many(account=request.account, user=request.user,
                                        invoice_ids=ids, first_ids=shown)
     except (QboError, QuickBooksConnection.DoesNotExist):
@@ -278,7 +315,7 @@ def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
     """The job's progress; with `since` (the `now` of the previous answer), also the
     QuickBooks cell of each invoice that changed since, rendered as on the page."""
     job = get_object_or_404(BulkSyncJob, account=request.account, pk=pk)
-    since = parse_datetime(request.GET.get("since", "") or "")
+    since = request_params.moment(request.GET, "since")
     progress = import_service.bulk_job_progress(job, changed_since=since)
     changed = progress.pop("changed", [])
     if changed:
@@ -299,9 +336,18 @@ def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
 def import_undo(request: HttpRequest) -> HttpResponse:
     """Undo sync: first the confirmation naming what would be deleted from QuickBooks and
     what is skipped; with `confirm`, the undo starts in the background."""
-    ids = undo_service.undo_candidates(
-        account=request.account, all_synced=request.POST.get("all_synced") == "1",
-        invoice_ids=[int(pk) for pk in request.POST.getlist("invoice") if pk.isdigit()])
+    picked = _selected(request.POST, "invoice")
+    if picked is None:
+        messages.error(request, TOO_MANY_SELECTED)
+        return redirect("integrations:import_invoices")
+    all_synced, confirmed = _flag(request.POST, "all_synced"), _flag(request.POST, "confirm")
+    ids = undo_service.undo_candidates(account=request.account, all_synced=all_synced,
+                                       invoice_ids=picked)
+    if len(ids) > MAX_SELECTED:  # all synced: the oldest a press takes, then the rest
+        messages.info(request, f"Undo sync takes {MAX_SELECTED} invoices at a time: these "
+                               f"are the first {MAX_SELECTED} of {len(ids)}. Press Undo sync "
+                               "of all synced again afterwards for the rest.")
+        ids = sorted(ids)[:MAX_SELECTED]
     if not ids:
         messages.error(request, "Select at least one synced invoice to undo its sync.")
         return redirect("integrations:import_invoices")
@@ -310,7 +356,7 @@ def import_undo(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Connect to QuickBooks first (Account Settings > Integrations).")
         return redirect("integrations:import_invoices")
     plan = undo_service.undo_plan(account=request.account, invoice_ids=ids)
-    if request.POST.get("confirm") == "1" and plan.invoice_ids:
+    if confirmed and plan.invoice_ids:
         job = undo_service.undo_start(account=request.account, invoice_ids=plan.invoice_ids)
         return redirect(f"{reverse('integrations:import_invoices')}?undo={job}")
     return render(request, "integrations/undo_confirm.html", {"plan": plan})
@@ -331,11 +377,14 @@ def import_undo_progress(request: HttpRequest, job: str) -> HttpResponse:
 @account_required
 def sync_history(request: HttpRequest) -> HttpResponse:
     """Every attempt, paginated, with filters: what happened to an invoice or a payment."""
-    filters = {"outcome": request.GET.get("outcome", ""), "kind": request.GET.get("kind", ""),
-               "q": request.GET.get("q", "")[:100]}
+    filters = {
+        "outcome": request_params.choice(request.GET, "outcome", SyncLog.Outcome.values),
+        "kind": request_params.choice(request.GET, "kind", ["invoice", "payment"]),
+        "q": request_params.search_text(request.GET),
+    }
     log = selectors.sync_history(account=request.account, outcome=filters["outcome"],
                                  kind=filters["kind"], search=filters["q"])
-    page = Paginator(log, 50).get_page(request.GET.get("page"))
+    page = Paginator(log, 50).get_page(request_params.page_number(request.GET))
     return render(request, "integrations/history.html", {
         "page": page, **filters, "outcomes": SyncLog.Outcome.choices,
         "query": urlencode({k: v for k, v in filters.items() if v}),
@@ -348,8 +397,9 @@ def retry_problems(request: HttpRequest) -> HttpResponse:
     """Retry one problem (`record`) or all of them: they wait in the outbox again."""
     connection = selectors.connection_for(request.account)
     problems = selectors.current_problems(account=request.account, connection=connection)
-    if request.POST.get("record", "").isdigit():
-        problems = problems.filter(pk=request.POST["record"])
+    record_id = request_params.whole_number(request.POST, "record")
+    if record_id is not None:
+        problems = problems.filter(pk=record_id)
     count = import_service.retry(connection=connection, records=problems)
     if count:
         messages.info(request, f"Trying {count} again in the background.")
@@ -383,7 +433,7 @@ def invoice_sync(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _reconcile_context(request: HttpRequest) -> dict:
     return selectors.reconcile_card(account=request.account,
-                                    page=request.GET.get("differences"))
+                                    page=request_params.page_number(request.GET, "differences"))
 
 
 @require_safe
@@ -411,11 +461,11 @@ def reconcile_start(request: HttpRequest) -> HttpResponse:
 def reconcile_repair(request: HttpRequest) -> HttpResponse:
     """One repair the check offered for a difference: send it again, make it again in
     QuickBooks, void it here, or make a new (draft) invoice from it."""
-    record_id = request.POST.get("record", "")
+    record_id = request_params.whole_number(request.POST, "record")
     try:
-        repair = (reconcile_service.repair(account=request.account, record_id=int(record_id),
+        repair = (reconcile_service.repair(account=request.account, record_id=record_id,
                                            action=request.POST.get("action", ""))
-                  if record_id.isdigit() else None)
+                  if record_id is not None else None)
     except reconcile_service.RepairRefused as refused:
         messages.error(request, refused.message)
         return redirect(f"{reverse('integrations:settings')}#reconcile")

@@ -1,5 +1,6 @@
 """The CRM's forms. Every choice list is scoped to one account, passed in as `account=`."""
 
+import re
 from collections import Counter
 from decimal import Decimal, InvalidOperation
 from uuid import uuid4
@@ -7,15 +8,31 @@ from uuid import uuid4
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import UniqueConstraint
+from django.forms.formsets import (
+    INITIAL_FORM_COUNT,
+    MAX_NUM_FORM_COUNT,
+    MIN_NUM_FORM_COUNT,
+    TOTAL_FORM_COUNT,
+    ManagementForm,
+)
+from django.utils.functional import cached_property
 
 from . import hooks, selectors
 from .book_dates import PICKER_LIMITS, validate_book_date
 from .localisation import format_number, format_percent
 from .models import ZERO, Account, Contact, Expense, Invoice, Payment, Product, TaxRate
-from .services import DUPLICATE_NUMBER, LineInput, number_taken_message
+from .services import (
+    DUPLICATE_NUMBER,
+    MAX_LINES,
+    TOO_MANY_LINES,
+    LineInput,
+    number_taken_message,
+)
 from .tokens import SUPPORTED_TOKENS
 
 DUE_BEFORE_ISSUE = "The due date cannot be before the issue date."
+TOO_MANY_ROWS = (f"{TOO_MANY_LINES} The form sent more rows than that, so none of its lines "
+                 "were kept: add them again.")
 
 # Messages the services raise without naming a field, and the field they are about.
 SERVICE_MESSAGE_FIELDS = {
@@ -385,6 +402,40 @@ class InvoiceLineForm(forms.Form):
 
 
 class BaseInvoiceLineFormSet(forms.BaseFormSet):
+    """An invoice's rows: at most MAX_LINES, blank ones included (the page's Add line stops
+    there). A post that claims more (TOTAL_FORMS) only a script can send: it is refused with
+    TOO_MANY_ROWS and builds no row at all, so it costs nothing whatever it claims; nor does a
+    post build more rows than it carries fields for."""
+
+    default_error_messages = {"too_many_forms": TOO_MANY_ROWS}
+
+    def total_form_count(self) -> int:
+        if not self.is_bound:
+            return super().total_form_count()
+        if self.management_form.cleaned_data[TOTAL_FORM_COUNT] > self.absolute_max:
+            return 0  # refused in full_clean (too_many_forms)
+        return min(super().total_form_count(), self._rows_posted)
+
+    @cached_property
+    def _rows_posted(self) -> int:
+        """One more than the highest row number the post has a field of."""
+        row = re.compile(rf"{re.escape(self.prefix)}-(\d+)-")
+        numbers = [int(match[1]) for key in self.data if (match := row.match(key))]
+        return max(numbers, default=-1) + 1
+
+    @cached_property
+    def shown_management_form(self) -> ManagementForm:
+        """The management form for the page: it counts the rows shown, not what a post
+        claimed, so the form shown again can be sent again."""
+        if not self.is_bound:
+            return self.management_form
+        shown = len(self.forms)
+        return ManagementForm(auto_id=self.auto_id, prefix=self.prefix, renderer=self.renderer,
+                              initial={TOTAL_FORM_COUNT: shown,
+                                       INITIAL_FORM_COUNT: min(self.initial_form_count(), shown),
+                                       MIN_NUM_FORM_COUNT: self.min_num,
+                                       MAX_NUM_FORM_COUNT: self.max_num})
+
     def clean(self) -> None:
         if any(self.errors):
             return
@@ -403,7 +454,8 @@ class BaseInvoiceLineFormSet(forms.BaseFormSet):
 
 
 InvoiceLineFormSet = forms.formset_factory(
-    InvoiceLineForm, formset=BaseInvoiceLineFormSet, extra=3, can_delete=True
+    InvoiceLineForm, formset=BaseInvoiceLineFormSet, extra=3, can_delete=True,
+    max_num=MAX_LINES, absolute_max=MAX_LINES, validate_max=True,
 )
 
 
@@ -481,6 +533,8 @@ class PaymentForm(forms.Form):
             return None
         if not (amount.is_finite() and tip.is_finite()) or amount <= 0 or tip < 0:
             return None
+        if amount + tip > LARGEST_AMOUNT:  # e.g. 1e999: no fee to show (the field says why)
+            return None
         return amount + tip
 
     def clean_amount(self) -> Decimal:
@@ -515,6 +569,7 @@ class PaymentForm(forms.Form):
         return data
 
 
+LARGEST_AMOUNT = Decimal("9999999999.99")  # what max_digits=12, decimal_places=2 holds
 CARD_FEE_SLOT = "{fee}"  # where the page's script writes the fee it computes as you type
 
 

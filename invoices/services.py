@@ -84,6 +84,12 @@ def _check_same_account(account: Account, *objects: object) -> None:
 
 
 DUPLICATE_NUMBER = "Another invoice already has this number."
+# Lines one invoice may have. QuickBooks documents no limit of its own (read 2026-12), so the
+# bound is a conservative one, far above any real invoice: it keeps one request, one page and
+# one QuickBooks write small.
+MAX_LINES = 250
+TOO_MANY_LINES = (f"An invoice can have at most {MAX_LINES} lines. Remove some, or put the "
+                  "rest on a second invoice.")
 
 
 def number_taken_message(*, number: str, holder: str) -> str:
@@ -105,6 +111,8 @@ def _check_number_free(invoice: Invoice) -> None:
 def _replace_lines(invoice: Invoice, lines: list[LineInput]) -> None:
     if not lines:
         raise ValidationError("An invoice needs at least one line.")
+    if len(lines) > MAX_LINES:
+        raise ValidationError(TOO_MANY_LINES)
     invoice.lines.all().delete()
     for position, line in enumerate(lines):
         _check_same_account(invoice.account, line.product, line.tax_rate)

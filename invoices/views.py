@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from hatsync import request_params
+
 from . import live, selectors, services
 from .forms import (
     DUPLICATE_NUMBER,
@@ -149,12 +151,11 @@ def _already_recorded(request, record) -> HttpResponse:
 @require_safe
 @account_required
 def invoice_list(request):
-    search = request.GET.get("q", "").strip()
-    status = request.GET.get("status", "")
-    if status not in Invoice.Status.values:
-        status = ""
+    search = request_params.search_text(request.GET)
+    status = request_params.choice(request.GET, "status", Invoice.Status.values)
     invoices = selectors.invoice_list(account=request.account, search=search, status=status)
-    page = Paginator(invoices, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(invoices, INVOICES_PER_PAGE).get_page(request_params.page_number(
+        request.GET))
     rows = [(invoice, InvoiceFigures.of(invoice)) for invoice in page]
     filters = urlencode({key: value for key, value in (("q", search), ("status", status)) if value})
     return render(

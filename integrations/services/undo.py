@@ -144,9 +144,14 @@ _PROGRESS = ("total", "done", "removed", "payments_removed", "extras_removed", "
              "skipped", "failed", "finished")
 
 
+def is_undo_job(job: str) -> bool:
+    """Whether `job` has the form of an undo's id (uuid4().hex)."""
+    return re.fullmatch(r"[0-9a-f]{32}", job or "") is not None
+
+
 def undo_progress(*, account: Account, job: str) -> dict | None:
     """Where an undo stands (None: not this account's, or too old)."""
-    if not re.fullmatch(r"[0-9a-f]{32}", job or ""):
+    if not is_undo_job(job):
         return None
     return _load(account.pk, job)
 

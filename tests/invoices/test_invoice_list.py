@@ -51,9 +51,11 @@ def test_filtering_by_status_shows_only_that_status(signed_in_client, draft_invo
     assert draft_invoice.get_absolute_url() not in content
 
 
-def test_an_unknown_status_filter_is_ignored(signed_in_client, draft_invoice):
-    content = signed_in_client.get(URL, {"status": "bogus"}).content.decode()
-    assert draft_invoice.get_absolute_url() in content
+def test_an_unknown_status_filter_is_refused_with_a_sentence(signed_in_client, draft_invoice):
+    # Issue 21: a malformed parameter is a 400 saying what it takes (it was ignored before).
+    response = signed_in_client.get(URL, {"status": "bogus"})
+    assert response.status_code == 400
+    assert "“status” must be one of: draft, paid, " in response.content.decode()
 
 
 def test_a_search_without_results_says_so(signed_in_client, draft_invoice):

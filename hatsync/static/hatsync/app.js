@@ -154,19 +154,30 @@
     refresh();
   });
 
-  // Invoice lines: "Add line" copies the formset's empty form.
+  // Invoice lines: "Add line" copies the formset's empty form, up to the most an invoice
+  // takes (MAX_NUM_FORMS; the server refuses more).
   document.querySelectorAll("[data-formset-add]").forEach(function (button) {
     var form = button.closest("form");
     var body = form.querySelector("[data-formset-body]");
     var template = form.querySelector("template[data-formset-template]");
     var total = form.querySelector("input[name$='-TOTAL_FORMS']");
+    var most = form.querySelector("input[name$='-MAX_NUM_FORMS']");
     if (!body || !template || !total) return;
+    function full() {
+      var reached = Boolean(most) && parseInt(total.value, 10) >= parseInt(most.value, 10);
+      button.disabled = reached;
+      button.title = reached ? "An invoice can have at most " + most.value + " lines." : "";
+      return reached;
+    }
     button.hidden = false;
+    full();
     button.addEventListener("click", function () {
+      if (full()) return;
       var index = parseInt(total.value, 10);
       var html = template.innerHTML.replace(/__prefix__/g, String(index));
       body.insertAdjacentHTML("beforeend", html);
       total.value = String(index + 1);
+      full();
       var added = body.lastElementChild.querySelector("select");
       if (added) added.focus();
     });
