@@ -122,8 +122,12 @@ def undo_sync(connection_id: int, job: str, invoice_ids: list[int],
     turn = undo.undo_turn(connection_id=connection_id, job=job, invoice_ids=invoice_ids,
                           carry=carry)
     if turn.again_in is not None:
-        undo_sync.apply_async((connection_id, job, turn.left, turn.carry),
-                              countdown=turn.again_in, queue="bulk")
+        try:
+            undo_sync.apply_async((connection_id, job, turn.left, turn.carry),
+                                  countdown=turn.again_in, queue="bulk")
+        except BROKER_DOWN as error:
+            logger.warning("The broker is unreachable (%s); undo %s stops here", error, job)
+            undo.undo_not_started(connection_id=connection_id, job=job)
     return turn.progress["removed"]
 
 

@@ -222,12 +222,20 @@ def _fresh(total: int, *, skipped: list[str] | None = None, finished: bool = Fal
 
 
 def undo_not_started(*, connection_id: int, job: str) -> None:
-    """The background worker could not be reached: nothing was deleted; the page says so."""
+    """The background worker could not be reached (to start the undo, or to queue its next
+    turn): the undo ends here, and the page says how far it got."""
     account_id = QuickBooksConnection.objects.get(pk=connection_id).account_id
     progress = _load(account_id, job)
     if progress is not None:
-        progress["failed"].append("The background worker could not be reached, so nothing "
-                                  "was deleted. Try Undo sync again in a minute.")
+        if progress["done"]:
+            left = progress["total"] - progress["done"]
+            progress["failed"].append(
+                f"The background worker could not be reached, so {left} invoice"
+                f"{'s were' if left != 1 else ' was'} not removed. Press Undo sync to "
+                "remove the rest.")
+        else:
+            progress["failed"].append("The background worker could not be reached, so "
+                                      "nothing was deleted. Try Undo sync again in a minute.")
         progress["finished"] = True
         progress["summary"] = summary(progress)
         _save(account_id, job, progress)

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from integrations import tasks
 from integrations.models import (
@@ -175,6 +176,25 @@ def test_the_task_puts_the_rest_back_on_the_bulk_queue_with_a_countdown(synced, 
     assert args[:3] == (connection.pk, job, [i.pk for i in invoices])
     assert kwargs == {"countdown": undo.BUSY_RETRY_SECONDS, "queue": "bulk"}
     assert args[3]["busy_since"] <= time.time()
+
+
+def test_an_undo_whose_next_turn_cannot_be_queued_ends_saying_so(synced, client,
+                                                                  monkeypatch):
+    account, invoices = synced
+    connection = QuickBooksConnection.objects.get(account=account)
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Connection refused")
+
+    monkeypatch.setattr(tasks.undo_sync, "apply_async", broker_down)
+    job = press_undo(client)["Location"].split("?undo=")[1]
+    with connection_lease(connection_id=connection.pk):
+        tasks.undo_sync(connection.pk, job, [i.pk for i in invoices])
+    finished = UndoJob.objects.get(job=job)
+    assert finished.finished and finished.failed == [
+        "The background worker could not be reached, so nothing was deleted. Try Undo sync "
+        "again in a minute."]
+    assert "?undo=" in press_undo(client)["Location"]  # the next press goes
 
 
 def test_an_undo_gives_up_once_its_company_has_been_busy_too_long(synced):
