@@ -214,6 +214,7 @@ CELERY_TASK_DEFAULT_QUEUE = "sync"
 CELERY_TASK_ROUTES = {
     "integrations.tasks.drain_company": {"queue": "bulk"},
     "integrations.tasks.reconcile_account": {"queue": "bulk"},  # minutes for a big company
+    "integrations.tasks.undo_sync": {"queue": "bulk"},
 }
 
 # --- Cache: shared by web and workers (rate-limit windows). Redis when REDIS_URL is set. -------

@@ -309,6 +309,9 @@ class UndoJob(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="undo_jobs")
     job = models.CharField(max_length=32, unique=True, help_text="what the page follows (hex)")
     started_at = models.DateTimeField(default=timezone.now)
+    # Saved at every turn of the undo: a job that stopped moving no longer counts as running
+    # (services/running.py), so a lost worker never blocks the account's next press.
+    updated_at = models.DateTimeField(default=timezone.now)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     removed = models.PositiveIntegerField(default=0)

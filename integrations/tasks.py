@@ -111,13 +111,24 @@ def queue_backlog(sender, connection_id: int, **kwargs) -> None:
 
 
 @shared_task(acks_late=True)
-def undo_sync(connection_id: int, job: str, invoice_ids: list[int]) -> int:
+def undo_sync(connection_id: int, job: str, invoice_ids: list[int],
+              carry: dict | None = None) -> int:
     """Import Invoices' "Undo sync": delete the invoices from QuickBooks, one at a time (the
-    "bulk" queue). Re-running it after a lost worker is safe: each object is read first."""
+    "bulk" queue), a turn at a time: when the company is busy (or its budget spent) the rest
+    goes back on the queue for later, so no worker waits for one company. Re-running it after
+    a lost worker is safe: each object is read first."""
     from .services import undo
 
-    return undo.undo_run(connection_id=connection_id, job=job,
-                         invoice_ids=invoice_ids)["removed"]
+    turn = undo.undo_turn(connection_id=connection_id, job=job, invoice_ids=invoice_ids,
+                          carry=carry)
+    if turn.again_in is not None:
+        try:
+            undo_sync.apply_async((connection_id, job, turn.left, turn.carry),
+                                  countdown=turn.again_in, queue="bulk")
+        except BROKER_DOWN as error:
+            logger.warning("The broker is unreachable (%s); undo %s stops here", error, job)
+            undo.undo_not_started(connection_id=connection_id, job=job)
+    return turn.progress["removed"]
 
 
 @receiver(undo_requested, dispatch_uid="integrations.queue_undo")

@@ -30,6 +30,7 @@ from .services import accounts as accounts_service
 from .services import company_settings, company_status, oauth
 from .services import imports as import_service
 from .services import reconcile as reconcile_service
+from .services import running as running_service
 from .services import tax_codes as tax_codes_service
 from .services import undo as undo_service
 
@@ -277,6 +278,22 @@ def _import_rows(connection, invoices, *, job, progress) -> list[dict]:
     ]
 
 
+def _running_url(running: running_service.Running) -> str:
+    """Where the running job's progress shows."""
+    if running.kind == running_service.IMPORT:
+        return f"{reverse('integrations:import_invoices')}?job={running.job}"
+    if running.kind == running_service.UNDO:
+        return f"{reverse('integrations:import_invoices')}?undo={running.job}"
+    return f"{reverse('integrations:settings')}#reconcile"
+
+
+def _already_running(request: HttpRequest, error: running_service.AlreadyRunning
+                     ) -> HttpResponse:
+    """A press while the account's import, undo or check runs: say so, show its progress."""
+    messages.info(request, error.message)
+    return redirect(_running_url(error.running))
+
+
 @require_POST
 @account_required
 def import_sync(request: HttpRequest) -> HttpResponse:
@@ -301,8 +318,10 @@ def import_sync(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Select at least one invoice to sync.")
         return redirect("integrations:import_invoices")
     try:
-        job = import_service.sync_many(account=request.account, user=request.user,
-                                       invoice_ids=ids, first_ids=shown)
+        job = import_service.import_start(account=request.account, user=request.user,
+                                          invoice_ids=ids, first_ids=shown)
+    except running_service.AlreadyRunning as error:
+        return _already_running(request, error)
     except (QboError, QuickBooksConnection.DoesNotExist):
         messages.error(request, "Connect to QuickBooks first (Account Settings > Integrations).")
         return redirect("integrations:import_invoices")
@@ -355,9 +374,17 @@ def import_undo(request: HttpRequest) -> HttpResponse:
     if connection is None or not connection.is_connected:
         messages.error(request, "Connect to QuickBooks first (Account Settings > Integrations).")
         return redirect("integrations:import_invoices")
+    running = running_service.running_job(account=request.account)
+    if running is not None:  # before the confirmation: it could not start
+        return _already_running(request, running_service.AlreadyRunning(
+            running, pressed=running_service.UNDO))
     plan = undo_service.undo_plan(account=request.account, invoice_ids=ids)
     if confirmed and plan.invoice_ids:
-        job = undo_service.undo_start(account=request.account, invoice_ids=plan.invoice_ids)
+        try:
+            job = undo_service.undo_start(account=request.account,
+                                          invoice_ids=plan.invoice_ids)
+        except running_service.AlreadyRunning as error:  # pressed twice at once
+            return _already_running(request, error)
         return redirect(f"{reverse('integrations:import_invoices')}?undo={job}")
     return render(request, "integrations/undo_confirm.html", {"plan": plan})
 
@@ -447,9 +474,12 @@ def reconcile_section(request: HttpRequest) -> HttpResponse:
 @require_POST
 @account_required
 def reconcile_start(request: HttpRequest) -> HttpResponse:
-    report = reconcile_service.start_report(account=request.account)
+    try:
+        report = reconcile_service.start_report(account=request.account)
+    except running_service.AlreadyRunning as error:
+        return _already_running(request, error)
     if report is None:
-        messages.info(request, "A check is already running, or QuickBooks is not connected.")
+        messages.error(request, "Connect to QuickBooks first, then check again.")
     else:
         messages.info(request, "Checking QuickBooks in the background; the result appears "
                                "below.")

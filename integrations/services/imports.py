@@ -15,6 +15,7 @@ from ..qbo import budget
 from ..qbo.errors import QboAuthError
 from .inbound import recreate_deleted
 from .outbox import enqueue, mark_many_needs_sync, paused_reason, queue_backlog
+from .running import IMPORT, one_at_a_time
 
 State = SyncRecord.State
 Kind = SyncRecord.Kind
@@ -44,6 +45,15 @@ def sync_many(*, account: Account, user: User | None, invoice_ids: list[int],
         if chosen:
             queue_backlog(connection)
     return job
+
+
+def import_start(*, account: Account, user: User | None, invoice_ids: list[int],
+                 first_ids: list[int] | None = None) -> BulkSyncJob:
+    """Import Invoices' Sync: `sync_many`, unless the account's import, undo or check runs
+    (raises AlreadyRunning; running.py), so one account never queues drain after drain."""
+    with one_at_a_time(account=account, pressed=IMPORT):
+        return sync_many(account=account, user=user, invoice_ids=invoice_ids,
+                         first_ids=first_ids)
 
 
 def _put_first(connection: QuickBooksConnection, invoice_ids: list[int]) -> None:

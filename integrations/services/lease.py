@@ -22,18 +22,21 @@ class LeaseLost(Exception):
 
 
 @contextmanager
-def connection_lease(*, connection_id: int) -> Iterator[Callable[[], bool]]:
+def connection_lease(*, connection_id: int,
+                     wait: float | None = None) -> Iterator[Callable[[], bool]]:
     """Hold the company for one push: one writer per company, with no database transaction
     (nor row lock) kept open while QuickBooks answers. Taking and giving back the lease are
     single UPDATEs; a lease whose holder died runs out after QBO_LEASE_SECONDS. Waits up to
-    QBO_LEASE_WAIT_SECONDS for a busy company, then raises CompanyBusy.
+    QBO_LEASE_WAIT_SECONDS (or `wait`; 0: one try) for a busy company, then raises
+    CompanyBusy. A task that can go back on the queue (an undo) does not wait at all: a worker
+    waiting here serves no other company.
 
     Yields `renew()`: the holder calls it before each request (and, while batches are in
     flight, every few seconds) to push the expiry on; it writes at most every quarter of the
     lease, and False means the lease was lost (it ran out and another worker took it): the
     holder must not write again."""
     owner = uuid.uuid4().hex
-    deadline = time.monotonic() + settings.QBO_LEASE_WAIT_SECONDS
+    deadline = time.monotonic() + (settings.QBO_LEASE_WAIT_SECONDS if wait is None else wait)
     while True:
         now = timezone.now()
         taken = QuickBooksConnection.objects.filter(pk=connection_id).filter(

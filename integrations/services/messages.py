@@ -168,3 +168,25 @@ def keeps_failing_message(*, times: int, minutes: int, status: int,
     if intuit_tid:
         message += f" Reference for Intuit support: {intuit_tid}."
     return message
+
+
+_RUNNING = {
+    "import": "An import to QuickBooks is already running",
+    "undo": "Undo sync is already running",
+    "check": "A check that QuickBooks matches hatsync is already running",
+}
+_PRESSED = {"import": "the import", "undo": "Undo sync", "check": "the check"}
+
+
+def already_running_message(*, running: str, pressed: str, done: int = 0,
+                            total: int = 0) -> str:
+    """What a press says while another bulk job of the account runs (services/running.py):
+    what runs, how far it is, and when the press can go."""
+    text = _RUNNING[running]
+    if total:
+        text += f" ({done} of {total} invoice{'s' if total != 1 else ''} done)"
+    if running == pressed:
+        return text + ". Its progress is shown here; nothing new was started."
+    return (text + f". hatsync runs one import, Undo sync or check at a time for an account "
+            f"(they work on the same QuickBooks company), so {_PRESSED[pressed]} can start "
+            "once it has finished.")

@@ -14,7 +14,6 @@ this module gathers, and `repair` carries out one chosen action.
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -34,6 +33,7 @@ from ..qbo.errors import QboAuthError, QboError
 from . import exactly_once
 from .inbound import is_voided
 from .outbox import enqueue
+from .running import CHECK, one_at_a_time
 from .tokens import client_for
 
 State = SyncRecord.State
@@ -228,18 +228,16 @@ def reconcile_account(*, account: Account, client: QboClient | None = None) -> R
 
 
 def start_report(*, account: Account) -> ReconcileReport | None:
-    """A report to fill in the background, queued when the transaction commits; None while
-    one is still running (pressing the button twice checks once)."""
+    """A report to fill in the background, queued when the transaction commits; None when
+    QuickBooks is not connected. Raises AlreadyRunning while the account's check, import or
+    undo runs (running.py): pressing the button twice checks once."""
     connection = QuickBooksConnection.objects.filter(account=account).first()
     if connection is None or not connection.is_connected:
         return None
-    stale = timezone.now() - timedelta(minutes=30)
-    if ReconcileReport.objects.filter(account=account, state=ReconcileReport.State.RUNNING,
-                                      started_at__gt=stale).exists():
-        return None
-    report = ReconcileReport.objects.create(account=account, realm_id=connection.realm_id)
-    report_id = report.pk
-    transaction.on_commit(lambda: report_requested.send(sender=None, report_id=report_id))
+    with one_at_a_time(account=account, pressed=CHECK):
+        report = ReconcileReport.objects.create(account=account, realm_id=connection.realm_id)
+        report_id = report.pk
+        transaction.on_commit(lambda: report_requested.send(sender=None, report_id=report_id))
     return report
 
 
