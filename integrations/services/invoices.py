@@ -242,6 +242,7 @@ def _write(engine: CompanyEngine, record: SyncRecord, invoice: Invoice, payload:
             _update(engine, record, payload, fingerprint, doc_number)
         except QboFault as error:
             if error.is_duplicate_doc_number:  # QuickBooks' own check caught a clash
+                exactly_once.count_refusal(record.pk)  # see below
                 claim_number(engine, record, invoice, doc_number)
                 raise _named_holder(engine, invoice, doc_number, error) from error
             raise
@@ -251,6 +252,9 @@ def _write(engine: CompanyEngine, record: SyncRecord, invoice: Invoice, payload:
     except QboFault as error:
         if not error.is_duplicate_doc_number:
             raise
+        # That write is spent (QuickBooks answers its requestid with the refusal again):
+        # once the number is free there, the next push writes under a new one.
+        exactly_once.count_refusal(record.pk)
         claim_number(engine, record, invoice, doc_number)
         if not record.qbo_id:
             raise _named_holder(engine, invoice, doc_number, error) from error

@@ -91,3 +91,35 @@ def test_a_retry_after_a_lost_create_answer_still_adopts_the_invoice(sandbox, kn
     run_outbox(account)
     assert len(sandbox.invoices(US_REALM, "LOST-1")) == 1
     assert record_for(invoice).state == "synced"
+
+
+def test_once_the_number_is_free_in_quickbooks_a_retry_of_the_refused_invoice_syncs(
+    sandbox, known
+):
+    """QuickBooks answers a requestid it has seen with its first answer, so the create it
+    refused (6140) is spent: the retry, after the other invoice was removed there, goes
+    under a new requestid and syncs."""
+    import requests
+
+    from integrations.models import QuickBooksConnection, SyncRecord
+    from integrations.services import imports
+
+    account, contact, product, tax = known
+    foreign = sandbox.foreign_invoice(account, "2001")
+    invoice = send(make_invoice(account=account, contact=contact, number="2001",
+                                lines=[(product, "1", "150.00", tax)]))
+    run_outbox(account)
+    assert record_for(invoice).state == "blocked"
+
+    connection = QuickBooksConnection.objects.get(account=account)
+    requests.post(f"{sandbox.base_url}/v3/company/{US_REALM}/invoice",
+                  params={"operation": "delete"}, timeout=10,
+                  headers={"Authorization": f"Bearer {connection.access_token}"},
+                  json={"Id": foreign["Id"], "SyncToken": foreign["SyncToken"]},
+                  ).raise_for_status()
+    imports.retry(connection=connection,
+                  records=SyncRecord.objects.filter(pk=record_for(invoice).pk))
+    run_outbox(account)
+    assert record_for(invoice).state == "synced", record_for(invoice).last_error
+    [qbo] = sandbox.invoices(US_REALM, "2001")
+    assert qbo["Id"] == record_for(invoice).qbo_id
