@@ -7,7 +7,7 @@ the sandbox.
 
     bin/bench [--invoices 1000] [--contacts 300] [--products 60] [--payments 800]
               [--companies 1] [--latency-ms 150] [--time-scale 2.0] [--naive-sample 40]
-              [--concurrency 8] [--timeout SECONDS]
+              [--concurrency 8] [--person 10] [--timeout SECONDS]
 
 Workload numbers are per company. The last line printed is one JSON object with the figures.
 """
@@ -40,6 +40,7 @@ BATCHES_PER_MINUTE = 40  # QuickBooks: 40 batch requests a minute per company
 CONCURRENT_REQUESTS = 10  # QuickBooks: 10 requests in flight per company
 POLL_SECONDS = 0.5
 PERSON_INVOICES = 5  # sent by a person in another account while the import runs
+PERSON_TIPPED_EVERY = 4  # in the steady-state scenario, one payment in four has a tip
 TERMINAL_STATES = ("synced", "failed", "blocked")
 SYNCED_KINDS = ("invoice", "payment", "customer", "item")
 
@@ -77,6 +78,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--bulk-workers", type=int, default=1,
                         help="bulk worker processes (a drain is mostly waiting, but one "
                         "process uses at most one core)")
+    parser.add_argument("--person", type=int, default=10,
+                        help="after the import: invoices, each then paid, that a person sends "
+                        "one at a time for a customer and item QuickBooks already has (the "
+                        "steady-state cost of the person's path)")
     parser.add_argument("--timeline", action="store_true",
                         help="print every QBO request of the bench companies (to stderr)")
     parser.add_argument("--timeout", type=float, default=None,
@@ -88,6 +93,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if min(args.invoices, args.contacts, args.products, args.companies, args.naive_sample,
            args.concurrency) < 1 or args.time_scale <= 0:
         parser.error("every count must be at least 1 and --time-scale above 0")
+    if args.person < 0:
+        parser.error("--person cannot be negative")
     return args
 
 
@@ -336,6 +343,59 @@ def probe_person_invoices(company: Company, invoices: list[Invoice], interval: f
         db.close()
 
 
+def wait_synced(account: Account, key: str, timeout: float = 120) -> float:
+    """Seconds until the record `key` is synced (the worker pushed it)."""
+    sent = time.perf_counter()
+    synced = SyncRecord.objects.filter(account=account, key=key, state=SyncRecord.State.SYNCED)
+    while time.perf_counter() - sent < timeout:
+        if synced.exists():
+            return time.perf_counter() - sent
+        time.sleep(0.05)
+    record = SyncRecord.objects.filter(account=account, key=key).first()
+    raise BenchError(f"{key} was not synced within {timeout:.0f} s: "
+                     f"{record.state if record else 'no record'} "
+                     f"{record.last_error if record else ''}")
+
+
+def metered_now(realm_id: str) -> int:
+    return metered_cost(sandbox_call("GET", "requests/counts"), [realm_id])["metered"]
+
+
+def person_steady_state(company: Company, count: int) -> dict:
+    """A person at work after the import: `count` invoices sent one at a time, each then paid
+    (one payment in PERSON_TIPPED_EVERY with a tip), for the customer and item QuickBooks
+    already has, through the real worker. What they cost in metered calls, per object."""
+    account = company.account
+    contact, product = account.contacts.first(), account.products.first()
+
+    def invoice(number: str) -> Invoice:
+        made = services.invoice_create(
+            account=account, number=number, contact=contact, issue_date=date.today(),
+            due_date=date.today(), lines=[LineInput(product, Decimal(1), product.rate, None)])
+        return services.invoice_send(invoice=made)
+
+    warm = invoice("STEADY-0")  # the customer and item are in QuickBooks from here on
+    wait_synced(account, exactly_once.invoice_key(warm.pk))
+    before = metered_now(company.realm_id)
+    invoice_seconds, payment_seconds = [], []
+    for n in range(1, count + 1):
+        sent = invoice(f"STEADY-{n}")
+        invoice_seconds.append(wait_synced(account, exactly_once.invoice_key(sent.pk)))
+        tip = Decimal("10.00") if n % PERSON_TIPPED_EVERY == 0 else Decimal(0)
+        paid = services.payment_record(invoice=sent, date=date.today(),
+                                       amount=(product.rate / 2).quantize(Decimal("0.01")),
+                                       tip_amount=tip)
+        payment_seconds.append(wait_synced(account, exactly_once.payment_key(paid.pk)))
+    metered = metered_now(company.realm_id) - before
+    return {
+        "person_objects": 2 * count,
+        "person_metered_calls": metered,
+        "person_metered_per_object": round(ratio(metered, 2 * count), 4),
+        "person_steady_invoice_seconds_max": round(max(invoice_seconds, default=0), 2),
+        "person_steady_payment_seconds_max": round(max(payment_seconds, default=0), 2),
+    }
+
+
 # --- the worker ----------------------------------------------------------------------------
 
 def start_worker(name: str, queue: str, concurrency: int, log_path: Path) -> subprocess.Popen:
@@ -562,6 +622,12 @@ def print_report(figures: dict) -> None:
         ("one-by-one path", f"{figures['naive_metered_calls']} metered calls for "
                             f"{figures['naive_objects']} objects "
                             f"({figures['naive_metered_per_object']:.3f} per object)"),
+        ("person's path", f"{figures['person_metered_calls']} metered calls for "
+                          f"{figures['person_objects']} objects "
+                          f"({figures['person_metered_per_object']:.3f} per object; steady "
+                          "state, sent one at a time: invoice in QuickBooks within "
+                          f"{figures['person_steady_invoice_seconds_max']:.1f} s, payment "
+                          f"{figures['person_steady_payment_seconds_max']:.1f} s)"),
         ("seconds", f"{figures['seconds']:.1f} (queueing took {figures['queue_seconds']:.1f})"),
         ("floor seconds", f"{figures['floor_seconds']:.1f}"),
         ("floor ratio", f"{figures['floor_ratio']:.2f}"),
@@ -687,6 +753,14 @@ def run(args: argparse.Namespace, work_dir: Path, sandbox_pid: int) -> dict:
         naive_timeout = args.timeout or 120 + 2 * naive.expected_objects
         wait_until_settled([naive], naive_started, naive_timeout, workers["sync"], logs["sync"])
         peak_mb = max(peak_rss_mb(workers[name].pid) for name in bulk)
+        person_figures = {"person_objects": 0, "person_metered_calls": 0,
+                          "person_metered_per_object": 0.0,
+                          "person_steady_invoice_seconds_max": 0.0,
+                          "person_steady_payment_seconds_max": 0.0}
+        if args.person:
+            print(f"Person's path: {args.person} invoices and payments, one at a time ...",
+                  file=sys.stderr)
+            person_figures = person_steady_state(person, args.person)
     finally:
         for worker in workers.values():
             stop_process(worker)
@@ -735,6 +809,7 @@ def run(args: argparse.Namespace, work_dir: Path, sandbox_pid: int) -> dict:
         "naive_speedup": round(ratio(naive_seconds, seconds), 3),
         "naive_metered_calls": naive_cost["metered"],
         "naive_metered_per_object": round(ratio(naive_cost["metered"], naive_objects), 4),
+        **person_figures,
         "peak_rss_mb": round(peak_mb, 1),
         "bulk_workers": args.bulk_workers,
         "cpu_seconds": cpu_used,

@@ -189,7 +189,13 @@ def push_invoice(engine: CompanyEngine, record: SyncRecord) -> str:
     # and payments always go through. Any other (a create, or a renumbered invoice) must
     # first claim the number, by the same rules.
     if not (record.qbo_id and record.qbo_name == doc_number):
-        claim_number(engine, record, invoice, doc_number)
+        if record.qbo_id or exactly_once.may_have_landed(record):
+            claim_number(engine, record, invoice, doc_number)
+        else:
+            # A first create: no look-up (a metered read). Our own invoices are known here,
+            # and QuickBooks refuses a number it has with 6140, whose answer `_write` turns
+            # into the same block (or adopts our own invoice).
+            local_holder_check(engine, record, invoice, doc_number)
 
     def resolve() -> tuple[dict, str]:
         nonlocal customer, item_ids
@@ -236,6 +242,7 @@ def _write(engine: CompanyEngine, record: SyncRecord, invoice: Invoice, payload:
             _update(engine, record, payload, fingerprint, doc_number)
         except QboFault as error:
             if error.is_duplicate_doc_number:  # QuickBooks' own check caught a clash
+                exactly_once.count_refusal(record.pk)  # see below
                 claim_number(engine, record, invoice, doc_number)
                 raise _named_holder(engine, invoice, doc_number, error) from error
             raise
@@ -245,6 +252,9 @@ def _write(engine: CompanyEngine, record: SyncRecord, invoice: Invoice, payload:
     except QboFault as error:
         if not error.is_duplicate_doc_number:
             raise
+        # That write is spent (QuickBooks answers its requestid with the refusal again):
+        # once the number is free there, the next push writes under a new one.
+        exactly_once.count_refusal(record.pk)
         claim_number(engine, record, invoice, doc_number)
         if not record.qbo_id:
             raise _named_holder(engine, invoice, doc_number, error) from error
@@ -262,11 +272,10 @@ def _update(engine: CompanyEngine, record: SyncRecord, payload: dict, fingerprin
     engine.landed(record, updated, fingerprint=fingerprint, name=doc_number)
 
 
-def claim_number(engine: CompanyEngine, record: SyncRecord, invoice: Invoice,
-                 doc_number: str) -> None:
-    """Make sure `doc_number` is free for this invoice in QuickBooks, or raise Blocked
-    naming the invoice that holds it. Adopts our own invoice if an earlier attempt made
-    it (the marker in PrivateNote says whose it is)."""
+def local_holder_check(engine: CompanyEngine, record: SyncRecord, invoice: Invoice,
+                       doc_number: str) -> None:
+    """Blocked, naming it, when another invoice of ours holds `doc_number` in QuickBooks
+    (no request: our records know)."""
     holder = next((
         row for row in SyncRecord.objects.filter(
             account_id=engine.connection.account_id, realm_id=engine.realm_id,
@@ -280,6 +289,14 @@ def claim_number(engine: CompanyEngine, record: SyncRecord, invoice: Invoice,
             holder=holder.invoice.number if holder.invoice else None,
             holder_doc_number=holder.qbo_name,
         ))
+
+
+def claim_number(engine: CompanyEngine, record: SyncRecord, invoice: Invoice,
+                 doc_number: str) -> None:
+    """Make sure `doc_number` is free for this invoice in QuickBooks, or raise Blocked
+    naming the invoice that holds it. Adopts our own invoice if an earlier attempt made
+    it (the marker in PrivateNote says whose it is)."""
+    local_holder_check(engine, record, invoice, doc_number)
     found = engine.query(rules.select_where_equals("Invoice", "DocNumber", doc_number))
     for existing in found:
         if str(existing["Id"]) == record.qbo_id:

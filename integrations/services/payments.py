@@ -152,7 +152,22 @@ def push_payment(engine: CompanyEngine, record: SyncRecord) -> str:
         entity = engine.write(record, "Payment", payload, op="create")
     record.warning = " ".join([*engine.notes, warning]).strip()
     engine.landed(record, entity, fingerprint=rules.fingerprint(payload), name=name)
+    if existing is None:
+        applied_to_invoice(invoice_record)
     return "create"
+
+
+def applied_to_invoice(invoice_record: SyncRecord) -> None:
+    """A payment just applied to the invoice changed it in QuickBooks (its Balance and
+    LinkedTxn), which raises its SyncToken by one: the invoice's next update goes with that
+    token instead of reading the invoice first (a metered read). Were the token another, the
+    update's stale-object answer (5010) still reads it once and goes again."""
+    token = invoice_record.sync_token
+    if not token.isdigit():
+        return
+    SyncRecord.objects.filter(pk=invoice_record.pk, sync_token=token).update(
+        sync_token=str(int(token) + 1))
+    invoice_record.sync_token = str(int(token) + 1)
 
 
 def _update(engine: CompanyEngine, record: SyncRecord, payment: Payment,
