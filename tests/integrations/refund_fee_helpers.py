@@ -47,3 +47,12 @@ def push_all(account, rounds: int = 6) -> list:
 
 def push(key: str):
     return sync.sync_record(record_id=SyncRecord.objects.get(key=key).pk)
+
+
+def books_paying_into_checking(sandbox, account) -> Books:
+    """set_up_books, with payments deposited to Checking and card fees on the fee account."""
+    books = set_up_books(sandbox, account)
+    books.connection.deposit_account_id = books.checking
+    books.connection.fee_account_id = books.fees
+    books.connection.save()
+    return books

@@ -13,7 +13,12 @@ from integrations.models import SyncRecord
 from invoices import services
 from invoices.models import Invoice
 from tests.factories import make_invoice, make_product
-from tests.integrations.refund_fee_helpers import push, push_all, set_up_books
+from tests.integrations.refund_fee_helpers import (
+    books_paying_into_checking,
+    push,
+    push_all,
+    set_up_books,
+)
 from tests.sandbox_helpers import US_REALM, record_for
 
 pytestmark = pytest.mark.django_db
@@ -21,11 +26,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def books(sandbox, account_for):
-    books = set_up_books(sandbox, account_for("US", US_REALM))
-    books.connection.deposit_account_id = books.checking
-    books.connection.fee_account_id = books.fees
-    books.connection.save()
-    return books
+    return books_paying_into_checking(sandbox, account_for("US", US_REALM))
 
 
 @pytest.fixture

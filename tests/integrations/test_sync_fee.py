@@ -10,7 +10,11 @@ from integrations.models import SyncRecord
 from integrations.services.fees import NO_FEE_ACCOUNT
 from invoices import services
 from tests.factories import make_invoice, make_product
-from tests.integrations.refund_fee_helpers import push, push_all, set_up_books
+from tests.integrations.refund_fee_helpers import (
+    books_paying_into_checking,
+    push,
+    push_all,
+)
 from tests.sandbox_helpers import US_REALM
 
 pytestmark = pytest.mark.django_db
@@ -18,11 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def books(sandbox, account_for):
-    books = set_up_books(sandbox, account_for("US", US_REALM))
-    books.connection.deposit_account_id = books.checking
-    books.connection.fee_account_id = books.fees
-    books.connection.save()
-    return books
+    return books_paying_into_checking(sandbox, account_for("US", US_REALM))
 
 
 @pytest.fixture

@@ -14,7 +14,11 @@ from integrations.models import QuickBooksConnection, SyncRecord
 from integrations.services import bulk, undo
 from invoices import services
 from tests.factories import make_invoice, make_product
-from tests.integrations.refund_fee_helpers import push_all, set_up_books
+from tests.integrations.refund_fee_helpers import (
+    books_paying_into_checking,
+    push_all,
+    set_up_books,
+)
 from tests.sandbox_helpers import US_REALM, connect_through_consent_page, record_for
 
 pytestmark = pytest.mark.django_db
@@ -23,11 +27,7 @@ ENTITIES = ("Invoice", "Payment", "Purchase", "RefundReceipt")
 
 @pytest.fixture
 def books(sandbox, account_for):
-    books = set_up_books(sandbox, account_for("US", US_REALM))
-    books.connection.deposit_account_id = books.checking
-    books.connection.fee_account_id = books.fees
-    books.connection.save()
-    return books
+    return books_paying_into_checking(sandbox, account_for("US", US_REALM))
 
 
 @pytest.fixture
