@@ -37,7 +37,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from invoices import services as crm
@@ -397,6 +399,8 @@ def process_events(*, events: list[dict]) -> int:
         connection = connection_holding(realm)
         if connection is None:
             continue
+        QuickBooksConnection.objects.filter(pk=connection.pk).update(
+            last_webhook_at=timezone.now())
         fresh = _not_applied_yet(connection, realm_events)
         done += _apply_events(connection, fresh)
         AppliedEvent.objects.bulk_create(
@@ -540,8 +544,49 @@ def catch_up(*, connection_id: int) -> int:
                             str((found.get("MetaData") or {}).get("LastUpdatedTime", "")),
                             known=applied.get((entity_name, str(found["Id"]))), now=started)
             done += 1
-    QuickBooksConnection.objects.filter(pk=connection.pk).update(cdc_cursor=cursor)
+    QuickBooksConnection.objects.filter(pk=connection.pk).update(cdc_cursor=cursor,
+                                                                 cdc_read_at=started)
     return done
+
+
+# when change data capture is due (a metered call: rules.cdc_due) ------------------------------
+def webhooks_configured() -> bool:
+    """Without a verifier token every delivery is refused: CDC is the only way in."""
+    return bool(settings.QBO_WEBHOOK_VERIFIER_TOKEN)
+
+
+def connections_due_for_cdc(*, now: datetime) -> list[int]:
+    """The connected companies whose change data capture is due now (the beat's tick: the
+    database only, no call to QuickBooks)."""
+    configured = webhooks_configured()
+    due = []
+    for connection in QuickBooksConnection.objects.filter(
+            status=QuickBooksConnection.Status.CONNECTED):
+        written = SyncRecord.objects.filter(
+            account_id=connection.account_id, realm_id=connection.realm_id,
+        ).exclude(qbo_id="").exclude(origin=QUICKBOOKS).aggregate(
+            count=Count("pk"), last=Max("synced_at"))
+        if rules.cdc_due(
+                now=now, last_cdc_at=connection.cdc_read_at or connection.connected_at,
+                webhooks_configured=configured, gap_at=connection.cdc_gap_at,
+                anything_synced=written["count"] > 0, last_write_at=written["last"],
+                last_webhook_at=connection.last_webhook_at,
+                short_interval=timedelta(seconds=settings.QBO_CDC_INTERVAL_SECONDS),
+                catch_up_interval=timedelta(seconds=settings.QBO_CDC_CATCH_UP_SECONDS),
+                silence=timedelta(seconds=settings.QBO_WEBHOOK_SILENCE_SECONDS)):
+            due.append(connection.pk)
+    return due
+
+
+def mark_gap(*, events: list[dict] | None = None, now: datetime | None = None) -> int:
+    """Changes may have been missed: the companies these events name (every connected one
+    when `events` is None: a restart) get a CDC at the next tick. Returns how many."""
+    connections = QuickBooksConnection.objects.filter(
+        status=QuickBooksConnection.Status.CONNECTED)
+    if events is not None:
+        realms = {_plain(e.get("intuitaccountid")) for e in events if isinstance(e, dict)}
+        connections = connections.filter(realm_id__in={r for r in realms if _PLAIN_ID.match(r)})
+    return connections.update(cdc_gap_at=now or timezone.now())
 
 
 def _merges_seen(connection: QuickBooksConnection, changed: dict) -> int:
