@@ -169,6 +169,16 @@ def state_is_newer(*, sync_token: str, changed: datetime | None, applied_token: 
     return changed is None or applied_at is None or changed > applied_at
 
 
+def echo_of_own_write(*, event_at: datetime | None, written_at: list) -> bool:
+    """Is an event hatsync's own write coming back? QuickBooks sends an event for every
+    change, ours too; one dated no later than hatsync's last write of the object (each of
+    its records: `written_at`, when the answer was stored) announces nothing newer, and is
+    not read (reads are metered). A change made in QuickBooks after it is later: read. (A
+    change within the clocks' difference of our write is left to the daily catch-up.)"""
+    return (event_at is not None and bool(written_at)
+            and all(w is not None and event_at <= w for w in written_at))
+
+
 def _later_token(applied: str, seen: str) -> str:
     if _SYNC_TOKEN.match(applied) and _SYNC_TOKEN.match(seen):
         return str(max(int(applied), int(seen)))
@@ -438,11 +448,15 @@ def _apply_events(connection: QuickBooksConnection, events: list[dict]) -> int:
                            connection.realm_id)
         done += 1
     applied = _applied_states(connection, [(c.entity, c.qbo_id) for c in changes])
+    written = _written_at(connection, [(c.entity, c.qbo_id) for c in changes])
     for change in changes:
         known = applied.get((change.entity, change.qbo_id))
         when = event_time(change.time)
         if known is not None and when is not None and when <= known.changed_at:
             continue  # what hatsync applied is at least as new: no read
+        if echo_of_own_write(event_at=when,
+                             written_at=written.get((change.entity, change.qbo_id), [])):
+            continue  # hatsync's own write coming back: no read
         client = client or _client(connection)
         now = timezone.now()
         entity = _read(client, change.entity, change.qbo_id)  # None: confirmed deleted
@@ -450,6 +464,34 @@ def _apply_events(connection: QuickBooksConnection, events: list[dict]) -> int:
                         known=known, now=now)
         done += 1
     return done
+
+
+def _written_at(connection: QuickBooksConnection,
+                objects: list[tuple[str, str]]) -> dict[tuple[str, str], list]:
+    """When hatsync last wrote (or read) these (entity, QuickBooks id) objects, by object:
+    each of their records' `synced_at`; for an invoice, the latest of it and of hatsync's
+    payments on it (a payment changes the invoice in QuickBooks: its balance)."""
+    kinds = {"Invoice": Kind.INVOICE, "Payment": Kind.PAYMENT}
+    entities = {kind: entity for entity, kind in kinds.items()}
+    wanted = {(kinds[e], i) for e, i in objects if e in kinds}
+    if not wanted:
+        return {}
+    scope = {"account_id": connection.account_id, "realm_id": connection.realm_id}
+    rows = [row for row in SyncRecord.objects.filter(
+        kind__in={k for k, _ in wanted}, qbo_id__in={i for _, i in wanted}, **scope,
+    ).values_list("kind", "qbo_id", "synced_at", "invoice_id") if row[:2] in wanted]
+    invoice_ids = {row[3] for row in rows if row[0] == Kind.INVOICE and row[3]}
+    paid = dict(SyncRecord.objects.filter(
+        kind=Kind.PAYMENT, payment__invoice_id__in=invoice_ids,
+        origin=SyncRecord.Origin.HATSYNC, **scope).values("payment__invoice_id").annotate(
+        last=Max("synced_at")).values_list("payment__invoice_id", "last")) if invoice_ids else {}
+    found: dict[tuple[str, str], list] = {}
+    for kind, qbo_id, synced_at, invoice_id in rows:
+        payment_at = paid.get(invoice_id) if kind == Kind.INVOICE else None
+        if synced_at is not None and payment_at is not None:
+            synced_at = max(synced_at, payment_at)
+        found.setdefault((entities[kind], qbo_id), []).append(synced_at)
+    return found
 
 
 def _holds(connection: QuickBooksConnection, entity_name: str, qbo_id: str) -> bool:
