@@ -936,7 +936,16 @@ def studio_books(connection: QuickBooksConnection) -> None:
                       headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
                       json={"Name": name, "AccountType": kind, "AccountSubType": sub},
                       ).raise_for_status()
-    connection_check_settings(connection=QuickBooksConnection.objects.get(pk=connection.pk))
+    from integrations.qbo.errors import QboThrottled
+
+    for _ in range(10):  # just after connecting, the company's requests a second may be used
+        try:
+            connection_check_settings(
+                connection=QuickBooksConnection.objects.get(pk=connection.pk))
+            return
+        except QboThrottled as error:
+            time.sleep(error.retry_after or 1)
+    raise BenchError("the company's settings could not be read again")
 
 
 def month_plan(start: datetime) -> list[tuple[datetime, str, int]]:

@@ -206,9 +206,10 @@ def catch_up_changes() -> int:
     companies it is due for (rules.cdc_due; the tick itself calls no QuickBooks)."""
     from .services import inbound
 
-    ids = inbound.connections_due_for_cdc(now=timezone.now())
+    now = timezone.now()
+    ids = inbound.connections_due_for_cdc(now=now)
     for connection_id in ids:
-        catch_up_company.delay(connection_id)
+        catch_up_company.delay(connection_id, now.isoformat())
     return len(ids)
 
 
@@ -222,11 +223,14 @@ def catch_up_after_a_restart(sender=None, **kwargs) -> None:
 
 
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
-def catch_up_company(self, connection_id: int) -> int:
+def catch_up_company(self, connection_id: int, queued_at: str | None = None) -> int:
+    """One company's change data capture; none when one started after this was queued (a
+    busy queue: the next tick queued it again)."""
     from .services import inbound
 
     try:
-        return inbound.catch_up(connection_id=connection_id)
+        return inbound.catch_up(connection_id=connection_id, queued_at=(
+            datetime.fromisoformat(queued_at) if queued_at else None))
     except QboError as error:
         _retry_later(self, error)
         return 0

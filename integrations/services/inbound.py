@@ -554,13 +554,16 @@ def forget_applied(*, connection: QuickBooksConnection, now: datetime) -> int:
     return events + states
 
 
-def catch_up(*, connection_id: int) -> int:
+def catch_up(*, connection_id: int, queued_at: datetime | None = None) -> int:
     """Change data capture for one company: every payment and invoice changed since the
     cursor goes through the same handling as a webhook (a state older than the one applied
     is skipped); then the cursor moves to when this read started (less an overlap). Returns
-    how many objects were looked at."""
+    how many objects were looked at. Nothing is read when a CDC started after `queued_at`
+    (when this one was asked for): that one covers it."""
     connection = QuickBooksConnection.objects.select_related("account").get(pk=connection_id)
     if not connection.is_connected:
+        return 0
+    if queued_at and connection.cdc_read_at and connection.cdc_read_at >= queued_at:
         return 0
     started = timezone.now()
     forget_applied(connection=connection, now=started)

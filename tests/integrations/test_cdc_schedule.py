@@ -187,3 +187,16 @@ def test_a_webhook_received_for_a_company_is_remembered(connected, sandbox):
                                     "time": "2026-12-01T12:00:00Z"}])
     connection.refresh_from_db()
     assert connection.last_webhook_at is not None
+
+
+@pytest.mark.django_db
+def test_a_cdc_queued_twice_reads_quickbooks_once(connected, sandbox):
+    account, connection = connected
+    synced_invoice(account)
+    QuickBooksConnection.objects.filter(pk=connection.pk).update(
+        connected_at=datetime.now(UTC) - 2 * DAY)
+    queued_at = datetime.now(UTC).isoformat()
+    # a busy queue: the next tick queued it again before the first one ran
+    tasks.catch_up_company.apply(args=(connection.pk, queued_at))
+    tasks.catch_up_company.apply(args=(connection.pk, queued_at))
+    assert cdc_calls(sandbox) == 1
