@@ -24,9 +24,10 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -84,6 +85,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         "steady-state cost of the person's path)")
     parser.add_argument("--timeline", action="store_true",
                         help="print every QBO request of the bench companies (to stderr)")
+    parser.add_argument("--month", action="store_true",
+                        help="a studio's month instead of an import: one company over a "
+                        "simulated 30 days (one-by-one sends, webhooks, the beat schedule); "
+                        "prints studio_month_metered")
     parser.add_argument("--timeout", type=float, default=None,
                         help="seconds to wait for each phase (default: import 20 x floor + "
                         "120, naive sample 120 + 2 per object)")
@@ -846,6 +851,10 @@ def bench(args: argparse.Namespace) -> dict:
 
 def main() -> int:
     try:
+        if ARGS.month:
+            figures = month_bench(ARGS)
+            print(json.dumps(figures))
+            return 0 if figures["differences"] == 0 and figures["missing"] == 0 else 1
         figures = bench(ARGS)
     except BenchError as error:
         print(f"bench: {error}", file=sys.stderr)
@@ -853,6 +862,305 @@ def main() -> int:
     print_report(figures)
     print(json.dumps(figures))
     return 0
+
+
+# --- a studio's month (--month) -----------------------------------------------------------
+# One company over a simulated 30 days. hatsync runs in this process with Celery eager (the
+# same task code a worker runs) and its clock (django.utils.timezone.now) moved with the
+# sandbox's; the beat's task functions are called at every time the beat schedule names
+# (settings.CELERY_BEAT_SCHEDULE), and what they queue runs at that simulated time.
+MONTH_DAYS = 30
+WEBHOOK_URL_PATH = "/integrations/quickbooks/webhooks/"
+
+
+class SimulatedClock:
+    """hatsync's time in the month: a simulated moment that moves on with real time at the
+    sandbox's time scale, as the sandbox's clock does (move_to sets both)."""
+
+    def __init__(self, start: datetime, scale: float) -> None:
+        self.scale = scale
+        self.set(start)
+
+    def set(self, moment: datetime) -> None:
+        self._moment, self._real = moment, time.monotonic()
+
+    def now(self) -> datetime:
+        return self._moment + timedelta(seconds=(time.monotonic() - self._real) * self.scale)
+
+
+def use_clock(clock: SimulatedClock) -> None:
+    """Every `timezone.now()` of hatsync, and every model default taken from it, reads the
+    simulated clock."""
+    from django.apps import apps
+
+    original = timezone.now
+    timezone.now = clock.now
+    for model in apps.get_models():
+        for model_field in model._meta.fields:
+            if model_field.default is original:
+                model_field.default = clock.now
+
+
+def move_to(clock: SimulatedClock, moment: datetime) -> datetime:
+    """The sandbox's clock and hatsync's to `moment` (never back: if the sandbox is already
+    later, hatsync catches up with it). Returns the moment both now read."""
+    sandbox_now = sandbox_call("GET", "clock")["now"]
+    if moment.timestamp() > sandbox_now:
+        sandbox_now = sandbox_call("POST", "clock/advance", json={
+            "seconds": moment.timestamp() - sandbox_now})["now"]
+    moment = max(moment, datetime.fromtimestamp(sandbox_now, UTC))
+    clock.set(moment)
+    return moment
+
+
+class WebhookReceiver:
+    """Where the sandbox POSTs its webhooks: the bodies are kept, then handed to hatsync's
+    real endpoint (signature check, parse, queue: the eager task) by `deliver`."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                received.append((body, self.headers.get("intuit-signature", "")))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def deliver(self) -> int:
+        """Flush the sandbox's changes as deliveries and post them to hatsync's endpoint."""
+        from django.test import Client
+
+        sandbox_call("POST", "webhooks/flush")
+        bodies, self.received[:] = list(self.received), []
+        web = Client()
+        for body, sig in bodies:
+            answer = web.post(WEBHOOK_URL_PATH, data=body, content_type="application/json",
+                              HTTP_INTUIT_SIGNATURE=sig)
+            if answer.status_code != 200:
+                raise BenchError(f"the webhook endpoint answered {answer.status_code}")
+        return len(bodies)
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+def run_beat(now: datetime, due: dict[str, datetime], clock: SimulatedClock) -> int:
+    """The beat's entries due by `now`, at their own times (what they queue runs then).
+    Returns how many task calls ran."""
+    ran = 0
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        every = timedelta(seconds=float(entry["schedule"]))
+        while due[name] <= now:
+            clock.set(due[name])  # the tick reads the database only: the sandbox may wait
+            queued: list = []
+
+            def collect(task, args=(), kwargs=None, _queued=queued, **options):
+                _queued.append((task, args, kwargs))
+
+            with mock.patch("celery.app.task.Task.apply_async", collect):
+                celery_app.tasks[entry["task"]].apply()
+            if queued:  # it calls QuickBooks: the sandbox's clock to the tick's time first
+                move_to(clock, due[name])
+                for task, args, kwargs in queued:
+                    task.apply(args=args, kwargs=kwargs)
+            ran += 1 + len(queued)
+            due[name] += every
+    return ran
+
+
+def qbo_payment(connection: QuickBooksConnection, invoice: Invoice, amount: Decimal) -> None:
+    """A payment the bookkeeper enters in QuickBooks against an invoice hatsync synced."""
+    from integrations.services.tokens import connection_access_token
+
+    scope = {"account": invoice.account, "realm_id": connection.realm_id}
+    record = SyncRecord.objects.get(kind=SyncRecord.Kind.INVOICE, invoice=invoice, **scope)
+    customer = SyncRecord.objects.get(kind=SyncRecord.Kind.CUSTOMER, contact=invoice.contact,
+                                      **scope)
+    token = connection_access_token(connection_id=connection.pk)  # (no read: not metered)
+    answer = requests.post(
+        f"{SANDBOX_URL}/v3/company/{connection.realm_id}/payment", timeout=30,
+        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        json={"CustomerRef": {"value": customer.qbo_id}, "TotalAmt": str(amount),
+              "PaymentRefNum": f"QB-{invoice.number}",
+              "Line": [{"Amount": str(amount),
+                        "LinkedTxn": [{"TxnId": record.qbo_id, "TxnType": "Invoice"}]}]})
+    if answer.status_code != 200:
+        raise BenchError(f"the bookkeeper's payment was refused: {answer.text[:300]}")
+
+
+def studio_books(connection: QuickBooksConnection) -> None:
+    """A studio's company has a bank account and Undeposited Funds (refunds are paid from
+    them): made here, then read as at connect (setting up: not counted in the month)."""
+    from integrations.services.company_settings import connection_check_settings
+    from integrations.services.tokens import connection_access_token
+
+    token = connection_access_token(connection_id=connection.pk)
+    for name, kind, sub in (("Checking", "Bank", "Checking"),
+                            ("Undeposited Funds", "Other Current Asset", "UndepositedFunds")):
+        requests.post(f"{SANDBOX_URL}/v3/company/{connection.realm_id}/account", timeout=30,
+                      headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                      json={"Name": name, "AccountType": kind, "AccountSubType": sub},
+                      ).raise_for_status()
+    from integrations.qbo.errors import QboThrottled
+
+    for _ in range(10):  # just after connecting, the company's requests a second may be used
+        try:
+            connection_check_settings(
+                connection=QuickBooksConnection.objects.get(pk=connection.pk))
+            return
+        except QboThrottled as error:
+            time.sleep(error.retry_after or 1)
+    raise BenchError("the company's settings could not be read again")
+
+
+def month_plan(start: datetime) -> list[tuple[datetime, str, int]]:
+    """What the studio does, when: (time, action, invoice index). 40 invoices sent one at a
+    time over 24 days; 10 edited; 3 voided; 40 payments (37 first, 3 balances); 5 balances
+    paid in QuickBooks (webhooks; one delivery dropped); 2 refunds."""
+    plan = []
+    for i in range(40):
+        sent = start + timedelta(days=i * 0.6, hours=9)
+        plan.append((sent, "send", i))
+        if i < 10:
+            plan.append((sent + timedelta(hours=2), "edit", i))
+        if 10 <= i < 13:
+            plan.append((sent + timedelta(days=1), "void", i))
+            continue
+        half = (i % 5 == 0 and i < 35) or i in (1, 2)  # 8 invoices paid in two parts
+        plan.append((sent + timedelta(days=2), "pay_half" if half else "pay", i))
+    half = [i for _, action, i in plan if action == "pay_half"]  # 8 invoices
+    for n, i in enumerate(half):
+        sent = start + timedelta(days=i * 0.6, hours=9)
+        action = "pay_balance" if n < 3 else ("qbo_pay_dropped" if n == 5 else "qbo_pay")
+        plan.append((sent + timedelta(days=4), action, i))
+    full = [i for _, action, i in plan if action == "pay"]
+    for i in (full[2], full[-4]):
+        plan.append((start + timedelta(days=i * 0.6 + 3, hours=9), "refund", i))
+    return sorted(plan)
+
+
+def month_bench(args: argparse.Namespace) -> dict:
+    with tempfile.TemporaryDirectory(prefix="hatsync-month-") as work_dir:
+        sandbox = start_sandbox(str(Path(work_dir) / "qbo"), args)
+        try:
+            return month_run(args)
+        finally:
+            stop_process(sandbox, grace=10)
+
+
+def month_run(args: argparse.Namespace) -> dict:
+    from integrations.services import reconcile
+
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    started_real = time.monotonic()
+    clock = SimulatedClock(datetime.fromtimestamp(sandbox_call("GET", "clock")["now"], UTC),
+                           args.time_scale)
+    use_clock(clock)
+    company = create_sandbox_company("Studio month")
+    stamp = f"{os.getpid()}"
+    account = Account.objects.create(name="Studio month", country="US")
+    User.objects.create_user(username=f"month-{stamp}", account=account)
+    products = [Product.objects.create(account=account, display_name=f"Session {j}",
+                                       rate=Decimal(100 + 20 * j)) for j in range(5)]
+    contacts = [Contact.objects.create(account=account, first_name=f"Client{j:02d}",
+                                       last_name="Month",
+                                       email=f"client{j:02d}@{stamp}.month.example")
+                for j in range(12)]
+    company.account = account
+    receiver = WebhookReceiver()
+    sandbox_call("POST", "config", json={"webhook_window": 0})  # flush only: deliveries are
+    sandbox_call("POST", "webhooks", json={  # sent when the bench says (right after a change)
+        "url": receiver.url, "verifier_token": settings.QBO_WEBHOOK_VERIFIER_TOKEN})
+    start = move_to(clock, clock.now())
+    connection = connect(company)
+    studio_books(connection)
+    sandbox_call("DELETE", "requests")  # setting up (connecting, accounts) is not the month
+    due = {name: start for name in settings.CELERY_BEAT_SCHEDULE}
+    invoices: dict[int, Invoice] = {}
+    payments: dict[int, Payment] = {}
+    deliveries = ticks = 0
+    try:
+        for moment, action, i in month_plan(start):
+            ticks += run_beat(moment, due, clock)
+            moment = move_to(clock, moment)
+            today = moment.date()
+            if action == "send":
+                product = products[i % len(products)]
+                invoice = services.invoice_create(
+                    account=account, number=f"M{1001 + i}", contact=contacts[i % len(contacts)],
+                    issue_date=today, due_date=today + timedelta(days=14),
+                    lines=[LineInput(product, Decimal(1), product.rate, None)])
+                invoices[i] = services.invoice_send(invoice=invoice)
+            elif action == "edit":
+                invoice = Invoice.objects.get(pk=invoices[i].pk)
+                line = invoice.lines.get()
+                invoices[i] = services.invoice_update(
+                    invoice=invoice, number=invoice.number, contact=invoice.contact,
+                    issue_date=invoice.issue_date, due_date=invoice.due_date,
+                    lines=[LineInput(line.product, Decimal(2), line.unit_price, None)],
+                    memo="Two sessions")
+            elif action == "void":
+                invoices[i] = services.invoice_void(invoice=Invoice.objects.get(pk=invoices[i].pk))
+            elif action in ("pay", "pay_half", "pay_balance"):
+                invoice = Invoice.objects.get(pk=invoices[i].pk)
+                amount = invoice.balance if action != "pay_half" else (
+                    invoice.total / 2).quantize(Decimal("0.01"))
+                payments[i] = services.payment_record(
+                    invoice=invoice, date=today, amount=amount, reference=f"R{i:03d}")
+            elif action in ("qbo_pay", "qbo_pay_dropped"):
+                if action == "qbo_pay_dropped":
+                    sandbox_call("POST", "webhooks/faults", json={"drop": 1})
+                invoice = Invoice.objects.get(pk=invoices[i].pk)
+                qbo_payment(connection, invoice, invoice.balance)
+            elif action == "refund":
+                payment = Payment.objects.get(pk=payments[i].pk)
+                services.refund_record(payment=payment, date=today,
+                                       amount=(payment.amount / 2).quantize(Decimal("0.01")))
+            deliveries += receiver.deliver()
+        end = start + timedelta(days=MONTH_DAYS)
+        ticks += run_beat(end, due, clock)
+        move_to(clock, end)
+        deliveries += receiver.deliver()
+    finally:
+        receiver.close()
+    counts = sandbox_call("GET", "requests/counts")
+    cost = metered_cost(counts, [company.realm_id])
+    faults = sandbox_call("GET", "webhooks/faults")
+    report = reconcile.reconcile_account(account=account)
+    from_books = Payment.objects.filter(account=account, recorded_in_quickbooks=True).count()
+    states = dict(SyncRecord.objects.filter(account=account).values_list("state").annotate(
+        n=Count("pk")).values_list("state", "n"))
+    figures = {
+        "scenario": "month", "days": MONTH_DAYS, "time_scale": args.time_scale,
+        "invoices": 40, "payments": 40, "edits": 10, "voids": 3, "refunds": 2,
+        "payments_in_quickbooks": 5, "webhooks_dropped": faults["injected"]["dropped"],
+        "studio_month_metered": cost["metered"], "reads_by_kind": cost["reads_by_kind"],
+        "writes": cost["writes"], "calls_by_kind": cost["calls_by_kind"],
+        "cdc_calls": cost["reads_by_kind"]["cdc"],
+        "beat_task_calls": ticks, "webhook_deliveries": deliveries,
+        "differences": len(report.differences) + (1 if report.error else 0),
+        "reconcile_error": report.error, "unchecked": report.unchecked,
+        "payments_brought_back": from_books, "missing": abs(5 - from_books),
+        "records_by_state": states,
+        "webhooks_configured": bool(settings.QBO_WEBHOOK_VERIFIER_TOKEN),
+        "real_seconds": round(time.monotonic() - started_real, 1),
+    }
+    print(f"studio_month_metered {cost['metered']} ({cost['reads_by_kind']}; writes "
+          f"{cost['writes']}); reconcile differences {figures['differences']}; payments "
+          f"brought back {from_books}/5; webhooks dropped {figures['webhooks_dropped']}",
+          file=sys.stderr)
+    return figures
 
 
 if __name__ == "__main__":

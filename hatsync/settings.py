@@ -300,15 +300,25 @@ SYNC_SWEEP_WAITING_AFTER = env.float("SYNC_SWEEP_WAITING_AFTER", default=120.0)
 QBO_WRITE_PROBE_SECONDS = env.float("QBO_WRITE_PROBE_SECONDS", default=300.0)
 SYNC_SWEEP_STUCK_AFTER = env.float("SYNC_SWEEP_STUCK_AFTER", default=600.0)
 
+# Change data capture is a metered call (QBO-FACTS "Going live"): with webhooks configured,
+# once every QBO_CDC_CATCH_UP_SECONDS per company, and at the next tick after a gap (a restart,
+# a delivery not taken, no webhook QBO_WEBHOOK_SILENCE_SECONDS after hatsync wrote); without
+# a verifier token, every QBO_CDC_INTERVAL_SECONDS. Never for a company with nothing synced.
+QBO_CDC_TICK_SECONDS = env.float("QBO_CDC_TICK_SECONDS", default=60.0)
+QBO_CDC_INTERVAL_SECONDS = env.float("QBO_CDC_INTERVAL_SECONDS", default=300.0)
+QBO_CDC_CATCH_UP_SECONDS = env.float("QBO_CDC_CATCH_UP_SECONDS", default=86400.0)
+QBO_WEBHOOK_SILENCE_SECONDS = env.float("QBO_WEBHOOK_SILENCE_SECONDS", default=3600.0)
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-sync-outbox": {
         "task": "integrations.tasks.sweep_outbox",
         "schedule": env.float("SYNC_SWEEP_SECONDS", default=60.0),
     },
-    # Changes made in QuickBooks: change data capture repairs any webhook that was lost.
+    # Changes made in QuickBooks: webhooks bring them in; this tick (no QuickBooks call)
+    # queues change data capture where it is due (rules.cdc_due), to repair what was lost.
     "qbo-change-data-capture": {
         "task": "integrations.tasks.catch_up_changes",
-        "schedule": env.float("QBO_CDC_INTERVAL_SECONDS", default=300.0),
+        "schedule": QBO_CDC_TICK_SECONDS,
     },
 }
 

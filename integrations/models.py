@@ -60,6 +60,11 @@ class QuickBooksConnection(models.Model):
     tax_code_map = models.JSONField(default=dict, blank=True)
     # Changes made in QuickBooks: the time up to which change data capture has been read.
     cdc_cursor = models.DateTimeField(null=True, blank=True)
+    # When change data capture (metered) is due (rules.cdc_due): when the last one started,
+    # when a gap was detected (a restart, a delivery not taken), when a webhook last came.
+    cdc_read_at = models.DateTimeField(null=True, blank=True)
+    cdc_gap_at = models.DateTimeField(null=True, blank=True)
+    last_webhook_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

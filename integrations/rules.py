@@ -6,7 +6,7 @@ import math
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from invoices.localisation import tax_word
@@ -563,3 +563,40 @@ def keeps_failing(*, status: int, message: str, earlier: Iterable[tuple[str | No
         return False
     run, oldest = server_error_streak(message=message, earlier=earlier)
     return run >= repeats and oldest >= span_seconds
+
+
+# Change data capture (a metered call) -------------------------------------------------------
+CDC_SHORT_INTERVAL = timedelta(minutes=5)  # no webhook configured: CDC is the only way in
+CDC_CATCH_UP_INTERVAL = timedelta(days=1)  # with webhooks: a catch-up (CDC looks back 30 days)
+# hatsync wrote to a company and no webhook came for it this long after: QuickBooks sends an
+# event for every change, ours too, so its webhooks are not arriving.
+WEBHOOK_SILENCE = timedelta(hours=1)
+
+
+def cdc_due(*, now: datetime, last_cdc_at: datetime, webhooks_configured: bool,
+            gap_at: datetime | None, anything_synced: bool,
+            last_write_at: datetime | None = None, last_webhook_at: datetime | None = None,
+            short_interval: timedelta = CDC_SHORT_INTERVAL,
+            catch_up_interval: timedelta = CDC_CATCH_UP_INTERVAL,
+            silence: timedelta = WEBHOOK_SILENCE) -> bool:
+    """Is a change data capture call due for a company? Reads and CDC are metered (QBO-FACTS
+    "Going live"), so webhooks bring changes in and CDC only catches up:
+    - never for a company with nothing synced (no change there can concern hatsync);
+    - every `short_interval` when no webhook is configured (nothing else brings changes in);
+    - else once every `catch_up_interval` (well inside CDC's 30 days back);
+    - at once after a gap detected since the last CDC (`gap_at`: a restart, a delivery
+      hatsync could not take or gave up on);
+    - once after a webhook silence: hatsync wrote (`last_write_at`), no webhook for the
+      company came after it, and `silence` has passed.
+    `last_cdc_at`: when the last CDC started (the connection time when there was none)."""
+    if not anything_synced:
+        return False
+    if now - last_cdc_at >= (catch_up_interval if webhooks_configured else short_interval):
+        return True
+    if gap_at is not None and gap_at >= last_cdc_at:
+        return True
+    if webhooks_configured and last_write_at is not None:
+        unanswered = last_webhook_at is None or last_webhook_at < last_write_at
+        noticed = last_write_at + silence
+        return unanswered and now >= noticed and last_cdc_at < noticed
+    return False

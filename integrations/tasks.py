@@ -9,6 +9,7 @@ import random
 from datetime import datetime
 
 from celery import shared_task
+from celery.signals import beat_init, worker_ready
 from django.db import DatabaseError
 from django.dispatch import receiver
 from django.utils import timezone
@@ -159,7 +160,7 @@ def queue_reconcile(sender, report_id: int, **kwargs) -> None:
 # --- changes made in QuickBooks -----------------------------------------------------------
 def _retry_later(task, error: QboError) -> None:
     """Throttled or unreachable: go again later. Anything else is left to change data
-    capture, which reads the same objects again within QBO_CDC_INTERVAL_SECONDS."""
+    capture: the caller marks the gap, and the next tick reads the same objects again."""
     if error.retryable and task.request.retries < MAX_RETRIES:
         raise task.retry(countdown=getattr(error, "retry_after", None)
                          or min(600, 5 * 2**task.request.retries)) from error
@@ -175,10 +176,25 @@ def process_webhook(self, events: list[dict]) -> int:
     try:
         return inbound.process_events(events=events)
     except DatabaseError as error:
+        if self.request.retries >= MAX_RETRIES:
+            _gap(events)
         raise self.retry(exc=error, countdown=min(600, 5 * 2**self.request.retries)) from error
     except QboError as error:
         _retry_later(self, error)
+        _gap(events)  # given up on: the catch-up reads them at the next tick
         return 0
+
+
+def _gap(events: list[dict] | None) -> None:
+    """Changes of these companies (every one: None) may be missed: a CDC at the next tick.
+    Never fails the caller (the database may be what is down)."""
+    from .services import inbound
+
+    try:
+        inbound.mark_gap(events=events)
+    except DatabaseError as error:
+        logger.warning("Could not note a gap in the changes from QuickBooks (%s); the daily "
+                       "catch-up reads them", error)
 
 
 def queue_webhook(events: list[dict]) -> bool:
@@ -190,26 +206,42 @@ def queue_webhook(events: list[dict]) -> bool:
     except BROKER_DOWN as error:
         logger.warning("The broker is unreachable (%s); %d QuickBooks event(s) wait for the "
                        "catch-up", error, len(events))
+        _gap(events)
         return False
     return True
 
 
 @shared_task
 def catch_up_changes() -> int:
-    """Beat: read what changed in each connected company since the last look (CDC)."""
-    ids = list(QuickBooksConnection.objects.filter(
-        status=QuickBooksConnection.Status.CONNECTED).values_list("pk", flat=True))
+    """Beat, every QBO_CDC_TICK_SECONDS: queue change data capture for the connected
+    companies it is due for (rules.cdc_due; the tick itself calls no QuickBooks)."""
+    from .services import inbound
+
+    now = timezone.now()
+    ids = inbound.connections_due_for_cdc(now=now)
     for connection_id in ids:
-        catch_up_company.delay(connection_id)
+        catch_up_company.delay(connection_id, now.isoformat())
     return len(ids)
 
 
+@worker_ready.connect(dispatch_uid="integrations.cdc_after_worker_start")
+@beat_init.connect(dispatch_uid="integrations.cdc_after_beat_start")
+def catch_up_after_a_restart(sender=None, **kwargs) -> None:
+    """A worker or beat (re)started: webhooks may have been lost meanwhile (a delivery taken
+    and not processed, a tick missed), so every connected company gets a CDC at the next
+    tick."""
+    _gap(None)
+
+
 @shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
-def catch_up_company(self, connection_id: int) -> int:
+def catch_up_company(self, connection_id: int, queued_at: str | None = None) -> int:
+    """One company's change data capture; none when one started after this was queued (a
+    busy queue: the next tick queued it again)."""
     from .services import inbound
 
     try:
-        return inbound.catch_up(connection_id=connection_id)
+        return inbound.catch_up(connection_id=connection_id, queued_at=(
+            datetime.fromisoformat(queued_at) if queued_at else None))
     except QboError as error:
         _retry_later(self, error)
         return 0

@@ -37,7 +37,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from invoices import services as crm
@@ -165,6 +167,16 @@ def state_is_newer(*, sync_token: str, changed: datetime | None, applied_token: 
     if _SYNC_TOKEN.match(sync_token) and _SYNC_TOKEN.match(applied_token):
         return int(sync_token) > int(applied_token)
     return changed is None or applied_at is None or changed > applied_at
+
+
+def echo_of_own_write(*, event_at: datetime | None, written_at: list) -> bool:
+    """Is an event hatsync's own write coming back? QuickBooks sends an event for every
+    change, ours too; one dated no later than hatsync's last write of the object (each of
+    its records: `written_at`, when the answer was stored) announces nothing newer, and is
+    not read (reads are metered). A change made in QuickBooks after it is later: read. (A
+    change within the clocks' difference of our write is left to the daily catch-up.)"""
+    return (event_at is not None and bool(written_at)
+            and all(w is not None and event_at <= w for w in written_at))
 
 
 def _later_token(applied: str, seen: str) -> str:
@@ -397,6 +409,8 @@ def process_events(*, events: list[dict]) -> int:
         connection = connection_holding(realm)
         if connection is None:
             continue
+        QuickBooksConnection.objects.filter(pk=connection.pk).update(
+            last_webhook_at=timezone.now())
         fresh = _not_applied_yet(connection, realm_events)
         done += _apply_events(connection, fresh)
         AppliedEvent.objects.bulk_create(
@@ -434,11 +448,15 @@ def _apply_events(connection: QuickBooksConnection, events: list[dict]) -> int:
                            connection.realm_id)
         done += 1
     applied = _applied_states(connection, [(c.entity, c.qbo_id) for c in changes])
+    written = _written_at(connection, [(c.entity, c.qbo_id) for c in changes])
     for change in changes:
         known = applied.get((change.entity, change.qbo_id))
         when = event_time(change.time)
         if known is not None and when is not None and when <= known.changed_at:
             continue  # what hatsync applied is at least as new: no read
+        if echo_of_own_write(event_at=when,
+                             written_at=written.get((change.entity, change.qbo_id), [])):
+            continue  # hatsync's own write coming back: no read
         client = client or _client(connection)
         now = timezone.now()
         entity = _read(client, change.entity, change.qbo_id)  # None: confirmed deleted
@@ -446,6 +464,34 @@ def _apply_events(connection: QuickBooksConnection, events: list[dict]) -> int:
                         known=known, now=now)
         done += 1
     return done
+
+
+def _written_at(connection: QuickBooksConnection,
+                objects: list[tuple[str, str]]) -> dict[tuple[str, str], list]:
+    """When hatsync last wrote (or read) these (entity, QuickBooks id) objects, by object:
+    each of their records' `synced_at`; for an invoice, the latest of it and of hatsync's
+    payments on it (a payment changes the invoice in QuickBooks: its balance)."""
+    kinds = {"Invoice": Kind.INVOICE, "Payment": Kind.PAYMENT}
+    entities = {kind: entity for entity, kind in kinds.items()}
+    wanted = {(kinds[e], i) for e, i in objects if e in kinds}
+    if not wanted:
+        return {}
+    scope = {"account_id": connection.account_id, "realm_id": connection.realm_id}
+    rows = [row for row in SyncRecord.objects.filter(
+        kind__in={k for k, _ in wanted}, qbo_id__in={i for _, i in wanted}, **scope,
+    ).values_list("kind", "qbo_id", "synced_at", "invoice_id") if row[:2] in wanted]
+    invoice_ids = {row[3] for row in rows if row[0] == Kind.INVOICE and row[3]}
+    paid = dict(SyncRecord.objects.filter(
+        kind=Kind.PAYMENT, payment__invoice_id__in=invoice_ids,
+        origin=SyncRecord.Origin.HATSYNC, **scope).values("payment__invoice_id").annotate(
+        last=Max("synced_at")).values_list("payment__invoice_id", "last")) if invoice_ids else {}
+    found: dict[tuple[str, str], list] = {}
+    for kind, qbo_id, synced_at, invoice_id in rows:
+        payment_at = paid.get(invoice_id) if kind == Kind.INVOICE else None
+        if synced_at is not None and payment_at is not None:
+            synced_at = max(synced_at, payment_at)
+        found.setdefault((entities[kind], qbo_id), []).append(synced_at)
+    return found
 
 
 def _holds(connection: QuickBooksConnection, entity_name: str, qbo_id: str) -> bool:
@@ -508,13 +554,16 @@ def forget_applied(*, connection: QuickBooksConnection, now: datetime) -> int:
     return events + states
 
 
-def catch_up(*, connection_id: int) -> int:
+def catch_up(*, connection_id: int, queued_at: datetime | None = None) -> int:
     """Change data capture for one company: every payment and invoice changed since the
     cursor goes through the same handling as a webhook (a state older than the one applied
     is skipped); then the cursor moves to when this read started (less an overlap). Returns
-    how many objects were looked at."""
+    how many objects were looked at. Nothing is read when a CDC started after `queued_at`
+    (when this one was asked for): that one covers it."""
     connection = QuickBooksConnection.objects.select_related("account").get(pk=connection_id)
     if not connection.is_connected:
+        return 0
+    if queued_at and connection.cdc_read_at and connection.cdc_read_at >= queued_at:
         return 0
     started = timezone.now()
     forget_applied(connection=connection, now=started)
@@ -540,8 +589,49 @@ def catch_up(*, connection_id: int) -> int:
                             str((found.get("MetaData") or {}).get("LastUpdatedTime", "")),
                             known=applied.get((entity_name, str(found["Id"]))), now=started)
             done += 1
-    QuickBooksConnection.objects.filter(pk=connection.pk).update(cdc_cursor=cursor)
+    QuickBooksConnection.objects.filter(pk=connection.pk).update(cdc_cursor=cursor,
+                                                                 cdc_read_at=started)
     return done
+
+
+# when change data capture is due (a metered call: rules.cdc_due) ------------------------------
+def webhooks_configured() -> bool:
+    """Without a verifier token every delivery is refused: CDC is the only way in."""
+    return bool(settings.QBO_WEBHOOK_VERIFIER_TOKEN)
+
+
+def connections_due_for_cdc(*, now: datetime) -> list[int]:
+    """The connected companies whose change data capture is due now (the beat's tick: the
+    database only, no call to QuickBooks)."""
+    configured = webhooks_configured()
+    due = []
+    for connection in QuickBooksConnection.objects.filter(
+            status=QuickBooksConnection.Status.CONNECTED):
+        written = SyncRecord.objects.filter(
+            account_id=connection.account_id, realm_id=connection.realm_id,
+        ).exclude(qbo_id="").exclude(origin=QUICKBOOKS).aggregate(
+            count=Count("pk"), last=Max("synced_at"))
+        if rules.cdc_due(
+                now=now, last_cdc_at=connection.cdc_read_at or connection.connected_at,
+                webhooks_configured=configured, gap_at=connection.cdc_gap_at,
+                anything_synced=written["count"] > 0, last_write_at=written["last"],
+                last_webhook_at=connection.last_webhook_at,
+                short_interval=timedelta(seconds=settings.QBO_CDC_INTERVAL_SECONDS),
+                catch_up_interval=timedelta(seconds=settings.QBO_CDC_CATCH_UP_SECONDS),
+                silence=timedelta(seconds=settings.QBO_WEBHOOK_SILENCE_SECONDS)):
+            due.append(connection.pk)
+    return due
+
+
+def mark_gap(*, events: list[dict] | None = None, now: datetime | None = None) -> int:
+    """Changes may have been missed: the companies these events name (every connected one
+    when `events` is None: a restart) get a CDC at the next tick. Returns how many."""
+    connections = QuickBooksConnection.objects.filter(
+        status=QuickBooksConnection.Status.CONNECTED)
+    if events is not None:
+        realms = {_plain(e.get("intuitaccountid")) for e in events if isinstance(e, dict)}
+        connections = connections.filter(realm_id__in={r for r in realms if _PLAIN_ID.match(r)})
+    return connections.update(cdc_gap_at=now or timezone.now())
 
 
 def _merges_seen(connection: QuickBooksConnection, changed: dict) -> int:

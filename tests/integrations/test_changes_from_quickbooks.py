@@ -3,6 +3,7 @@ there. The sandbox's own webhook deliveries (CloudEvents, signed) are caught her
 the endpoint; its CDC endpoint is read by the catch-up."""
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
 
@@ -384,12 +385,18 @@ def test_voiding_here_an_invoice_voided_in_quickbooks_sends_nothing(
     assert len(writes_to_quickbooks(sandbox)) == writes_before
 
 
-def test_the_beat_task_catches_up_each_connected_company(sandbox, account_for):
+def test_the_beat_task_catches_up_each_connected_company_it_is_due_for(sandbox, account_for):
     account = account_for("US", US_REALM)
+    synced_invoice(account)
     connection = QuickBooksConnection.objects.get(account=account)
+    QuickBooksConnection.objects.filter(pk=connection.pk).update(
+        connected_at=connection.connected_at - timedelta(days=2))  # due: none in a day
     with mock.patch.object(tasks.catch_up_company, "delay") as queued:
         assert tasks.catch_up_changes() == 1
-    queued.assert_called_once_with(connection.pk)
-    assert tasks.catch_up_company(connection.pk) == 0  # nothing changed since connecting
+    [call] = queued.call_args_list
+    assert call.args[0] == connection.pk
+    assert tasks.catch_up_company(*call.args) == 1  # hatsync's own invoice
     connection.refresh_from_db()
-    assert connection.cdc_cursor is not None
+    assert connection.cdc_cursor is not None and connection.cdc_read_at is not None
+    with mock.patch.object(tasks.catch_up_company, "delay") as queued:
+        assert tasks.catch_up_changes() == 0  # read: not again today

@@ -3,11 +3,14 @@ sandbox server's webhooks, the live app's endpoint and the real worker; when the
 lost, the change data capture task brings it in."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import requests
+from django.utils import timezone
 
 from integrations import tasks
+from integrations.models import QuickBooksConnection
 from invoices.models import Invoice, Payment
 from tests.factories import make_invoice
 from tests.integrations.conftest import send
@@ -85,6 +88,9 @@ def test_a_lost_webhook_is_brought_in_by_the_change_data_capture_task(
              what="the sandbox to drop the delivery")
     assert not Payment.objects.filter(invoice=invoice).exists()
 
+    # A day later (nothing told hatsync the delivery was lost): the daily catch-up is due.
+    QuickBooksConnection.objects.filter(account=account).update(
+        connected_at=timezone.now() - timedelta(days=2), cdc_read_at=None)
     tasks.catch_up_changes.delay()
 
     payment = wait_for(lambda: Payment.objects.filter(invoice=invoice).first(),
