@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0022_webhooks_applied_events'),
+        ('integrations', '0023_undo_job_updated_at'),
     ]
 
     operations = [
