@@ -7,8 +7,10 @@ from decimal import Decimal
 
 import pytest
 import requests
+from quickbooks.objects.companycurrency import CompanyCurrency
+from quickbooks.objects.exchangerate import ExchangeRate
 
-from .conftest import BASE, CA, GB, control, fault_of, sales_line
+from .conftest import BASE, CA, GB, US, control, fault_of, sales_line
 
 GST = "1"  # the bare Canadian company's GST 5% code
 VAT = "1"  # the bare UK company's 20.0% S code
@@ -399,3 +401,24 @@ def test_a_uk_studio_bills_a_french_wedding_in_euros(gb):
                          ExchangeRate=rate, TxnDate="2026-11-20").json()["Invoice"]
     assert invoice["TotalAmt"] == 1200 and invoice["HomeTotalAmt"] == 1020
     assert invoice["ARAccountRef"]["name"] == "Accounts Receivable (A/R) - EUR"
+
+
+# the python-quickbooks objects (what its own integration tests do, in third_party/) -----
+
+def test_python_quickbooks_reads_company_currencies_by_id_and_lists_them(qb):
+    multicurrency_on(US)
+    currency = CompanyCurrency()
+    currency.Code = "CAD"
+    currency.save(qb=qb)
+    assert CompanyCurrency.get(id=1, qb=qb).Name == "Canadian Dollar"
+    assert [c.Code for c in CompanyCurrency.all(qb=qb)] == ["CAD"]
+
+
+def test_python_quickbooks_queries_and_sets_an_exchange_rate(qb):
+    multicurrency_on(US)
+    rate = ExchangeRate.where("SourceCurrencyCode = 'EUR'", qb=qb)[0]
+    assert (rate.SourceCurrencyCode, rate.TargetCurrencyCode) == ("EUR", "USD")
+    rate.Rate = rate.Rate + 1
+    rate.save(qb=qb)
+    again = ExchangeRate.where("SourceCurrencyCode = 'EUR'", qb=qb)[0]
+    assert again.Rate == rate.Rate and again.AsOfDate == rate.AsOfDate
