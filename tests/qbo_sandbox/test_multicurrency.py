@@ -422,3 +422,40 @@ def test_python_quickbooks_queries_and_sets_an_exchange_rate(qb):
     rate.save(qb=qb)
     again = ExchangeRate.where("SourceCurrencyCode = 'EUR'", qb=qb)[0]
     assert again.Rate == rate.Rate and again.AsOfDate == rate.AsOfDate
+
+
+def test_a_batch_follows_the_same_currency_rules_item_by_item(ca_usd):
+    usd = usd_customer(ca_usd)
+    local = ca_usd.customer("Local Client")
+
+    def invoice_item(bid: str, customer_id: str) -> dict:
+        return {"bId": bid, "operation": "create", "Invoice": {
+            "CustomerRef": {"value": customer_id}, "CurrencyRef": {"value": "USD"},
+            "ExchangeRate": 1.4, "Line": [sales_line("10.00", tax_code=GST)]}}
+
+    answer = ca_usd.post("batch", {"BatchItemRequest": [invoice_item("1", usd["Id"]),
+                                                        invoice_item("2", local["Id"])]})
+    first, second = answer.json()["BatchItemResponse"]
+    assert first["Invoice"]["HomeTotalAmt"] == 14.7
+    assert second["Fault"]["Error"][0]["element"] == "CurrencyRef"
+
+
+def test_customers_in_different_currencies_cannot_be_merged(ca_usd):
+    usd = usd_customer(ca_usd)
+    local = ca_usd.customer("Ana Silva")
+    answer = requests.post(f"{BASE}/_sandbox/companies/{CA}/merge",
+                           json={"entity": "Customer", "survivor": local["Id"],
+                                 "deleted": usd["Id"]})
+    assert answer.status_code == 400 and "same currency" in answer.text
+
+
+def test_a_foreign_invoices_page_names_its_currency_and_home_total(ca_usd, app):
+    from werkzeug.test import Client
+
+    customer = usd_customer(ca_usd)
+    invoice = usd_invoice(ca_usd, customer["Id"], ExchangeRate=1.35).json()["Invoice"]
+    browser = Client(app)
+    browser.get(f"/app/switchCompany?companyId={CA}")  # the invoice opens in this company
+    page = browser.get(f"/app/invoice?txnId={invoice['Id']}").get_data(as_text=True)
+    assert "Total (USD)" in page and "Balance due (USD)" in page
+    assert "Total in CAD at 1.35 CAD per USD" in page and "141.75" in page
