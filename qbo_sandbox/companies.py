@@ -15,6 +15,7 @@ from typing import Any
 from .entities import GRATUITY_ITEM_ID, as_json_number, iso
 from .samples import SAMPLE_NAMES, fill_company
 from .store import Store
+from .tracking import DEPARTMENT_TERMS
 
 COUNTRIES = ("US", "CA", "GB", "AU")
 DEFAULT_PREFERENCES = {
@@ -115,6 +116,8 @@ def create_company(
         if key not in DEFAULT_PREFERENCES and key not in COMPANY_SETTINGS:
             known = sorted([*DEFAULT_PREFERENCES, *COMPANY_SETTINGS])
             raise ValueError(f"unknown preference {key!r}; known: {known}")
+        if key == "department_terminology" and value not in DEPARTMENT_TERMS:
+            raise ValueError(f"department_terminology must be one of {', '.join(DEPARTMENT_TERMS)}")
         prefs[key] = value if key == "department_terminology" else bool(value)
     if country == "CA":
         prefs["gratuity"] = False  # QBO Canada has no tips setting

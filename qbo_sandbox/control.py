@@ -30,6 +30,7 @@ from .entities import ENTITY_PATHS, Books
 from .faults import QBOFault
 from .merges import merge
 from .oauth import OAuthError
+from .tracking import DEPARTMENT_TERMS
 
 if TYPE_CHECKING:
     from .app import SandboxApp
@@ -129,9 +130,10 @@ def ctl_preferences(app: SandboxApp, request: Request, payload: dict, realm: str
             if key == "multicurrency":
                 set_multicurrency(company, bool(value))
             elif key == "department_terminology":
-                if not isinstance(value, str) or not value.strip():
-                    raise ValueError("department_terminology must be a name, e.g. Location")
-                company["preferences"][key] = value.strip()
+                if value not in DEPARTMENT_TERMS:
+                    raise ValueError(f"department_terminology must be one of "
+                                     f"{', '.join(DEPARTMENT_TERMS)}")
+                company["preferences"][key] = value
             else:
                 company["preferences"][key] = bool(value)
         if company["country"] == "CA":

@@ -12,7 +12,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from . import faults
-from .tracking import TRACKING_PREFS
+from .tracking import DEPARTMENT_TERMS, TRACKING_PREFS
 from .values import ref_value
 
 if TYPE_CHECKING:
@@ -259,6 +259,9 @@ class NameLists:
         if isinstance(custom, bool):
             company["preferences"]["custom_txn_numbers"] = custom
         info = stored.get("AccountingInfoPrefs") or {}
+        term = info.get("DepartmentTerminology")
+        if term and term not in DEPARTMENT_TERMS:
+            raise invalid_enumeration("DepartmentTerminology", term)
         for key, setting in TRACKING_PREFS.items():
             value = info.get(key)
             if isinstance(value, bool) or (key == "DepartmentTerminology" and value):

@@ -26,6 +26,10 @@ TRACKING_PREFS = {"ClassTrackingPerTxn": "class_tracking_per_txn",
                   "ClassTrackingPerTxnLine": "class_tracking_per_line",
                   "TrackDepartments": "track_departments",
                   "DepartmentTerminology": "department_terminology"}
+# What QuickBooks lets a company call its locations (Account and Settings > Advanced >
+# Categories > Track locations > Location label).
+DEPARTMENT_TERMS = ("Business", "Department", "Division", "Location", "Property", "Store",
+                    "Territory")
 LINE_DETAILS = ("SalesItemLineDetail", "AccountBasedExpenseLineDetail",
                 "ItemBasedExpenseLineDetail", "DepositLineDetail")
 

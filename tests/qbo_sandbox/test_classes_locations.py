@@ -34,11 +34,11 @@ def test_preferences_say_how_classes_and_locations_are_tracked(us):
             info["TrackDepartments"], info["DepartmentTerminology"]) == (
         False, True, True, "Location")
     set_prefs(US, class_tracking_per_txn=True, class_tracking_per_line=False,
-              track_departments=False, department_terminology="Studio")
+              track_departments=False, department_terminology="Territory")
     info = accounting_prefs(us)
     assert (info["ClassTrackingPerTxn"], info["ClassTrackingPerTxnLine"],
             info["TrackDepartments"], info["DepartmentTerminology"]) == (
-        True, False, False, "Studio")
+        True, False, False, "Territory")
 
 
 def test_a_preferences_update_renames_location_and_moves_the_settings(us):
@@ -58,10 +58,14 @@ def test_simple_start_tracks_no_classes_or_locations(us):
                 or info["TrackDepartments"])
 
 
-def test_department_terminology_must_be_a_name(us):
+def test_location_is_renamed_only_to_one_of_quickbooks_labels(us):
     answer = requests.patch(f"{BASE}/_sandbox/companies/{US}/preferences",
-                            json={"department_terminology": " "})
-    assert answer.status_code == 400
+                            json={"department_terminology": "Studio"})
+    assert answer.status_code == 400 and "Territory" in answer.text
+    prefs = us.get("preferences").json()["Preferences"]
+    by_api = us.post("preferences", {"Id": "1", "SyncToken": prefs["SyncToken"], "sparse": True,
+                                     "AccountingInfoPrefs": {"DepartmentTerminology": "Studio"}})
+    assert by_api.status_code == 400 and fault_of(by_api)["code"] == "2170"
     assert accounting_prefs(us)["DepartmentTerminology"] == "Location"
 
 
