@@ -795,6 +795,9 @@ class SandboxApp:
         if request.method == "GET":
             if entity == "Preferences":
                 return {"Preferences": books.preferences()}
+            if entity == "ExchangeRate":  # read by currency and date, not by Id
+                return {"ExchangeRate": books.exchange_rate(
+                    request.args.get("sourcecurrencycode"), request.args.get("asofdate"))}
             if len(parts) != 2:
                 raise unsupported_operation(f"GET {head} without an Id")
             if entity == "CompanyInfo":

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from html import escape
 from typing import Any
 
+from .currencies import HOME_CURRENCIES
 from .pages import _notice as notice_line
 from .pages import company_nav, invoice_status, link, page
 from .store import Store
@@ -192,8 +193,21 @@ def sales_summary(txn: dict[str, Any], lookups: Lookups) -> list[SummaryRow]:
         rows.append(SummaryRow(f"Includes {label}" if inclusive else label,
                                _dec(tax.get("TotalTax")), "tax included" if inclusive
                                else "tax", adds=not inclusive))
-    rows.append(SummaryRow("Total", _dec(txn.get("TotalAmt")), "total"))
+    code = foreign_currency(txn, lookups.country)
+    rows.append(SummaryRow(f"Total ({code})" if code else "Total", _dec(txn.get("TotalAmt")),
+                           "total"))
+    if code:  # what QuickBooks shows under a foreign form's total: the home amount
+        rows.append(SummaryRow(
+            f"Total in {HOME_CURRENCIES[lookups.country]} at {txn.get('ExchangeRate', 1)} "
+            f"{HOME_CURRENCIES[lookups.country]} per {code}", _dec(txn.get("HomeTotalAmt")),
+            "home total", adds=False))
     return rows
+
+
+def foreign_currency(txn: dict, country: str) -> str:
+    """The transaction's currency code when it is not the home currency, else ""."""
+    code = str((txn.get("CurrencyRef") or {}).get("value") or "")
+    return code if code and code != HOME_CURRENCIES.get(country) else ""
 
 
 def _summary_table(rows: list[SummaryRow]) -> str:
@@ -320,7 +334,9 @@ def invoice(
         rows.append(SummaryRow("Deposit", -_dec(inv.get("Deposit")), "deposit"))
     if payments:
         rows.append(SummaryRow("Payments received", -applied_total, "payments"))
-    rows.append(SummaryRow("Balance due", _dec(inv.get("Balance")), "balance"))
+    code = foreign_currency(inv, lookups.country)
+    rows.append(SummaryRow(f"Balance due ({code})" if code else "Balance due",
+                           _dec(inv.get("Balance")), "balance"))
     paid = (
         "<h2>Payments</h2><div class=scroll><table class=payments><tr><th>Date</th>"
         "<th>Ref no.</th><th>Method</th><th>Deposited to</th><th class=num>Payment</th>"

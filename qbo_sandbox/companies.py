@@ -15,6 +15,7 @@ from typing import Any
 from .entities import GRATUITY_ITEM_ID, as_json_number, iso
 from .samples import SAMPLE_NAMES, fill_company
 from .store import Store
+from .tracking import DEPARTMENT_TERMS
 
 COUNTRIES = ("US", "CA", "GB", "AU")
 DEFAULT_PREFERENCES = {
@@ -25,6 +26,11 @@ DEFAULT_PREFERENCES = {
     # US: automated sales tax (Preferences.TaxPrefs.PartnerTaxEnabled); off = an older company
     "automated_sales_tax": True,
 }
+# Settings with a rule of their own (control API `PATCH .../preferences`; Preferences shows
+# them): multicurrency (off by default; never off again once on; not on Simple Start) and
+# class / location tracking (Preferences.AccountingInfoPrefs; unset = Intuit's defaults).
+COMPANY_SETTINGS = ("multicurrency", "class_tracking_per_txn", "class_tracking_per_line",
+                    "track_departments", "department_terminology")
 DEFAULT_TAX_CODES: dict[str, list[dict[str, Any]]] = {
     "US": [],  # US lines use the pseudo codes TAX / NON
     "CA": [
@@ -107,9 +113,12 @@ def create_company(
         raise ValueError(f"country must be one of {', '.join(COUNTRIES)}")
     prefs = dict(DEFAULT_PREFERENCES)
     for key, value in (preferences or {}).items():
-        if key not in DEFAULT_PREFERENCES:
-            raise ValueError(f"unknown preference {key!r}; known: {sorted(DEFAULT_PREFERENCES)}")
-        prefs[key] = bool(value)
+        if key not in DEFAULT_PREFERENCES and key not in COMPANY_SETTINGS:
+            known = sorted([*DEFAULT_PREFERENCES, *COMPANY_SETTINGS])
+            raise ValueError(f"unknown preference {key!r}; known: {known}")
+        if key == "department_terminology" and value not in DEPARTMENT_TERMS:
+            raise ValueError(f"department_terminology must be one of {', '.join(DEPARTMENT_TERMS)}")
+        prefs[key] = value if key == "department_terminology" else bool(value)
     if country == "CA":
         prefs["gratuity"] = False  # QBO Canada has no tips setting
     realm_id = realm_id or "9341" + "".join(secrets.choice("0123456789") for _ in range(12))
@@ -196,7 +205,22 @@ def set_status(company: dict[str, Any], *, status: str | None = None,
     if plan is not None:
         if plan not in PLANS:
             raise ValueError(f"plan must be one of {', '.join(PLANS)}")
+        if plan == "simple_start" and company["preferences"].get("multicurrency"):
+            raise ValueError("a company with multicurrency on cannot move to Simple Start")
         company["preferences"]["plan"] = plan
+
+
+def set_multicurrency(company: dict[str, Any], on: bool) -> None:
+    """Turn multicurrency on; as in QuickBooks it cannot be turned off again, and Simple
+    Start does not have it."""
+    prefs = company["preferences"]
+    if not on:
+        if prefs.get("multicurrency"):
+            raise ValueError("multicurrency cannot be turned off once it is on")
+        return
+    if plan_of(company) == "simple_start":
+        raise ValueError("multicurrency is not available on Simple Start")
+    prefs["multicurrency"] = True
 
 
 def accepts_writes(company: dict[str, Any]) -> bool:

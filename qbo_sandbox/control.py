@@ -15,12 +15,14 @@ from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
 from .companies import (
+    COMPANY_SETTINGS,
     DEFAULT_PREFERENCES,
     accepts_writes,
     closed_through,
     create_company,
     plan_of,
     set_closing_date,
+    set_multicurrency,
     set_status,
     summary,
 )
@@ -28,6 +30,7 @@ from .entities import ENTITY_PATHS, Books
 from .faults import QBOFault
 from .merges import merge
 from .oauth import OAuthError
+from .tracking import DEPARTMENT_TERMS
 
 if TYPE_CHECKING:
     from .app import SandboxApp
@@ -121,10 +124,18 @@ def ctl_preferences(app: SandboxApp, request: Request, payload: dict, realm: str
     company = _company(app, realm)
     if request.method != "GET":
         for key, value in payload.items():
-            if key not in DEFAULT_PREFERENCES:
-                known = sorted(DEFAULT_PREFERENCES)
+            if key not in DEFAULT_PREFERENCES and key not in COMPANY_SETTINGS:
+                known = sorted([*DEFAULT_PREFERENCES, *COMPANY_SETTINGS])
                 raise ValueError(f"unknown preference {key!r}; known: {known}")
-            company["preferences"][key] = bool(value)
+            if key == "multicurrency":
+                set_multicurrency(company, bool(value))
+            elif key == "department_terminology":
+                if value not in DEPARTMENT_TERMS:
+                    raise ValueError(f"department_terminology must be one of "
+                                     f"{', '.join(DEPARTMENT_TERMS)}")
+                company["preferences"][key] = value
+            else:
+                company["preferences"][key] = bool(value)
         if company["country"] == "CA":
             company["preferences"]["gratuity"] = False
         app.store.save_company(company, company["created_at"])

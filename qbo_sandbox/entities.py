@@ -15,10 +15,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import faults, query
+from .currencies import Currencies
 from .faults import QBOFault
 from .lists import LISTS, NameLists, base_name
 from .sales import SALES_FORMS, SalesForms
 from .store import Store
+from .tracking import TRACKING_PREFS, Tracking
 from .us_sales_tax import us_tax_detail
 from .values import CENT, as_json_number, clean, iso, money, ref_value, tax_line
 
@@ -55,9 +57,11 @@ ENTITY_PATHS = {
     "creditmemo": "CreditMemo",
     "deposit": "Deposit",
     "purchase": "Purchase",
+    "companycurrency": "CompanyCurrency",
+    "exchangerate": "ExchangeRate",
 }
 TRANSACTIONS = ("Invoice", "Payment", *SALES_FORMS)
-WRITABLE = {"Customer", "Item", *LISTS, *TRANSACTIONS}
+WRITABLE = {"Customer", "Item", "CompanyCurrency", *LISTS, *TRANSACTIONS}
 # Ids: name lists count on their own; transactions share one sequence, as in QBO.
 ID_SPACES = {entity: "txn" for entity in TRANSACTIONS}
 VOIDABLE = ("Invoice", "Payment", "SalesReceipt")
@@ -101,7 +105,7 @@ def _decimal(value: Any, element: str) -> Decimal | None:
         raise faults.request_malformed(element) from None
 
 
-class Books(NameLists, SalesForms):
+class Books(NameLists, SalesForms, Currencies, Tracking):
     """One company's books, read and written by the API handlers."""
 
     def __init__(self, store: Store, company: dict[str, Any], now: float) -> None:
@@ -134,6 +138,10 @@ class Books(NameLists, SalesForms):
             return [self.preferences()]
         if entity == "CompanyInfo":
             return [self.company_info()]
+        if entity == "ExchangeRate":
+            return self.exchange_rates()
+        if entity == "CompanyCurrency" and not self.multicurrency_enabled():
+            return []
         return self.store.entities(self.realm, entity)
 
     def cdc(self, entities: str, changed_since: str) -> dict[str, Any]:
@@ -212,6 +220,11 @@ class Books(NameLists, SalesForms):
         prefs["TaxPrefs"]["PartnerTaxEnabled"] = (
             self.country == "US" and bool(self.prefs.get("automated_sales_tax", True)))
         prefs["CurrencyPrefs"]["HomeCurrency"] = {"value": self._home_currency()}
+        prefs["CurrencyPrefs"]["MultiCurrencyEnabled"] = bool(self.prefs.get("multicurrency"))
+        info = prefs["AccountingInfoPrefs"]
+        for key, setting in TRACKING_PREFS.items():
+            if setting in self.prefs:
+                info[key] = self.prefs[setting]
         prefs["AccountingInfoPrefs"]["BookCloseDate"] = self.prefs.get("book_close_date", "")
         if self.prefs.get("plan") == "simple_start":  # the plan lacks these features
             prefs["CurrencyPrefs"]["MultiCurrencyEnabled"] = False
@@ -220,9 +233,6 @@ class Books(NameLists, SalesForms):
                                                 TrackDepartments=False)
         prefs.update(domain="QBO", sparse=False)
         return prefs
-
-    def _home_currency(self) -> str:
-        return {"US": "USD", "CA": "CAD", "GB": "GBP", "AU": "AUD"}[self.country]
 
     def _iso_now(self) -> str:
         return iso(self.now)
@@ -318,6 +328,8 @@ class Books(NameLists, SalesForms):
 
     # writing ----------------------------------------------------------------------------
     def create(self, entity: str, payload: dict[str, Any], params: dict[str, str]) -> dict:
+        if entity == "ExchangeRate":  # no Id: a rate is set for a currency and a date
+            return self.set_exchange_rate(clean(payload))
         if entity not in WRITABLE:
             raise faults.unsupported_operation(f"create {entity}")
         data = clean(payload)
@@ -427,6 +439,10 @@ class Books(NameLists, SalesForms):
         return current
 
     def _save(self, entity: str, data: dict, current: dict | None, params: dict) -> dict:
+        if entity in TRANSACTIONS:
+            self._tracking_refs(data)
+        if entity == "CompanyCurrency":
+            return self._company_currency(data, current, params)
         if entity in LISTS:
             return self._named(entity, data, current, params)
         if entity in SALES_FORMS:
@@ -458,6 +474,7 @@ class Books(NameLists, SalesForms):
             data["DisplayName"] = name
         self._check_name(name, "DisplayName", MAX_DISPLAY_NAME)
         self._check_person_name(name, "Customer", data["Id"])
+        self._customer_currency(data, current)
         data.setdefault("Active", True)
         data["FullyQualifiedName"] = name
         data.setdefault("PrintOnCheckName", name)
@@ -549,6 +566,7 @@ class Books(NameLists, SalesForms):
         if current is not None and current.get("PrivateNote") == "Voided":
             raise faults.business_rule("A voided transaction can't be edited.")
         customer = self._customer_ref(data)
+        code, rate = self._txn_currency(data, customer)
         self._invoice_number(data, current, params)
         self._invoice_dates(data)
         total = self._sales_totals(data)
@@ -565,14 +583,15 @@ class Books(NameLists, SalesForms):
         data["HomeTotalAmt"] = data["TotalAmt"]
         data["Balance"] = as_json_number(money(total - applied - deposit))
         data["HomeBalance"] = data["Balance"]
+        self._home_amounts(data, rate)
+        if code != self._home_currency():
+            receivable = self._receivable_account(code)
+            data["ARAccountRef"] = {"value": receivable["Id"], "name": receivable["Name"]}
         data["CustomerRef"] = {"value": customer["Id"], "name": customer["DisplayName"]}
         data["LinkedTxn"] = current.get("LinkedTxn", []) if current else []
         data.setdefault("GlobalTaxCalculation", "TaxExcluded")
         data.setdefault("PrintStatus", "NotSet")
         data.setdefault("EmailStatus", "NotSet")
-        data["CurrencyRef"] = {"value": self.preferences()["CurrencyPrefs"]["HomeCurrency"]
-                               ["value"]}
-        data["ExchangeRate"] = 1
         for key in ("Deposit", "AllowIPNPayment", "AllowOnlinePayment", "FreeFormAddress",
                     "AllowOnlineCreditCardPayment", "AllowOnlineACHPayment"):
             if data.get(key) in (0, False):
@@ -958,6 +977,7 @@ class Books(NameLists, SalesForms):
         if current is not None and current.get("PrivateNote") == "Voided":
             raise faults.business_rule("A voided transaction can't be edited.")
         customer = self._customer_ref(data)
+        code, rate = self._txn_currency(data, customer)
         total = _decimal(data.get("TotalAmt"), "TotalAmt")
         if total is None:
             raise faults.required_missing("TotalAmt")
@@ -969,7 +989,8 @@ class Books(NameLists, SalesForms):
             raise faults.string_length("PaymentRefNum")
         self._invoice_dates(data)
         data.pop("DueDate", None)
-        self._deposit_account(data, required=False)
+        self._money_account_currency(self._deposit_account(data, required=False), code,
+                                     "DepositToAccountRef")
         self._payment_method(data)
         # Work out the new applications against balances without this payment's old ones.
         old = self._applications(current) if current else {}
@@ -990,6 +1011,12 @@ class Books(NameLists, SalesForms):
                 invoice = self.store.entity(self.realm, "Invoice", txn_id)
                 if invoice is None:
                     raise faults.invalid_reference("LinkedTxn", txn_id)
+                invoice_code = self._currency_code(invoice.get("CurrencyRef"))
+                if invoice_code and invoice_code != code:
+                    raise faults.business_rule(
+                        f"Invoice {txn_id} is in {invoice_code} and the payment in {code}: a "
+                        "payment is applied only to transactions in its own currency.",
+                        "LinkedTxn")
                 if ref_value(invoice["CustomerRef"]) != customer["Id"]:
                     raise faults.business_rule(
                         f"Invoice {txn_id} belongs to a different customer than the payment's "
@@ -1017,6 +1044,10 @@ class Books(NameLists, SalesForms):
         data["Line"] = lines
         data["TotalAmt"] = as_json_number(total)
         data["UnappliedAmt"] = as_json_number(total - applied)
+        if code != self._home_currency():
+            self._home_amounts(data, rate)
+            receivable = self._receivable_account(code)
+            data["ARAccountRef"] = {"value": receivable["Id"], "name": receivable["Name"]}
         data["ProcessPayment"] = False
         data["CustomerRef"] = {"value": customer["Id"], "name": customer["DisplayName"]}
         data.update(domain="QBO", sparse=False)
@@ -1047,7 +1078,7 @@ class Books(NameLists, SalesForms):
     def _apply_to_invoice(self, txn_id: str, payment_id: str, amount: Decimal) -> None:
         invoice = self.store.entity(self.realm, "Invoice", txn_id)
         invoice["Balance"] = as_json_number(money(Decimal(str(invoice["Balance"])) - amount))
-        invoice["HomeBalance"] = invoice["Balance"]
+        invoice["HomeBalance"] = _home_balance(invoice)
         links = invoice.setdefault("LinkedTxn", [])
         if not any(link.get("TxnId") == payment_id for link in links):
             links.append({"TxnId": payment_id, "TxnType": "Payment"})
@@ -1061,7 +1092,7 @@ class Books(NameLists, SalesForms):
             if invoice is None:
                 continue
             invoice["Balance"] = as_json_number(money(Decimal(str(invoice["Balance"])) + amount))
-            invoice["HomeBalance"] = invoice["Balance"]
+            invoice["HomeBalance"] = _home_balance(invoice)
             invoice["LinkedTxn"] = [
                 link for link in invoice.get("LinkedTxn", []) if link.get("TxnId") != payment["Id"]
             ]
@@ -1096,6 +1127,12 @@ class Books(NameLists, SalesForms):
         customer["Balance"] = as_json_number(money(balance))
         customer["BalanceWithJobs"] = customer["Balance"]
         self.store.put_entity(self.realm, "Customer", customer)
+
+
+def _home_balance(invoice: dict) -> Any:
+    """An invoice's open balance in home units, at its own exchange rate."""
+    rate = Decimal(str(invoice.get("ExchangeRate") or 1))
+    return as_json_number(money(Decimal(str(invoice["Balance"])) * rate))
 
 
 _NARROWED = {("Invoice", "DocNumber"): "$.DocNumber", ("Customer", "DisplayName"): "$.DisplayName",

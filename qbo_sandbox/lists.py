@@ -12,6 +12,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from . import faults
+from .tracking import DEPARTMENT_TERMS, TRACKING_PREFS
 from .values import ref_value
 
 if TYPE_CHECKING:
@@ -191,7 +192,7 @@ class NameLists:
         balance = current.get("CurrentBalance", 0) if current else 0
         data["CurrentBalance"] = balance  # read only: moved by transactions, not by updates
         data["CurrentBalanceWithSubAccounts"] = balance
-        data["CurrencyRef"] = {"value": self._home_currency()}  # type: ignore[attr-defined]
+        self._account_currency(data, current)  # type: ignore[attr-defined]
 
     def _list_paymentmethod(self, data: dict, current: dict | None) -> None:
         kind = data.setdefault("Type", "NON_CREDIT_CARD")
@@ -252,11 +253,20 @@ class NameLists:
         stored.update(Id="1", SyncToken=str(int(current["SyncToken"]) + 1))
         stored["MetaData"] = {"CreateTime": current["MetaData"]["CreateTime"],
                               "LastUpdatedTime": self._iso_now()}  # type: ignore[attr-defined]
+        self._update_currency_prefs(stored.get("CurrencyPrefs") or {})  # type: ignore
+        company = self.company  # type: ignore[attr-defined]
         custom = stored.get("SalesFormsPrefs", {}).get("CustomTxnNumbers")
         if isinstance(custom, bool):
-            company = self.company  # type: ignore[attr-defined]
             company["preferences"]["custom_txn_numbers"] = custom
-            self.store.save_company(company, company["created_at"])
+        info = stored.get("AccountingInfoPrefs") or {}
+        term = info.get("DepartmentTerminology")
+        if term and term not in DEPARTMENT_TERMS:
+            raise invalid_enumeration("DepartmentTerminology", term)
+        for key, setting in TRACKING_PREFS.items():
+            value = info.get(key)
+            if isinstance(value, bool) or (key == "DepartmentTerminology" and value):
+                company["preferences"][setting] = value
+        self.store.save_company(company, company["created_at"])
         self.store.put_entity(self.realm, "Preferences", stored)
         return self.preferences()  # type: ignore[attr-defined]
 

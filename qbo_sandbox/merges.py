@@ -30,6 +30,10 @@ def merge(books: Books, entity: str, *, survivor_id: str, deleted_id: str) -> di
     loser = books.get(entity, deleted_id)
     if survivor.get("Active") is False or loser.get("Active") is False:
         raise faults.business_rule(f"Only active {entity.lower()}s can be merged.", "Active")
+    if entity == "Customer" and (books._currency_code(survivor.get("CurrencyRef"))
+                                 != books._currency_code(loser.get("CurrencyRef"))):
+        raise faults.business_rule(  # QuickBooks merges customers of one currency only
+            "Only customers in the same currency can be merged.", "CurrencyRef")
     if entity == "Item" and survivor.get("Type") != loser.get("Type"):
         raise faults.business_rule("Only items of the same type can be merged.", "Type")
     ref = {"value": survivor_id, "name": survivor.get(MERGEABLE[entity], "")}

@@ -57,6 +57,9 @@ QUERYABLE: dict[str, tuple[str, ...]] = {
     "Deposit": ("Id", "SyncToken", "TxnDate", "TotalAmt", "DepositToAccountRef", *_META),
     "Purchase": ("Id", "SyncToken", "DocNumber", "TxnDate", "PaymentType", "AccountRef",
                  "EntityRef", "TotalAmt", "Credit", *_META),
+    "CompanyCurrency": ("Id", "SyncToken", "Code", "Name", "Active", *_META),
+    "ExchangeRate": ("SourceCurrencyCode", "TargetCurrencyCode", "AsOfDate", "Rate",
+                     "MetaData.LastUpdatedTime"),
 }
 # Name-list entities: QBO returns only active ones unless the query filters on Active.
 ACTIVE_BY_DEFAULT = {"Customer", "Item", "TaxCode", "TaxRate", "Account", "PaymentMethod",

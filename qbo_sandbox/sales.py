@@ -52,14 +52,13 @@ class SalesForms:
             total = self._deposit(data, current)
         else:
             total = self._purchase(data)
+        rate = Decimal(str(data.get("ExchangeRate") or 1))
         data["TotalAmt"] = as_json_number(money(total))
-        data["HomeTotalAmt"] = data["TotalAmt"]
+        self._home_amounts(data, rate)  # type: ignore[attr-defined]
         if entity == "CreditMemo":
             data["Balance"] = data["RemainingCredit"] = data["TotalAmt"]
         elif entity in ("SalesReceipt", "RefundReceipt"):
             data["Balance"] = 0
-        data["CurrencyRef"] = {"value": self._home_currency()}  # type: ignore[attr-defined]
-        data["ExchangeRate"] = 1
         data.update(domain="QBO", sparse=False)
         if current is not None:
             self._move_stock(current, -_STOCK_SIGN.get(entity, 0))  # type: ignore
@@ -84,11 +83,14 @@ class SalesForms:
         data["DocNumber"] = str(number)
 
     def _receipt(self, entity: str, data: dict) -> Decimal:
+        customer = None
         if entity == "CreditMemo" or ref_value(data.get("CustomerRef")) is not None:
             customer = self._customer_ref(data)  # type: ignore[attr-defined]
             data["CustomerRef"] = {"value": customer["Id"], "name": customer["DisplayName"]}
+        code, _ = self._txn_currency(data, customer)  # type: ignore[attr-defined]
         if entity != "CreditMemo":
-            self._deposit_account(data, required=entity == "RefundReceipt")  # type: ignore
+            account = self._deposit_account(data, required=entity == "RefundReceipt")  # type: ignore
+            self._money_account_currency(account, code, "DepositToAccountRef")  # type: ignore
             self._payment_method(data)  # type: ignore[attr-defined]
         else:
             data.pop("DepositToAccountRef", None)
@@ -104,6 +106,7 @@ class SalesForms:
         if account is None or account["AccountType"] != "Bank":
             raise faults.business_rule("A deposit goes to a bank account.",
                                        "DepositToAccountRef")
+        self._account_txn_currency(data, account)
         lines, total = [], Decimal(0)
         taken = self._deposited_txns(exclude=data.get("Id"))
         for raw in data.get("Line") or []:
@@ -182,6 +185,7 @@ class SalesForms:
             raise faults.business_rule(
                 f"A {kind} expense is paid from a {' or '.join(PAYMENT_TYPES[kind])} account; "
                 f"{account['Name']} is {account['AccountType']}.", "AccountRef")
+        self._account_txn_currency(data, account)
         entity_ref = data.get("EntityRef")
         if ref_value(entity_ref) is not None:
             data["EntityRef"] = self._payee(entity_ref)
@@ -226,6 +230,15 @@ class SalesForms:
         data["TxnTaxDetail"] = {"TotalTax": as_json_number(tax)}
         data.setdefault("Credit", False)
         return total + tax
+
+    def _account_txn_currency(self, data: dict, account: dict) -> None:
+        """A deposit's or expense's currency: the one sent (default: the account's); the
+        account must hold the home currency or that one."""
+        held = self._currency_code(account.get("CurrencyRef"))  # type: ignore[attr-defined]
+        if not self._currency_code(data.get("CurrencyRef")) and held:  # type: ignore
+            data["CurrencyRef"] = {"value": held}
+        code, _ = self._txn_currency(data, None)  # type: ignore[attr-defined]
+        self._money_account_currency(account, code, "AccountRef")  # type: ignore
 
     def _resolve(self, holder: dict, key: str, kind: str, *, required_as: str) -> dict:
         """The `kind` object `holder[key]` names, with the reference completed to

@@ -13,17 +13,16 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .currencies import CURRENCY_NAMES
 from .values import money
 
 # Where Intuit's sandbox companies of each country keep their clocks.
 TIME_ZONES = {"US": "America/Los_Angeles", "CA": "America/Toronto", "GB": "Europe/London",
               "AU": "Australia/Sydney"}
-CURRENCY_NAMES = {"USD": "United States Dollar", "CAD": "Canadian Dollar",
-                  "GBP": "British Pound Sterling", "AUD": "Australian Dollar"}
 ENTITY_KEYS = ("Customer", "Item", "Invoice", "Payment", "SalesReceipt", "RefundReceipt",
                "CreditMemo", "Purchase", "Deposit", "Vendor", "Account", "TaxCode", "TaxRate",
                "Term", "PaymentMethod", "Class", "Department", "Employee", "Estimate",
-               "CompanyInfo", "Preferences")
+               "CompanyInfo", "Preferences", "CompanyCurrency", "ExchangeRate")
 ADDRESS_KEYS = {"BillAddr": 0, "ShipAddr": 1}
 NAME_VALUE = {"name": "{http://schema.intuit.com/finance/v3}NameValue",
               "declaredType": "com.intuit.schema.finance.v3.NameValue",
