@@ -244,13 +244,17 @@ def test_the_migration_leaves_a_company_held_by_the_first_account_to_connect():
                               connected_at=now - timedelta(days=1))
     executor = MigrationExecutor(db)
     executor.loader.build_graph()
-    executor.migrate(after)
-
-    kept = QuickBooksConnection.objects.get(account_id=first.pk)
-    dropped = QuickBooksConnection.objects.get(account_id=second.pk)
-    assert kept.status == "connected"
-    assert (dropped.status, dropped.refresh_token) == ("disconnected", "")
-    assert "already connected to another hatsync account" in dropped.status_reason
-    executor = MigrationExecutor(db)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    try:
+        executor.migrate(after)
+        # The model as that migration left it: later migrations add fields.
+        Migrated = executor.loader.project_state(after).apps.get_model(
+            "integrations", "QuickBooksConnection")
+        kept = Migrated.objects.get(account_id=first.pk)
+        dropped = Migrated.objects.get(account_id=second.pk)
+        assert kept.status == "connected"
+        assert (dropped.status, dropped.refresh_token) == ("disconnected", "")
+        assert "already connected to another hatsync account" in dropped.status_reason
+    finally:  # the tests after this one need the whole schema back
+        executor = MigrationExecutor(db)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
