@@ -270,6 +270,12 @@ QBO_LEASE_WAIT_SECONDS = env.float("QBO_LEASE_WAIT_SECONDS", default=2.0)
 QBO_BATCH_SIZE = min(30, env.int("QBO_BATCH_SIZE", default=30))
 QBO_MAX_IN_FLIGHT = min(10, env.int("QBO_MAX_IN_FLIGHT", default=8))
 QBO_BULK_CHUNK = env.int("QBO_BULK_CHUNK", default=300)
+# Beside its batches a drain sends single requests (one object each) from the rest of the
+# request budget, up to QBO_SINGLE_LANE_IN_FLIGHT at once (within QBO_MAX_IN_FLIGHT), while
+# every request window keeps QBO_SINGLE_LANE_RESERVE of it free for people's own pushes.
+# 0 in flight: batches only.
+QBO_SINGLE_LANE_IN_FLIGHT = env.int("QBO_SINGLE_LANE_IN_FLIGHT", default=4)
+QBO_SINGLE_LANE_RESERVE = env.float("QBO_SINGLE_LANE_RESERVE", default=0.05)
 QBO_DRAIN_SLICE_SECONDS = env.float("QBO_DRAIN_SLICE_SECONDS", default=30.0)
 # Benchmarks only: the local sandbox's clock can run faster (its --time-scale); the budget's
 # minute then lasts 60 / scale seconds. Against Intuit this must stay 1.

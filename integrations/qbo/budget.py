@@ -9,11 +9,17 @@ budget: bursts stay short, so a fast import never spends a whole minute's budget
 then stands still for most of the next (the longest pause is `longest_pause_seconds()`, 10 s),
 while a whole minute still uses all of its budget. Intuit also allows a company only 10
 requests a second (its "API call limits and throttles" page): a one-second moving window keeps
-QBO_REQUESTS_PER_SECOND (9), in real seconds even when the local sandbox's clock runs faster.
+QBO_REQUESTS_PER_SECOND (9); in the local sandbox, whose clock may run faster, that second
+passes faster too, as the sandbox counts it.
 
-Where the window lives: Redis when REDIS_URL is set (through `limits`, whose moving window is
-one atomic Lua script), else a small file per company under HATSYNC_VAR_DIR, taken under an
-flock (the embedded default: one machine, several processes).
+A drain sends most of an import in batches (30 objects a request, 40 batch requests a minute)
+and, beside them, single requests (one object each) from the rest of the minute's 500: its
+single lane takes a request only while every window keeps QBO_SINGLE_LANE_RESERVE of it free
+for people's own pushes (`take_spare`).
+
+Where the window lives: Redis when REDIS_URL is set (a sorted set of moments per window,
+changed under the company's Redis lock), else a small file per company under
+HATSYNC_VAR_DIR, taken under an flock (the embedded default: one machine, several processes).
 """
 
 import fcntl
@@ -21,15 +27,14 @@ import json
 import math
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
+import redis
 from django.conf import settings
-from limits import RateLimitItemPerSecond
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 
 MINUTE = 60.0
 BURST_SECONDS = 10
@@ -37,37 +42,53 @@ BURST_SHARE = 1.0  # of an even share (1/6) of the minute; more gives longer pau
 
 
 class RedisStore:
-    """The moving window in Redis, shared by every machine."""
+    """The moving window in Redis, shared by every machine: a sorted set of the moments of
+    the window's requests. Every change happens under the company's lock (`locked`), so a
+    read and the write after it are one step."""
 
-    def __init__(self, url: str):
-        self.storage = storage_from_string(url)
-        self.limiter = MovingWindowRateLimiter(self.storage)
+    def __init__(self, url: str, clock: Callable[[], float] = time.time):
+        self.redis = redis.Redis.from_url(url)
+        self.clock = clock
 
-    def take(self, key: str, limit: int, period: int) -> float:
-        item = RateLimitItemPerSecond(limit, period)
-        if self.limiter.hit(item, key):
-            return 0.0
-        return self._until_free(item, key)
+    def _count(self, key: str, period: float) -> tuple[int, float]:
+        now = self.clock()
+        pipe = self.redis.pipeline()
+        pipe.zremrangebyscore(key, "-inf", now - period)
+        pipe.zcard(key)
+        return pipe.execute()[1], now
 
-    def wait(self, key: str, limit: int, period: int) -> float:
-        item = RateLimitItemPerSecond(limit, period)
-        if self.limiter.get_window_stats(item, key).remaining > 0:
-            return 0.0
-        return self._until_free(item, key)
+    def _until(self, key: str, count: int, limit: int, period: float, now: float) -> float:
+        """Seconds until the window holds fewer than `limit` (it holds `count`)."""
+        [(_, oldest)] = self.redis.zrange(key, count - limit, count - limit, withscores=True)
+        return max(0.01, oldest + period - now)
 
-    def _until_free(self, item, key: str) -> float:
-        reset = self.limiter.get_window_stats(item, key).reset_time
-        return max(0.01, reset - time.time())
+    def take(self, key: str, limit: int, period: float) -> float:
+        count, now = self._count(key, period)
+        if count >= limit:
+            return self._until(key, count, limit, period, now)
+        pipe = self.redis.pipeline()
+        pipe.zadd(key, {f"{now!r}:{uuid.uuid4().hex[:8]}": now})
+        pipe.expire(key, math.ceil(period) + 1)
+        pipe.execute()
+        return 0.0
+
+    def wait(self, key: str, limit: int, period: float) -> float:
+        count, now = self._count(key, period)
+        return self._until(key, count, limit, period, now) if count >= limit else 0.0
+
+    def room(self, key: str, limit: int, period: float, keep: int) -> float:
+        return self.wait(key, limit - keep, period)
 
     @contextmanager
     def locked(self, realm_id: str) -> Iterator[None]:
         """One taker at a time per company, on every machine (a short Redis lock)."""
-        client = self.storage.storage  # the redis-py client under `limits`
-        with client.lock(f"qbo-budget-lock:{realm_id}", timeout=5, blocking_timeout=10):
+        with self.redis.lock(f"qbo-budget-lock:{realm_id}", timeout=5, blocking_timeout=10):
             yield
 
     def clear(self) -> None:
-        self.storage.reset()
+        keys = list(self.redis.scan_iter(match="qbo-budget:*"))
+        if keys:
+            self.redis.delete(*keys)
 
 
 class FileStore:
@@ -78,7 +99,7 @@ class FileStore:
         self.clock = clock
 
     @contextmanager
-    def _window(self, key: str, period: int) -> Iterator[list[float]]:
+    def _window(self, key: str, period: float) -> Iterator[list[float]]:
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / (re.sub(r"[^\w.-]", "_", key) + ".json")
         with open(path, "a+") as file:
@@ -103,13 +124,16 @@ class FileStore:
             fcntl.flock(file, fcntl.LOCK_EX)
             yield
 
-    def take(self, key: str, limit: int, period: int) -> float:
+    def take(self, key: str, limit: int, period: float) -> float:
         return self._use(key, limit, period, take=True)
 
-    def wait(self, key: str, limit: int, period: int) -> float:
+    def room(self, key: str, limit: int, period: float, keep: int) -> float:
+        return self._use(key, limit - keep, period, take=False)
+
+    def wait(self, key: str, limit: int, period: float) -> float:
         return self._use(key, limit, period, take=False)
 
-    def _use(self, key: str, limit: int, period: int, *, take: bool) -> float:
+    def _use(self, key: str, limit: int, period: float, *, take: bool) -> float:
         with self._window(key, period) as stamps:
             now = self.clock()
             if len(stamps) >= limit:
@@ -145,10 +169,10 @@ def longest_pause_seconds(per_minute: int | None = None) -> float:
     return MINUTE - (bursts - 1) * BURST_SECONDS
 
 
-def _windows(realm_id: str, batch: bool) -> list[tuple[str, int, int]]:
+def _windows(realm_id: str, batch: bool) -> list[tuple[str, int, float]]:
     """(key, limit, seconds) of every window one request counts in.
 
-    QBO_LIMITS_TIME_SCALE > 1 shortens the minute (only for the local sandbox, whose clock
+    QBO_LIMITS_TIME_SCALE > 1 shortens every window (only for the local sandbox, whose clock
     runs that much faster in benchmarks); against Intuit it is always 1."""
     scale = settings.QBO_LIMITS_TIME_SCALE
     kinds = [("requests", settings.QBO_REQUESTS_PER_MINUTE)]
@@ -156,13 +180,19 @@ def _windows(realm_id: str, batch: bool) -> list[tuple[str, int, int]]:
         kinds.append(("batches", settings.QBO_BATCHES_PER_MINUTE))
     windows = []
     for kind, per_minute in kinds:
-        windows.append((f"qbo-budget:{kind}:{realm_id}", per_minute,
-                        max(1, round(MINUTE / scale))))
+        windows.append((f"qbo-budget:{kind}:{realm_id}", per_minute, MINUTE / scale))
         windows.append((f"qbo-budget:{kind}-burst:{realm_id}", burst_limit(per_minute),
-                        max(1, round(BURST_SECONDS / scale))))
+                        BURST_SECONDS / scale))
+    # Intuit's second, like its minute, passes `scale` times faster in the local sandbox.
     windows.append((f"qbo-budget:requests-second:{realm_id}", settings.QBO_REQUESTS_PER_SECOND,
-                    1))
+                    1.0 / scale))
     return windows
+
+
+def kept_for_people(limit: int) -> int:
+    """Of a request window's `limit`, the places a drain's single lane leaves free for
+    people's own pushes (and the batch lane): QBO_SINGLE_LANE_RESERVE of it, at least one."""
+    return max(1, math.ceil(limit * settings.QBO_SINGLE_LANE_RESERVE))
 
 
 def take(realm_id: str, *, batch: bool = False) -> float:
@@ -174,6 +204,21 @@ def take(realm_id: str, *, batch: bool = False) -> float:
     # budget lost for a whole minute).
     with store().locked(realm_id):
         wait = max(store().wait(*window) for window in windows)
+        if wait:
+            return wait
+        for window in windows:
+            store().take(*window)
+    return 0.0
+
+
+def take_spare(realm_id: str) -> float:
+    """Count one request of a drain's single lane (one object a request, beside its batches)
+    if every request window has room beyond what is kept for people (`kept_for_people`), and
+    return 0; otherwise count nothing and return the seconds until it may have room."""
+    windows = _windows(realm_id, batch=False)
+    with store().locked(realm_id):
+        wait = max(store().room(key, limit, period, kept_for_people(limit))
+                   for key, limit, period in windows)
         if wait:
             return wait
         for window in windows:

@@ -331,21 +331,20 @@ class Drain:
 
     # sending -------------------------------------------------------------------------------
     def _send(self, plans: list[Plan], singles: list[SyncRecord]) -> None:
-        """Send creates and updates in batches, several at once; record each answer."""
+        """Send creates and updates in both lanes, several at once; record each answer."""
         if not plans:
             return
-        batches = self.sender.put_in_flight(plans)
 
         def settle(batch: list[Plan]) -> None:
             self._settle(batch, singles)
 
-        unanswered = self.sender.post_all(batches, settle)
-        if unanswered:  # QuickBooks stopped accepting the token: refresh it once, go again
+        left = self.sender.send(plans, settle)
+        if left:  # QuickBooks stopped accepting the token: refresh it once, go again
             self._start(force=True)
-            refused = self.sender.post_all(unanswered, settle)
-            if refused:  # QuickBooks applied none of these: they wait for the reconnect
+            left = self.sender.send(left.plans, settle, again=left.batches)
+            if left:  # QuickBooks applied none of these: they wait for the reconnect
                 SyncRecord.objects.filter(
-                    pk__in=[plan.record.pk for batch in refused for plan in batch.plans]
+                    pk__in=[plan.record.pk for batch in left.batches for plan in batch.plans]
                 ).update(state=State.NEEDS_SYNC, state_changed_at=timezone.now())
                 raise QboAuthError("QuickBooks no longer accepts this connection.")
 
@@ -369,12 +368,14 @@ class Drain:
                        if plan.entity in ("Invoice", "Payment"))
 
     def _query_in(self, entity: str, field_name: str, values: list[str]) -> list[dict]:
-        found: list[dict] = []
+        """Look these values up, NAMES_PER_QUERY to a query, the queries side by side."""
         values = list(dict.fromkeys(values))
-        for start in range(0, len(values), NAMES_PER_QUERY):
-            chunk = values[start:start + NAMES_PER_QUERY]
-            found += self.engine.query(rules.select_where_in(entity, field_name, chunk))
-        return found
+        statements = [rules.select_where_in(entity, field_name,
+                                            values[start:start + NAMES_PER_QUERY])
+                      for start in range(0, len(values), NAMES_PER_QUERY)]
+        if len(statements) == 1:
+            return self.engine.query(statements[0])
+        return self.sender.query_all(statements)
 
     # our own records -----------------------------------------------------------------------
     def _records(self, kind: str, wanted: dict[str, dict]) -> dict[str, SyncRecord]:
