@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -49,6 +49,7 @@ class Left:
 
 SINGLE_OPERATIONS = ("create", "update")
 IDLE_POLL_SECONDS = 0.25  # the longest the sender waits before it looks at the budget again
+MEANWHILE_PAUSE = 0.1  # a wait for the budget this long is spent on other work
 
 
 class BatchSender:
@@ -84,12 +85,14 @@ class BatchSender:
         return Batch(request_id, [plan], single=True)
 
     def send(self, plans: list[Plan], settle: Callable[[list[Plan]], None], *,
-             again: list[Batch] | None = None) -> Left:
+             again: list[Batch] | None = None, meanwhile: Iterator | None = None) -> Left:
         """Send the plans through both lanes and `settle` each request's plans as its answer
         comes (so progress shows as it goes); `again`: batches already in flight to post once
         more (after a new token). Whenever the batch budget has room a batch of up to 30
         goes; while it has none, single requests take plans one at a time, as long as the
-        company's request windows keep their share for people (`budget.take_spare`)."""
+        company's request windows keep their share for people (`budget.take_spare`).
+        `meanwhile`: other work (the next chunk's planning), advanced a step at a time
+        whenever both lanes wait for the budget or the last requests are in flight."""
         queue = deque(plans)
         ready = deque(again or [])
         left = Left()
@@ -129,7 +132,14 @@ class BatchSender:
                     next_single = time.monotonic() + spacing
                     batch = self.single_in_flight(queue.popleft())
                     futures[pool.submit(self._post, batch, counted=True)] = batch
-                if futures:
+                idle = futures and (not queue or pause >= MEANWHILE_PAUSE)
+                if meanwhile is not None and idle:
+                    try:
+                        next(meanwhile)  # HTTP and database work of its own, a step
+                    except StopIteration:
+                        meanwhile = None
+                    done = {future for future in futures if future.done()}
+                elif futures:
                     done, _ = wait(futures, timeout=max(0.01, pause),
                                    return_when=FIRST_COMPLETED)
                 elif stop or lost_lease or left or not (queue or ready):

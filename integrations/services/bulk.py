@@ -16,6 +16,7 @@ gets the one-record push of `sync.py`, with its look-ups and messages, in the sa
 
 import logging
 import time
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -74,6 +75,45 @@ class Resolved:
     item_ids: dict[str, str] = field(default_factory=dict)  # item name (casefold) -> QBO id
 
 
+@dataclass
+class InvoiceChunk:
+    """A chunk of invoice records as planned: what passed the rules and the look-ups, the
+    customers and items to send before them, and what goes one by one."""
+
+    records: list[SyncRecord]
+    planned: list[PlannedInvoice] = field(default_factory=list)
+    singles: list[SyncRecord] = field(default_factory=list)
+    resolved: Resolved = field(default_factory=Resolved)
+    first: list[Plan] = field(default_factory=list)
+
+
+class Planning:
+    """A chunk's planning, run a step at a time (an iterator, for the sender to advance while
+    it waits) or to its end (`result`)."""
+
+    def __init__(self, steps: Generator[None, None, InvoiceChunk]):
+        self.steps = steps
+        self.chunk: InvoiceChunk | None = None
+
+    def __iter__(self) -> "Planning":
+        return self
+
+    def __next__(self) -> None:
+        if self.chunk is not None:
+            raise StopIteration
+        try:
+            return next(self.steps)
+        except StopIteration as done:
+            self.chunk = done.value
+            raise
+
+    def result(self) -> InvoiceChunk:
+        for _ in self:
+            pass
+        assert self.chunk is not None
+        return self.chunk
+
+
 def drain_company(*, connection_id: int, since: datetime) -> DrainResult:
     """Work through the company's records waiting since `since`, for up to
     QBO_DRAIN_SLICE_SECONDS; `more` says whether some are left."""
@@ -104,6 +144,7 @@ class Drain:
         self.token = ""
         self.engine: CompanyEngine | None = None
         self.sender: BatchSender | None = None
+        self._next: Planning | None = None  # the next chunk, perhaps planned already
 
     # the loop ------------------------------------------------------------------------------
     def run(self) -> DrainResult:
@@ -193,18 +234,14 @@ class Drain:
     def _chunk(self) -> bool:
         """One chunk of invoices or, once none is left, of payments; False when nothing is.
         Every invoice goes before any payment, so an import's progress never waits for
-        payments."""
+        payments. The next chunk of invoices is planned while this one's wait for the
+        budget (`_invoices`)."""
         singles: list[SyncRecord] = []
-        records = list(
-            self._waiting(Kind.INVOICE).select_related("invoice__contact")
-            .prefetch_related(
-                Prefetch("invoice__lines",
-                         queryset=InvoiceLine.objects.select_related("product", "tax_rate")),
-                "invoice__payments",
-            )[: settings.QBO_BULK_CHUNK]
-        )
-        if records:
-            self._invoices(records, singles)
+        planning, self._next = self._next, None
+        chunk = (planning or Planning(self._plan_invoices(exclude=set(), held=set()))).result()
+        singles += chunk.singles
+        if chunk.records:
+            self._invoices(chunk, singles)
         else:
             records = list(self._waiting(Kind.PAYMENT).select_related("payment__invoice")
                            [: settings.QBO_BULK_CHUNK])
@@ -228,37 +265,66 @@ class Drain:
             self.result.synced += 1
 
     # invoices ------------------------------------------------------------------------------
-    def _invoices(self, records: list[SyncRecord], singles: list[SyncRecord]) -> None:
-        """Plan and send a chunk of invoice creates; their payments then wait their turn."""
-        planned: list[PlannedInvoice] = []
+    def _plan_invoices(self, *, exclude: set[int], held: set[str]
+                       ) -> Generator[None, None, InvoiceChunk]:
+        """Read and plan a chunk of invoices: the rules, then what QuickBooks has (a few
+        look-ups), then the customers and items to send first. It pauses (yields) between
+        its steps, so that it can run while another chunk's requests wait for the budget;
+        `exclude`: that chunk's records, `held`: its DocNumbers."""
+        records = list(
+            self._waiting(Kind.INVOICE).exclude(pk__in=exclude)
+            .select_related("invoice__contact")
+            .prefetch_related(
+                Prefetch("invoice__lines",
+                         queryset=InvoiceLine.objects.select_related("product", "tax_rate")),
+                "invoice__payments",
+            )[: settings.QBO_BULK_CHUNK]
+        )
+        chunk = InvoiceChunk(records)
         for record in records:
             invoice = record.invoice
             if (invoice is None or invoice.is_void or record.qbo_id
                     or exactly_once.may_have_landed(record, pushing=False)):
-                singles.append(record)  # edits, voids, second attempts: one by one
+                chunk.singles.append(record)  # edits, voids, second attempts: one by one
                 continue
             lines = list(invoice.lines.all())
             try:
                 doc_number, tax_ids = invoices.checks(self.engine, invoice, lines)
             except Blocked:
-                singles.append(record)  # the one-record push says why, at no cost
+                chunk.singles.append(record)  # the one-record push says why, at no cost
                 continue
-            planned.append(PlannedInvoice(record, invoice, lines, doc_number, tax_ids))
-        planned = self._free_numbers(planned, singles)
-        if not planned:
+            if doc_number.casefold() in held:  # the chunk before has it: that one goes first
+                chunk.singles.append(record)
+                continue
+            chunk.planned.append(PlannedInvoice(record, invoice, lines, doc_number, tax_ids))
+        if not chunk.planned:
+            return chunk
+        yield
+        chunk.planned = self._free_numbers(chunk.planned, chunk.singles)
+        if not chunk.planned:
+            return chunk
+        yield
+        chunk.first = self._customers(chunk.resolved, {
+            p.invoice.contact_id: p.invoice.contact for p in chunk.planned}.values())
+        yield
+        chunk.first += self._items(chunk.resolved, [line for p in chunk.planned
+                                                    for line in p.lines])
+        return chunk
+
+    def _invoices(self, chunk: InvoiceChunk, singles: list[SyncRecord]) -> None:
+        """Send a planned chunk: its customers and items, then its invoice creates (and,
+        meanwhile, plan the next chunk); their payments then wait their turn."""
+        if not chunk.planned:
             return
-        resolved = Resolved()
-        plans = self._customers(resolved, {p.invoice.contact_id: p.invoice.contact
-                                           for p in planned}.values())
-        plans += self._items(resolved, [line for p in planned for line in p.lines])
-        self._send(plans, [])  # customers and items first, in the same batches
-        for plan in plans:
+        resolved = chunk.resolved
+        self._send(chunk.first, [])  # customers and items first, in the same batches
+        for plan in chunk.first:
             if plan.answer is not None and plan.entity == "Customer":
                 resolved.customer_ids[plan.record.contact_id] = plan.record.qbo_id
             elif plan.answer is not None:
                 resolved.item_ids[plan.name.casefold()] = plan.record.qbo_id
         plans = []
-        for p in planned:
+        for p in chunk.planned:
             customer = resolved.customer_ids.get(p.invoice.contact_id)
             names = [rules.item_name_for(line.name) for line in p.lines]
             if not customer or any(name.casefold() not in resolved.item_ids for name in names):
@@ -270,7 +336,10 @@ class Drain:
                 item_ids={name: resolved.item_ids[name.casefold()] for name in names})
             plans.append(Plan(p.record, "Invoice", "create", payload, fingerprint, p.doc_number,
                               warning=""))
-        self._send(plans, singles)
+        self._next = Planning(self._plan_invoices(
+            exclude={record.pk for record in chunk.records},
+            held={p.doc_number.casefold() for p in chunk.planned}))
+        self._send(plans, singles, meanwhile=self._next)
         self._payment_records([plan.record.invoice_id for plan in plans
                                if plan.answer is not None])
 
@@ -330,15 +399,17 @@ class Drain:
         self._send(plans, singles)
 
     # sending -------------------------------------------------------------------------------
-    def _send(self, plans: list[Plan], singles: list[SyncRecord]) -> None:
-        """Send creates and updates in both lanes, several at once; record each answer."""
+    def _send(self, plans: list[Plan], singles: list[SyncRecord], *,
+              meanwhile: Planning | None = None) -> None:
+        """Send creates and updates in both lanes, several at once; record each answer.
+        `meanwhile`: work to advance a step at a time while the requests wait."""
         if not plans:
             return
 
         def settle(batch: list[Plan]) -> None:
             self._settle(batch, singles)
 
-        left = self.sender.send(plans, settle)
+        left = self.sender.send(plans, settle, meanwhile=meanwhile)
         if left:  # QuickBooks stopped accepting the token: refresh it once, go again
             self._start(force=True)
             left = self.sender.send(left.plans, settle, again=left.batches)
