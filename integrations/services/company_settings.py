@@ -11,6 +11,7 @@ from invoices.models import Product
 from .. import rules
 from ..models import QuickBooksConnection
 from ..qbo import client as qbo
+from ..tracking import tracking_settings
 from .accounts import accounts_checklist, read_accounts
 from .tax_codes import rates_to_map
 from .tokens import client_for
@@ -58,6 +59,7 @@ def plan_features(prefs: dict) -> dict:
         "class_tracking": bool(accounting.get("ClassTrackingPerTxn")
                                or accounting.get("ClassTrackingPerTxnLine")),
         "locations": bool(accounting.get("TrackDepartments")),
+        **tracking_settings(accounting),  # how classes go, what a location is called
     }
 
 
