@@ -52,6 +52,13 @@ def location_term(snapshot: Mapping) -> str:
     return str(snapshot.get("location_term") or DEFAULT_LOCATION_TERM)
 
 
+def plural(term: str) -> str:
+    """"Locations", "Territories", "Businesses", "Properties": a company's word, many."""
+    if term.endswith("y") and term[-2:-1] not in "aeiou":
+        return term[:-1] + "ies"
+    return term + ("es" if term.endswith("s") else "s")
+
+
 def listed_name(name: str) -> str:
     """A class or location's name as the owner gave it: QuickBooks shows an inactive one as
     "Portraits (deleted)"."""

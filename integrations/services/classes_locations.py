@@ -10,9 +10,11 @@ here reads Preferences again. The choices live on the connection (`class_map`,
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from invoices.models import Invoice, Product
@@ -22,7 +24,6 @@ from ..models import InvoiceLocation, QuickBooksConnection, SyncRecord
 from ..qbo.client import QboClient
 from ..qbo.errors import QboFault
 from ..tracking import CLASS, LOCATION, InvoiceTracking
-from .imports import retry
 from .tokens import client_for
 
 LIST_KEYS = {CLASS: "classes", LOCATION: "locations"}
@@ -31,9 +32,96 @@ LIST_QUERY = {CLASS: "select * from Class where Active in (true, false) maxresul
               LOCATION: "select * from Department where Active in (true, false) maxresults 1000"}
 
 
+def placement(connection: QuickBooksConnection | None) -> str:
+    """"line", "txn" or "" (tracking.class_placement)."""
+    return tracking.class_placement(connection.settings_snapshot or {}) if connection else ""
+
+
+def tracks_classes(connection: QuickBooksConnection | None) -> bool:
+    return bool(placement(connection))
+
+
+def tracks_locations(connection: QuickBooksConnection | None) -> bool:
+    return bool(connection and tracking.tracks_locations(connection.settings_snapshot or {}))
+
+
 def tracks_anything(connection: QuickBooksConnection | None) -> bool:
-    snapshot = (connection.settings_snapshot or {}) if connection else {}
-    return bool(tracking.class_placement(snapshot) or tracking.tracks_locations(snapshot))
+    return tracks_classes(connection) or tracks_locations(connection)
+
+
+def term(connection: QuickBooksConnection) -> str:
+    """The company's word for a location."""
+    return tracking.location_term(connection.settings_snapshot or {})
+
+
+def terms(connection: QuickBooksConnection) -> str:
+    """The company's word for locations (many)."""
+    return tracking.plural(term(connection))
+
+
+def mapping_url() -> str:
+    return reverse("integrations:classes_locations")
+
+
+@dataclass(frozen=True)
+class ProductClass:
+    """One product, the class chosen for it ("" none) and how that class stands."""
+
+    product: Product
+    class_id: str
+    class_name: str
+    state: str  # "", "inactive", "missing"
+
+
+def product_rows(connection: QuickBooksConnection) -> list[ProductClass]:
+    class_map = connection.class_map or {}
+    rows = []
+    for product in Product.objects.filter(account=connection.account).order_by("display_name"):
+        class_id = class_map.get(str(product.pk), "")
+        rows.append(ProductClass(product=product, class_id=class_id,
+                                 class_name=name_of(connection, CLASS, class_id),
+                                 state=choice_state(connection, CLASS, class_id)))
+    return rows
+
+
+def options(connection: QuickBooksConnection, entity: str) -> list[tuple[str, str]]:
+    """(id, label) of the company's classes or locations as last read; inactive ones are
+    marked (one already chosen stays choosable, so the form shows it as it is)."""
+    return [(row["id"], row["name"] + ("" if row["active"] else " (inactive in QuickBooks)"))
+            for row in (connection.tracking_lists or {}).get(LIST_KEYS[entity], [])]
+
+
+def checklist(connection: QuickBooksConnection) -> list[dict]:
+    """The settings checklist's line on classes and locations, when the company tracks them
+    (when it does not, the plan checklist says so)."""
+    snapshot = connection.settings_snapshot or {}
+    placement = tracking.class_placement(snapshot)
+    parts = []
+    if placement:
+        parts.append("classes " + ("on each line" if placement == "line"
+                                   else "one per invoice"))
+    if tracking.tracks_locations(snapshot):
+        parts.append(tracking.plural(tracking.location_term(snapshot)).lower())
+    if not parts:
+        return []
+    refused = [row for entity in (CLASS, LOCATION) for row in listed(connection, entity).values()
+               if not row["active"] and _is_chosen(connection, entity, row["id"])]
+    return [{
+        "key": "classes_locations", "applicable": True, "ok": not refused,
+        "label": "QuickBooks tracks " + " and ".join(parts),
+        "fix": ("A class or location chosen here is inactive in QuickBooks: its invoices "
+                "wait. Choose another." if refused else ""),
+        "link": "Choose classes and locations",
+        "info": "" if refused else ("hatsync sends the class of each product and the "
+                                    "location you choose; nothing where none is chosen."),
+    }]
+
+
+def _is_chosen(connection: QuickBooksConnection, entity: str, qbo_id: str) -> bool:
+    if entity == CLASS:
+        return qbo_id in (connection.class_map or {}).values()
+    return qbo_id == connection.location_id or InvoiceLocation.objects.filter(
+        connection=connection, department_id=qbo_id).exists()
 
 
 def read_lists(*, connection: QuickBooksConnection, client: QboClient | None = None) -> dict:
@@ -85,6 +173,17 @@ def invoice_location_id(connection: QuickBooksConnection, invoice: Invoice) -> s
     own = InvoiceLocation.objects.filter(connection=connection, invoice=invoice).values_list(
         "department_id", flat=True).first()
     return own or connection.location_id
+
+
+def invoice_location_note(connection: QuickBooksConnection, invoice: Invoice) -> dict | None:
+    """The invoice panel's line on its location (None when the company tracks none)."""
+    if not tracks_locations(connection) or invoice.is_draft:
+        return None
+    qbo_id = invoice_location_id(connection, invoice)
+    return {"term": term(connection), "name": name_of(connection, LOCATION, qbo_id),
+            "own": qbo_id != connection.location_id,
+            "state": choice_state(connection, LOCATION, qbo_id),
+            "url": reverse("integrations:invoice_location", args=[invoice.pk])}
 
 
 def invoice_tracking_for(connection: QuickBooksConnection, invoice: Invoice, lines, *,
@@ -146,7 +245,7 @@ def invoice_choose_location(*, connection: QuickBooksConnection, invoice: Invoic
                                                  defaults={"department_id": department_id})
     else:
         InvoiceLocation.objects.filter(connection=connection, invoice=invoice).delete()
-    retry(connection=connection, records=SyncRecord.objects.filter(
+    _retry(connection, SyncRecord.objects.filter(
         account=connection.account, realm_id=connection.realm_id, invoice=invoice,
         kind=SyncRecord.Kind.INVOICE, state=SyncRecord.State.BLOCKED))
     return True
@@ -163,7 +262,15 @@ def _retry_blocked(connection: QuickBooksConnection, *, product_ids: set[int],
                                         state=SyncRecord.State.BLOCKED)
     if not every_invoice:
         blocked = blocked.filter(Q(invoice__lines__product__in=product_ids)).distinct()
-    return retry(connection=connection, records=blocked)
+    return _retry(connection, blocked)
+
+
+def _retry(connection: QuickBooksConnection, records) -> int:
+    # Imported here: the invoice panel's selectors read this module, and the outbox's
+    # imports reach the signals that import those selectors.
+    from .imports import retry
+
+    return retry(connection=connection, records=records)
 
 
 # a refused class or location -----------------------------------------------------------------

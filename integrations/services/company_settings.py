@@ -12,6 +12,7 @@ from .. import rules
 from ..models import QuickBooksConnection
 from ..qbo import client as qbo
 from ..tracking import tracking_settings
+from . import classes_locations
 from .accounts import accounts_checklist, read_accounts
 from .tax_codes import rates_to_map
 from .tokens import client_for
@@ -104,4 +105,5 @@ def connection_checklist(*, connection: QuickBooksConnection) -> list[dict]:
         untaxable_products=untaxable.values_list("display_name", flat=True),
         tax_map=connection.tax_code_map or {},
     ) + accounts_checklist(connection) + plan_checklist(
-        snapshot=connection.settings_snapshot or {}, country=connection.country)
+        snapshot=connection.settings_snapshot or {}, country=connection.country,
+    ) + classes_locations.checklist(connection)

@@ -3,6 +3,7 @@ from Preferences), the lists the owner chooses from, ClassRef and DepartmentRef 
 sent (one by one and in batches) only where the company uses them, and a class or location
 made inactive in QuickBooks said as a sentence."""
 
+import html
 import json
 
 import pytest
@@ -131,6 +132,13 @@ def test_the_payload_puts_classref_on_lines_and_departmentref_on_the_invoice():
     assert [line["SalesItemLineDetail"].get("ClassRef") for line in payload["Line"]] == [
         {"value": "7"}, None]
     assert payload["DepartmentRef"] == {"value": "3"} and "ClassRef" not in payload
+
+
+@pytest.mark.parametrize("term, many", [("Location", "Locations"), ("Territory", "Territories"),
+                                         ("Business", "Businesses"), ("Property", "Properties"),
+                                         ("Store", "Stores")])
+def test_the_companys_word_for_locations_in_the_plural(term, many):
+    assert tracking.plural(term) == many
 
 
 def test_a_refusal_names_the_class_or_location():
@@ -337,7 +345,7 @@ def test_choosing_another_class_sends_the_blocked_invoice_again(sandbox, studio)
 
 
 def test_an_invoice_location_must_be_one_of_the_companys(sandbox, studio):
-    account, ids, products = studio
+    account, _, products = studio
     classes_locations.read_lists(connection=connection_of(account))
     invoice = two_line_invoice(account, products, "1050")
     assert not classes_locations.invoice_choose_location(
@@ -350,3 +358,88 @@ def test_a_product_of_another_account_gets_no_class(sandbox, studio, other_accou
     theirs = make_product(account=other_account, display_name="Tea Party")
     choose(account, classes={theirs: ids["Weddings"]})
     assert connection_of(account).class_map == {}
+
+
+# ---- the screens -------------------------------------------------------------------------
+
+MAP_URL = "/settings/integrations/classes-locations/"
+
+
+def test_the_screen_reads_both_lists_once_and_says_the_companys_word_for_location(
+        sandbox, studio, client):
+    account, ids, products = studio
+    set_prefs(sandbox, department_terminology="Territory")
+    recheck(client)
+    sandbox.rsps.calls.reset()
+    page = client.get(MAP_URL)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "<h1>Classes and territories</h1>" in text
+    assert "Territory of every invoice" in text and "Weddings" in text and "Ottawa" in text
+    assert [c.request.body for c in sandbox.api_calls("/query")] == [
+        classes_locations.LIST_QUERY["Class"], classes_locations.LIST_QUERY["Department"]]
+
+    saved = client.post(MAP_URL, {f"class_{products['wedding'].pk}": ids["Weddings"],
+                                  f"class_{products['portrait'].pk}": "",
+                                  "location": ids["Ottawa"]})
+    assert saved.status_code == 302
+    connection = connection_of(account)
+    assert connection.class_map == {str(products["wedding"].pk): ids["Weddings"]}
+    assert connection.location_id == ids["Ottawa"]
+    sandbox.rsps.calls.reset()
+    invoice = two_line_invoice(account, products, "1051")
+    run_outbox(account)
+    assert qbo_invoice(sandbox, invoice.number)["DepartmentRef"]["name"] == "Ottawa"
+    assert sandbox.api_calls("Class") == []  # a sync reads no lists
+
+
+def test_the_screen_marks_a_chosen_class_made_inactive(sandbox, studio, client):
+    account, ids, products = studio
+    choose(account, classes={products["portrait"]: ids["Portraits"]})
+    make_inactive(sandbox, account, "Class", ids["Portraits"])
+    text = client.get(MAP_URL).content.decode()
+    assert "Portraits (inactive in QuickBooks)" in text
+    assert "Inactive in QuickBooks</span> Its invoices wait: choose another class." in text
+    settings_page = client.get("/settings/integrations/").content.decode()
+    assert "A class or location chosen here is inactive in QuickBooks" in settings_page
+
+
+def test_the_screen_takes_only_the_accounts_products_and_the_companys_ids(
+        sandbox, studio, client, other_account):
+    account, ids, products = studio
+    theirs = make_product(account=other_account, display_name="Tea Party")
+    client.get(MAP_URL)
+    answer = client.post(MAP_URL, {f"class_{theirs.pk}": ids["Weddings"],
+                                   f"class_{products['wedding'].pk}": "999"})
+    assert answer.status_code == 200  # not one of the company's classes: said, not saved
+    assert connection_of(account).class_map == {}
+
+
+def test_the_checklist_says_how_the_company_tracks_and_links_to_the_screen(
+        sandbox, studio, client):
+    text = client.get("/settings/integrations/").content.decode()
+    assert "QuickBooks tracks classes on each line and locations" in text
+    assert MAP_URL in text
+
+
+def test_a_company_that_tracks_neither_has_nothing_to_choose(sandbox, studio, client):
+    set_prefs(sandbox, class_tracking_per_txn=False, class_tracking_per_line=False,
+              track_departments=False)
+    recheck(client)
+    sandbox.rsps.calls.reset()
+    answer = client.get(MAP_URL)
+    assert answer.status_code == 302 and sandbox.api_calls("/query") == []
+
+
+def test_an_invoice_gets_its_own_location_on_its_page(sandbox, studio, client):
+    account, ids, products = studio
+    choose(account, location=ids["Toronto"])
+    invoice = two_line_invoice(account, products, "1052")
+    page = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "Toronto</strong> (the account's)" in html.unescape(page)
+    url = f"/invoices/{invoice.pk}/quickbooks-location/"
+    assert "The account's: Toronto" in html.unescape(client.get(url).content.decode())
+    assert client.post(url, {"location": ids["Ottawa"]}).status_code == 302
+    assert InvoiceLocation.objects.get(invoice=invoice).department_id == ids["Ottawa"]
+    run_outbox(account)
+    assert qbo_invoice(sandbox, "1052")["DepartmentRef"]["name"] == "Ottawa"
