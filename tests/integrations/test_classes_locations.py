@@ -443,3 +443,26 @@ def test_an_invoice_gets_its_own_location_on_its_page(sandbox, studio, client):
     assert InvoiceLocation.objects.get(invoice=invoice).department_id == ids["Ottawa"]
     run_outbox(account)
     assert qbo_invoice(sandbox, "1052")["DepartmentRef"]["name"] == "Ottawa"
+
+
+def test_a_refusal_that_names_nothing_is_traced_to_the_class_by_reading_it(
+        sandbox, studio, monkeypatch):
+    """Intuit's 610 may not say which reference it is about: the customer and items are read
+    first (as for any inactive reference), then the invoice's classes and location."""
+    from qbo_sandbox import faults
+
+    account, ids, products = studio
+    choose(account, classes={products["portrait"]: ids["Portraits"]}, location=ids["Toronto"])
+    make_inactive(sandbox, account, "Class", ids["Portraits"])
+    monkeypatch.setattr(faults, "object_not_found", lambda entity, entity_id: faults.QBOFault(
+        610, "Object Not Found", "Object Not Found : Something you're trying to use has been "
+        "made inactive. Check the fields with accounts, customers, items, vendors or "
+        "employees."))
+    invoice = two_line_invoice(account, products, "1053")
+    run_outbox(account)
+
+    record = record_for(invoice)
+    assert record.state == "blocked"
+    assert record.last_error.startswith("The class “Portraits” (chosen for “Portrait Session”) "
+                                        "is inactive in QuickBooks")
+    assert len(sandbox.api_calls("/class/")) == 1
