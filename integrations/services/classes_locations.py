@@ -205,8 +205,10 @@ def connection_choose_tracking(*, connection: QuickBooksConnection,
     """Keep the classes chosen for the account's products (product id -> Class Id, "" none)
     and the account's location (None: unchanged). Products of other accounts and ids not in
     the company's lists are left out. Returns how many blocked invoices now go again."""
-    class_ids = set(listed(connection, CLASS))
-    location_ids = set(listed(connection, LOCATION))
+    # An inactive one is refused by QuickBooks: it may stay chosen (shown as it is), not be
+    # newly chosen.
+    class_ids = {key for key, row in listed(connection, CLASS).items() if row["active"]}
+    location_ids = {key for key, row in listed(connection, LOCATION).items() if row["active"]}
     products = set(Product.objects.filter(account=connection.account).values_list("pk",
                                                                                 flat=True))
     with transaction.atomic():
@@ -215,7 +217,9 @@ def connection_choose_tracking(*, connection: QuickBooksConnection,
         class_map = {key: value for key, value in before.items()
                      if key.isdigit() and int(key) in products}
         for product_id, class_id in classes.items():
-            if product_id not in products or (class_id and class_id not in class_ids):
+            if product_id not in products or (
+                    class_id and class_id not in class_ids
+                    and class_id != before.get(str(product_id))):
                 continue
             if class_id:
                 class_map[str(product_id)] = class_id
@@ -224,7 +228,8 @@ def connection_choose_tracking(*, connection: QuickBooksConnection,
         connection.class_map = class_map
         fields = ["class_map"]
         location_changed = False
-        if location_id is not None and (not location_id or location_id in location_ids):
+        if location_id is not None and (not location_id or location_id in location_ids
+                                        or location_id == connection.location_id):
             location_changed = location_id != connection.location_id
             connection.location_id = location_id
             fields.append("location_id")
@@ -237,8 +242,9 @@ def connection_choose_tracking(*, connection: QuickBooksConnection,
 def invoice_choose_location(*, connection: QuickBooksConnection, invoice: Invoice,
                             department_id: str) -> bool:
     """The invoice's own location ("" = the account's). False when the id is not one of the
-    company's locations. A blocked invoice goes again."""
-    if department_id and department_id not in listed(connection, LOCATION):
+    company's active locations. A blocked invoice goes again."""
+    row = listed(connection, LOCATION).get(department_id)
+    if department_id and not (row and row["active"]):
         return False
     if department_id:
         InvoiceLocation.objects.update_or_create(connection=connection, invoice=invoice,

@@ -466,3 +466,15 @@ def test_a_refusal_that_names_nothing_is_traced_to_the_class_by_reading_it(
     assert record.last_error.startswith("The class “Portraits” (chosen for “Portrait Session”) "
                                         "is inactive in QuickBooks")
     assert len(sandbox.api_calls("/class/")) == 1
+
+
+def test_a_class_or_location_made_inactive_cannot_be_newly_chosen(sandbox, studio):
+    account, ids, products = studio
+    make_inactive(sandbox, account, "Class", ids["Portraits"])
+    make_inactive(sandbox, account, "Department", ids["Ottawa"])
+    choose(account, classes={products["portrait"]: ids["Portraits"]}, location=ids["Ottawa"])
+    connection = connection_of(account)
+    assert (connection.class_map, connection.location_id) == ({}, "")
+    invoice = two_line_invoice(account, products, "1054")
+    assert not classes_locations.invoice_choose_location(
+        connection=connection, invoice=invoice, department_id=ids["Ottawa"])
