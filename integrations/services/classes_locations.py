@@ -11,6 +11,7 @@ here reads Preferences again. The choices live on the connection (`class_map`,
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q
@@ -25,6 +26,9 @@ from ..qbo.client import QboClient
 from ..qbo.errors import QboFault
 from ..tracking import CLASS, LOCATION, InvoiceTracking
 from .tokens import client_for
+
+if TYPE_CHECKING:  # engine.py reads the settings through company_settings, which uses this
+    from .engine import CompanyEngine
 
 LIST_KEYS = {CLASS: "classes", LOCATION: "locations"}
 # Inactive ones too (QuickBooks answers only active names unless the query asks about Active).
@@ -281,7 +285,7 @@ def _retry(connection: QuickBooksConnection, records) -> int:
 
 # a refused class or location -----------------------------------------------------------------
 
-def refused_ref(engine, error: QboFault, *, payload: dict, invoice: Invoice,
+def refused_ref(engine: "CompanyEngine", error: QboFault, *, payload: dict, invoice: Invoice,
                 lines, probe: bool) -> str:
     """The sentence for an invoice QuickBooks refused because of its class or location, or
     "" when the refusal is about something else. The refusal names the class or location
@@ -334,7 +338,8 @@ def _sent_refs(payload: dict) -> set[tuple[str, str]]:
     return refs
 
 
-def _probe(engine, refs: set[tuple[str, str]]) -> tuple[tuple[str, str], bool] | None:
+def _probe(engine: "CompanyEngine",
+           refs: set[tuple[str, str]]) -> tuple[tuple[str, str], bool] | None:
     """Read the invoice's classes and location (only after a refusal that names none)."""
     for entity, qbo_id in sorted(refs):
         try:
