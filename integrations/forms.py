@@ -1,11 +1,11 @@
-"""Forms of the Integrations page: the QuickBooks accounts money goes to, and the tax code
-each tax rate goes with."""
+"""Forms of the Integrations page: the QuickBooks accounts money goes to, the tax code each
+tax rate goes with, and the classes and locations invoices carry."""
 
 from django import forms
 
 from . import rules
 from .models import QuickBooksConnection
-from .services import accounts, tax_codes
+from .services import accounts, classes_locations, tax_codes
 
 
 class AccountChoicesForm(forms.Form):
@@ -69,3 +69,68 @@ class TaxCodeMapForm(forms.Form):
     def bound_rows(self) -> list[tuple]:
         """(the rate's row, its bound field) for the template."""
         return [(row, self[self.field_name(row.rate.pk)]) for row in self.rows]
+
+
+class ClassesLocationsForm(forms.Form):
+    """A class for each of the account's products and the account's location, chosen among
+    the company's own (as last read on this screen). Fields are the account's products only:
+    anything else posted is ignored."""
+
+    location = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, connection: QuickBooksConnection, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connection = connection
+        self.rows = classes_locations.product_rows(connection)
+        self.tracks_classes = classes_locations.tracks_classes(connection)
+        self.tracks_locations = classes_locations.tracks_locations(connection)
+        classes = classes_locations.options(connection, classes_locations.CLASS)
+        for row in self.rows if self.tracks_classes else []:
+            self.fields[self.field_name(row.product.pk)] = forms.ChoiceField(
+                label=row.product.display_name, required=False, initial=row.class_id,
+                choices=[("", "No class"), *classes])
+        if self.tracks_locations:
+            term = classes_locations.term(connection)
+            self.fields["location"].label = term
+            self.fields["location"].initial = connection.location_id
+            self.fields["location"].choices = [
+                ("", f"No {term.lower()}"),
+                *classes_locations.options(connection, classes_locations.LOCATION)]
+        else:
+            del self.fields["location"]
+
+    @staticmethod
+    def field_name(product_id: int) -> str:
+        return f"class_{product_id}"
+
+    def chosen_classes(self) -> dict[int, str]:
+        if not self.tracks_classes:
+            return {}
+        return {row.product.pk: self.cleaned_data[self.field_name(row.product.pk)]
+                for row in self.rows}
+
+    def chosen_location(self) -> str | None:
+        return self.cleaned_data["location"] if self.tracks_locations else None
+
+    def bound_rows(self) -> list[tuple]:
+        """(the product's row, its bound field) for the template."""
+        if not self.tracks_classes:
+            return []
+        return [(row, self[self.field_name(row.product.pk)]) for row in self.rows]
+
+
+class InvoiceLocationForm(forms.Form):
+    """One invoice's own location ("" = the account's), among the company's own."""
+
+    location = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, connection: QuickBooksConnection, initial_id: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        term = classes_locations.term(connection)
+        default = classes_locations.name_of(connection, classes_locations.LOCATION,
+                                            connection.location_id)
+        self.fields["location"].label = term
+        self.fields["location"].initial = initial_id
+        self.fields["location"].choices = [
+            ("", f"The account's: {default}" if default else f"No {term.lower()}"),
+            *classes_locations.options(connection, classes_locations.LOCATION)]

@@ -58,6 +58,13 @@ class QuickBooksConnection(models.Model):
     # The QuickBooks tax code chosen for a CRM tax rate: {"<TaxRate id>": "<TaxCode Id>"}.
     # A rate not in it goes with the code of its own name (services/tax_codes.py).
     tax_code_map = models.JSONField(default=dict, blank=True)
+    # Classes and locations (services/classes_locations.py), for that company as the tax
+    # codes are: the class chosen for a product {"<Product id>": "<Class Id>"}, the account's
+    # location (Department Id, "" none), and the company's lists as last read on the mapping
+    # screen {"classes": [{"id", "name", "active"}], "locations": [...], "read_at": iso}.
+    class_map = models.JSONField(default=dict, blank=True)
+    location_id = models.CharField(max_length=40, blank=True)
+    tracking_lists = models.JSONField(default=dict, blank=True)
     # Changes made in QuickBooks: the time up to which change data capture has been read.
     cdc_cursor = models.DateTimeField(null=True, blank=True)
     # When change data capture (metered) is due (rules.cdc_due): when the last one started,
@@ -305,6 +312,24 @@ class UndoneInvoice(models.Model):
 
     def __str__(self) -> str:
         return f"Invoice {self.invoice_id} undone in {self.connection_id}"
+
+
+class InvoiceLocation(models.Model):
+    """An invoice's own location in a QuickBooks company (else it takes the account's)."""
+
+    connection = models.ForeignKey(QuickBooksConnection, on_delete=models.CASCADE,
+                                   related_name="invoice_locations")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="+")
+    department_id = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "invoice"],
+                                    name="invoice_location_once_per_connection"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invoice {self.invoice_id} at {self.department_id} in {self.connection_id}"
 
 
 class UndoJob(models.Model):

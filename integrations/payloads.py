@@ -17,6 +17,9 @@ from invoices.models import (
 )
 
 from . import rules
+from .tracking import InvoiceTracking
+
+NO_TRACKING = InvoiceTracking()
 
 
 def _wire_amount(value: Decimal) -> str:
@@ -74,17 +77,21 @@ def invoice_payload(
     tax_code_ids: Mapping[str, str],
     tips: Decimal = Decimal("0"),
     discount_account_id: str = "",
+    tracking: InvoiceTracking = NO_TRACKING,
 ) -> dict:
     """The Invoice as QBO wants it. `item_ids` maps a line's QBO item name to its item id.
-    `discount_account_id`: where the invoice's discount is booked ("" = QuickBooks' default)."""
+    `discount_account_id`: where the invoice's discount is booked ("" = QuickBooks' default).
+    `tracking`: its classes and location (tracking.invoice_tracking; none sent by default)."""
     qbo_lines = []
-    for line in lines:
+    for index, line in enumerate(lines):
         detail = {
             "ItemRef": {"value": item_ids[rules.item_name_for(line.name)]},
             "Qty": f"{line.quantity.normalize():f}",
             "UnitPrice": _unit_price(line),
             "TaxCodeRef": {"value": _line_tax_ref(line, country, tax_code_ids)},
         }
+        if index < len(tracking.line_class_ids) and tracking.line_class_ids[index]:
+            detail["ClassRef"] = {"value": tracking.line_class_ids[index]}
         description = line.description or line.name
         if line.discount_percent:
             description = (f"{description} ({line.discount_percent.normalize():f}% off "
@@ -123,6 +130,10 @@ def invoice_payload(
         "CustomerRef": {"value": customer_id},
         "Line": qbo_lines,
     }
+    if tracking.class_id:
+        payload["ClassRef"] = {"value": tracking.class_id}
+    if tracking.department_id:
+        payload["DepartmentRef"] = {"value": tracking.department_id}
     if invoice.contact.email.strip():
         payload["BillEmail"] = {"Address": invoice.contact.email.strip()}
     memo = rules.clean_qbo_text(invoice.memo, rules.MAX_MEMO_LENGTH)

@@ -11,6 +11,7 @@ from . import rules
 from .models import BulkSyncJob, QuickBooksConnection, ReconcileReport, SyncLog, SyncRecord
 from .qbo.environments import environment
 from .rules import invoice_deep_link
+from .services import classes_locations
 from .services.exactly_once import fee_key, refund_key
 from .services.messages import form_number_clash_message
 
@@ -256,6 +257,7 @@ def invoice_panel(*, account: Account, invoice_id) -> dict | None:
         "refresh_url": reverse("integrations:invoice_panel", args=[invoice.pk]) if moving
         else "",
         "sync_now": _sync_now_shown(connection=connection, invoice=invoice, record=record),
+        "location": classes_locations.invoice_location_note(connection, invoice),
     }
 
 

@@ -22,12 +22,17 @@ from invoices.views import account_required
 
 from . import rules, selectors
 from .context_processors import render_invoice_panel
-from .forms import AccountChoicesForm, TaxCodeMapForm
-from .models import BulkSyncJob, QuickBooksConnection, SyncLog
+from .forms import (
+    AccountChoicesForm,
+    ClassesLocationsForm,
+    InvoiceLocationForm,
+    TaxCodeMapForm,
+)
+from .models import BulkSyncJob, InvoiceLocation, QuickBooksConnection, SyncLog
 from .qbo.environments import environment
 from .qbo.errors import QboError
 from .services import accounts as accounts_service
-from .services import company_settings, company_status, oauth
+from .services import classes_locations, company_settings, company_status, oauth
 from .services import imports as import_service
 from .services import reconcile as reconcile_service
 from .services import running as running_service
@@ -185,6 +190,82 @@ def tax_codes(request: HttpRequest) -> HttpResponse:
     return render(request, "integrations/tax_codes.html", {
         "connection": connection, "form": form, "words": words,
         "codes_count": len(tax_codes_service.company_codes(connection)),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@account_required
+def classes_locations_page(request: HttpRequest) -> HttpResponse:
+    """Choose a class for each product and the account's location, from the company's lists
+    (read from QuickBooks when this screen opens: one query each; never on a sync). Only the
+    signed-in account's products and connection."""
+    connection = selectors.connection_for(request.account)
+    if not classes_locations.tracks_anything(connection) or not connection.is_connected:
+        messages.info(request, "This QuickBooks company tracks no classes or locations (or is "
+                               "not connected): there is nothing to choose. Turned them on in "
+                               "QuickBooks? Press Re-check settings.")
+        return redirect("integrations:settings")
+    term = classes_locations.term(connection)
+    if request.method == "GET":
+        try:
+            classes_locations.read_lists(connection=connection)
+        except QboError as error:
+            messages.warning(request, f"QuickBooks' lists could not be read ({error.message}); "
+                                      "these are the ones read last.")
+    form = ClassesLocationsForm(request.POST or None, connection=connection)
+    if request.method == "POST":
+        if form.is_valid():
+            again = classes_locations.connection_choose_tracking(
+                connection=connection, classes=form.chosen_classes(),
+                location_id=form.chosen_location())
+            note = "Classes and locations saved: invoices synced from now on carry them."
+            if again:
+                note += (f" {again} invoice{'s' if again > 1 else ''} that waited will sync "
+                         "now.")
+            messages.success(request, note)
+            return redirect("integrations:classes_locations")
+        messages.error(request, f"Choose each class and {term.lower()} from its list. One "
+                                "missing? Create it in QuickBooks, then open this page again.")
+    location_state = classes_locations.choice_state(connection, classes_locations.LOCATION,
+                                                    connection.location_id)
+    return render(request, "integrations/classes_locations.html", {
+        "connection": connection, "form": form, "term": term,
+        "terms": classes_locations.terms(connection),
+        "placement": classes_locations.placement(connection),
+        "location_state": location_state,
+        "location_name": classes_locations.name_of(connection, classes_locations.LOCATION,
+                                                   connection.location_id),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@account_required
+def invoice_location(request: HttpRequest, pk: int) -> HttpResponse:
+    """One invoice's own location, from the company's list as last read (no read here)."""
+    invoice = get_object_or_404(Invoice, account=request.account, pk=pk)
+    connection = selectors.connection_for(request.account)
+    if not classes_locations.tracks_locations(connection):
+        messages.info(request, "This QuickBooks company tracks no locations (or is not "
+                               "connected): there is nothing to choose.")
+        return redirect(invoice.get_absolute_url())
+    current = InvoiceLocation.objects.filter(connection=connection, invoice=invoice).values_list(
+        "department_id", flat=True).first() or ""
+    form = InvoiceLocationForm(request.POST or None, connection=connection, initial_id=current)
+    term = classes_locations.term(connection)
+    if request.method == "POST":
+        if form.is_valid() and classes_locations.invoice_choose_location(
+                connection=connection, invoice=invoice,
+                department_id=form.cleaned_data["location"]):
+            messages.success(request, f"{term} of invoice {invoice.number} saved: it goes to "
+                                      "QuickBooks with its next sync.")
+            return redirect(invoice.get_absolute_url())
+        messages.error(request, f"Choose the {term.lower()} from the list.")
+    return render(request, "integrations/invoice_location.html", {
+        "invoice": invoice, "form": form, "term": term, "connection": connection,
+        "terms": classes_locations.terms(connection),
+        "state": classes_locations.choice_state(connection, classes_locations.LOCATION,
+                                                current),
+        "mapping_url": classes_locations.mapping_url(),
     })
 
 

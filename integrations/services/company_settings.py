@@ -11,6 +11,8 @@ from invoices.models import Product
 from .. import rules
 from ..models import QuickBooksConnection
 from ..qbo import client as qbo
+from ..tracking import tracking_settings
+from . import classes_locations
 from .accounts import accounts_checklist, read_accounts
 from .tax_codes import rates_to_map
 from .tokens import client_for
@@ -58,6 +60,7 @@ def plan_features(prefs: dict) -> dict:
         "class_tracking": bool(accounting.get("ClassTrackingPerTxn")
                                or accounting.get("ClassTrackingPerTxnLine")),
         "locations": bool(accounting.get("TrackDepartments")),
+        **tracking_settings(accounting),  # how classes go, what a location is called
     }
 
 
@@ -102,4 +105,5 @@ def connection_checklist(*, connection: QuickBooksConnection) -> list[dict]:
         untaxable_products=untaxable.values_list("display_name", flat=True),
         tax_map=connection.tax_code_map or {},
     ) + accounts_checklist(connection) + plan_checklist(
-        snapshot=connection.settings_snapshot or {}, country=connection.country)
+        snapshot=connection.settings_snapshot or {}, country=connection.country,
+    ) + classes_locations.checklist(connection)

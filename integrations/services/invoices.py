@@ -14,7 +14,8 @@ from invoices.models import Invoice
 from .. import payloads, rules
 from ..models import SyncRecord
 from ..qbo.errors import QboFault
-from . import accounts, exactly_once
+from ..tracking import InvoiceTracking
+from . import accounts, classes_locations, exactly_once
 from .customers import ensure_customer
 from .engine import Blocked, CompanyEngine
 from .items import line_items
@@ -123,12 +124,13 @@ def _name_checks(invoice: Invoice, lines) -> None:
 
 def plan_payload(*, invoice: Invoice, lines, doc_number: str, tax_ids: dict[str, str],
                  customer_id: str, item_ids: dict[str, str], country: str, tips: Decimal,
-                 discount_account_id: str) -> tuple[dict, str]:
+                 discount_account_id: str,
+                 tracking: InvoiceTracking = payloads.NO_TRACKING) -> tuple[dict, str]:
     """The invoice as QuickBooks takes it, with our marker, and its fingerprint."""
     payload = payloads.invoice_payload(
         invoice=invoice, lines=lines, doc_number=doc_number, customer_id=customer_id,
         item_ids=item_ids, country=country, tax_code_ids=tax_ids, tips=tips,
-        discount_account_id=discount_account_id,
+        discount_account_id=discount_account_id, tracking=tracking,
     )
     payload["PrivateNote"] = exactly_once.marker(exactly_once.INVOICE, invoice.pk)
     return payload, rules.fingerprint(payload)
@@ -153,7 +155,9 @@ def payload_for(engine: CompanyEngine, invoice: Invoice, lines, *, doc_number: s
     return plan_payload(invoice=invoice, lines=lines, doc_number=doc_number, tax_ids=tax_ids,
                         customer_id=customer_id, item_ids=item_ids, country=engine.country,
                         tips=tips_for(engine, invoice),
-                        discount_account_id=accounts.discount_account_id(engine.connection))
+                        discount_account_id=accounts.discount_account_id(engine.connection),
+                        tracking=classes_locations.invoice_tracking_for(
+                            engine.connection, invoice, lines, snapshot=engine.snapshot))
 
 
 def free_numbers(realm_id: str, numbers: list[str], *, account_id: int,
@@ -215,14 +219,29 @@ def push_invoice(engine: CompanyEngine, record: SyncRecord) -> str:
     try:
         operation = _write(engine, record, invoice, payload, fingerprint, doc_number)
     except QboFault as error:
+        _refused_class_or_location(engine, record, error, payload, invoice, lines, probe=False)
         if not ((error.is_invalid_reference
                  and engine.repair_references(invoice.contact, customer, item_ids))
                 or _tips_turned_off(engine, error, invoice)):
+            _refused_class_or_location(engine, record, error, payload, invoice, lines,
+                                       probe=True)
             raise
         payload, fingerprint = resolve()
         operation = _write(engine, record, invoice, payload, fingerprint, doc_number)
     _queue_payments(engine, invoice)
     return operation
+
+
+def _refused_class_or_location(engine: CompanyEngine, record: SyncRecord, error: QboFault,
+                               payload: dict, invoice: Invoice, lines, *, probe: bool) -> None:
+    """Blocked, with a sentence, when QuickBooks refused the invoice for its class or
+    location (made inactive or deleted there): the owner chooses another or makes it active.
+    The refused write is spent: the next push is a new request."""
+    sentence = classes_locations.refused_ref(engine, error, payload=payload, invoice=invoice,
+                                             lines=lines, probe=probe)
+    if sentence:
+        exactly_once.count_refusal(record.pk)
+        raise Blocked(sentence) from error
 
 
 def _tips_turned_off(engine: CompanyEngine, error: QboFault, invoice: Invoice) -> bool:

@@ -70,7 +70,8 @@ READ_NOTHING = [
     "invoices:tax_rate_list", "invoices:tax_rate_create", "invoices:tax_rate_edit",
     "invoices:expense_list", "invoices:expense_create", "integrations:connect",
     "integrations:recheck", "integrations:disconnect", "integrations:choose_accounts",
-    "integrations:tax_codes", "integrations:reconcile_start",
+    "integrations:tax_codes", "integrations:classes_locations",
+    "integrations:invoice_location", "integrations:reconcile_start",
     "integrations:import_undo_progress", "integrations:invoice_sync",
     "integrations:invoice_panel", "integrations:launch", "integrations:disconnected",
     "integrations:reconnect", "integrations:webhooks",
@@ -84,7 +85,7 @@ FORM_FIELDS = ["number", "contact", "issue_date", "due_date", "memo", "discount_
                "display_name", "rate", "taxable", "default_tax_rate", "name", "percentage",
                "date", "amount", "tip_amount", "method", "reference", "processor_fee",
                "reason", "vendor", "category", "card_fee_percent", "card_fee_fixed",
-               "deposit", "discount", "fee", "action", "lines-TOTAL_FORMS",
+               "deposit", "discount", "fee", "action", "location", "lines-TOTAL_FORMS",
                "lines-INITIAL_FORMS", "lines-0-product", "lines-0-quantity",
                "lines-0-unit_price", "lines-0-discount_percent", "lines-0-tax_rate",
                "username", "password", "next"]

@@ -149,6 +149,10 @@ URLS: dict[str, Url] = {
     "integrations:tax_codes": Url(BOTH, params=lambda w: {f"rate_{w.tax_rate.pk}": "1"},
                                   note="another account's rate in the form is ignored "
                                   "(test_tax_code_mapping.py)"),
+    "integrations:classes_locations": Url(
+        BOTH, params=lambda w: {f"class_{w.product.pk}": "1", "location": "1"},
+        note="another account's product in the form is ignored (test_classes_locations.py)"),
+    "integrations:invoice_location": Url(BOTH, args=_sent),
     "integrations:retry_problems": Url(POST, params=lambda w: {"record": w.problem.pk}),
     "integrations:reconcile": Url(GET, note=ACCOUNT_WIDE),
     "integrations:reconcile_start": Url(POST, note=ACCOUNT_WIDE),
