@@ -174,3 +174,56 @@ def test_look_ups_of_more_than_one_query_go_side_by_side_and_miss_nothing(
     assert len(sandbox.invoices(US_REALM, made[240].number)) == 1  # only the foreign one
     assert SyncRecord.objects.filter(account=account, kind="invoice", state="synced").count() \
         == 249
+
+
+# -- the next chunk planned while this one waits -------------------------------------------------
+
+
+def test_the_next_chunk_is_planned_while_this_ones_requests_are_out(
+    sandbox, account_for, few_batches, settings, monkeypatch
+):
+    """Chunks of 20: the second chunk's look-ups go while the first chunk's last invoices
+    are still out (their records still Syncing), not after."""
+    from integrations.services import invoices as invoice_service
+
+    settings.QBO_BULK_CHUNK = 20
+    account, _ = waiting_studio(account_for, 60, contacts=30, products=2)
+    syncing_at_look_up = []
+    original = invoice_service.free_numbers
+
+    def counting(realm_id, numbers, **kwargs):
+        syncing_at_look_up.append(SyncRecord.objects.filter(
+            account=account, kind="invoice", state="syncing").count())
+        return original(realm_id, numbers, **kwargs)
+
+    monkeypatch.setattr(invoice_service, "free_numbers", counting)
+    import_all(account)
+    run_drain(account)
+
+    assert len(syncing_at_look_up) == 3
+    assert syncing_at_look_up[0] == 0
+    assert all(count > 0 for count in syncing_at_look_up[1:]), syncing_at_look_up
+    assert_each_once(sandbox, account)
+
+
+def test_a_number_the_chunk_before_is_sending_waits_for_it_and_is_told_why(
+    sandbox, account_for, few_batches, settings
+):
+    """Two long numbers that QuickBooks would get shortened alike (a pair from before the
+    form refused them), one in each chunk: the first is sent, the second blocked with the
+    clash named, and QuickBooks has the number once."""
+    from tests.integrations.test_invoice_number_form_check import HELD, TYPED
+
+    settings.QBO_BULK_CHUNK = 20
+    account, made = waiting_studio(account_for, 30, contacts=3, products=2)
+    Invoice.objects.filter(pk=made[3].pk).update(number=HELD)
+    Invoice.objects.filter(pk=made[23].pk).update(number=TYPED)
+    import_all(account)
+    run_drain(account)
+
+    first = SyncRecord.objects.get(account=account, invoice=made[3])
+    second = SyncRecord.objects.get(account=account, invoice=made[23])
+    assert first.state == "synced"
+    assert second.state == "blocked" and HELD in second.last_error, second.last_error
+    shortened = first.qbo_name
+    assert len(sandbox.invoices(US_REALM, shortened)) == 1
