@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
@@ -270,9 +271,7 @@ class Drain:
                 item_ids={name: resolved.item_ids[name.casefold()] for name in names})
             plans.append(Plan(p.record, "Invoice", "create", payload, fingerprint, p.doc_number,
                               warning=""))
-        self._send(plans, singles)
-        self._payment_records([plan.record.invoice_id for plan in plans
-                               if plan.answer is not None])
+        self._send(plans, singles)  # their payments' records come with their answers
 
     def _free_numbers(self, planned: list[PlannedInvoice],
                       singles: list[SyncRecord]) -> list[PlannedInvoice]:
@@ -317,6 +316,8 @@ class Drain:
     # payments ------------------------------------------------------------------------------
     def _payment_records(self, invoice_ids: list[int]) -> None:
         """Payments follow their invoice: records for those not in QuickBooks yet."""
+        if not invoice_ids:
+            return
         found = Payment.objects.filter(invoice_id__in=invoice_ids).only("pk")
         records = self._records(Kind.PAYMENT, {exactly_once.payment_key(p.pk): {"payment": p}
                                                for p in found})
@@ -353,8 +354,16 @@ class Drain:
         """Record one batch's answers. A refused operation's invoice or payment goes to
         `singles` (the one-record push then says why, or repairs what it can); so does one
         whose batch got no answer, which keeps the batch's requestid until that push has
-        looked for what the batch may have made."""
-        self._landed([plan for plan in batch if plan.answer is not None])
+        looked for what the batch may have made.
+
+        The invoices that landed and their payments' records are one commit: a worker killed
+        after it would otherwise leave those payments with no record, which nothing makes
+        later (the next drain takes only records that wait)."""
+        answered = [plan for plan in batch if plan.answer is not None]
+        with transaction.atomic():
+            self._landed(answered)
+            self._payment_records([plan.record.invoice_id for plan in answered
+                                   if plan.entity == "Invoice"])
         refused = [plan for plan in batch if plan.fault is not None]
         lost = [plan for plan in batch if plan.answer is None and plan.fault is None]
         if refused:
