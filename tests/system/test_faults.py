@@ -8,7 +8,6 @@ sandbox still holds, its latency or fault rates, its requests never reach this o
 wait for the state they check, never for a fixed time.
 """
 
-import threading
 import time
 from collections import Counter
 from datetime import date
@@ -20,6 +19,7 @@ import requests
 from django.db import connection as db_connection
 from django.db.models import Count
 
+from harness import start_sandbox, stop_process
 from integrations.models import QuickBooksConnection, SyncLog, SyncRecord
 from integrations.qbo import client as qbo_client
 from integrations.services import imports, reconcile
@@ -42,10 +42,7 @@ def rig(worker, postgres_test_database, tmp_path, settings):
     """This test's own QuickBooks sandbox process, a private Redis broker and a killable
     worker (with beat) on both; this process publishes there and talks to that sandbox. The
     worker is started by the test."""
-    from qbo_sandbox.testing import start_subprocess
-
-    process, base_url = start_subprocess(tmp_path / "qbo", sample_data=False)
-    threading.Thread(target=lambda: process.stdout.read(), daemon=True).start()
+    process, base_url = start_sandbox(tmp_path / "qbo")
     settings.QBO_LOCAL_SANDBOX_URL = base_url
     qbo_client._discovery_document.cache_clear()
     broker = PrivateRedis(tmp_path)
@@ -58,8 +55,7 @@ def rig(worker, postgres_test_database, tmp_path, settings):
     finally:
         killable.stop()
         broker.stop()
-        process.terminate()
-        process.wait(timeout=10)
+        stop_process(process, grace=10)
         qbo_client._discovery_document.cache_clear()
 
 
