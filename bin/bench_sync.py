@@ -16,7 +16,6 @@ import argparse
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 import requests
 
-from qbo_sandbox.testing import free_port, start_subprocess
+import harness
+from harness import HarnessError, free_port, log_tail
 
 BATCH_ITEMS = 30  # QuickBooks: at most 30 objects in one batch request
 BATCHES_PER_MINUTE = 40  # QuickBooks: 40 batch requests a minute per company
@@ -193,15 +193,9 @@ def create_sandbox_company(label: str) -> Company:
 
 
 def start_sandbox(data_dir: str, args: argparse.Namespace) -> subprocess.Popen:
-    process, base_url = start_subprocess(
-        data_dir, SANDBOX_PORT, "--latency-ms", str(args.latency_ms),
-        "--time-scale", str(args.time_scale), sample_data=False,  # bare: it makes its own
-    )
-    # Keep its stdout drained so the server never blocks on a full pipe.
-    threading.Thread(target=lambda: process.stdout.read(), daemon=True).start()
-    if base_url != SANDBOX_URL:
-        stop_process(process)
-        raise BenchError(f"the sandbox listens on {base_url}, not on {SANDBOX_URL}")
+    process, _ = harness.start_sandbox(
+        data_dir, "--latency-ms", str(args.latency_ms), "--time-scale", str(args.time_scale),
+        port=SANDBOX_PORT, expect_url=SANDBOX_URL)  # bare: it makes its own
     return process
 
 
@@ -408,33 +402,16 @@ def start_worker(name: str, queue: str, concurrency: int, log_path: Path) -> sub
     """A real `celery worker` for one queue, as the Procfile runs them, on the broker the
     settings name, sharing this database."""
     env = {**os.environ, "HATSYNC_VAR_DIR": str(settings.VAR_DIR)}
-    log = open(log_path, "w")  # the worker keeps its own copy of the file open
-    process = subprocess.Popen(  # noqa: S603 - our own virtual environment's celery
-        [str(ROOT / ".venv" / "bin" / "celery"), "-A", "hatsync", "worker", "-n",
-         f"{name}@%h", "-Q", queue, "--pool", "threads", "--concurrency", str(concurrency),
-         "--loglevel", "WARNING", "--purge"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    log.close()
-    return process
+    return harness.start_worker(harness.celery_worker_command(
+        queues=queue, pool="threads", concurrency=concurrency, loglevel="WARNING",
+        name=f"{name}@%h", purge=True, quiet=False), env=env, log_path=log_path)
 
 
 def wait_for_worker(worker: subprocess.Popen, log_path: Path, name: str,
                     timeout: float = 60) -> None:
     """Until the worker answers a ping through the broker."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if worker.poll() is not None:
-            raise BenchError(f"the worker exited at start:\n{log_tail(log_path)}")
-        replies = celery_app.control.ping(timeout=1.0)
-        if any(node.startswith(name) for reply in replies for node in reply):
-            return
-    raise BenchError(f"the worker did not answer a ping in {timeout:.0f} s:\n"
-                     f"{log_tail(log_path)}")
-
-
-def log_tail(path: Path, lines: int = 40) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    harness.wait_for_ping(worker, log_path, name, lambda: celery_app.control.ping(timeout=1.0),
+                          timeout)
 
 
 def worker_errors(path: Path) -> list[str]:
@@ -486,14 +463,7 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def stop_process(process: subprocess.Popen, grace: float = 30) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+    harness.stop_process(process, grace)
 
 
 # --- waiting for the import ----------------------------------------------------------------
@@ -870,7 +840,7 @@ def main() -> int:
             print(json.dumps(figures))
             return 0 if figures["differences"] == 0 and figures["missing"] == 0 else 1
         figures = bench(ARGS)
-    except BenchError as error:
+    except (BenchError, HarnessError) as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
     print_report(figures)

@@ -18,11 +18,9 @@ import json
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -35,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 import requests
 
-from qbo_sandbox.testing import free_port, start_subprocess
+import harness
+from harness import HarnessError, KillableWorker, free_port, stop_process
 
 CENT = Decimal("0.01")
 COUNTRIES = ("US", "CA", "GB")
@@ -155,113 +154,21 @@ def sandbox_entities(realm_id: str, entity: str) -> list[dict]:
 
 def start_sandbox(data_dir: Path, time_scale: float) -> subprocess.Popen:
     port = int(SANDBOX_URL.rsplit(":", 1)[1])
-    process, base_url = start_subprocess(data_dir, port, "--time-scale", str(time_scale),
-                                         sample_data=False)  # bare: the soak makes its own
-    threading.Thread(target=lambda: process.stdout.read(), daemon=True).start()
-    if base_url != SANDBOX_URL:
-        stop_process(process)
-        raise SoakError(f"the sandbox listens on {base_url}, not on {SANDBOX_URL}")
+    process, _ = harness.start_sandbox(data_dir, "--time-scale", str(time_scale), port=port,
+                                       expect_url=SANDBOX_URL)  # bare: the soak makes its own
     return process
-
-
-def stop_process(process: subprocess.Popen, grace: float = 20) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
 
 
 # --- the worker ----------------------------------------------------------------------------
 
-class KillableWorker:
-    """`celery worker -B` on both queues (beat inside, so the sweeper runs), in a session of
-    its own so SIGKILL reaches its pool processes and its beat at once
-    (as tests/system/faults.py runs it)."""
-
-    def __init__(self, var_dir: Path, concurrency: int):
-        self.var_dir = var_dir
-        self.concurrency = concurrency
-        self.log_path = var_dir / "soak-worker.log"
-        self.process: subprocess.Popen | None = None
-        self.starts = 0
-        self.kills = 0
-        self.exits: list[str] = []  # times it stopped by itself, with its last words
-
-    def start(self) -> None:
-        env = {**os.environ, "HATSYNC_VAR_DIR": str(settings.VAR_DIR)}
-        log = open(self.log_path, "a")  # the worker keeps its own copy open
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter's celery
-            [sys.executable, "-m", "celery", "-A", "hatsync", "worker", "-B",
-             "-n", f"soak{self.starts}@%h", "-Q", "sync,bulk", "--pool", "prefork",
-             "--concurrency", str(self.concurrency), "--loglevel", "INFO",
-             # a new schedule file each start: a SIGKILL may leave the last one half written
-             "--schedule", str(self.var_dir / f"soak-beat-{self.starts}"),
-             "--without-gossip", "--without-mingle", "--without-heartbeat",
-             *(["--purge"] if self.starts == 0 else [])],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        log.close()
-        self.starts += 1
-        deadline = time.monotonic() + 60
-        while self.log().count(" ready.") < self.starts:
-            if self.process.poll() is not None:
-                raise SoakError(f"the worker exited at start:\n{self.tail()}")
-            if time.monotonic() > deadline:
-                raise SoakError(f"the worker did not start in 60 s:\n{self.tail()}")
-            time.sleep(0.2)
-
-    def kill(self) -> None:
-        """SIGKILL to the worker, its pool processes and its beat: nothing gets to clean up."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-        self.process = None
-        self.kills += 1
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        self.process = None
-
-    def restart_if_exited(self) -> None:
-        """A worker that stopped by itself is noted and started again (as a supervisor
-        would)."""
-        if self.process is None or self.process.poll() is None:
-            return
-        last = [line for line in self.log().splitlines() if "CRITICAL/" in line or "ERROR/" in line]
-        self.exits.append(f"exit status {self.process.returncode}: "
-                          f"{last[-1] if last else self.tail(3)}")
-        self.process = None
-        self.start()
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log().splitlines()[-lines:])
-
-    def errors(self) -> list[str]:
-        """ERROR lines, but for the pool processes' exits that the soak itself caused."""
-        return [line for line in self.log().splitlines()
-                if ("ERROR/" in line or "CRITICAL/" in line)
-                and "exited with 'signal 15 (SIGTERM)'" not in line  # stopped at the end
-                and "exited with 'signal 9 (SIGKILL)'" not in line]  # our own kills
+def soak_worker(var_dir: Path, concurrency: int) -> harness.KillableWorker:
+    """`celery worker -B` on both queues, killable (harness.KillableWorker): a node name and
+    a new beat schedule file each start (a SIGKILL may leave the last one half written), and
+    what waits in the broker dropped at the first."""
+    return harness.KillableWorker(
+        {**os.environ, "HATSYNC_VAR_DIR": str(settings.VAR_DIR)}, var_dir,
+        concurrency=concurrency, log_name="soak-worker.log", name="soak{n}@%h",
+        schedule="soak-beat-{n}", purge_first=True)
 
 
 # --- accounts ------------------------------------------------------------------------------
@@ -589,7 +496,7 @@ def run(args: argparse.Namespace, work_dir: Path) -> dict:
                 record_payment(invoice, rng, ops.today, tip=rng.random() < 0.3)
     connections = {s.realm_id: connect(s) for s in studios}
 
-    worker = KillableWorker(work_dir, args.concurrency)
+    worker = soak_worker(work_dir, args.concurrency)
     worker.start()
     try:
         sandbox_call("POST", "config", json={"fault_rate": args.fault_rate,
@@ -753,7 +660,7 @@ def main() -> int:
         sandbox = start_sandbox(Path(work_dir) / "qbo", ARGS.time_scale)
         try:
             figures = run(ARGS, Path(work_dir))
-        except SoakError as error:
+        except (SoakError, HarnessError) as error:
             print(f"soak: {error}", file=sys.stderr)
             return 1
         finally:

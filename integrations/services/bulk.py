@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
@@ -339,9 +340,8 @@ class Drain:
         self._next = Planning(self._plan_invoices(
             exclude={record.pk for record in chunk.records},
             held={p.doc_number.casefold() for p in chunk.planned}))
+        # their payments' records come with their answers (_settle)
         self._send(plans, singles, meanwhile=self._next)
-        self._payment_records([plan.record.invoice_id for plan in plans
-                               if plan.answer is not None])
 
     def _free_numbers(self, planned: list[PlannedInvoice],
                       singles: list[SyncRecord]) -> list[PlannedInvoice]:
@@ -386,6 +386,8 @@ class Drain:
     # payments ------------------------------------------------------------------------------
     def _payment_records(self, invoice_ids: list[int]) -> None:
         """Payments follow their invoice: records for those not in QuickBooks yet."""
+        if not invoice_ids:
+            return
         found = Payment.objects.filter(invoice_id__in=invoice_ids).only("pk")
         records = self._records(Kind.PAYMENT, {exactly_once.payment_key(p.pk): {"payment": p}
                                                for p in found})
@@ -423,8 +425,16 @@ class Drain:
         """Record one batch's answers. A refused operation's invoice or payment goes to
         `singles` (the one-record push then says why, or repairs what it can); so does one
         whose batch got no answer, which keeps the batch's requestid until that push has
-        looked for what the batch may have made."""
-        self._landed([plan for plan in batch if plan.answer is not None])
+        looked for what the batch may have made.
+
+        The invoices that landed and their payments' records are one commit: a worker killed
+        after it would otherwise leave those payments with no record, which nothing makes
+        later (the next drain takes only records that wait)."""
+        answered = [plan for plan in batch if plan.answer is not None]
+        with transaction.atomic():
+            self._landed(answered)
+            self._payment_records([plan.record.invoice_id for plan in answered
+                                   if plan.entity == "Invoice"])
         refused = [plan for plan in batch if plan.fault is not None]
         lost = [plan for plan in batch if plan.answer is None and plan.fault is None]
         if refused:

@@ -12,9 +12,12 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from invoices.models import Payment
+
 from ..models import QuickBooksConnection, SyncRecord
 from . import accounts, fees
-from .outbox import enqueue
+from .exactly_once import payment_key
+from .outbox import enqueue, mark_needs_sync
 from .payment_followers import mark_missing_followers
 
 State = SyncRecord.State
@@ -50,10 +53,12 @@ def sweep_invoices_and_payments() -> Swept:
     """Invoices and payments of connected companies left waiting or stuck: NEEDS_SYNC again,
     and their companies to drain (a drain takes invoices and payments in batches)."""
     now = timezone.now()
-    connected = list(QuickBooksConnection.objects.filter(
+    writable = list(QuickBooksConnection.objects.filter(
         status=QuickBooksConnection.Status.CONNECTED,
         writes_refused_at=None,  # refusing writes (outbox.writes_refused): only its probe goes
-    ).values_list("realm_id", flat=True))
+    ))
+    connected = [connection.realm_id for connection in writable]
+    made = [pk for connection in writable for pk in payments_left_behind(connection)]
     # A record goes only through its own account's connection, to the company it was made
     # for: another account that holds the company now never drains it.
     stale = SyncRecord.objects.filter(_of_their_connection(connected)).filter(
@@ -64,12 +69,30 @@ def sweep_invoices_and_payments() -> Swept:
         stale.filter(stuck).values_list("pk", flat=True)[:5000]
     )
     SyncRecord.objects.filter(pk__in=ids).update(state=State.NEEDS_SYNC, state_changed_at=now)
+    ids += made
     drain_ids = list(QuickBooksConnection.objects.filter(
         status=QuickBooksConnection.Status.CONNECTED,
         pk__in=SyncRecord.objects.filter(pk__in=ids).values(
             "account__quickbooks_connection")
     ).values_list("pk", flat=True))
     return Swept(count=len(ids), now=now, realms=connected, drain_ids=drain_ids)
+
+
+def payments_left_behind(connection: QuickBooksConnection) -> list[int]:
+    """Payments of the company's invoices in QuickBooks that have no record, made now
+    (waiting): a worker killed after an invoice landed and before it queued the invoice's
+    payments (the one-by-one push's last step) leaves them so, and nothing else would make
+    them. Returns the new records."""
+    own = SyncRecord.objects.filter(account_id=connection.account_id,
+                                    realm_id=connection.realm_id)
+    landed = own.filter(kind=Kind.INVOICE, state=State.SYNCED).exclude(qbo_id="")
+    missing = (Payment.objects.filter(account_id=connection.account_id,
+                                      invoice_id__in=landed.values("invoice_id"))
+               .exclude(pk__in=own.filter(kind=Kind.PAYMENT, payment__isnull=False)
+                        .values("payment_id"))
+               .values_list("pk", flat=True)[:1000])
+    return [mark_needs_sync(connection=connection, kind=Kind.PAYMENT, key=payment_key(pk),
+                            payment_id=pk).pk for pk in missing]
 
 
 def sweep_payment_followers(*, realms: list[str], now: datetime) -> Swept:

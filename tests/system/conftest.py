@@ -10,9 +10,6 @@ On SQLite the worker cannot share the database, so these tests are skipped (CI u
 
 import os
 import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,10 +18,11 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 
+import harness
 from integrations.qbo import client as qbo_client
 from tests.sandbox_helpers import Sandbox
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = harness.ROOT
 WORKER_CONCURRENCY = 4
 
 
@@ -58,15 +56,10 @@ def postgres_test_database(django_db_setup, django_db_blocker):
 
 @pytest.fixture(scope="session")
 def sandbox_server(tmp_path_factory):
-    from qbo_sandbox.testing import start_subprocess
-
     # Bare sample companies: the tests' invoice numbers (1001+) would meet Intuit-like data.
-    process, base_url = start_subprocess(tmp_path_factory.mktemp("qbo"), sample_data=False)
-    # Keep its stdout drained so a chatty server can never block on a full pipe.
-    threading.Thread(target=lambda: process.stdout.read(), daemon=True).start()
+    process, base_url = harness.start_sandbox(tmp_path_factory.mktemp("qbo"))
     yield base_url
-    process.terminate()
-    process.wait(timeout=10)
+    harness.stop_process(process, grace=10)
 
 
 class WorkerProcess:
@@ -108,30 +101,14 @@ def _worker_env(db: dict, sandbox_server: str, var_dir: Path) -> dict:
 @contextmanager
 def _running_worker(env: dict, log_path: Path) -> Iterator[WorkerProcess]:
     """A `celery -A hatsync worker` process (prefork) with `env`, until the block ends."""
-    log = open(log_path, "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hatsync", "worker", "--pool", "prefork",
-         "-Q", "sync,bulk", "--concurrency", str(WORKER_CONCURRENCY), "--purge",
-         "--loglevel", "INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    process = harness.start_worker(harness.celery_worker_command(
+        concurrency=WORKER_CONCURRENCY, purge=True), env=env, log_path=log_path)
     worker = WorkerProcess(process, log_path)
     try:
-        deadline = time.monotonic() + 60
-        while " ready." not in worker.log():
-            assert process.poll() is None, worker.log()
-            assert time.monotonic() < deadline, "the worker did not start:\n" + worker.log()
-            time.sleep(0.3)
+        harness.wait_for_ready(process, log_path)
         yield worker
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
+        harness.stop_process(process, grace=30)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ sandbox still holds, its latency or fault rates, its requests never reach this o
 wait for the state they check, never for a fixed time.
 """
 
-import threading
 import time
 from collections import Counter
 from datetime import date
@@ -20,6 +19,7 @@ import requests
 from django.db import connection as db_connection
 from django.db.models import Count
 
+from harness import start_sandbox, stop_process
 from integrations.models import QuickBooksConnection, SyncLog, SyncRecord
 from integrations.qbo import client as qbo_client
 from integrations.services import imports, reconcile
@@ -42,10 +42,7 @@ def rig(worker, postgres_test_database, tmp_path, settings):
     """This test's own QuickBooks sandbox process, a private Redis broker and a killable
     worker (with beat) on both; this process publishes there and talks to that sandbox. The
     worker is started by the test."""
-    from qbo_sandbox.testing import start_subprocess
-
-    process, base_url = start_subprocess(tmp_path / "qbo", sample_data=False)
-    threading.Thread(target=lambda: process.stdout.read(), daemon=True).start()
+    process, base_url = start_sandbox(tmp_path / "qbo")
     settings.QBO_LOCAL_SANDBOX_URL = base_url
     qbo_client._discovery_document.cache_clear()
     broker = PrivateRedis(tmp_path)
@@ -58,8 +55,7 @@ def rig(worker, postgres_test_database, tmp_path, settings):
     finally:
         killable.stop()
         broker.stop()
-        process.terminate()
-        process.wait(timeout=10)
+        stop_process(process, grace=10)
         qbo_client._discovery_document.cache_clear()
 
 
@@ -85,21 +81,25 @@ def no_new_calls_for(sandbox, seconds: float) -> bool:
 
 
 def studio_waiting_for_import(client, sandbox, *, invoices: int = INVOICES,
-                              payments: int = PAYMENTS):
-    """Sent invoices (some paid, some with a tip) made before connecting: Import's work."""
+                              payments: int = PAYMENTS, spread: bool = False):
+    """Sent invoices (some paid, some with a tip) made before connecting: Import's work.
+    The first `payments` invoices are paid, or with `spread`, as many spread over all of
+    them (every batch of 30 then carries some)."""
     account = make_account(country="US")
     client.force_login(make_user(account=account))
     people = [make_contact(account=account, first_name=f"Kim{i}", last_name="Park")
               for i in range(CONTACTS)]
     things = [make_product(account=account, display_name=f"Session {i}")
               for i in range(PRODUCTS)]
+    paid = ({n * invoices // payments for n in range(payments)} if spread
+            else set(range(payments)))
     made = []
     for i in range(invoices):
         invoice = make_invoice(
             account=account, contact=people[i % CONTACTS], number=f"K-{i:04d}", send=True,
             lines=[(things[i % PRODUCTS], "1", "120.00", None),
                    (things[(i + 1) % PRODUCTS], "2", "15.00", None)])
-        if i < payments:
+        if i in paid:
             services.payment_record(invoice=invoice, date=date(2026, 11, 20),
                                     amount=Decimal("50.00"),
                                     tip_amount=Decimal("5.00") if i % 3 == 0 else Decimal("0"),
@@ -173,10 +173,14 @@ def assert_books_exact(sandbox, account, invoices, *, payments: int = PAYMENTS,
 
 
 # --- a worker killed with SIGKILL ----------------------------------------------------------
-# The sandbox holds the connection of the second batch request (the first invoice batch; the
-# first one carries the customers and items) without answering, and the test kills the
-# worker while it waits: before QuickBooks applied anything, after it applied the whole
-# batch, or after it applied 12 of its 30 operations.
+# The sandbox holds the connection of the second batch request (the first invoice batch to
+# arrive; the first request carries the customers and items) without answering, and the test
+# kills the worker while it waits: before QuickBooks applied anything, after it applied the
+# whole batch, or after it applied 12 of its 30 operations. The three invoice batches go at
+# once, so which one is held is chance; the others may have landed before the kill. The
+# payments are spread over every batch, so some are always on invoices that landed before
+# the kill: their records must still be made (once every batch of paid invoices was the
+# first, held, one, and a run where another was held lost them).
 KILL_POINTS = {
     "before-quickbooks-applied-the-request": {"status": 503},
     "after-quickbooks-accepted-the-creates": {"status": 504, "after_apply": True},
@@ -188,7 +192,7 @@ KILL_POINTS = {
 def test_a_worker_killed_during_an_import_loses_nothing_and_makes_nothing_twice(
     point, rig, sandbox, client, figures
 ):
-    account, invoices = studio_waiting_for_import(client, sandbox)
+    account, invoices = studio_waiting_for_import(client, sandbox, spread=True)
     sandbox.control("POST", "faults", json={"realm": US_REALM, "responses": [
         {"on": "batch", "skip": 1, "hold_seconds": 8, **KILL_POINTS[point]}]})
     rig.worker.start()
