@@ -7,7 +7,7 @@ made (accounts 1-3, item 1 "Services", its country's tax codes): a chart of acco
 Intuit's Ids (Visa is 42, Checking 35, Undeposited Funds 4, ...), payment methods, terms,
 classes, departments, items (services, non-inventory, inventory), 26 customers, 26 vendors,
 2 employees, 31 invoices (DocNumbers 1001-1037) and 14 payments, all dated before `now`, and
-(when `entities.WRITABLE` has them) sales receipts, a refund receipt, a credit memo, a bank
+(when `catalog.WRITABLE` has them) sales receipts, a refund receipt, a credit memo, a bank
 deposit and expenses. The US company also gets Intuit's US tax agencies, rates and codes
 ("California" 8%, "Tucson"); other countries keep the tax codes they were made with and get the
 same content in their own currency.
@@ -25,9 +25,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from . import entities
-from .entities import Books, as_json_number, iso, money
+from . import catalog
+from .entities import Books
 from .store import Store
+from .values import as_json_number, iso, money
 
 CURRENCIES = {
     "US": ("USD", "United States Dollar"),
@@ -431,8 +432,8 @@ def fill_company(store: Store, realm_id: str, now: float) -> dict[str, int]:
 
 
 def id_space(entity: str) -> str:
-    """The counter an entity's new Ids come from (see `entities.ID_SPACES`)."""
-    return entities.ID_SPACES.get(entity, entity)
+    """The counter an entity's new Ids come from (see `catalog.ID_SPACES`)."""
+    return catalog.ID_SPACES.get(entity, entity)
 
 
 def set_counter_at_least(store: Store, realm_id: str, space: str, value: int) -> None:
@@ -739,8 +740,8 @@ class _Filler:
 
     def other_forms(self) -> None:
         """Sales receipts, a refund receipt, a credit memo, a bank deposit and expenses, when
-        the sandbox's Books writes them (`entities.WRITABLE`)."""
-        writable = entities.WRITABLE
+        the sandbox's Books writes them (`catalog.WRITABLE`)."""
+        writable = catalog.WRITABLE
         if "SalesReceipt" in writable:
             for doc, customer_id, days_ago, lines, method, deposit_to in SALES_RECEIPTS:
                 payload = self.sales_form(doc, customer_id, days_ago, lines)
