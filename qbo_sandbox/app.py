@@ -791,6 +791,10 @@ class SandboxApp:
         if head == "batch" and request.method == "POST":
             return run_batch(books, _json_body(request), max_items=self.config.batch_max_items,
                              apply_items=apply_items)
+        if head == "upload" and request.method == "POST":  # attachables.py
+            return books.upload(request.content_type or "", request.get_data())
+        if parts[:2] == ["taxservice", "taxcode"] and request.method == "POST":  # taxes.py
+            return books.tax_service(_json_body(request))
         entity = ENTITY_PATHS.get(head)
         if entity is None:
             raise unsupported_operation(f"{request.method} {head}")

@@ -41,9 +41,32 @@ ENTITY_PATHS = {
     "purchase": "Purchase",
     "companycurrency": "CompanyCurrency",
     "exchangerate": "ExchangeRate",
+    "bill": "Bill",
+    "billpayment": "BillPayment",
+    "vendorcredit": "VendorCredit",
+    "purchaseorder": "PurchaseOrder",
+    "transfer": "Transfer",
+    "creditcardpayment": "CreditCardPaymentTxn",  # its JSON name differs from its path
+    "journalentry": "JournalEntry",
+    "estimate": "Estimate",
+    "timeactivity": "TimeActivity",
+    "attachable": "Attachable",
+    "recurringtransaction": "RecurringTransaction",
+    "taxagency": "TaxAgency",
 }
-TRANSACTIONS = ("Invoice", "Payment", *SALES_FORMS)
-WRITABLE = {"Customer", "Item", "CompanyCurrency", *LISTS, *TRANSACTIONS}
+# What a company owes its vendors (purchases.py) and moves between its accounts (banking.py).
+VENDOR_TXNS = ("Bill", "BillPayment", "VendorCredit", "PurchaseOrder")
+BANKING_TXNS = ("Transfer", "CreditCardPaymentTxn", "JournalEntry")
+TRANSACTIONS = ("Invoice", "Payment", *SALES_FORMS, *VENDOR_TXNS, *BANKING_TXNS, "Estimate",
+                "TimeActivity")
+# Not transactions, yet written and deleted through the API: notes and files (attachables.py),
+# recurring templates (recurring.py); tax agencies are created, never deleted (taxes.py).
+OTHER_DELETABLE = ("Attachable", "RecurringTransaction")
+WRITABLE = {"Customer", "Item", "CompanyCurrency", "TaxAgency", *LISTS, *TRANSACTIONS,
+            *OTHER_DELETABLE}
+DELETABLE = (*TRANSACTIONS, *OTHER_DELETABLE)
+# Served by the API yet, as at Intuit, in neither webhooks nor change data capture.
+NOT_NOTIFIED = ("Attachable", "RecurringTransaction", "CreditCardPaymentTxn")
 # Ids: name lists count on their own; transactions share one sequence, as in QBO.
 ID_SPACES = {entity: "txn" for entity in TRANSACTIONS}
-VOIDABLE = ("Invoice", "Payment", "SalesReceipt")
+VOIDABLE = ("Invoice", "Payment", "SalesReceipt", "BillPayment")

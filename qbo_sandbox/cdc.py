@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from . import faults
-from .catalog import ENTITY_PATHS
+from .catalog import ENTITY_PATHS, NOT_NOTIFIED
 from .values import iso
 
 if TYPE_CHECKING:
@@ -34,7 +34,8 @@ def changes(store: Store, realm: str, now: float, entities: str,
     names = [name.strip() for name in (entities or "").split(",") if name.strip()]
     if not names:
         raise faults.required_missing("entities")
-    known = {value.lower(): value for value in ENTITY_PATHS.values()}
+    known = {value.lower(): value for value in ENTITY_PATHS.values()
+             if value not in NOT_NOTIFIED}
     unknown = [name for name in names if name.lower() not in known]
     if unknown:
         raise faults.request_malformed(f"entities={','.join(unknown)}")

@@ -17,23 +17,33 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import cdc, faults, query
+from .attachables import Attachables
+from .banking import Banking
 from .catalog import (
+    BANKING_TXNS,
     DATE_FIELDS,
+    DELETABLE,
     EARLIEST_DATE,
     ID_SPACES,
     LATEST_DATE,
     TRANSACTIONS,
+    VENDOR_TXNS,
     WRITABLE,
 )
 from .company_settings import CompanySettings
 from .currencies import Currencies
 from .customers_items import CustomersItems
+from .estimates import Estimates
 from .invoices import Invoices
 from .lists import LISTS, NameLists
 from .payments import Payments
+from .purchases import VendorTransactions
+from .recurring import Recurring
 from .sales import SALES_FORMS, SalesForms
 from .sales_lines import SalesLines
 from .store import Store
+from .taxes import TaxSetup
+from .time_activities import TimeActivities
 from .tracking import Tracking
 from .values import clean, iso, ref_value
 
@@ -42,8 +52,9 @@ from .values import clean, iso, ref_value
 US_SYSTEM_TAX_CODES = ("TAX", "NON", "CustomSalesTax")
 
 
-class Books(CustomersItems, Invoices, Payments, SalesLines, CompanySettings, NameLists,
-            SalesForms, Currencies, Tracking):
+class Books(CustomersItems, Invoices, Payments, SalesLines, Estimates, VendorTransactions,
+            Banking, Attachables, TimeActivities, Recurring, TaxSetup, CompanySettings,
+            NameLists, SalesForms, Currencies, Tracking):
 
     """One company's books, read and written by the API handlers."""
 
@@ -70,6 +81,8 @@ class Books(CustomersItems, Invoices, Payments, SalesLines, CompanySettings, Nam
                     (self.realm, entity, str(entity_id))):
                 raise faults.transaction_deleted(entity, entity_id)
             raise faults.object_not_found(entity, entity_id)
+        if entity == "RecurringTransaction":
+            return self.recurring_answer(found)
         return found
 
     def all(self, entity: str) -> list[dict[str, Any]]:
@@ -97,6 +110,9 @@ class Books(CustomersItems, Invoices, Payments, SalesLines, CompanySettings, Nam
             if system.get("TaxCode") and parsed.start_position == 1:
                 codes = system["TaxCode"] + result.get("TaxCode", [])
                 result = {"TaxCode": codes, "startPosition": 1, "maxResults": len(codes)}
+        if parsed.entity == "RecurringTransaction" and result.get("RecurringTransaction"):
+            result["RecurringTransaction"] = [self.recurring_answer(row)
+                                              for row in result["RecurringTransaction"]]
         return result
 
     def _us_system_tax_code(self, code: str) -> dict[str, Any]:
@@ -123,6 +139,8 @@ class Books(CustomersItems, Invoices, Payments, SalesLines, CompanySettings, Nam
     def create(self, entity: str, payload: dict[str, Any], params: dict[str, str]) -> dict:
         if entity == "ExchangeRate":  # no Id: a rate is set for a currency and a date
             return self.set_exchange_rate(clean(payload))
+        if entity == "RecurringTransaction":  # the Id is the template's, inside it
+            return self.recurring_write(payload, params)
         if entity not in WRITABLE:
             raise faults.unsupported_operation(f"create {entity}")
         data = clean(payload)
@@ -139,6 +157,8 @@ class Books(CustomersItems, Invoices, Payments, SalesLines, CompanySettings, Nam
         if entity == "Preferences":
             data = clean(payload)
             return self._update_preferences(data, self._current(entity, data), params)
+        if entity == "RecurringTransaction":
+            return self.recurring_write(payload, params)
         if entity not in WRITABLE:
             raise faults.unsupported_operation(f"update {entity}")
         data = clean(payload)
@@ -194,10 +214,14 @@ class Books(CustomersItems, Invoices, Payments, SalesLines, CompanySettings, Nam
             return self._void_payment(current)
         if entity == "SalesReceipt":
             return self._void_sales_form(entity, current)
+        if entity == "BillPayment":
+            return self._void_bill_payment(current)
         raise faults.unsupported_operation(f"void {entity}")
 
     def delete(self, entity: str, payload: dict[str, Any]) -> dict:
-        if entity not in TRANSACTIONS:
+        if entity == "RecurringTransaction":
+            return self.recurring_write(payload, {"operation": "delete"})
+        if entity not in DELETABLE:
             raise faults.unsupported_operation(
                 f"delete {entity}" + (" (make it inactive instead: Active false)"
                                       if entity in WRITABLE else ""))
@@ -206,10 +230,19 @@ class Books(CustomersItems, Invoices, Payments, SalesLines, CompanySettings, Nam
         if entity == "Payment":
             self._unapply_payment(current)
         elif entity == "Invoice":
+            self._relink_estimates(current["Id"], current.get("LinkedTxn", []), [])
             self._unlink_invoice_payments(current)
             self._move_stock(current, +1)
-        else:
+        elif entity in SALES_FORMS:
             self._undo_sales_form(entity, current)
+        elif entity == "BillPayment":
+            self._unapply_bill_payment(current)
+        elif entity in VENDOR_TXNS:
+            self._undo_vendor_form(entity, current)
+        elif entity in BANKING_TXNS:
+            self._post(entity, current, -1)
+        elif entity == "Estimate":
+            self._unlink_estimate(current)
         self.store.execute(
             "DELETE FROM entities WHERE realm_id = ? AND type = ? AND id = ?",
             (self.realm, entity, current["Id"]),
@@ -219,6 +252,7 @@ class Books(CustomersItems, Invoices, Payments, SalesLines, CompanySettings, Nam
             (self.realm, entity, current["Id"], self.now),
         )
         self._refresh_customer_balance(ref_value(current.get("CustomerRef")))
+        self._refresh_vendor_balance(ref_value(current.get("VendorRef")))
         return {"Id": current["Id"], "status": "Deleted", "domain": "QBO"}
 
     def _current(self, entity: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -240,11 +274,20 @@ class Books(CustomersItems, Invoices, Payments, SalesLines, CompanySettings, Nam
             return self._named(entity, data, current, params)
         if entity in SALES_FORMS:
             return self._sales_form(entity, data, current, params)
+        if entity in ("Bill", "VendorCredit", "PurchaseOrder"):
+            return self._vendor_form(entity, data, current, params)
+        if entity in BANKING_TXNS:
+            return self._banking(entity, data, current, params)
         saver = {
             "Customer": self._customer,
             "Item": self._item,
             "Invoice": self._invoice,
             "Payment": self._payment,
+            "BillPayment": self._bill_payment,
+            "Estimate": self._estimate,
+            "TimeActivity": self._time_activity,
+            "Attachable": self._attachable,
+            "TaxAgency": self._tax_agency,
         }[entity]
         return saver(data, current, params)
 
@@ -254,6 +297,8 @@ class Books(CustomersItems, Invoices, Payments, SalesLines, CompanySettings, Nam
         """One create/update/void/delete, chosen like QBO: by `operation` and by Id."""
         operation = params.get("operation", "")
         include = params.get("include", "")
+        if entity == "RecurringTransaction":
+            return self.recurring_write(payload, params)
         if operation == "void" or (operation == "update" and include == "void"):
             return self.void(entity, payload)
         if operation == "delete":

@@ -54,7 +54,9 @@ class Invoices:
             receivable = self._receivable_account(code)
             data["ARAccountRef"] = {"value": receivable["Id"], "name": receivable["Name"]}
         data["CustomerRef"] = {"value": customer["Id"], "name": customer["DisplayName"]}
-        data["LinkedTxn"] = current.get("LinkedTxn", []) if current else []
+        estimates = self._estimate_links(data, current, customer["Id"])  # type: ignore
+        data["LinkedTxn"] = [link for link in (current or {}).get("LinkedTxn", [])
+                             if link.get("TxnType") != "Estimate"] + estimates
         data.setdefault("GlobalTaxCalculation", "TaxExcluded")
         data.setdefault("PrintStatus", "NotSet")
         data.setdefault("EmailStatus", "NotSet")
@@ -70,6 +72,8 @@ class Invoices:
             self._move_stock(current, +1)
         self._move_stock(data, -1)
         self.store.put_entity(self.realm, "Invoice", data)
+        self._relink_estimates(data["Id"], (current or {}).get("LinkedTxn", []),  # type: ignore
+                               estimates)
         self._refresh_customer_balance(customer["Id"])
         if current and ref_value(current.get("CustomerRef")) != customer["Id"]:
             self._refresh_customer_balance(ref_value(current.get("CustomerRef")))
@@ -119,6 +123,7 @@ class Invoices:
         return money(Decimal(str(invoice["TotalAmt"])) - Decimal(str(invoice["Balance"])))
 
     def _void_invoice(self, invoice: dict) -> dict:
+        self._relink_estimates(invoice["Id"], invoice.get("LinkedTxn", []), [])  # type: ignore
         self._unlink_invoice_payments(invoice)
         self._move_stock(invoice, +1)
         invoice = self.store.entity(self.realm, "Invoice", invoice["Id"])
