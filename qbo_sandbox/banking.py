@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import faults
 from .catalog import MAX_DOC_NUMBER
-from .values import as_json_number, clean, iso, money, ref_value
+from .values import as_json_number, clean, money, ref_value
 from .values import decimal_field as _decimal
 
 if TYPE_CHECKING:
@@ -188,6 +188,4 @@ class Banking:
             with_subs = Decimal(str(account.get("CurrentBalanceWithSubAccounts") or 0))
             account["CurrentBalanceWithSubAccounts"] = as_json_number(
                 money(with_subs + sign * change))
-            account["SyncToken"] = str(int(account["SyncToken"]) + 1)
-            account["MetaData"]["LastUpdatedTime"] = iso(self.now)
-            self.store.put_entity(self.realm, "Account", account)
+            self.store.put_entity(self.realm, "Account", account)  # no new SyncToken: derived

@@ -8,8 +8,8 @@ delete is POST ?operation=delete with the template. Queries filter on Type ('Bil
 
 The template is checked and completed exactly as the transaction would be (lines, tax,
 totals) and then nothing of that transaction is kept: no Id spent, no balance or stock moved.
-RecurringInfo: Name (unique among templates), RecurType Automated, Reminder or Unscheduled,
-Active; ScheduleInfo (not for Unscheduled): IntervalType Daily, Weekly, Monthly or Yearly,
+RecurringInfo: Name (unique among templates), RecurType Automated, Reminded or UnScheduled,
+Active; ScheduleInfo (not for UnScheduled): IntervalType Daily, Weekly, Monthly or Yearly,
 NumInterval >= 1, StartDate (default today), an EndDate after it or MaxOccurrences >= 1,
 DayOfWeek for Weekly; NextDate is worked out (the first date on or after StartDate).
 """
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 KINDS = ("Bill", "Purchase", "CreditMemo", "Deposit", "Estimate", "Invoice", "JournalEntry",
          "RefundReceipt", "SalesReceipt", "Transfer", "VendorCredit", "PurchaseOrder")
-RECUR_TYPES = ("Automated", "Reminder", "Unscheduled")
+RECUR_TYPES = ("Automated", "Reminded", "UnScheduled")  # as Intuit spells them
 INTERVALS = ("Daily", "Weekly", "Monthly", "Yearly")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # What a template does not carry of the transaction it was checked as.
@@ -152,7 +152,7 @@ class Recurring:
             raise faults.QBOFault(2170, "Invalid Enumeration", f"Invalid Enumeration : {recur}",
                                   element="RecurType")
         info.update(Name=name, RecurType=recur, Active=info.get("Active") in (True, "true"))
-        if recur == "Unscheduled":
+        if recur == "UnScheduled":
             info.pop("ScheduleInfo", None)
             return info
         info["ScheduleInfo"] = self._schedule(info.get("ScheduleInfo"))

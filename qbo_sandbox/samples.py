@@ -25,7 +25,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from . import catalog
+from . import catalog, sample_books
+from .banking import postings
 from .entities import Books
 from .store import Store
 from .values import as_json_number, iso, money
@@ -49,7 +50,9 @@ SAMPLE_NAMES = {
 SAMPLE_ENTITIES = ("Account", "TaxAgency", "TaxRate", "TaxCode", "PaymentMethod", "Term",
                    "Class", "Department", "Item", "Customer", "Vendor", "Employee", "Invoice",
                    "Payment", "SalesReceipt", "RefundReceipt", "CreditMemo", "Deposit",
-                   "Purchase")
+                   "Purchase", "Bill", "BillPayment", "VendorCredit", "PurchaseOrder", "Estimate",
+                   "TimeActivity", "Transfer", "CreditCardPaymentTxn", "JournalEntry",
+                   "RecurringTransaction", "Attachable")
 
 CLASSIFICATION = {
     "Bank": "Asset", "Other Current Asset": "Asset", "Fixed Asset": "Asset",
@@ -480,6 +483,7 @@ class _Filler:
         self.items()
         self.people()
         self.transactions()
+        sample_books.fill(self)
         self.balances()
 
     # chart of accounts --------------------------------------------------------------------
@@ -825,6 +829,21 @@ class _Filler:
             account = self.store.entity(self.realm, "Account", purchase["AccountRef"]["value"])
             sign = 1 if account and account["Classification"] == "Liability" else -1
             add(purchase["AccountRef"]["value"], sign * Decimal(str(purchase["TotalAmt"])))
+        add(33, sum((Decimal(str(v.get("Balance", 0))) for v in stored("Vendor")), Decimal(0)))
+        for payment in stored("BillPayment"):  # a check leaves the bank, a card's debt grows
+            paid = Decimal(str(payment["TotalAmt"]))
+            if payment["PayType"] == "Check":
+                add(payment["CheckPayment"]["BankAccountRef"]["value"], -paid)
+            else:
+                add(payment["CreditCardPayment"]["CCAccountRef"]["value"], paid)
+        for entity in catalog.BANKING_TXNS:  # debits and credits, in each account's sense
+            for txn in stored(entity):
+                for account_id, debit in postings(entity, txn):
+                    account = self.store.entity(self.realm, "Account", account_id)
+                    if account and account["Classification"] in ("Asset", "Liability",
+                                                                  "Equity"):
+                        add(account_id, debit if account["Classification"] == "Asset"
+                            else -debit)
         add(81, sum((Decimal(str(i.get("QtyOnHand", 0))) * Decimal(str(i.get("PurchaseCost", 0)))
                      for i in stored("Item") if i.get("Type") == "Inventory"), Decimal(0)))
         tax_account = {"2": 90, "3": 89}  # US: the agency's payable account, by TaxCode
