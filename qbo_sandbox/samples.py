@@ -8,15 +8,17 @@ Intuit's Ids (Visa is 42, Checking 35, Undeposited Funds 4, ...), payment method
 classes, departments, items (services, non-inventory, inventory), 26 customers, 26 vendors,
 2 employees, 31 invoices (DocNumbers 1001-1037) and 14 payments, all dated before `now`, and
 (when `catalog.WRITABLE` has them) sales receipts, a refund receipt, a credit memo, a bank
-deposit and expenses. The US company also gets Intuit's US tax agencies, rates and codes
+deposit and expenses; then `sample_books.fill` adds bills, bill payments, a vendor credit, a
+purchase order, estimates, time activities, a transfer, a card payment, a journal entry,
+recurring templates and a note. The US company also gets Intuit's US tax agencies, rates and codes
 ("California" 8%, "Tucson"); other countries keep the tax codes they were made with and get the
 same content in their own currency.
 
 Customers and every transaction go through `Books.create`, so they are shaped, totalled and
 balanced exactly as the API makes them; the lists (accounts, items, vendors, ...) are stored as
 Intuit returns them with Intuit's Ids, and the id counters are set past the Ids used so new
-objects continue the sequences. Account balances (which the sandbox does not post) are worked
-out from the sample transactions at the end.
+objects continue the sequences. Account balances (the sandbox posts only transfers, card payments
+and journal entries) are worked out from the sample transactions at the end.
 """
 
 from __future__ import annotations
