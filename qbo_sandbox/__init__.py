@@ -1,8 +1,8 @@
 """A local stand-in for Intuit's OAuth 2.0 server and the QuickBooks Online Accounting API v3."""
 
 from .app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxApp, create_app
+from .catalog import GRATUITY_ITEM_ID
 from .companies import SAMPLE_COMPANIES
-from .entities import GRATUITY_ITEM_ID
 
 __all__ = [
     "DEFAULT_CLIENT_ID",

@@ -37,8 +37,10 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from . import books_pages, control, metering, pages, shapes
+from .batch import run_batch
+from .catalog import ENTITY_PATHS
 from .companies import accepts_writes, create_samples
-from .entities import ENTITY_PATHS, Books
+from .entities import Books
 from .faults import (
     QBOFault,
     forbidden,
@@ -787,8 +789,12 @@ class SandboxApp:
             return books.cdc(request.args.get("entities", ""), request.args.get("changedSince",
                                                                                    ""))
         if head == "batch" and request.method == "POST":
-            return control.run_batch(self, books, _json_body(request), request.args,
-                                     apply_items=apply_items)
+            return run_batch(books, _json_body(request), max_items=self.config.batch_max_items,
+                             apply_items=apply_items)
+        if head == "upload" and request.method == "POST":  # attachables.py
+            return books.upload(request.content_type or "", request.get_data())
+        if parts[:2] == ["taxservice", "taxcode"] and request.method == "POST":  # taxes.py
+            return books.tax_service(_json_body(request))
         entity = ENTITY_PATHS.get(head)
         if entity is None:
             raise unsupported_operation(f"{request.method} {head}")
@@ -811,18 +817,7 @@ class SandboxApp:
 
     def write(self, books: Books, entity: str, payload: dict, params: Any) -> dict:
         """One create/update/void/delete, chosen like QBO: by `operation` and by Id."""
-        operation = params.get("operation", "")
-        include = params.get("include", "")
-        if operation == "void" or (operation == "update" and include == "void"):
-            return books.void(entity, payload)
-        if operation == "delete":
-            return books.delete(entity, payload)
-        if operation not in ("", "create", "update"):
-            raise unsupported_operation(operation)
-        options = {"include": include}
-        if payload.get("Id") not in (None, "", 0, "0"):
-            return books.update(entity, payload, options)
-        return books.create(entity, payload, options)
+        return books.write(entity, payload, params)
 
     # request log --------------------------------------------------------------------------
     def _log(self, request: Request, realm: str | None, entity: str, status: int,

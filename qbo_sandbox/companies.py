@@ -12,10 +12,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from .entities import GRATUITY_ITEM_ID, as_json_number, iso
+from .catalog import GRATUITY_ITEM_ID
 from .samples import SAMPLE_NAMES, fill_company
 from .store import Store
 from .tracking import DEPARTMENT_TERMS
+from .values import as_json_number, iso
 
 COUNTRIES = ("US", "CA", "GB", "AU")
 DEFAULT_PREFERENCES = {

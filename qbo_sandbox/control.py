@@ -1,4 +1,4 @@
-"""The control API under /_sandbox/ (JSON) used by tests, benchmarks and the demo, and batch.
+"""The control API under /_sandbox/ (JSON) used by tests, benchmarks and the demo.
 
 Endpoints: reset, companies (+ preferences, entities, merge), requests (+ counts), config, faults,
 authorize, tokens/expire, clock (+ advance), webhooks (+ flush, faults). See README.md for
@@ -8,12 +8,13 @@ bodies and answers.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
+from .catalog import ENTITY_PATHS
 from .companies import (
     COMPANY_SETTINGS,
     DEFAULT_PREFERENCES,
@@ -26,14 +27,32 @@ from .companies import (
     set_status,
     summary,
 )
-from .entities import ENTITY_PATHS, Books
+from .entities import Books
 from .faults import QBOFault
+from .limits import Clock, Config, Limiter
 from .merges import merge
-from .oauth import OAuthError
+from .oauth import OAuthError, OAuthServer
+from .store import Store
 from .tracking import DEPARTMENT_TERMS
+from .webhooks import Webhooks
 
-if TYPE_CHECKING:
-    from .app import SandboxApp
+
+class SandboxApp(Protocol):
+    """What the control API needs of the app serving it: app.py's SandboxApp is one. Typed
+    here so that control never imports app (app imports control for its routes)."""
+
+    store: Store
+    config: Config
+    clock: Clock
+    limiter: Limiter
+    oauth: OAuthServer
+    webhooks: Webhooks
+
+    def reset(self, *, empty: bool, sample_data: bool | None = None) -> None: ...
+
+    def advance_clock(self, seconds: float) -> None: ...
+
+    def anchor_clock(self) -> None: ...
 
 RULES = [
     Rule("/_sandbox/reset", endpoint="ctl_reset", methods=["POST"]),
@@ -316,44 +335,3 @@ def ctl_webhook_faults(app: SandboxApp, request: Request, payload: dict) -> tupl
 
 
 # batch (lives here because it fans out to the same writes the API routes use) ------------
-def run_batch(app: SandboxApp, books: Books, payload: dict, params: Any, *,
-              apply_items: int | None = None) -> dict:
-    items = payload.get("BatchItemRequest")
-    if not isinstance(items, list) or not items:
-        raise QBOFault(2020, "Required param missing, need to supply the required value for "
-                       "the API", "Required parameter BatchItemRequest is missing in the request",
-                       element="BatchItemRequest")
-    limit = app.config.batch_max_items
-    if len(items) > limit:
-        raise QBOFault(
-            2010, "Request has invalid or unsupported property",
-            f"Property Name:BatchItemRequest has {len(items)} items; the maximum is {limit} "
-            "per batch request.", element="BatchItemRequest",
-        )
-    answers = []
-    for item in items[:apply_items]:
-        answer: dict[str, Any]
-        try:
-            with app.store.savepoint():
-                answer = _batch_item(app, books, item)
-        except QBOFault as fault:
-            answer = {"Fault": fault.fault()}
-        answer["bId"] = item.get("bId")
-        answers.append(answer)
-    return {"BatchItemResponse": answers}
-
-
-def _batch_item(app: SandboxApp, books: Books, item: dict) -> dict:
-    if "Query" in item:
-        return {"QueryResponse": books.query(item["Query"])}
-    names = set(ENTITY_PATHS.values())
-    entity = next((key for key in item if key in names), None)
-    if entity is None:
-        raise QBOFault(2010, "Request has invalid or unsupported property",
-                       "Property Name:BatchItemRequest item names no supported entity")
-    operation = item.get("operation", "create")
-    body = item[entity]
-    if operation == "create":
-        return {entity: books.create(entity, body, {"include": ""})}
-    params = {"operation": operation, "include": item.get("optionsData", "")}
-    return {entity: app.write(books, entity, body, params)}

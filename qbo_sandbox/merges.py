@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import faults
-from .entities import TRANSACTIONS, Books
+from .catalog import TRANSACTIONS
+from .entities import Books
 from .values import iso, ref_value
 
 MERGEABLE = {"Customer": "DisplayName", "Item": "Name"}

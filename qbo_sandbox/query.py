@@ -60,11 +60,35 @@ QUERYABLE: dict[str, tuple[str, ...]] = {
     "CompanyCurrency": ("Id", "SyncToken", "Code", "Name", "Active", *_META),
     "ExchangeRate": ("SourceCurrencyCode", "TargetCurrencyCode", "AsOfDate", "Rate",
                      "MetaData.LastUpdatedTime"),
+    "Bill": ("Id", "SyncToken", "DocNumber", "TxnDate", "DueDate", "VendorRef", "APAccountRef",
+             "TotalAmt", "Balance", *_META),
+    "BillPayment": ("Id", "SyncToken", "DocNumber", "TxnDate", "VendorRef", "PayType",
+                    "TotalAmt", *_META),
+    "VendorCredit": ("Id", "SyncToken", "DocNumber", "TxnDate", "VendorRef", "TotalAmt",
+                     "Balance", *_META),
+    "PurchaseOrder": ("Id", "SyncToken", "DocNumber", "TxnDate", "VendorRef", "TotalAmt",
+                      "POStatus", *_META),
+    "Transfer": ("Id", "SyncToken", "TxnDate", "Amount", "FromAccountRef", "ToAccountRef",
+                 *_META),
+    "CreditCardPaymentTxn": ("Id", "SyncToken", "TxnDate", "Amount", "BankAccountRef",
+                          "CreditCardAccountRef", *_META),
+    "JournalEntry": ("Id", "SyncToken", "DocNumber", "TxnDate", "TotalAmt", "Adjustment",
+                     *_META),
+    "Estimate": ("Id", "SyncToken", "DocNumber", "TxnDate", "ExpirationDate", "CustomerRef",
+                 "TotalAmt", "TxnStatus", *_META),
+    "TimeActivity": ("Id", "SyncToken", "TxnDate", "NameOf", "EmployeeRef", "VendorRef",
+                     "CustomerRef", "ItemRef", "BillableStatus", *_META),
+    "Attachable": ("Id", "SyncToken", "FileName", "Note", "ContentType", "Category", "Size",
+                   "AttachableRef.EntityRef.type", "AttachableRef.EntityRef.value", *_META),
+    "RecurringTransaction": ("Id", "Type", *_META),
+    "TaxAgency": ("Id", "SyncToken", "DisplayName", "TaxTrackedOnSales",
+                  "TaxTrackedOnPurchases", *_META),
 }
 # Name-list entities: QBO returns only active ones unless the query filters on Active.
 ACTIVE_BY_DEFAULT = {"Customer", "Item", "TaxCode", "TaxRate", "Account", "PaymentMethod",
                      "Term", "Class", "Department", "Vendor", "Employee"}
-ENTITY_NAMES = {name.lower(): name for name in QUERYABLE}
+ENTITY_NAMES = {name.lower(): name for name in QUERYABLE} | {
+    "creditcardpayment": "CreditCardPaymentTxn"}  # queried by its path name, answered by this
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -267,7 +291,11 @@ def _condition(p: _Parser, entity: str) -> Condition:
 def _lookup(entity: dict[str, Any], name: str) -> Any:
     value: Any = entity
     for part in name.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, list):  # a list on the way (AttachableRef): its first match
+            value = next((item.get(part) for item in value
+                          if isinstance(item, dict) and item.get(part) is not None), None)
+        else:
+            value = value.get(part) if isinstance(value, dict) else None
     if isinstance(value, dict):
         # References compare by id; email/phone objects by their text.
         for key in ("value", "Address", "FreeFormNumber"):

@@ -191,6 +191,16 @@ class SalesForms:
             data["EntityRef"] = self._payee(entity_ref)
         else:
             data.pop("EntityRef", None)
+        lines, total = self._expense_lines(data)
+        data["Line"] = lines
+        tax = money(Decimal(str((data.get("TxnTaxDetail") or {}).get("TotalTax") or 0)))
+        data["TxnTaxDetail"] = {"TotalTax": as_json_number(tax)}
+        data.setdefault("Credit", False)
+        return total + tax
+
+    def _expense_lines(self, data: dict) -> tuple[list[dict], Decimal]:
+        """An expense's, bill's, vendor credit's or purchase order's lines (account- or
+        item-based), checked and completed, and their sum."""
         lines, total = [], Decimal(0)
         for raw in data.get("Line") or []:
             line = clean(raw)
@@ -225,11 +235,7 @@ class SalesForms:
             total += amount
         if not lines:
             raise faults.required_missing("Line")
-        data["Line"] = lines
-        tax = money(Decimal(str((data.get("TxnTaxDetail") or {}).get("TotalTax") or 0)))
-        data["TxnTaxDetail"] = {"TotalTax": as_json_number(tax)}
-        data.setdefault("Credit", False)
-        return total + tax
+        return lines, total
 
     def _account_txn_currency(self, data: dict, account: dict) -> None:
         """A deposit's or expense's currency: the one sent (default: the account's); the

@@ -7,16 +7,18 @@ made (accounts 1-3, item 1 "Services", its country's tax codes): a chart of acco
 Intuit's Ids (Visa is 42, Checking 35, Undeposited Funds 4, ...), payment methods, terms,
 classes, departments, items (services, non-inventory, inventory), 26 customers, 26 vendors,
 2 employees, 31 invoices (DocNumbers 1001-1037) and 14 payments, all dated before `now`, and
-(when `entities.WRITABLE` has them) sales receipts, a refund receipt, a credit memo, a bank
-deposit and expenses. The US company also gets Intuit's US tax agencies, rates and codes
+(when `catalog.WRITABLE` has them) sales receipts, a refund receipt, a credit memo, a bank
+deposit and expenses; then `sample_books.fill` adds bills, bill payments, a vendor credit, a
+purchase order, estimates, time activities, a transfer, a card payment, a journal entry,
+recurring templates and a note. The US company also gets Intuit's US tax agencies, rates and codes
 ("California" 8%, "Tucson"); other countries keep the tax codes they were made with and get the
 same content in their own currency.
 
 Customers and every transaction go through `Books.create`, so they are shaped, totalled and
 balanced exactly as the API makes them; the lists (accounts, items, vendors, ...) are stored as
 Intuit returns them with Intuit's Ids, and the id counters are set past the Ids used so new
-objects continue the sequences. Account balances (which the sandbox does not post) are worked
-out from the sample transactions at the end.
+objects continue the sequences. Account balances (the sandbox posts only transfers, card payments
+and journal entries) are worked out from the sample transactions at the end.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from . import entities
-from .entities import Books, as_json_number, iso, money
+from . import catalog, sample_books
+from .banking import postings
+from .entities import Books
 from .store import Store
+from .values import as_json_number, iso, money
 
 CURRENCIES = {
     "US": ("USD", "United States Dollar"),
@@ -48,7 +52,9 @@ SAMPLE_NAMES = {
 SAMPLE_ENTITIES = ("Account", "TaxAgency", "TaxRate", "TaxCode", "PaymentMethod", "Term",
                    "Class", "Department", "Item", "Customer", "Vendor", "Employee", "Invoice",
                    "Payment", "SalesReceipt", "RefundReceipt", "CreditMemo", "Deposit",
-                   "Purchase")
+                   "Purchase", "Bill", "BillPayment", "VendorCredit", "PurchaseOrder", "Estimate",
+                   "TimeActivity", "Transfer", "CreditCardPaymentTxn", "JournalEntry",
+                   "RecurringTransaction", "Attachable")
 
 CLASSIFICATION = {
     "Bank": "Asset", "Other Current Asset": "Asset", "Fixed Asset": "Asset",
@@ -431,8 +437,8 @@ def fill_company(store: Store, realm_id: str, now: float) -> dict[str, int]:
 
 
 def id_space(entity: str) -> str:
-    """The counter an entity's new Ids come from (see `entities.ID_SPACES`)."""
-    return entities.ID_SPACES.get(entity, entity)
+    """The counter an entity's new Ids come from (see `catalog.ID_SPACES`)."""
+    return catalog.ID_SPACES.get(entity, entity)
 
 
 def set_counter_at_least(store: Store, realm_id: str, space: str, value: int) -> None:
@@ -479,6 +485,7 @@ class _Filler:
         self.items()
         self.people()
         self.transactions()
+        sample_books.fill(self)
         self.balances()
 
     # chart of accounts --------------------------------------------------------------------
@@ -739,8 +746,8 @@ class _Filler:
 
     def other_forms(self) -> None:
         """Sales receipts, a refund receipt, a credit memo, a bank deposit and expenses, when
-        the sandbox's Books writes them (`entities.WRITABLE`)."""
-        writable = entities.WRITABLE
+        the sandbox's Books writes them (`catalog.WRITABLE`)."""
+        writable = catalog.WRITABLE
         if "SalesReceipt" in writable:
             for doc, customer_id, days_ago, lines, method, deposit_to in SALES_RECEIPTS:
                 payload = self.sales_form(doc, customer_id, days_ago, lines)
@@ -824,6 +831,21 @@ class _Filler:
             account = self.store.entity(self.realm, "Account", purchase["AccountRef"]["value"])
             sign = 1 if account and account["Classification"] == "Liability" else -1
             add(purchase["AccountRef"]["value"], sign * Decimal(str(purchase["TotalAmt"])))
+        add(33, sum((Decimal(str(v.get("Balance", 0))) for v in stored("Vendor")), Decimal(0)))
+        for payment in stored("BillPayment"):  # a check leaves the bank, a card's debt grows
+            paid = Decimal(str(payment["TotalAmt"]))
+            if payment["PayType"] == "Check":
+                add(payment["CheckPayment"]["BankAccountRef"]["value"], -paid)
+            else:
+                add(payment["CreditCardPayment"]["CCAccountRef"]["value"], paid)
+        for entity in catalog.BANKING_TXNS:  # debits and credits, in each account's sense
+            for txn in stored(entity):
+                for account_id, debit in postings(entity, txn):
+                    account = self.store.entity(self.realm, "Account", account_id)
+                    if account and account["Classification"] in ("Asset", "Liability",
+                                                                  "Equity"):
+                        add(account_id, debit if account["Classification"] == "Asset"
+                            else -debit)
         add(81, sum((Decimal(str(i.get("QtyOnHand", 0))) * Decimal(str(i.get("PurchaseCost", 0)))
                      for i in stored("Item") if i.get("Type") == "Inventory"), Decimal(0)))
         tax_account = {"2": 90, "3": 89}  # US: the agency's payable account, by TaxCode

@@ -22,7 +22,9 @@ TIME_ZONES = {"US": "America/Los_Angeles", "CA": "America/Toronto", "GB": "Europ
 ENTITY_KEYS = ("Customer", "Item", "Invoice", "Payment", "SalesReceipt", "RefundReceipt",
                "CreditMemo", "Purchase", "Deposit", "Vendor", "Account", "TaxCode", "TaxRate",
                "Term", "PaymentMethod", "Class", "Department", "Employee", "Estimate",
-               "CompanyInfo", "Preferences", "CompanyCurrency", "ExchangeRate")
+               "CompanyInfo", "Preferences", "CompanyCurrency", "ExchangeRate", "Bill",
+               "BillPayment", "VendorCredit", "PurchaseOrder", "Transfer", "CreditCardPaymentTxn",
+               "JournalEntry", "TimeActivity", "Attachable", "TaxAgency")
 ADDRESS_KEYS = {"BillAddr": 0, "ShipAddr": 1}
 NAME_VALUE = {"name": "{http://schema.intuit.com/finance/v3}NameValue",
               "declaredType": "com.intuit.schema.finance.v3.NameValue",
@@ -93,7 +95,9 @@ def _entity(name: str, entity: dict, books: Any, zone: Any) -> None:
             address.pop("Lat", None)
             address.pop("Long", None)
     if name in ("Customer", "Vendor", "Invoice", "Payment", "SalesReceipt", "RefundReceipt",
-                "CreditMemo", "Purchase", "Deposit", "Estimate"):
+                "CreditMemo", "Purchase", "Deposit", "Estimate", "Bill", "BillPayment",
+                "VendorCredit", "PurchaseOrder", "Transfer", "CreditCardPaymentTxn",
+                "JournalEntry"):
         _currency(entity, books)
     if name == "Customer":
         entity.setdefault("IsProject", False)

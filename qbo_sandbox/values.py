@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+
+from . import faults
 
 CENT = Decimal("0.01")
 
@@ -58,3 +60,13 @@ def ref_value(ref: Any) -> str | None:
         value = ref.get("value")
         return None if value in (None, "") else str(value)
     return None if ref in (None, "") else str(ref)
+
+
+def decimal_field(value: Any, element: str) -> Decimal | None:
+    """A number sent in `element`; None when absent; a malformed-request fault when no number."""
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise faults.request_malformed(element) from None

@@ -26,6 +26,7 @@ from typing import Any
 
 import requests
 
+from .catalog import NOT_NOTIFIED
 from .limits import Clock, Config
 from .store import Store
 
@@ -245,6 +246,8 @@ class Webhooks:
                 if realm not in connected or registration["realm"] not in (None, realm):
                     continue
                 if wanted and type_.lower() not in wanted:
+                    continue
+                if type_ in NOT_NOTIFIED:  # as Intuit's: no webhook for these
                     continue
                 by_realm.setdefault(realm, []).append(self._event(row))
             for realm, events in by_realm.items():
