@@ -20,7 +20,8 @@ from intuitlib.utils import get_discovery_doc
 from quickbooks import QuickBooks
 from quickbooks.exceptions import QuickbooksException
 
-from . import budget
+from .. import counters
+from . import budget, metered
 from .environments import environment
 from .errors import (
     INTUIT_THROTTLE_WAIT_SECONDS,
@@ -192,6 +193,7 @@ class _QuickBooks(QuickBooks):
             self.last_intuit_tid = ""
             raise QboUnavailable(f"QuickBooks could not be reached ({error}).") from error
         tid = self.last_intuit_tid = response.headers.get("intuit_tid", "")
+        _count_request(request_type, url, data, response.status_code)
         # The path only: a query's text (names, emails) stays out of the log.
         logger.info("QuickBooks %s %s: %s (intuit_tid %s)", request_type,
                     url.split("?")[0].split("/company/")[-1], response.status_code,
@@ -221,6 +223,18 @@ class _QuickBooks(QuickBooks):
                 status=response.status_code, detail=response.text[:500], intuit_tid=tid,
             )
         return response
+
+
+def _count_request(method: str, url: str, body, status: int) -> None:
+    """Every answered Accounting API request, by kind and answer, and what it cost in
+    metered calls (the bench's figure: metered.py)."""
+    path = url.split("?")[0].split("/company/", 1)[-1].partition("/")[2]
+    kind = metered.request_kind(method, path)
+    answer = "429" if status == 429 else f"{status // 100}xx"
+    counters.count("hatsync_qbo_requests_total", kind=kind, status=answer)
+    metered_kind, calls = metered.metered_calls(method, path, body or b"")
+    if calls:
+        counters.count("hatsync_qbo_metered_calls_total", calls, kind=metered_kind)
 
 
 INTUIT_NS = "{http://schema.intuit.com/finance/v3}"
@@ -265,6 +279,7 @@ def _take_rate_limit_slot(realm_id: str, *, wait: bool = False, batch: bool = Fa
         retry_after = budget.take(realm_id, batch=batch)
         if not retry_after:
             return
+        counters.count("hatsync_qbo_budget_waits_total", stage="in_request")
         if not wait:
             raise QboBudgetExhausted(
                 "Waiting a few seconds to stay under QuickBooks' limits (500 requests a "
@@ -273,6 +288,7 @@ def _take_rate_limit_slot(realm_id: str, *, wait: bool = False, batch: bool = Fa
             )
         time.sleep(retry_after)
         _budget_slept[0] += retry_after
+        counters.count("hatsync_qbo_budget_wait_seconds_total", retry_after, stage="in_request")
 
 
 _budget_slept = [0.0]
