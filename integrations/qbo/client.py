@@ -331,6 +331,8 @@ class QboClient:
                 intuit_tid=self.intuit_tid,
             ) from error
 
+    last_request_id = ""  # our requestid of the latest write (the sync log keeps it)
+
     @property
     def intuit_tid(self) -> str:
         """Intuit's id of the latest answer (kept in the sync log; support asks for it)."""
@@ -351,20 +353,24 @@ class QboClient:
         return self._call(self._qb.get_single_object, entity, qbo_id)[entity]
 
     def create(self, entity: str, payload: dict, *, request_id: str) -> dict:
+        self.last_request_id = request_id
         body = json.dumps(payload)
         return self._call(self._qb.create_object, entity, body, request_id=request_id)[entity]
 
     def update(self, entity: str, payload: dict, *, request_id: str) -> dict:
+        self.last_request_id = request_id
         body = json.dumps(payload)
         return self._call(self._qb.update_object, entity, body, request_id=request_id)[entity]
 
     def delete(self, entity: str, payload: dict, *, request_id: str) -> dict:
         """Delete a transaction (Invoice, Payment, RefundReceipt, Purchase) by its Id and
         current SyncToken; QuickBooks answers `{"status": "Deleted", "Id": ...}`."""
+        self.last_request_id = request_id
         body = json.dumps({"Id": str(payload["Id"]), "SyncToken": str(payload["SyncToken"])})
         return self._call(self._qb.delete_object, entity, body, request_id=request_id)[entity]
 
     def void_invoice(self, *, qbo_id: str, sync_token: str, request_id: str) -> dict:
+        self.last_request_id = request_id
         body = json.dumps({"Id": qbo_id, "SyncToken": sync_token})
         result = self._call(
             self._qb.update_object, "Invoice", body, request_id=request_id,
@@ -376,6 +382,7 @@ class QboClient:
         """Up to 30 operations in one request. Returns each answer by its `bId`: the entity
         (`{"Invoice": {...}}`) or `{"Fault": QboFault}`. QuickBooks answers a repeated
         requestid with its first answer, so a batch whose answer was lost can be sent again."""
+        self.last_request_id = request_id
         body = json.dumps({"BatchItemRequest": items})
         answer = self._call(self._qb.make_request, "POST", self._url("batch"), body,
                             request_id=request_id)

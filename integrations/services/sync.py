@@ -311,7 +311,8 @@ def _log(record, operation, outcome, message, error, started, seen=None, *,
         outcome=outcome,
         message=message or "",
         qbo_error_code=getattr(error, "code", "") if error else "",
-        request_id=record.pending_request_id,
+        # The push's latest write (mostly the record's own), else what the record had pending.
+        request_id=(getattr(client, "last_request_id", "") or record.pending_request_id),
         intuit_tid=tid,
         duration_ms=int((time.monotonic() - started) * 1000),
     )
