@@ -102,7 +102,8 @@ def company(*, connection: QuickBooksConnection) -> CompanyView:
         wait_batch=budget.wait_seconds(connection.realm_id, batch=True),
         states=states,
         oldest_waiting_seconds=(now - oldest).total_seconds() if oldest else None,
-        problems=list(own.filter(state__in=REQUEUEABLE).order_by("-state_changed_at", "-pk")
+        problems=list(own.filter(state__in=REQUEUEABLE).select_related("account")
+                      .order_by("-state_changed_at", "-pk")
                       [:ROWS]),
         attempts=list(SyncLog.objects.filter(record__in=own).select_related("record")
                       .order_by("-created_at", "-pk")[:ROWS]),

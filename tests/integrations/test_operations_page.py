@@ -128,7 +128,7 @@ def test_a_company_shows_its_lease_budget_and_outbox(staff, studio, settings):
     assert "Free: no worker is writing to this company." in shown
     assert "Room now for single requests and batches." in shown
     assert "Failed 1" in shown and "Synced" in shown and lost.key in shown
-    assert "Re-queue" in shown
+    assert ">Re-queue</button>" in shown
 
     settings.QBO_REQUESTS_PER_SECOND = 1
     budget.take(US_REALM)  # this second's only request is spent
@@ -194,3 +194,11 @@ def test_staff_without_an_account_of_their_own_open_it_too(client, studio):
         username="root", password="pw-for-tests-1", is_staff=True)
     client.force_login(operator)
     assert "Tea Party Co" in page(client, "operations", q="tea party")
+
+
+def test_the_menu_offers_operations_to_staff_only(client, studio):
+    client.force_login(studio[0].users.get())
+    link = f'href="{reverse("integrations:operations")}"'
+    assert link not in page(client, "settings")
+    type(studio[0].users.get()).objects.filter(account=studio[0]).update(is_staff=True)
+    assert link in page(client, "settings")
