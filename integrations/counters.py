@@ -43,7 +43,7 @@ class RedisCounters:
     def __init__(self, url: str):
         import redis
 
-        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
 
     def add(self, increments: dict[str, float]) -> None:
         pipe = self.client.pipeline(transaction=False)

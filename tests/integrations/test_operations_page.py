@@ -3,6 +3,8 @@ or intuit_tid across every account; a company's lease, budget and outbox; Re-que
 failed or blocked record, once however often it is pressed, and never twice in QuickBooks.
 Anyone else is refused."""
 
+from datetime import timedelta
+
 import pytest
 from celery.app.task import Task
 from django.urls import reverse
@@ -141,10 +143,10 @@ def test_a_company_shows_its_lease_budget_and_outbox(staff, studio, settings):
 def test_the_lease_in_words():
     now = timezone.now()
     assert operations.lease_words(owner="", expires_at=None, now=now).startswith("Free")
-    assert operations.lease_words(owner="abcdef123456", expires_at=now + timezone.timedelta(
+    assert operations.lease_words(owner="abcdef123456", expires_at=now + timedelta(
         seconds=90), now=now) == "Held by worker abcdef12 for 90 s more (renewed while it pushes)."
     assert "ran out 5 s ago" in operations.lease_words(
-        owner="abcdef123456", expires_at=now - timezone.timedelta(seconds=5), now=now)
+        owner="abcdef123456", expires_at=now - timedelta(seconds=5), now=now)
 
 
 # --- re-queue -------------------------------------------------------------------------------
