@@ -328,6 +328,17 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Metrics (Prometheus; README "Operating hatsync") -------------------------------------
+# /metrics answers only a request bearing this token (Authorization: Bearer ...); unset, it is
+# not found (404). Its counters are kept where every web process and worker adds to the same
+# figures: Redis when REDIS_URL is set, else a file under the var folder (one machine).
+HATSYNC_METRICS_TOKEN = env.str("HATSYNC_METRICS_TOKEN", default="")
+HATSYNC_METRICS_URL = env.str(
+    "HATSYNC_METRICS_URL", default=REDIS_URL or f"file://{VAR_DIR / 'metrics'}")
+# The age of the oldest waiting record is reported per company for this many companies at
+# most (those waiting longest): a bounded label, however many studios hatsync serves.
+HATSYNC_METRICS_COMPANIES = env.int("HATSYNC_METRICS_COMPANIES", default=10)
+
 # --- Security ---------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

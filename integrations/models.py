@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from invoices.models import Account, Contact, Invoice, Payment, Refund
 
+from . import counters
 from .encryption import EncryptedTextField
 
 
@@ -253,6 +254,26 @@ class SyncRecord(models.Model):
                 and self.invoice is not None and self.invoice.is_void)
 
 
+class SyncLogQuerySet(models.QuerySet):
+    """Every row written to the sync log is counted for the metrics (sync outcomes by kind
+    and result), here, so that no way of writing one is missed."""
+
+    def create(self, **kwargs):
+        row = super().create(**kwargs)
+        _count_log_rows([row])
+        return row
+
+    def bulk_create(self, objs, *args, **kwargs):
+        rows = super().bulk_create(objs, *args, **kwargs)
+        _count_log_rows(rows)
+        return rows
+
+
+def _count_log_rows(rows) -> None:
+    counters.count_many("hatsync_sync_attempts_total", (
+        {"kind": row.record.kind, "outcome": row.outcome} for row in rows))
+
+
 class SyncLog(models.Model):
     """Sync history: one row per attempt on a record, whether a push (create, update, void,
     delete, or adopting what QuickBooks already holds), one blocked before it was sent, or an
@@ -274,6 +295,8 @@ class SyncLog(models.Model):
     # Intuit's id of its (last) answer to this attempt: its support asks for it.
     intuit_tid = models.CharField(max_length=64, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
+
+    objects = SyncLogQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

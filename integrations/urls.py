@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import intuit_views, views, webhooks
+from . import intuit_views, metrics, operations_views, views, webhooks
 
 app_name = "integrations"
 
@@ -34,4 +34,8 @@ urlpatterns = [
     path("integrations/quickbooks/launch/", intuit_views.launch, name="launch"),
     path("integrations/quickbooks/disconnected/", intuit_views.disconnected, name="disconnected"),
     path("integrations/quickbooks/reconnect/", intuit_views.reconnect, name="reconnect"),
+    path("metrics", metrics.metrics_endpoint, name="metrics"),
+    path("operations/", operations_views.search, name="operations"),
+    path("operations/companies/<int:pk>/", operations_views.company, name="operations_company"),
+    path("operations/requeue/", operations_views.requeue, name="operations_requeue"),
 ]

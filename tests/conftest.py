@@ -29,6 +29,13 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _own_metrics_counters(settings, tmp_path):
+    # Every sync-log row and QuickBooks request is counted (integrations/counters.py): each
+    # test counts in a file of its own, never in the checkout's var/ folder.
+    settings.HATSYNC_METRICS_URL = f"file://{tmp_path / 'metrics'}"
+
+
 @pytest.fixture
 def account(db):
     return make_account(name="Mad Hatter Photography", country="US")

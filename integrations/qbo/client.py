@@ -20,7 +20,8 @@ from intuitlib.utils import get_discovery_doc
 from quickbooks import QuickBooks
 from quickbooks.exceptions import QuickbooksException
 
-from . import budget
+from .. import counters
+from . import budget, metered
 from .environments import environment
 from .errors import (
     INTUIT_THROTTLE_WAIT_SECONDS,
@@ -196,6 +197,7 @@ class _QuickBooks(QuickBooks):
             self.last_intuit_tid = ""
             raise QboUnavailable(f"QuickBooks could not be reached ({error}).") from error
         tid = self.last_intuit_tid = response.headers.get("intuit_tid", "")
+        _count_request(request_type, url, data, response.status_code)
         # The path only: a query's text (names, emails) stays out of the log.
         logger.info("QuickBooks %s %s: %s (intuit_tid %s)", request_type,
                     url.split("?")[0].split("/company/")[-1], response.status_code,
@@ -225,6 +227,18 @@ class _QuickBooks(QuickBooks):
                 status=response.status_code, detail=response.text[:500], intuit_tid=tid,
             )
         return response
+
+
+def _count_request(method: str, url: str, body, status: int) -> None:
+    """Every answered Accounting API request, by kind and answer, and what it cost in
+    metered calls (the bench's figure: metered.py)."""
+    path = url.split("?")[0].split("/company/", 1)[-1].partition("/")[2]
+    kind = metered.request_kind(method, path)
+    answer = "429" if status == 429 else f"{status // 100}xx"
+    counters.count("hatsync_qbo_requests_total", kind=kind, status=answer)
+    metered_kind, calls = metered.metered_calls(method, path, body or b"")
+    if calls:
+        counters.count("hatsync_qbo_metered_calls_total", calls, kind=metered_kind)
 
 
 INTUIT_NS = "{http://schema.intuit.com/finance/v3}"
@@ -269,6 +283,7 @@ def _take_rate_limit_slot(realm_id: str, *, wait: bool = False, batch: bool = Fa
         retry_after = budget.take(realm_id, batch=batch)
         if not retry_after:
             return
+        counters.count("hatsync_qbo_budget_waits_total", stage="in_request")
         if not wait:
             raise QboBudgetExhausted(
                 "Waiting a few seconds to stay under QuickBooks' limits (500 requests a "
@@ -277,6 +292,7 @@ def _take_rate_limit_slot(realm_id: str, *, wait: bool = False, batch: bool = Fa
             )
         time.sleep(retry_after)
         _budget_slept[0] += retry_after
+        counters.count("hatsync_qbo_budget_wait_seconds_total", retry_after, stage="in_request")
 
 
 _budget_slept = [0.0]
@@ -319,6 +335,8 @@ class QboClient:
                 intuit_tid=self.intuit_tid,
             ) from error
 
+    last_request_id = ""  # our requestid of the latest write (the sync log keeps it)
+
     @property
     def intuit_tid(self) -> str:
         """Intuit's id of the latest answer (kept in the sync log; support asks for it)."""
@@ -344,20 +362,24 @@ class QboClient:
         return self._call(self._qb.get_single_object, entity, qbo_id)[entity]
 
     def create(self, entity: str, payload: dict, *, request_id: str) -> dict:
+        self.last_request_id = request_id
         body = json.dumps(payload)
         return self._call(self._qb.create_object, entity, body, request_id=request_id)[entity]
 
     def update(self, entity: str, payload: dict, *, request_id: str) -> dict:
+        self.last_request_id = request_id
         body = json.dumps(payload)
         return self._call(self._qb.update_object, entity, body, request_id=request_id)[entity]
 
     def delete(self, entity: str, payload: dict, *, request_id: str) -> dict:
         """Delete a transaction (Invoice, Payment, RefundReceipt, Purchase) by its Id and
         current SyncToken; QuickBooks answers `{"status": "Deleted", "Id": ...}`."""
+        self.last_request_id = request_id
         body = json.dumps({"Id": str(payload["Id"]), "SyncToken": str(payload["SyncToken"])})
         return self._call(self._qb.delete_object, entity, body, request_id=request_id)[entity]
 
     def void_invoice(self, *, qbo_id: str, sync_token: str, request_id: str) -> dict:
+        self.last_request_id = request_id
         body = json.dumps({"Id": qbo_id, "SyncToken": sync_token})
         result = self._call(
             self._qb.update_object, "Invoice", body, request_id=request_id,
@@ -369,6 +391,7 @@ class QboClient:
         """Up to 30 operations in one request. Returns each answer by its `bId`: the entity
         (`{"Invoice": {...}}`) or `{"Fault": QboFault}`. QuickBooks answers a repeated
         requestid with its first answer, so a batch whose answer was lost can be sent again."""
+        self.last_request_id = request_id
         body = json.dumps({"BatchItemRequest": items})
         answer = self._call(self._qb.make_request, "POST", self._url("batch"), body,
                             request_id=request_id)

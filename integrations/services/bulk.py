@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from invoices.models import Invoice, InvoiceLine, Payment
 
-from .. import rules
+from .. import counters, rules
 from ..models import QuickBooksConnection, SyncLog, SyncRecord
 from ..qbo.errors import QboAuthError, QboError, QboFault
 from . import customers, exactly_once, invoices, items, payments
@@ -124,14 +124,31 @@ def drain_company(*, connection_id: int, since: datetime) -> DrainResult:
         return DrainResult()
     if not connection.is_connected or writes_refused(connection):  # paused: records wait
         return DrainResult()
+    started = time.monotonic()
     try:
         with connection_lease(connection_id=connection_id) as renew:
             result = Drain(connection, since=since, renew=renew).run()
     except CompanyBusy:  # a person's push is under way: our turn comes in a moment
         return DrainResult(more=True, retry_after=1.0)
+    _count_drain(result, slice_seconds=time.monotonic() - started, since=since)
     # Payments a drain synced bring their processing fees and refunds (one by one).
     enqueue(mark_missing_followers(connection))
     return result
+
+
+def _count_drain(result: DrainResult, *, slice_seconds: float, since: datetime) -> None:
+    """A slice (one worker's turn with the company) and, when nothing is left, the whole
+    drain since its first slice started; records synced, and those handed to the one-record
+    push (a high share means batches keep being refused)."""
+    counters.observe("hatsync_drain_slice_seconds", slice_seconds,
+                     buckets=counters.DRAIN_BUCKETS)
+    if not result.more:
+        counters.observe("hatsync_drain_seconds", (timezone.now() - since).total_seconds(),
+                         buckets=counters.DRAIN_BUCKETS)
+    if result.synced:
+        counters.count("hatsync_drain_synced_total", result.synced)
+    if result.singles:
+        counters.count("hatsync_drain_singles_total", result.singles)
 
 
 class Drain:

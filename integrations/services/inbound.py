@@ -45,10 +45,10 @@ from django.utils import timezone
 from invoices import services as crm
 from invoices.models import Payment
 
-from .. import rules
+from .. import counters, rules
 from ..models import AppliedEvent, AppliedState, QuickBooksConnection, SyncLog, SyncRecord
 from ..qbo.client import QboClient
-from ..qbo.errors import QboAuthError, QboFault
+from ..qbo.errors import QboAuthError, QboError, QboFault
 from ..signals import receiving_from_quickbooks
 from . import exactly_once
 from .exactly_once import payment_key
@@ -569,8 +569,13 @@ def catch_up(*, connection_id: int, queued_at: datetime | None = None) -> int:
     forget_applied(connection=connection, now=started)
     since = cdc_since(cursor=connection.cdc_cursor, connected_at=connection.connected_at,
                       now=started)
-    changed = _client(connection).change_data_capture(
-        list(CDC_ENTITIES), since.isoformat(timespec="seconds"))
+    try:
+        changed = _client(connection).change_data_capture(
+            list(CDC_ENTITIES), since.isoformat(timespec="seconds"))
+    except QboError:
+        counters.count("hatsync_cdc_runs_total", result="failed")
+        raise
+    counters.count("hatsync_cdc_runs_total", result="read")
     done = 0
     cursor = max(started - CDC_OVERLAP, since)
     for entity_name in CDC_ENTITIES:

@@ -15,7 +15,7 @@ from django.db import DatabaseError
 from django.db.models import F
 from django.utils import timezone
 
-from .. import rules
+from .. import counters, rules
 from ..models import QuickBooksConnection, SyncLog, SyncRecord
 from ..qbo import budget
 from ..qbo.errors import QboAuthError, QboError, QboFault, QboThrottled
@@ -75,6 +75,7 @@ def sync_record(*, record_id: int) -> Outcome:
         return Outcome(State.NEEDS_SYNC, message)
     wait = budget.wait_seconds(record.realm_id)
     if wait > 0:
+        counters.count("hatsync_qbo_budget_waits_total", stage="before_push")
         return Outcome(State.NEEDS_SYNC, retry_after=wait, budget_wait=True)
     try:
         with connection_lease(connection_id=connection.pk) as renew:
@@ -310,7 +311,8 @@ def _log(record, operation, outcome, message, error, started, seen=None, *,
         outcome=outcome,
         message=message or "",
         qbo_error_code=getattr(error, "code", "") if error else "",
-        request_id=record.pending_request_id,
+        # The push's latest write (mostly the record's own), else what the record had pending.
+        request_id=(getattr(client, "last_request_id", "") or record.pending_request_id),
         intuit_tid=tid,
         duration_ms=int((time.monotonic() - started) * 1000),
     )

@@ -9,10 +9,10 @@ from django.db.models import TextField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from .. import encryption, hard_expiry
+from .. import counters, encryption, hard_expiry
 from ..models import QuickBooksConnection
 from ..qbo import client as qbo
-from ..qbo.errors import QboAuthError
+from ..qbo.errors import QboAuthError, QboError
 from .outbox import mark_waiting_paused
 
 logger = logging.getLogger(__name__)
@@ -41,9 +41,14 @@ def store_tokens(connection: QuickBooksConnection, tokens: qbo.Tokens, now) -> N
 
 def connection_mark_needs_reconnect(*, connection: QuickBooksConnection, reason: str) -> None:
     """QuickBooks refuses this connection: say why, and pause what waits in the outbox."""
-    QuickBooksConnection.objects.filter(pk=connection.pk).update(
+    changed = QuickBooksConnection.objects.filter(pk=connection.pk).exclude(
+        status=QuickBooksConnection.Status.NEEDS_RECONNECT).update(
         status=QuickBooksConnection.Status.NEEDS_RECONNECT, status_reason=reason
     )
+    if not changed:  # already waiting for a reconnect: only the reason changes
+        QuickBooksConnection.objects.filter(pk=connection.pk).update(status_reason=reason)
+    else:
+        counters.count("hatsync_reconnects_needed_total")
     connection.status = QuickBooksConnection.Status.NEEDS_RECONNECT
     connection.status_reason = reason
     mark_waiting_paused(connection)
@@ -86,9 +91,14 @@ def connection_access_token(
                 env_name=connection.environment, refresh_token=connection.refresh_token
             )
         except QboAuthError:
+            counters.count("hatsync_token_refreshes_total", result="refused")
             connection_mark_needs_reconnect(connection=connection, reason=REFRESH_REFUSED)
             logger.warning("QuickBooks refresh refused for connection %s", connection.pk)
             return ""
+        except QboError:
+            counters.count("hatsync_token_refreshes_total", result="unavailable")
+            raise
+        counters.count("hatsync_token_refreshes_total", result="refreshed")
         store_tokens(connection, tokens, now)
         connection.save(update_fields=TOKEN_FIELDS)  # never overwrite a settings re-check
         logger.info("Refreshed QuickBooks tokens for connection %s", connection.pk)

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from invoices.models import Account, Invoice, Payment
 
-from .. import rules
+from .. import counters, rules
 from ..models import QuickBooksConnection, SyncLog, SyncRecord, UndoJob
 from ..qbo import budget
 from ..qbo.errors import QboAuthError, QboError, QboFault
@@ -271,6 +271,8 @@ def undo_turn(*, connection_id: int, job: str, invoice_ids: list[int],
     deadline = time.monotonic() + settings.QBO_DRAIN_SLICE_SECONDS
     while left:
         wait = budget.wait_seconds(connection.realm_id)
+        if wait > BUDGET_MOMENT:
+            counters.count("hatsync_qbo_budget_waits_total", stage="before_undo")
         if wait > BUDGET_MOMENT or time.monotonic() >= deadline:
             return _pause(account.pk, job, progress, left, wait, carry)
         invoice = Invoice.objects.filter(account=account, pk=left[0]).first()

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from integrations.services.oauth import SESSION_STATE_KEY
 from tests.security.test_url_scoping import url_for
-from tests.security.url_table import URLS, make_world
+from tests.security.url_table import URLS, grant_staff, make_world
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +57,8 @@ PARAMETERS: dict[str, dict[str, str]] = {
     "integrations:import_undo": {"all_synced": "flag", "invoice": "id", "confirm": "flag"},
     "integrations:retry_problems": {"record": "id"},
     "integrations:reconcile_repair": {"record": "id"},
+    "integrations:operations": {"q": "search"},
+    "integrations:operations_requeue": {"record": "id"},
 }
 # Forms only, or nothing but their path (Django matches it: a bad one is a 404). The webhook's
 # body is tests/integrations/test_changes_from_quickbooks.py's.
@@ -74,7 +76,8 @@ READ_NOTHING = [
     "integrations:invoice_location", "integrations:reconcile_start",
     "integrations:import_undo_progress", "integrations:invoice_sync",
     "integrations:invoice_panel", "integrations:launch", "integrations:disconnected",
-    "integrations:reconnect", "integrations:webhooks",
+    "integrations:reconnect", "integrations:webhooks", "integrations:metrics",
+    "integrations:operations_company",
 ]
 PARAMETERS.update({name: {} for name in READ_NOTHING})
 UNLISTED = set(URLS) - set(PARAMETERS)
@@ -100,7 +103,9 @@ def world(db, sandbox):
 
 @pytest.fixture
 def visitor(world) -> Client:
-    """Signed in; a 500 is answered as a 500 (not raised), so it can be counted."""
+    """Signed in (as staff, so the operations pages read their parameters too); a 500 is
+    answered as a 500 (not raised), so it can be counted."""
+    grant_staff(world)
     client = Client(raise_request_exception=False)
     client.force_login(world.user)
     return client

@@ -6,12 +6,14 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.security.url_table import URLS, make_world
+from tests.security.url_table import URLS, grant_staff, make_world
 
 pytestmark = pytest.mark.django_db
 MARKUP = '<script>alert("MADHATTER")</script>'
-# Pages: every GET but /favicon.ico, a redirect to a static file (served by WhiteNoise).
-GETS = [name for name, entry in URLS.items() if "GET" in entry.methods and name != "favicon"]
+# Pages: every GET but /favicon.ico, a redirect to a static file (served by WhiteNoise), and
+# /metrics, Prometheus' text for a scraper holding its token (test_metrics.py).
+GETS = [name for name, entry in URLS.items()
+        if "GET" in entry.methods and name not in ("favicon", "integrations:metrics")]
 INLINE = re.compile(rb"<script(?![^>]*\bsrc=)|<style|\sstyle=|\son[a-z]+=", re.IGNORECASE)
 
 
@@ -19,6 +21,7 @@ INLINE = re.compile(rb"<script(?![^>]*\bsrc=)|<style|\sstyle=|\son[a-z]+=", re.I
 def pages(client, db):
     """Every page that answers a GET, as the owner of an account whose every text is markup."""
     world = make_world(MARKUP, realm="4620816365000000001")
+    grant_staff(world)  # the operations pages too (staff only)
     client.force_login(world.user)
     answers = {}
     for name in GETS:

@@ -4,7 +4,9 @@ Tasks queued meanwhile name only the signed-in account's rows. A visitor who is 
 is sent to sign in.
 
 The URLs come from the URLconf itself (admin/ aside: staff only, Django's own checks); a URL
-missing from tests/security/url_table.py fails the first test.
+missing from tests/security/url_table.py fails the first test. The operations pages (staff
+entries) cross accounts on purpose: a signed-in user who is not staff is refused and changes
+nothing, staff reach them.
 """
 
 import pytest
@@ -14,7 +16,7 @@ from django.apps import apps
 from django.urls import URLResolver, get_resolver, reverse
 
 from invoices.models import Account
-from tests.security.url_table import TASKS, URLS, make_world
+from tests.security.url_table import TASKS, URLS, grant_staff, make_world
 
 pytestmark = pytest.mark.django_db
 THEIRS = "MARCHHARE"  # in every piece of the other account's text
@@ -122,8 +124,10 @@ def test_every_entry_builds_its_url_with_the_arguments_it_says(mine):
         assert url_for(name, mine)  # NoReverseMatch when the table and the URL disagree
 
 
-OBJECT_URLS = [name for name, entry in URLS.items() if entry.args]
-ACCOUNT_URLS = [name for name, entry in URLS.items() if not entry.args and not entry.public]
+OBJECT_URLS = [name for name, entry in URLS.items() if entry.args and not entry.staff]
+ACCOUNT_URLS = [name for name, entry in URLS.items()
+                if not entry.args and not entry.public and not entry.staff]
+STAFF_URLS = [name for name, entry in URLS.items() if entry.staff]
 
 
 @pytest.mark.parametrize("name", OBJECT_URLS)
@@ -158,6 +162,31 @@ def test_an_account_wide_url_neither_shows_nor_changes_another_account(
     assert_tasks_name_only(mine.account, queued)
 
 
+@pytest.mark.parametrize("name", STAFF_URLS)
+def test_a_staff_url_is_refused_to_a_signed_in_user_who_is_not_staff(
+    signed_in, mine, theirs, queued, name
+):
+    entry = URLS[name]
+    before = holdings(mine.account), holdings(theirs.account)
+    url = url_for(name, theirs)
+    for method in ("GET", "POST"):
+        params = entry.params(theirs) if entry.params else {}
+        response = signed_in.request_committed(method, url, params)
+        assert response.status_code == (403 if method in entry.methods else 405), method
+        assert THEIRS.encode() not in response.content
+    assert (holdings(mine.account), holdings(theirs.account)) == before
+    assert queued == []
+
+
+@pytest.mark.parametrize("name", STAFF_URLS)
+def test_staff_reach_a_staff_url(signed_in, mine, theirs, queued, name):
+    grant_staff(mine)
+    entry = URLS[name]
+    params = entry.params(theirs) if entry.params else {}
+    response = signed_in.request_committed(entry.methods[0], url_for(name, theirs), params)
+    assert response.status_code in (200, 302)
+
+
 @pytest.mark.parametrize("name", [name for name, entry in URLS.items() if not entry.public])
 def test_a_visitor_is_sent_to_sign_in(client, mine, name):
     url = url_for(name, mine)
@@ -173,6 +202,7 @@ def test_a_visitor_is_sent_to_sign_in(client, mine, name):
 def test_the_public_urls_show_nothing_of_an_account(client, theirs):
     assert client.get(reverse("home")).url == reverse("invoices:invoice_list")
     assert client.get(reverse("healthz")).json() == {"status": "ok"}
+    assert client.get(reverse("integrations:metrics")).status_code == 404  # no token set
     login = client.get(reverse("login"))
     assert login.status_code == 200 and THEIRS.encode() not in login.content
     assert client.post(reverse("logout")).url == reverse("login")

@@ -3,7 +3,10 @@
 test_url_scoping.py fails when a URL is added without an entry here, so each new URL comes
 with its scope test. `args`: the record the URL is about (another account's gives 404);
 `params`: ids the view takes from the query string or the form (another account's are
-ignored); neither: the URL is about the signed-in user's own account as a whole.
+ignored); neither: the URL is about the signed-in user's own account as a whole. `staff`: the
+operations pages, which cross accounts on purpose (an operator searching for a requestid does
+not know whose it is): instead of the scoping tests they get the staff tests, a signed-in user
+who is not staff is refused (403) and changes nothing, a visitor is sent to sign in.
 
 TASKS says the same of the Celery tasks: which model each task's first argument is the id of
 (a task queued while one account is signed in must only ever name that account's rows).
@@ -85,9 +88,11 @@ class Url:
     params: Callable[[World], dict] | None = None
     public: bool = False  # open without signing in
     note: str = ""
+    staff: bool = False  # staff only, every account (see the module's docstring)
 
 
 ACCOUNT_WIDE = "about the signed-in user's own account: nothing in the URL names a record"
+STAFF = "staff only, across every account (test_operations_page.py)"
 GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
 
 
@@ -175,7 +180,23 @@ URLS: dict[str, Url] = {
                                  note="Intuit calls it, not a person: taken only with a valid "
                                       "intuit-signature; its events name companies by realm "
                                       "(test_changes_from_quickbooks.py)"),
+    "integrations:metrics": Url(GET, public=True,
+                                note="Prometheus calls it, not a person: answered only with "
+                                     "the HATSYNC_METRICS_TOKEN bearer token (not found "
+                                     "while none is set); figures over every account, a "
+                                     "company named only by realm id (test_metrics.py)"),
+    "integrations:operations": Url(GET, staff=True, note=STAFF),
+    "integrations:operations_company": Url(GET, args=lambda w: [w.connection.pk], staff=True,
+                                           note=STAFF),
+    "integrations:operations_requeue": Url(POST, params=lambda w: {"record": w.problem.pk},
+                                           staff=True, note=STAFF),
 }
+
+
+def grant_staff(world: World) -> None:
+    """The world's user becomes staff (how the staff entries are reached)."""
+    type(world.user).objects.filter(pk=world.user.pk).update(is_staff=True)
+    world.user.is_staff = True
 
 
 # Celery task name -> (app label, model) its first argument is the primary key of.

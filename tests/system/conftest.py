@@ -67,6 +67,7 @@ class WorkerProcess:
         self.process = process
         self.log_path = log_path
         self.broker_options: dict = {}  # the embedded-broker worker's transport options
+        self.metrics_url = ""  # where it keeps its metrics counters
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -92,6 +93,9 @@ def _worker_env(db: dict, sandbox_server: str, var_dir: Path) -> dict:
         "QBO_CLIENT_ID": "hatsync-local",
         "QBO_CLIENT_SECRET": "hatsync-local-secret",
         "HATSYNC_VAR_DIR": str(var_dir),
+        # Where the worker counts for /metrics: Redis, as in production, when REDIS_URL is
+        # set (CI); else a file of its own. A test scraping reads there (worker.metrics_url).
+        "HATSYNC_METRICS_URL": settings.REDIS_URL or f"file://{var_dir / 'metrics'}",
         # Its own var/ would give it a SECRET_KEY of its own: the tokens this process
         # stored must be readable there.
         "SECRET_KEY": settings.SECRET_KEY,
@@ -104,6 +108,7 @@ def _running_worker(env: dict, log_path: Path) -> Iterator[WorkerProcess]:
     process = harness.start_worker(harness.celery_worker_command(
         concurrency=WORKER_CONCURRENCY, purge=True), env=env, log_path=log_path)
     worker = WorkerProcess(process, log_path)
+    worker.metrics_url = env["HATSYNC_METRICS_URL"]
     try:
         harness.wait_for_ready(process, log_path)
         yield worker
