@@ -28,7 +28,7 @@ from invoices.models import Invoice, InvoiceLine, Payment
 from .. import rules
 from ..models import QuickBooksConnection, SyncLog, SyncRecord
 from ..qbo.errors import QboAuthError, QboError, QboFault
-from . import customers, exactly_once, invoices, items, payments
+from . import currencies, customers, exactly_once, invoices, items, payments
 from .batches import BatchSender
 from .engine import Blocked, CompanyEngine
 from .landed import Landed, Plan, record_landed
@@ -70,7 +70,8 @@ class PlannedInvoice:
 class Resolved:
     """What this chunk's customers and items are in QuickBooks."""
 
-    customer_ids: dict[int, str] = field(default_factory=dict)  # contact pk -> QBO id
+    # (contact pk, foreign currency or "") -> QBO id: one customer per currency
+    customer_ids: dict[tuple[int, str], str] = field(default_factory=dict)
     item_ids: dict[str, str] = field(default_factory=dict)  # item name (casefold) -> QBO id
 
 
@@ -91,6 +92,13 @@ def drain_company(*, connection_id: int, since: datetime) -> DrainResult:
     # Payments a drain synced bring their processing fees and refunds (one by one).
     enqueue(mark_missing_followers(connection))
     return result
+
+
+def customer_currency(record: SyncRecord) -> str:
+    """The foreign currency of a customer record ("" in the home currency), from its key
+    (exactly_once.customer_key)."""
+    parts = record.key.split(":")
+    return parts[2] if len(parts) > 2 else ""
 
 
 class Drain:
@@ -240,6 +248,7 @@ class Drain:
             lines = list(invoice.lines.all())
             try:
                 doc_number, tax_ids = invoices.checks(self.engine, invoice, lines)
+                currencies.currency_ready(self.engine, invoice.currency)
             except Blocked:
                 singles.append(record)  # the one-record push says why, at no cost
                 continue
@@ -248,26 +257,31 @@ class Drain:
         if not planned:
             return
         resolved = Resolved()
-        plans = self._customers(resolved, {p.invoice.contact_id: p.invoice.contact
-                                           for p in planned}.values())
+        plans = self._customers(resolved, {self._customer_of(p.invoice): p.invoice.contact
+                                           for p in planned})
         plans += self._items(resolved, [line for p in planned for line in p.lines])
         self._send(plans, [])  # customers and items first, in the same batches
         for plan in plans:
             if plan.answer is not None and plan.entity == "Customer":
-                resolved.customer_ids[plan.record.contact_id] = plan.record.qbo_id
+                resolved.customer_ids[plan.record.contact_id,
+                                      customer_currency(plan.record)] = plan.record.qbo_id
             elif plan.answer is not None:
                 resolved.item_ids[plan.name.casefold()] = plan.record.qbo_id
         plans = []
         for p in planned:
-            customer = resolved.customer_ids.get(p.invoice.contact_id)
+            customer = resolved.customer_ids.get(self._customer_of(p.invoice))
             names = [rules.item_name_for(line.name) for line in p.lines]
             if not customer or any(name.casefold() not in resolved.item_ids for name in names):
                 singles.append(p.record)
                 continue
-            payload, fingerprint = invoices.payload_for(
-                self.engine, p.invoice, p.lines, doc_number=p.doc_number, tax_ids=p.tax_ids,
-                customer_id=customer,
-                item_ids={name: resolved.item_ids[name.casefold()] for name in names})
+            try:
+                payload, fingerprint = invoices.payload_for(
+                    self.engine, p.invoice, p.lines, doc_number=p.doc_number,
+                    tax_ids=p.tax_ids, customer_id=customer,
+                    item_ids={name: resolved.item_ids[name.casefold()] for name in names})
+            except Blocked:  # no exchange rate: the one-record push says so
+                singles.append(p.record)
+                continue
             plans.append(Plan(p.record, "Invoice", "create", payload, fingerprint, p.doc_number,
                               warning=""))
         self._send(plans, singles)
@@ -285,17 +299,24 @@ class Drain:
         return [p for p, ok in zip(planned, free, strict=True) if ok]
 
     # customers and items -------------------------------------------------------------------
-    def _customers(self, resolved: Resolved, contacts) -> list[Plan]:
-        """Adopt what QuickBooks has; return the creates and updates still to send."""
-        contacts = list(contacts)
-        records = self._records(Kind.CUSTOMER, {exactly_once.contact_key(c.pk): {"contact": c}
-                                                for c in contacts})
+    def _customer_of(self, invoice: Invoice) -> tuple[int, str]:
+        """(contact pk, foreign currency or ""): the customer an invoice goes to."""
+        return invoice.contact_id, currencies.foreign(self.engine, invoice.currency)
+
+    def _customers(self, resolved: Resolved, wanted: dict[tuple[int, str], object]
+                   ) -> list[Plan]:
+        """Adopt what QuickBooks has; return the creates and updates still to send.
+        `wanted`: the contact by (contact pk, currency) of each customer needed."""
+        pairs = [(contact, currency) for (_, currency), contact in wanted.items()]
+        records = self._records(Kind.CUSTOMER, {
+            exactly_once.customer_key(c.pk, currency): {"contact": c} for c, currency in pairs})
         adopted, plans, known = customers.plan_batch(
-            account=self.account, realm_id=self.realm, contacts=contacts, records=records,
-            query_in=self._query_in)
+            account=self.account, realm_id=self.realm, contacts=pairs, records=records,
+            query_in=self._query_in, home=currencies.home_currency(self.engine))
         self._landed(adopted)
-        resolved.customer_ids |= known | {plan.record.contact_id: plan.record.qbo_id
-                                          for plan in adopted}
+        resolved.customer_ids |= known | {
+            (plan.record.contact_id, customer_currency(plan.record)): plan.record.qbo_id
+            for plan in adopted}
         customers.sending_as(plans)  # the names they may be found under if answers are lost
         return plans
 

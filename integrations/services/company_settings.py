@@ -11,7 +11,7 @@ from invoices.models import Product
 from .. import rules
 from ..models import QuickBooksConnection
 from ..qbo import client as qbo
-from .accounts import accounts_checklist, read_accounts
+from .accounts import ACCOUNTS_QUERY, accounts_checklist, accounts_from_qbo
 from .tax_codes import rates_to_map
 from .tokens import client_for
 
@@ -27,9 +27,14 @@ def read_company_settings(client: qbo.QboClient) -> dict:
         code["Name"]: code["Id"]
         for code in client.query("select * from TaxCode where Active = true maxresults 1000")
     }
-    chart = read_accounts(client)  # one query: also the accounts money goes to
+    raw_chart = client.query(ACCOUNTS_QUERY)  # one query: also the accounts money goes to
+    chart = accounts_from_qbo(raw_chart)
     # one query: the payment methods payments and refunds name (never read per payment)
     methods = client.query("select * from PaymentMethod maxresults 1000")
+    currency_prefs = prefs.get("CurrencyPrefs", {})
+    # one query, and only with multicurrency on: the currencies the company may use
+    listed = (client.query("select * from CompanyCurrency maxresults 1000")
+              if currency_prefs.get("MultiCurrencyEnabled") else [])
     accounts = [{"Id": a["id"], "Name": a["name"]} for a in chart if a["type"] == "Income"]
     preferred = ("services", "sales of product income", "sales", "income")
     accounts.sort(key=lambda a: next(
@@ -44,8 +49,20 @@ def read_company_settings(client: qbo.QboClient) -> dict:
         "income_account_name": accounts[0].get("Name", "") if accounts else "",
         "accounts": chart,
         "payment_methods": rules.payment_methods_from_quickbooks(methods),
+        "home_currency": str((currency_prefs.get("HomeCurrency") or {}).get("value") or ""),
+        "currencies": sorted(str(c["Code"]) for c in listed if c.get("Active", True)),
+        # the accounts held in a foreign currency (a foreign payment may go only to one in
+        # the home currency or its own)
+        "account_currencies": foreign_accounts(raw_chart, currency_prefs),
         **plan_features(prefs),
     }
+
+
+def foreign_accounts(rows: list[dict], currency_prefs: dict) -> dict[str, str]:
+    """{account id: currency} of the accounts not in the home currency."""
+    home = str((currency_prefs.get("HomeCurrency") or {}).get("value") or "")
+    return {str(row["Id"]): str(row["CurrencyRef"]["value"]) for row in rows
+            if (row.get("CurrencyRef") or {}).get("value") not in (None, "", home)}
 
 
 def plan_features(prefs: dict) -> dict:
