@@ -1,6 +1,7 @@
 """The QuickBooks company's settings the sync depends on: reading them (at connect and on
 "Re-check settings") and the Integrations page's checklist of them against the CRM."""
 
+from collections.abc import Sequence
 from datetime import date
 
 from django.utils import timezone
@@ -8,7 +9,7 @@ from django.utils import timezone
 from invoices.localisation import local_date
 from invoices.models import Product
 
-from .. import rules
+from .. import currencies, rules
 from ..models import QuickBooksConnection
 from ..qbo import client as qbo
 from .accounts import ACCOUNTS_QUERY, accounts_checklist, accounts_from_qbo
@@ -78,7 +79,8 @@ def plan_features(prefs: dict) -> dict:
     }
 
 
-def plan_checklist(*, snapshot: dict, country: str) -> list[dict]:
+def plan_checklist(*, snapshot: dict, country: str,
+                   foreign_currencies: Sequence[str] = ()) -> list[dict]:
     """What the company has closed or lacks, shown for information: hatsync never needs it."""
     close_date = snapshot.get("book_close_date", "")
     items = [{
@@ -94,6 +96,38 @@ def plan_checklist(*, snapshot: dict, country: str) -> list[dict]:
             items.append({"key": key, "applicable": True, "ok": True,
                           "label": f"{name}: not on in this QuickBooks company",
                           "info": "hatsync does not use it; nothing is sent that needs it."})
+    return currency_checklist(items, snapshot=snapshot, country=country,
+                              foreign_currencies=foreign_currencies)
+
+
+def currency_checklist(items: list[dict], *, snapshot: dict, country: str,
+                       foreign_currencies: Sequence[str]) -> list[dict]:
+    """The multi-currency line: what is on, or, while it is off, what turning it on means
+    (QBO-FACTS "Multicurrency"); not ok when contacts here are billed in another currency."""
+    home = currencies.home_currency_of(country=country, snapshot=snapshot)
+    used = ", ".join(sorted(set(foreign_currencies)))
+    for item in items:
+        if item["key"] == "multi_currency":  # off
+            item["ok"] = not used
+            item["info"] = (
+                (f"Contacts here are billed in {used}: their invoices wait until it is on. "
+                 if used else f"Needed only to bill a contact in another currency than "
+                 f"{home}. ") + "Turn it on in QuickBooks (Settings > Account and settings > "
+                "Advanced > Currency), then press Re-check settings. Once on it cannot be "
+                "turned off, and QuickBooks Simple Start does not have it.")
+            if used:
+                item["fix"], item["info"] = item["info"], ""
+            return items
+    if snapshot.get("multi_currency"):
+        listed = ", ".join(snapshot.get("currencies") or []) or "none yet"
+        items.append({
+            "key": "multi_currency", "applicable": True, "ok": True,
+            "label": f"Multi-currency: on (home currency {home}; other currencies: {listed})",
+            "info": ("An invoice in another currency goes with its currency and the rate "
+                     "entered on it, else QuickBooks' rate for its date; hatsync adds a "
+                     "currency QuickBooks lacks. A contact billed in another currency is a "
+                     "customer of its own there, e.g. “Ana Silva (USD)”. Multi-currency "
+                     "cannot be turned off in QuickBooks.")})
     return items
 
 
@@ -119,4 +153,11 @@ def connection_checklist(*, connection: QuickBooksConnection) -> list[dict]:
         untaxable_products=untaxable.values_list("display_name", flat=True),
         tax_map=connection.tax_code_map or {},
     ) + accounts_checklist(connection) + plan_checklist(
-        snapshot=connection.settings_snapshot or {}, country=connection.country)
+        snapshot=connection.settings_snapshot or {}, country=connection.country,
+        foreign_currencies=billed_currencies(account))
+
+
+def billed_currencies(account) -> list[str]:
+    """The currencies other than the account's own its contacts are billed in."""
+    return sorted(set(account.contacts.exclude(billing_currency__in=["", account.currency])
+                      .values_list("billing_currency", flat=True)))

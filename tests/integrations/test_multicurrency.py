@@ -295,3 +295,35 @@ def test_reconcile_finds_a_foreign_invoice_and_payment_as_synced_and_checks_home
         f"In CAD it is {money(Decimal('105.00') * CAD_PER_USD)} in hatsync (at "
         f"{CAD_PER_USD.normalize():f} CAD per USD) but 105.00 in QuickBooks (at 1 CAD per "
         "USD).")
+
+
+# the settings checklist --------------------------------------------------------------------
+
+def test_the_checklist_says_multicurrency_is_off_and_that_turning_it_on_is_for_good(
+    studio, client
+):
+    books = studio(multicurrency=False)
+    page = client.get("/settings/integrations/").content.decode()
+    assert "Multi-currency: not on in this QuickBooks company" in page
+    assert "Needed only to bill a contact in another currency than CAD." in page
+    assert "Once on it cannot be turned off, and QuickBooks Simple Start does not have it." \
+        in page
+    assert "Needs attention" not in page.split("Multi-currency")[1][:400]
+
+    usd_invoice(books.account)
+    page = client.get("/settings/integrations/").content.decode()
+    assert "Contacts here are billed in USD: their invoices wait until it is on." in page
+    assert "Needs attention" in page.split("Multi-currency")[1][:400]
+
+
+def test_the_checklist_names_the_home_currency_and_the_currencies_in_use(
+    studio, client, sandbox
+):
+    books = studio()
+    page = client.get("/settings/integrations/").content.decode()
+    assert "Multi-currency: on (home currency CAD; other currencies: none yet)" in page
+    usd_invoice(books.account)
+    push_all(books.account)
+    page = client.get("/settings/integrations/").content.decode()
+    assert "Multi-currency: on (home currency CAD; other currencies: USD)" in page
+    assert "“Ana Silva (USD)”" in page
