@@ -327,3 +327,63 @@ def test_the_checklist_names_the_home_currency_and_the_currencies_in_use(
     page = client.get("/settings/integrations/").content.decode()
     assert "Multi-currency: on (home currency CAD; other currencies: USD)" in page
     assert "“Ana Silva (USD)”" in page
+
+
+# inbound: a payment entered in QuickBooks --------------------------------------------------
+
+def test_a_usd_payment_entered_in_quickbooks_comes_back_in_usd_and_reconciles(
+    studio, sandbox, client, settings
+):
+    from integrations.services.reconcile import reconcile_account
+    from invoices.models import Payment
+    from tests.integrations.test_changes_from_quickbooks import TOKEN, Webhooks, deliver_and_process
+
+    settings.QBO_WEBHOOK_VERIFIER_TOKEN = TOKEN
+    books = studio()
+    invoice = usd_invoice(books.account)
+    push_all(books.account)
+    hooks = Webhooks(sandbox)
+    [qbo_invoice] = sandbox.entities(CA_REALM, "Invoice")
+    sandbox.api_post(books.account, "Payment", {
+        "CustomerRef": qbo_invoice["CustomerRef"], "TotalAmt": 60, "TxnDate": "2026-11-21",
+        "CurrencyRef": {"value": "USD"}, "ExchangeRate": 1.36,
+        "Line": [{"Amount": 60, "LinkedTxn": [{"TxnId": qbo_invoice["Id"],
+                                               "TxnType": "Invoice"}]}]})
+    deliver_and_process(client, hooks)
+
+    [payment] = Payment.objects.filter(invoice=invoice)
+    assert payment.recorded_in_quickbooks and payment.amount == Decimal("60.00")
+    invoice.refresh_from_db()
+    assert invoice.balance == Decimal("45.00")  # of the USD invoice's 105.00
+    page = client.get(f"/invoices/{invoice.pk}/").content.decode()
+    assert "US$45.00" in page
+    assert reconcile_account(account=books.account).differences == []
+
+
+# undo --------------------------------------------------------------------------------------
+
+def test_undo_of_a_usd_invoice_removes_it_and_its_payment_and_a_resync_reuses_the_customer(
+    studio, sandbox
+):
+    from tests.integrations.test_undo_import import run_undo
+
+    books = studio()
+    invoice = usd_invoice(books.account)
+    services.payment_record(invoice=invoice, date=PAID_ON, amount=Decimal("30.00"))
+    push_all(books.account)
+    [customer] = sandbox.entities(CA_REALM, "Customer")
+
+    progress = run_undo(books.account, [invoice.pk])
+    assert sandbox.entities(CA_REALM, "Invoice") == []
+    assert sandbox.entities(CA_REALM, "Payment") == []
+    assert progress["done"] == 1, progress
+
+    from integrations.services.imports import sync_many
+
+    sync_many(account=books.account, user=None, invoice_ids=[invoice.pk])
+    push_all(books.account)
+    [again] = sandbox.entities(CA_REALM, "Invoice")
+    assert again["CurrencyRef"]["value"] == "USD"
+    assert again["CustomerRef"]["value"] == customer["Id"]  # the same USD customer
+    assert [c["Id"] for c in sandbox.entities(CA_REALM, "Customer")] == [customer["Id"]]
+    assert sandbox.entities(CA_REALM, "Payment")[0]["CurrencyRef"]["value"] == "USD"
