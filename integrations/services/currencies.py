@@ -17,7 +17,12 @@ from .. import currencies, rules
 from ..models import ExchangeRateRead
 from ..qbo.errors import QboFault
 from .engine import Blocked, CompanyEngine
-from .messages import currency_not_added_message, multicurrency_off_message, no_rate_message
+from .messages import (
+    currency_inactive_message,
+    currency_not_added_message,
+    multicurrency_off_message,
+    no_rate_message,
+)
 
 
 def home_currency(engine: CompanyEngine) -> str:
@@ -56,8 +61,7 @@ def currency_ready(engine: CompanyEngine, currency: str) -> None:
         engine.notes.append(f"hatsync added {code} to the currencies of this QuickBooks "
                             "company.")
     elif not listed.get("Active", True):
-        raise Blocked(currency_not_added_message(
-            currency=code, detail=f"{code} is in the company's currencies but made inactive."))
+        raise Blocked(currency_inactive_message(currency=code))
     codes = sorted({*engine.snapshot.get("currencies", []), code})
     engine.snapshot["currencies"] = codes
     snapshot = dict(engine.connection.settings_snapshot or {}, currencies=codes)

@@ -212,6 +212,11 @@ def currency_not_added_message(*, currency: str, detail: str = "") -> str:
             "Sync.")
 
 
+def currency_inactive_message(*, currency: str) -> str:
+    return (f"{currency} is in this QuickBooks company's currencies but made inactive there. "
+            "Make it active (Settings > Currencies), press Re-check settings, then Sync.")
+
+
 def no_rate_message(*, currency: str, home: str, on: date) -> str:
     return (f"QuickBooks has no exchange rate from {currency} to {home} for "
             f"{on.isoformat()}. Enter the rate on the invoice (how many {home} one {currency} "

@@ -387,3 +387,51 @@ def test_undo_of_a_usd_invoice_removes_it_and_its_payment_and_a_resync_reuses_th
     assert again["CustomerRef"]["value"] == customer["Id"]  # the same USD customer
     assert [c["Id"] for c in sandbox.entities(CA_REALM, "Customer")] == [customer["Id"]]
     assert sandbox.entities(CA_REALM, "Payment")[0]["CurrencyRef"]["value"] == "USD"
+
+
+# discounts and tips follow the currency -----------------------------------------------------
+
+def test_a_us_studios_cad_invoice_with_a_discount_and_a_tipped_payment_reconciles(
+    studio, sandbox
+):
+    from integrations.services.reconcile import reconcile_account
+    from tests.sandbox_helpers import US_REALM
+
+    books = studio(country="US", realm=US_REALM)
+    contact = make_contact(account=books.account, first_name="Luc", last_name="Roy")
+    contact.billing_currency = "CAD"
+    contact.save()
+    product = make_product(account=books.account, display_name="Portrait")
+    invoice = services.invoice_create(
+        account=books.account, number="CAD-1", contact=contact, issue_date=date(2026, 11, 1),
+        due_date=date(2026, 11, 15), discount_kind="percent", discount_value=Decimal("10"),
+        lines=[services.LineInput(product, Decimal(2), Decimal("150.00"), None)])
+    invoice = services.invoice_send(invoice=invoice)
+    services.payment_record(invoice=invoice, date=PAID_ON, amount=Decimal("270.00"),
+                            tip_amount=Decimal("20.00"))
+    outcomes = push_all(books.account)
+    assert all(o.state == "synced" for o in outcomes), [o.message for o in outcomes]
+
+    [qbo_invoice] = sandbox.entities(US_REALM, "Invoice")
+    assert qbo_invoice["CurrencyRef"]["value"] == "CAD"
+    assert money(qbo_invoice["TotalAmt"]) in (Decimal("270.00"), Decimal("290.00"))
+    [qbo_payment] = sandbox.entities(US_REALM, "Payment")
+    assert qbo_payment["CurrencyRef"]["value"] == "CAD"
+    assert money(qbo_payment["TotalAmt"]) == Decimal("290.00")
+    assert reconcile_account(account=books.account).differences == []
+
+
+def test_a_currency_made_inactive_in_quickbooks_blocks_with_a_sentence(studio, sandbox):
+    books = studio()
+    listed = sandbox.api_post(books.account, "CompanyCurrency", {"Code": "USD"})
+    sandbox.api_post(books.account, "CompanyCurrency", {
+        "Id": listed["Id"], "SyncToken": listed["SyncToken"], "sparse": True, "Active": False})
+    invoice = usd_invoice(books.account)
+    push_all(books.account)
+
+    record = record_for(invoice)
+    assert record.state == SyncRecord.State.BLOCKED
+    assert record.last_error == (
+        "USD is in this QuickBooks company's currencies but made inactive there. Make it "
+        "active (Settings > Currencies), press Re-check settings, then Sync.")
+    assert sandbox.entities(CA_REALM, "Invoice") == []
