@@ -467,3 +467,24 @@ class AppliedState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} {self.qbo_id} @ {self.realm_id}: {self.changed_at}"
+
+
+class ExchangeRateRead(models.Model):
+    """A rate QuickBooks holds for one currency on one date, as read once (ExchangeRate
+    reads are metered): every foreign invoice and payment of that date goes with it."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    realm_id = models.CharField(max_length=40)
+    currency = models.CharField(max_length=3)  # the foreign currency (SourceCurrencyCode)
+    as_of = models.DateField()
+    rate = models.DecimalField(max_digits=16, decimal_places=6)  # home units per one unit
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "realm_id", "currency", "as_of"],
+                                    name="exchange_rate_read_once_per_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.as_of}: {self.rate} @ {self.realm_id}"

@@ -16,10 +16,22 @@ from invoices.models import (
     invoice_tax,
 )
 
-from . import rules
+from . import currencies, rules
 from .tracking import InvoiceTracking
 
 NO_TRACKING = InvoiceTracking()
+
+
+def with_currency(payload: dict, *, currency: str = "", exchange_rate: Decimal | None = None
+                  ) -> dict:
+    """A transaction in a foreign currency: its CurrencyRef and ExchangeRate (home units per
+    one foreign unit; QuickBooks books one sent without a rate at 1). Nothing for the home
+    currency (`currency` blank), so a home-currency company's payloads stay as they were."""
+    if currency:
+        payload["CurrencyRef"] = {"value": currency}
+        if exchange_rate is not None:
+            payload["ExchangeRate"] = currencies.wire_rate(exchange_rate)
+    return payload
 
 
 def _wire_amount(value: Decimal) -> str:
@@ -27,7 +39,8 @@ def _wire_amount(value: Decimal) -> str:
     return f"{Decimal(value):.2f}"
 
 
-def customer_payload(*, contact: Contact, display_name: str) -> dict:
+def customer_payload(*, contact: Contact, display_name: str, currency: str = "") -> dict:
+    """`currency`: a foreign one the customer is in for good (blank: the home currency)."""
     payload = {
         "DisplayName": display_name,
         "GivenName": rules.clean_qbo_name(contact.first_name, rules.MAX_PERSON_NAME_LENGTH),
@@ -39,7 +52,7 @@ def customer_payload(*, contact: Contact, display_name: str) -> dict:
         payload["CompanyName"] = rules.clean_qbo_name(contact.company, 100)
     if contact.phone:
         payload["PrimaryPhone"] = {"FreeFormNumber": contact.phone}
-    return payload
+    return with_currency(payload, currency=currency)
 
 
 def item_payload(*, name: str, income_account_id: str, taxable: bool) -> dict:
@@ -78,10 +91,13 @@ def invoice_payload(
     tips: Decimal = Decimal("0"),
     discount_account_id: str = "",
     tracking: InvoiceTracking = NO_TRACKING,
+    currency: str = "",
+    exchange_rate: Decimal | None = None,
 ) -> dict:
     """The Invoice as QBO wants it. `item_ids` maps a line's QBO item name to its item id.
     `discount_account_id`: where the invoice's discount is booked ("" = QuickBooks' default).
-    `tracking`: its classes and location (tracking.invoice_tracking; none sent by default)."""
+    `tracking`: its classes and location (tracking.invoice_tracking; none sent by default).
+    `currency`, `exchange_rate`: a foreign invoice's (see `with_currency`)."""
     qbo_lines = []
     for index, line in enumerate(lines):
         detail = {
@@ -148,7 +164,7 @@ def invoice_payload(
                 tax_code_ids.values()))}
     else:
         payload["GlobalTaxCalculation"] = "TaxExcluded"
-    return payload
+    return with_currency(payload, currency=currency, exchange_rate=exchange_rate)
 
 
 def invoice_discount(invoice: Invoice, lines: Sequence[InvoiceLine]) -> Decimal:
@@ -189,9 +205,12 @@ def payment_payload(
     tip_applied: bool,
     deposit_account_id: str = "",
     payment_method_id: str = "",
+    currency: str = "",
+    exchange_rate: Decimal | None = None,
 ) -> dict:
-    """A payment linked to its invoice. A tip is applied through the invoice's gratuity line
-    when tips are on; otherwise it is received but left unapplied (UnappliedAmt).
+    """A payment linked to its invoice, in its invoice's currency (`with_currency`). A tip
+    is applied through the invoice's gratuity line when tips are on; otherwise it is
+    received but left unapplied (UnappliedAmt).
     `deposit_account_id`: the account chosen for deposits; none sent means QuickBooks
     deposits to Undeposited Funds. `payment_method_id`: the company's PaymentMethod for the
     payment's method (rules.payment_method_id_for); none sent when there is none."""
@@ -213,7 +232,7 @@ def payment_payload(
         payload["DepositToAccountRef"] = {"value": deposit_account_id}
     if payment_method_id:
         payload["PaymentMethodRef"] = {"value": payment_method_id}
-    return payload
+    return with_currency(payload, currency=currency, exchange_rate=exchange_rate)
 
 
 def refund_doc_number(*, invoice_number: str, ordinal: int) -> str:
@@ -236,6 +255,8 @@ def refund_receipt_payload(
     tip_as_gratuity: bool,
     marker: str,
     payment_method_id: str = "",
+    currency: str = "",
+    exchange_rate: Decimal | None = None,
 ) -> dict:
     """A RefundReceipt that gives back part of a payment: money leaves `deposit_account_id`
     (where the payment went) and a line on the invoice's first item reverses the income.
@@ -278,7 +299,7 @@ def refund_receipt_payload(
         payload["PaymentMethodRef"] = {"value": payment_method_id}
     if country != "US":
         payload["GlobalTaxCalculation"] = "TaxInclusive"
-    return payload
+    return with_currency(payload, currency=currency, exchange_rate=exchange_rate)
 
 
 def fee_purchase_payload(
@@ -288,13 +309,15 @@ def fee_purchase_payload(
     from_account_id: str,
     fee_account_id: str,
     marker: str,
+    currency: str = "",
+    exchange_rate: Decimal | None = None,
 ) -> dict:
     """The processor's fee on a payment as an expense (Purchase): paid in "Cash" out of the
     account the payment was deposited to (a bank account or Undeposited Funds, never a
     card), on one line of the fee expense account. No payee: the processor is not a vendor
     in QuickBooks."""
     ref = payment.reference.strip() or f"of {payment.date.isoformat()}"
-    return {
+    return with_currency({
         "PaymentType": "Cash",
         "AccountRef": {"value": from_account_id},
         "TxnDate": payment.date.isoformat(),
@@ -306,4 +329,4 @@ def fee_purchase_payload(
         }],
         "PrivateNote": rules.clean_qbo_text(
             f"Processing fee on payment {ref} of invoice {invoice_number} ({marker})", 4000),
-    }
+    }, currency=currency, exchange_rate=exchange_rate)

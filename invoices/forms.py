@@ -20,7 +20,17 @@ from django.utils.functional import cached_property
 from . import hooks, selectors
 from .book_dates import PICKER_LIMITS, validate_book_date
 from .localisation import format_number, format_percent
-from .models import ZERO, Account, Contact, Expense, Invoice, Payment, Product, TaxRate
+from .models import (
+    BILLING_CURRENCIES,
+    ZERO,
+    Account,
+    Contact,
+    Expense,
+    Invoice,
+    Payment,
+    Product,
+    TaxRate,
+)
 from .services import (
     DUPLICATE_NUMBER,
     MAX_LINES,
@@ -125,7 +135,17 @@ class ContactForm(AccountModelForm):
 
     class Meta:
         model = Contact
-        fields = ["first_name", "last_name", "company", "email", "phone"]
+        fields = ["first_name", "last_name", "company", "email", "phone", "billing_currency"]
+
+    def __init__(self, *args, account: Account, **kwargs):
+        super().__init__(*args, account=account, **kwargs)
+        currency = self.fields["billing_currency"]
+        currency.required = False  # left out: the account's currency (Contact.save)
+        currency.choices = [(code, code) for code in BILLING_CURRENCIES]
+        currency.initial = self.instance.billing_currency or account.currency
+        currency.help_text = (f"Invoices made for this contact are in this currency "
+                              f"({account.currency} unless you choose another). An invoice "
+                              "keeps the currency it was made in.")
 
 
 class TaxRateForm(AccountModelForm):
@@ -227,9 +247,14 @@ class ContactChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Contact) -> str:
         if obj.full_name.casefold() not in self.shared_names:
-            return obj.full_name
-        return f"{obj.full_name} ({obj.company or obj.email})" if (obj.company or obj.email) \
-            else obj.full_name
+            name = obj.full_name
+        else:
+            name = f"{obj.full_name} ({obj.company or obj.email})" if (obj.company or obj.email) \
+                else obj.full_name
+        home = getattr(self, "home_currency", "")
+        if home and obj.billing_currency and obj.billing_currency != home:
+            return f"{name} · billed in {obj.billing_currency}"  # the invoice's currency
+        return name
 
 
 class InvoiceForm(forms.Form):
@@ -257,6 +282,12 @@ class InvoiceForm(forms.Form):
         label="Discount (% or amount)",
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
     )
+    exchange_rate = forms.DecimalField(
+        max_digits=16, decimal_places=6, required=False, min_value=Decimal("0.000001"),
+        label="Exchange rate",
+        widget=forms.NumberInput(attrs={"step": "0.000001", "min": "0"}),
+        help_text="Only for a contact billed in another currency: how much one unit of it is "
+        "worth in your currency. Leave blank for your accounting app's rate of the issue date.")
 
     def __init__(self, *args, account: Account, invoice: Invoice | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -264,6 +295,8 @@ class InvoiceForm(forms.Form):
         self.invoice = invoice
         contacts = selectors.contact_list(account=account)
         self.fields["contact"].queryset = contacts
+        self.fields["contact"].home_currency = account.currency
+        self.fields["exchange_rate"].label = f"Exchange rate ({account.currency} per unit)"
         names = Counter(contact.full_name.casefold() for contact in contacts)
         self.fields["contact"].shared_names = {name for name, n in names.items() if n > 1}
         if invoice is None:

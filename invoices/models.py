@@ -60,6 +60,9 @@ COUNTRY_CURRENCIES = {
     "DE": "EUR",
 }
 
+# What a contact may be billed in: the home currencies above, and those studios bill most.
+BILLING_CURRENCIES = ("USD", "CAD", "GBP", "EUR", "AUD", "NZD", "CHF", "JPY", "MXN")
+
 
 class Account(models.Model):
     """One small business. Only US, CA and GB accounts may later connect to QuickBooks."""
@@ -115,6 +118,10 @@ class Contact(models.Model):
     # Optional: QuickBooks needs no email for a customer (the payload then sends none).
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    # The currency this contact is billed in (ISO 4217); blank is saved as the account's.
+    billing_currency = models.CharField(
+        max_length=3, blank=True, choices=[(code, code) for code in BILLING_CURRENCIES],
+        help_text="Invoices made for this contact are in this currency.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -131,6 +138,11 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.billing_currency and self.account_id:
+            self.billing_currency = self.account.currency
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("invoices:contact_edit", args=[self.pk])
@@ -240,6 +252,13 @@ class Invoice(models.Model):
     issue_date = models.DateField()
     due_date = models.DateField()
     currency = models.CharField(max_length=3)
+    # Home-currency units per unit of `currency`, as the owner entered it; blank: the rate
+    # the accounting app holds for the issue date. Unused for a home-currency invoice.
+    exchange_rate = models.DecimalField(
+        max_digits=16, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.000001"), "An exchange rate is more than 0.")],
+        help_text="Home-currency units per one unit of the invoice's currency. Leave blank "
+        "for the accounting app's rate of the issue date.")
     memo = models.TextField(blank=True)
     discount_kind = models.CharField(
         max_length=10, choices=[("", "No discount"), ("percent", "Percent"),
@@ -281,6 +300,11 @@ class Invoice(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("invoices:invoice_detail", args=[self.pk])
+
+    @property
+    def is_foreign(self) -> bool:
+        """Billed in a currency other than the account's own."""
+        return bool(self.currency) and self.currency != self.account.currency
 
     @property
     def is_draft(self) -> bool:

@@ -135,6 +135,9 @@ def _replace_lines(invoice: Invoice, lines: list[LineInput]) -> None:
         )
 
 
+KEEP = object()  # an argument not given: the field stays as it is
+
+
 @transaction.atomic
 def invoice_create(
     *,
@@ -149,8 +152,11 @@ def invoice_create(
     discount_kind: str = "",
     discount_value: Decimal = ZERO,
     form_token: UUID | None = None,
+    exchange_rate: Decimal | None = None,
 ) -> Invoice:
-    """A draft invoice. `discount_kind` "percent" or "amount" (before tax), "" for none.
+    """A draft invoice, in its contact's currency unless `currency` says otherwise.
+    `discount_kind` "percent" or "amount" (before tax), "" for none. `exchange_rate`: home
+    units per unit of a foreign currency the owner entered (None: the accounting app's).
     `form_token`: the form's; a second submission raises AlreadyRecorded."""
     _check_form_unused(Invoice, account, form_token)
     _check_same_account(account, contact)
@@ -161,9 +167,11 @@ def invoice_create(
         issue_date=issue_date,
         due_date=due_date,
         memo=memo,
-        currency=currency or account.currency,
+        currency=currency or contact.billing_currency or account.currency,
+        exchange_rate=exchange_rate,
         form_token=form_token,
     )
+    _check_rate(invoice)
     _set_discount(invoice, discount_kind, discount_value)
     _check_number_free(invoice)
     invoice.full_clean(exclude=["form_token"])  # save_once: the database checks that one
@@ -171,6 +179,12 @@ def invoice_create(
     _replace_lines(invoice, lines)
     _check_discount_fits(invoice)
     return invoice
+
+
+def _check_rate(invoice: Invoice) -> None:
+    """A rate belongs to an invoice in another currency: in the home currency it is 1."""
+    if invoice.currency == invoice.account.currency:
+        invoice.exchange_rate = None
 
 
 def _set_discount(invoice: Invoice, kind: str | None, value: Decimal | None) -> None:
@@ -206,16 +220,24 @@ def invoice_update(
     memo: str = "",
     discount_kind: str | None = None,
     discount_value: Decimal | None = None,
+    exchange_rate: Decimal | object | None = KEEP,
 ) -> Invoice:
     """Edit an invoice. Void invoices are final; a total may not fall below what was paid.
-    The discount is kept as it is unless `discount_kind` is given ("" removes it)."""
+    The discount is kept as it is unless `discount_kind` is given ("" removes it), and so is
+    the exchange rate unless `exchange_rate` is given (None: the accounting app's). An
+    invoice without payments given another contact takes that contact's currency."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.is_void:
         raise ValidationError("A void invoice cannot be edited.")
     _check_same_account(invoice.account, contact)
     renumbered = invoice.number != number.strip()
     invoice.number = number.strip()
+    if contact.pk != invoice.contact_id and not invoice.payments.exists():
+        invoice.currency = contact.billing_currency or invoice.account.currency
     invoice.contact = contact
+    if exchange_rate is not KEEP:
+        invoice.exchange_rate = exchange_rate
+    _check_rate(invoice)
     invoice.issue_date = issue_date
     invoice.due_date = due_date
     invoice.memo = memo
@@ -282,7 +304,8 @@ def invoice_copy(*, invoice: Invoice, number: str, issue_date: date) -> Invoice:
         account=invoice.account, number=number, contact=invoice.contact,
         issue_date=issue_date, due_date=issue_date + (invoice.due_date - invoice.issue_date),
         lines=lines, memo=invoice.memo, currency=invoice.currency,
-        discount_kind=invoice.discount_kind, discount_value=invoice.discount_value)
+        exchange_rate=invoice.exchange_rate, discount_kind=invoice.discount_kind,
+        discount_value=invoice.discount_value)
 
 
 @transaction.atomic

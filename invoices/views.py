@@ -98,6 +98,30 @@ class InvoiceFigures:
         )
 
 
+@dataclass(frozen=True)
+class CurrencyTotal:
+    currency: str
+    total: Decimal
+    balance: Decimal
+    count: int
+
+
+def per_currency(rows: list[tuple[Invoice, "InvoiceFigures"]], *, home: str
+                 ) -> list[CurrencyTotal]:
+    """The rows' totals and balances summed per currency (never added across currencies),
+    the home currency first. Void invoices count for nothing."""
+    sums: dict[str, list] = {}
+    for invoice, figures in rows:
+        if invoice.is_void:
+            continue
+        entry = sums.setdefault(invoice.currency or home, [Decimal("0.00"), Decimal("0.00"), 0])
+        entry[0] += figures.total
+        entry[1] += figures.balance
+        entry[2] += 1
+    order = sorted(sums, key=lambda code: (code != home, code))
+    return [CurrencyTotal(code, *sums[code]) for code in order]
+
+
 def _get_invoice(request, pk: int) -> Invoice:
     invoices = Invoice.objects.select_related("contact").prefetch_related(
         "lines__tax_rate", "lines__product", "payments__refunds"
@@ -157,6 +181,7 @@ def invoice_list(request):
     page = Paginator(invoices, INVOICES_PER_PAGE).get_page(request_params.page_number(
         request.GET))
     rows = [(invoice, InvoiceFigures.of(invoice)) for invoice in page]
+    totals = per_currency(rows, home=request.account.currency)
     filters = urlencode({key: value for key, value in (("q", search), ("status", status)) if value})
     return render(
         request,
@@ -169,6 +194,7 @@ def invoice_list(request):
             "statuses": Invoice.Status.choices,
             "filters": filters,
             "currency": request.account.currency,
+            "totals": totals,
             "live_version": live.invoice_list_version(request.account),
         },
     )
@@ -307,6 +333,7 @@ def invoice_edit(request, pk: int):
                 "memo": invoice.memo,
                 "discount_kind": invoice.discount_kind,
                 "discount_value": invoice.discount_value if invoice.discount_kind else None,
+                "exchange_rate": invoice.exchange_rate,
             },
         )
         lines = InvoiceLineFormSet(initial=invoice_line_initial(invoice), **line_kwargs)

@@ -420,6 +420,14 @@ class QboClient:
                     changed[name] += response.get(name, [])
         return changed
 
+    def exchange_rate(self, source_currency: str, as_of: str) -> dict:
+        """The ExchangeRate QuickBooks holds for `source_currency` on `as_of` (YYYY-MM-DD):
+        `GET exchangerate?sourcecurrencycode=EUR&asofdate=...` (read by code and date; the
+        entity has no Id)."""
+        answer = self._call(self._qb.get, self._url("exchangerate"), params={
+            "sourcecurrencycode": source_currency, "asofdate": as_of})
+        return answer["ExchangeRate"]
+
     def preferences(self) -> dict:
         return self._call(self._qb.get, self._url("preferences"))["Preferences"]
 

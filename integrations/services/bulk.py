@@ -30,7 +30,7 @@ from invoices.models import Invoice, InvoiceLine, Payment
 from .. import counters, rules
 from ..models import QuickBooksConnection, SyncLog, SyncRecord
 from ..qbo.errors import QboAuthError, QboError, QboFault
-from . import customers, exactly_once, invoices, items, payments
+from . import currencies, customers, exactly_once, invoices, items, payments
 from .batches import BatchSender
 from .engine import Blocked, CompanyEngine
 from .landed import Landed, Plan, record_landed
@@ -72,7 +72,8 @@ class PlannedInvoice:
 class Resolved:
     """What this chunk's customers and items are in QuickBooks."""
 
-    customer_ids: dict[int, str] = field(default_factory=dict)  # contact pk -> QBO id
+    # (contact pk, foreign currency or "") -> QBO id: one customer per currency
+    customer_ids: dict[tuple[int, str], str] = field(default_factory=dict)
     item_ids: dict[str, str] = field(default_factory=dict)  # item name (casefold) -> QBO id
 
 
@@ -149,6 +150,13 @@ def _count_drain(result: DrainResult, *, slice_seconds: float, since: datetime) 
         counters.count("hatsync_drain_synced_total", result.synced)
     if result.singles:
         counters.count("hatsync_drain_singles_total", result.singles)
+
+
+def customer_currency(record: SyncRecord) -> str:
+    """The foreign currency of a customer record ("" in the home currency), from its key
+    (exactly_once.customer_key)."""
+    parts = record.key.split(":")
+    return parts[2] if len(parts) > 2 else ""
 
 
 class Drain:
@@ -308,6 +316,7 @@ class Drain:
             lines = list(invoice.lines.all())
             try:
                 doc_number, tax_ids = invoices.checks(self.engine, invoice, lines)
+                currencies.currency_ready(self.engine, invoice.currency)
             except Blocked:
                 chunk.singles.append(record)  # the one-record push says why, at no cost
                 continue
@@ -323,7 +332,7 @@ class Drain:
             return chunk
         yield
         chunk.first = self._customers(chunk.resolved, {
-            p.invoice.contact_id: p.invoice.contact for p in chunk.planned}.values())
+            self._customer_of(p.invoice): p.invoice.contact for p in chunk.planned})
         yield
         chunk.first += self._items(chunk.resolved, [line for p in chunk.planned
                                                     for line in p.lines])
@@ -338,20 +347,25 @@ class Drain:
         self._send(chunk.first, [])  # customers and items first, in the same batches
         for plan in chunk.first:
             if plan.answer is not None and plan.entity == "Customer":
-                resolved.customer_ids[plan.record.contact_id] = plan.record.qbo_id
+                resolved.customer_ids[plan.record.contact_id,
+                                      customer_currency(plan.record)] = plan.record.qbo_id
             elif plan.answer is not None:
                 resolved.item_ids[plan.name.casefold()] = plan.record.qbo_id
         plans = []
         for p in chunk.planned:
-            customer = resolved.customer_ids.get(p.invoice.contact_id)
+            customer = resolved.customer_ids.get(self._customer_of(p.invoice))
             names = [rules.item_name_for(line.name) for line in p.lines]
             if not customer or any(name.casefold() not in resolved.item_ids for name in names):
                 singles.append(p.record)
                 continue
-            payload, fingerprint = invoices.payload_for(
-                self.engine, p.invoice, p.lines, doc_number=p.doc_number, tax_ids=p.tax_ids,
-                customer_id=customer,
-                item_ids={name: resolved.item_ids[name.casefold()] for name in names})
+            try:
+                payload, fingerprint = invoices.payload_for(
+                    self.engine, p.invoice, p.lines, doc_number=p.doc_number,
+                    tax_ids=p.tax_ids, customer_id=customer,
+                    item_ids={name: resolved.item_ids[name.casefold()] for name in names})
+            except Blocked:  # no exchange rate: the one-record push says so
+                singles.append(p.record)
+                continue
             plans.append(Plan(p.record, "Invoice", "create", payload, fingerprint, p.doc_number,
                               warning=""))
         self._next = Planning(self._plan_invoices(
@@ -371,17 +385,24 @@ class Drain:
         return [p for p, ok in zip(planned, free, strict=True) if ok]
 
     # customers and items -------------------------------------------------------------------
-    def _customers(self, resolved: Resolved, contacts) -> list[Plan]:
-        """Adopt what QuickBooks has; return the creates and updates still to send."""
-        contacts = list(contacts)
-        records = self._records(Kind.CUSTOMER, {exactly_once.contact_key(c.pk): {"contact": c}
-                                                for c in contacts})
+    def _customer_of(self, invoice: Invoice) -> tuple[int, str]:
+        """(contact pk, foreign currency or ""): the customer an invoice goes to."""
+        return invoice.contact_id, currencies.foreign(self.engine, invoice.currency)
+
+    def _customers(self, resolved: Resolved, wanted: dict[tuple[int, str], object]
+                   ) -> list[Plan]:
+        """Adopt what QuickBooks has; return the creates and updates still to send.
+        `wanted`: the contact by (contact pk, currency) of each customer needed."""
+        pairs = [(contact, currency) for (_, currency), contact in wanted.items()]
+        records = self._records(Kind.CUSTOMER, {
+            exactly_once.customer_key(c.pk, currency): {"contact": c} for c, currency in pairs})
         adopted, plans, known = customers.plan_batch(
-            account=self.account, realm_id=self.realm, contacts=contacts, records=records,
-            query_in=self._query_in)
+            account=self.account, realm_id=self.realm, contacts=pairs, records=records,
+            query_in=self._query_in, home=currencies.home_currency(self.engine))
         self._landed(adopted)
-        resolved.customer_ids |= known | {plan.record.contact_id: plan.record.qbo_id
-                                          for plan in adopted}
+        resolved.customer_ids |= known | {
+            (plan.record.contact_id, customer_currency(plan.record)): plan.record.qbo_id
+            for plan in adopted}
         customers.sending_as(plans)  # the names they may be found under if answers are lost
         return plans
 

@@ -13,7 +13,7 @@ from django.db.models.functions import Lower
 
 from invoices.models import Account, Contact
 
-from .. import payloads, rules
+from .. import currencies, payloads, rules
 from ..models import SyncRecord
 from ..qbo.errors import QboFault
 from . import exactly_once
@@ -25,10 +25,14 @@ State = SyncRecord.State
 NAME_ATTEMPTS = 6
 
 
-def name_candidates(contact: Contact, *, shared: bool) -> tuple[str, list[str]]:
-    """The contact's plain name, and the names its customer may be created under, in order."""
+def name_candidates(contact: Contact, *, shared: bool, currency: str = ""
+                    ) -> tuple[str, list[str]]:
+    """The contact's plain name, and the names its customer may be created under, in order.
+    `currency`: a foreign one, which the names carry ("Ana Silva (USD)")."""
     base = rules.customer_base_name(first_name=contact.first_name, last_name=contact.last_name,
                                     company=contact.company, email=contact.email)
+    if base and currency:
+        base = currencies.customer_name_in(base, currency=currency, home="")
     candidates = list(dict.fromkeys(
         rules.customer_display_name_for(base_name=base, email=contact.email, shared=shared,
                                         attempt=attempt)
@@ -37,15 +41,20 @@ def name_candidates(contact: Contact, *, shared: bool) -> tuple[str, list[str]]:
 
 
 def plan_new(record: SyncRecord, contact: Contact, *, base: str, candidates: list[str],
-             found: dict[str, dict], used: set[str], looked: set[str] | None = None
-             ) -> Plan | None:
+             found: dict[str, dict], used: set[str], looked: set[str] | None = None,
+             currency: str = "", home: str = "") -> Plan | None:
     """A customer for a contact that has none yet: adopt the contact's own customer
     (`found`: QuickBooks' customers by casefolded name; `used`: ids other contacts of ours
     have), or create one under the first free name. None when the free name is not known:
-    `looked` (casefolded) names the names looked up, when not all of them were."""
+    `looked` (casefolded) names the names looked up, when not all of them were. `currency`:
+    a foreign one the customer is in (blank: `home`); a customer in another currency is
+    never adopted (its currency cannot change)."""
+    wanted = (currency or home).upper()
     for name in dict.fromkeys([*sent_name(record), base, *candidates]):
         existing = found.get(name.casefold())
         if (existing and str(existing["Id"]) not in used
+                and (not wanted or currencies.currency_of(existing, home=home or wanted)
+                     == wanted)
                 and rules.same_email((existing.get("PrimaryEmailAddr") or {}).get("Address"),
                                      contact.email)):
             return Plan(record, "Customer", "adopt", name=existing["DisplayName"],
@@ -55,7 +64,8 @@ def plan_new(record: SyncRecord, contact: Contact, *, base: str, candidates: lis
             return None
         if name.casefold() in found:
             continue  # someone else has this name: never share a customer
-        payload = payloads.customer_payload(contact=contact, display_name=name)
+        payload = payloads.customer_payload(contact=contact, display_name=name,
+                                            currency=currency)
         return Plan(record, "Customer", "create", payload, rules.fingerprint(payload), name)
     return None
 
@@ -66,11 +76,12 @@ def sent_name(record: SyncRecord) -> list[str]:
     return [record.qbo_name] if record.qbo_name and not record.qbo_id else []
 
 
-def plan_update(record: SyncRecord, contact: Contact) -> Plan | None:
+def plan_update(record: SyncRecord, contact: Contact, currency: str = "") -> Plan | None:
     """A contact edited after its customer was made: the sparse update that brings the
     customer up to date, or None when nothing changed. The DisplayName stays the one it was
     created with (renaming could collide); the email, names, company and phone follow."""
-    payload = payloads.customer_payload(contact=contact, display_name=record.qbo_name)
+    payload = payloads.customer_payload(contact=contact, display_name=record.qbo_name,
+                                        currency=currency)
     fingerprint = rules.fingerprint(payload)
     if record.fingerprint == fingerprint:
         return None
@@ -102,32 +113,34 @@ def used_ids(realm_id: str, qbo_ids: list[str], *, account_id: int,
                .exclude(pk__in=list(but)).values_list("qbo_id", flat=True))
 
 
-def plan_batch(*, account: Account, realm_id: str, contacts: list[Contact],
-               records: dict[str, SyncRecord], query_in: Callable[[str, str, list[str]], list]
-               ) -> tuple[list[Plan], list[Plan], dict[int, str]]:
+def plan_batch(*, account: Account, realm_id: str, contacts: list[tuple[Contact, str]],
+               records: dict[str, SyncRecord], query_in: Callable[[str, str, list[str]], list],
+               home: str = "") -> tuple[list[Plan], list[Plan], dict[tuple[int, str], str]]:
     """The drain's customers, planned together with a few `IN (...)` look-ups (`query_in`):
     the customers to adopt, the creates and updates to send, and the QuickBooks ids already
-    known by contact. Only the plain name and the first name a contact would get are looked
-    up: a contact whose first name is taken gets the one-by-one push, which looks further."""
-    known: dict[int, str] = {}
+    known by (contact, currency). `contacts`: (contact, foreign currency or "") pairs. Only
+    the plain name and the first name a contact would get are looked up: a contact whose
+    first name is taken gets the one-by-one push, which looks further."""
+    known: dict[tuple[int, str], str] = {}
     plans: list[Plan] = []
-    pending = []  # (contact, record): no customer yet
-    for contact in contacts:
-        record = records[exactly_once.contact_key(contact.pk)]
+    pending = []  # (contact, currency, record): no customer yet
+    for contact, currency in contacts:
+        record = records[exactly_once.customer_key(contact.pk, currency)]
         if record.qbo_id and record.state == State.SYNCED:
-            known[contact.pk] = record.qbo_id
-            update = plan_update(record, contact)
+            known[contact.pk, currency] = record.qbo_id
+            update = plan_update(record, contact, currency)
             if update:
                 plans.append(update)
             continue
         if exactly_once.may_have_landed(record, pushing=False):
             continue  # its invoices go one by one, which looks everywhere first
-        pending.append((contact, record))
+        pending.append((contact, currency, record))
     if not pending:
         return [], plans, known
-    shared = shared_names(account, [contact for contact, _ in pending])
-    names = {contact.pk: name_candidates(contact, shared=is_shared(contact, shared))
-             for contact, _ in pending}
+    shared = shared_names(account, [contact for contact, _, _ in pending])
+    names = {(contact.pk, currency): name_candidates(contact, shared=is_shared(contact, shared),
+                                                     currency=currency)
+             for contact, currency, _ in pending}
     wanted = list(dict.fromkeys(n for base, candidates in names.values()
                                 for n in (base, candidates[0])))
     found = {str(c.get("DisplayName", "")).casefold(): c
@@ -135,10 +148,10 @@ def plan_batch(*, account: Account, realm_id: str, contacts: list[Contact],
     used = used_ids(realm_id, [str(c["Id"]) for c in found.values()], account_id=account.pk)
     looked = {name.casefold() for name in wanted}
     adopted: list[Plan] = []
-    for contact, record in pending:
-        base, candidates = names[contact.pk]
+    for contact, currency, record in pending:
+        base, candidates = names[contact.pk, currency]
         plan = plan_new(record, contact, base=base, candidates=candidates, found=found,
-                        used=used, looked=looked)
+                        used=used, looked=looked, currency=currency, home=home)
         if plan is None:
             continue  # someone else has the name: the one-by-one push picks another
         if plan.operation == "adopt":
@@ -164,26 +177,29 @@ def sending_as(plans: list[Plan]) -> None:
             _sending_as(plan.record, plan.name)
 
 
-def customer_record(engine: CompanyEngine, contact: Contact) -> SyncRecord:
+def customer_record(engine: CompanyEngine, contact: Contact, currency: str = "") -> SyncRecord:
     record, _ = SyncRecord.objects.get_or_create(
         account_id=engine.connection.account_id,
-        realm_id=engine.realm_id, key=exactly_once.contact_key(contact.pk),
+        realm_id=engine.realm_id, key=exactly_once.customer_key(contact.pk, currency),
         defaults={"kind": Kind.CUSTOMER, "contact": contact},
     )
     return record
 
 
-def ensure_customer(engine: CompanyEngine, contact: Contact) -> str:
-    """The QuickBooks id of the contact's customer, found or made (or brought up to date)."""
-    record = customer_record(engine, contact)
+def ensure_customer(engine: CompanyEngine, contact: Contact, currency: str = "") -> str:
+    """The QuickBooks id of the contact's customer in `currency` (a foreign one; blank: the
+    home currency), found or made (or brought up to date)."""
+    record = customer_record(engine, contact, currency)
+    home = currencies.home_currency_of(country=engine.country, snapshot=engine.snapshot)
     if record.qbo_id and record.state == State.SYNCED:
-        update = plan_update(record, contact)
+        update = plan_update(record, contact, currency)
         if update is not None:
             updated = engine.update(record, "Customer", update.payload)
             engine.landed(record, updated, fingerprint=update.fingerprint)
         return record.qbo_id
     base, candidates = name_candidates(
-        contact, shared=is_shared(contact, shared_names(engine.account, [contact])))
+        contact, shared=is_shared(contact, shared_names(engine.account, [contact])),
+        currency=currency)
     # One look-up for every name this contact could have, the plain name included: a
     # QuickBooks customer with the contact's email is the same person, whatever its name.
     names = list(dict.fromkeys([*sent_name(record), base, *candidates]))
@@ -192,7 +208,7 @@ def ensure_customer(engine: CompanyEngine, contact: Contact) -> str:
     used = used_ids(engine.realm_id, [str(c["Id"]) for c in found.values()], but=[record.pk],
                     account_id=record.account_id)
     while (plan := plan_new(record, contact, base=base, candidates=candidates, found=found,
-                            used=used)) is not None:
+                            used=used, currency=currency, home=home)) is not None:
         if plan.operation == "adopt":
             engine.landed(record, plan.answer, fingerprint="", name=plan.name)
             return record.qbo_id
@@ -207,6 +223,7 @@ def ensure_customer(engine: CompanyEngine, contact: Contact) -> str:
             if inactive and str(inactive["Id"]) not in used_ids(
                     engine.realm_id, [str(inactive["Id"])], but=[record.pk],
                     account_id=record.account_id) and \
+                    currencies.currency_of(inactive, home=home) == (currency or home) and \
                     rules.same_email((inactive.get("PrimaryEmailAddr") or {}).get("Address"),
                                      contact.email):
                 created = engine.reactivate(record, "Customer", inactive,

@@ -85,6 +85,16 @@ class CompanyEngine:
     def read(self, entity: str, qbo_id: str) -> dict:
         return self._hold().read(entity, qbo_id)
 
+    def exchange_rate(self, currency: str, as_of: str) -> dict:
+        return self._hold().exchange_rate(currency, as_of)
+
+    def add_currency(self, code: str) -> dict:
+        """Add `code` to the company's currencies (the same requestid every time: added
+        once)."""
+        return self._hold().create("CompanyCurrency", {"Code": code}, request_id=(
+            rules.request_id_for(key=f"{self.realm_id}:currency:{code}", operation="create",
+                                 content=code)))
+
     def write(self, record: SyncRecord, entity: str, payload: dict, *, op: str) -> dict:
         """Create, update or delete with a requestid fixed before sending and kept until it
         lands (a retry after a lost answer is applied once)."""

@@ -23,6 +23,13 @@ def contact_key(contact_id: int) -> str:
     return f"contact:{contact_id}"
 
 
+def customer_key(contact_id: int, currency: str = "") -> str:
+    """A contact's customer in one currency: `contact:12` in the home currency (`currency`
+    blank), `contact:12:USD` in another (a QuickBooks customer's currency is fixed, so each
+    currency a contact is billed in is a customer of its own)."""
+    return contact_key(contact_id) + (f":{currency.upper()}" if currency else "")
+
+
 def item_key(name: str) -> str:
     """Products with the same name (any case) are one QuickBooks item."""
     return f"item:{name.casefold()}"[:200]

@@ -11,6 +11,7 @@ from invoices.models import Payment
 from .. import payloads, rules
 from ..models import SyncRecord
 from . import accounts, exactly_once
+from .currencies import currency_of_payment
 from .engine import Blocked, CompanyEngine, Waiting
 
 NO_FEE_ACCOUNT = (
@@ -42,7 +43,8 @@ def sync_fee(engine: CompanyEngine, record: SyncRecord) -> str:
                       "deposit account on the Integrations page, then save the payment again.")
     payload = payloads.fee_purchase_payload(
         payment=payment, invoice_number=payment.invoice.number, from_account_id=paid_from,
-        fee_account_id=fee_account, marker=marker)
+        fee_account_id=fee_account, marker=marker,
+        **currency_of_payment(engine, qbo_payment))
     fingerprint = rules.fingerprint(payload)
     name = f"{payment.processor_fee:.2f}"
     if not record.qbo_id and exactly_once.may_have_landed(record):

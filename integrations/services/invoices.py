@@ -15,7 +15,7 @@ from .. import payloads, rules
 from ..models import SyncRecord
 from ..qbo.errors import QboFault
 from ..tracking import InvoiceTracking
-from . import accounts, classes_locations, exactly_once
+from . import accounts, classes_locations, currencies, exactly_once
 from .customers import ensure_customer
 from .engine import Blocked, CompanyEngine
 from .items import line_items
@@ -125,12 +125,15 @@ def _name_checks(invoice: Invoice, lines) -> None:
 def plan_payload(*, invoice: Invoice, lines, doc_number: str, tax_ids: dict[str, str],
                  customer_id: str, item_ids: dict[str, str], country: str, tips: Decimal,
                  discount_account_id: str,
-                 tracking: InvoiceTracking = payloads.NO_TRACKING) -> tuple[dict, str]:
-    """The invoice as QuickBooks takes it, with our marker, and its fingerprint."""
+                 tracking: InvoiceTracking = payloads.NO_TRACKING, currency: str = "",
+                 exchange_rate: Decimal | None = None) -> tuple[dict, str]:
+    """The invoice as QuickBooks takes it, with our marker, and its fingerprint.
+    `currency`, `exchange_rate`: a foreign invoice's (blank, None: the home currency)."""
     payload = payloads.invoice_payload(
         invoice=invoice, lines=lines, doc_number=doc_number, customer_id=customer_id,
         item_ids=item_ids, country=country, tax_code_ids=tax_ids, tips=tips,
-        discount_account_id=discount_account_id, tracking=tracking,
+        discount_account_id=discount_account_id, tracking=tracking, currency=currency,
+        exchange_rate=exchange_rate,
     )
     payload["PrivateNote"] = exactly_once.marker(exactly_once.INVOICE, invoice.pk)
     return payload, rules.fingerprint(payload)
@@ -152,12 +155,15 @@ def checks(engine: CompanyEngine, invoice: Invoice, lines) -> tuple[str, dict[st
 def payload_for(engine: CompanyEngine, invoice: Invoice, lines, *, doc_number: str,
                 tax_ids: dict[str, str], customer_id: str,
                 item_ids: dict[str, str]) -> tuple[dict, str]:
+    """The payload, in the invoice's currency (Blocked when the company cannot hold it)."""
+    currency, rate = currencies.invoice_currency(engine, invoice)
     return plan_payload(invoice=invoice, lines=lines, doc_number=doc_number, tax_ids=tax_ids,
                         customer_id=customer_id, item_ids=item_ids, country=engine.country,
                         tips=tips_for(engine, invoice),
                         discount_account_id=accounts.discount_account_id(engine.connection),
                         tracking=classes_locations.invoice_tracking_for(
-                            engine.connection, invoice, lines, snapshot=engine.snapshot))
+                            engine.connection, invoice, lines, snapshot=engine.snapshot),
+                        currency=currency, exchange_rate=rate)
 
 
 def free_numbers(realm_id: str, numbers: list[str], *, account_id: int,
@@ -201,9 +207,12 @@ def push_invoice(engine: CompanyEngine, record: SyncRecord) -> str:
             # into the same block (or adopts our own invoice).
             local_holder_check(engine, record, invoice, doc_number)
 
+    currencies.currency_ready(engine, invoice.currency)  # before any customer is made
+
     def resolve() -> tuple[dict, str]:
         nonlocal customer, item_ids
-        customer = ensure_customer(engine, invoice.contact)
+        customer = ensure_customer(engine, invoice.contact,
+                                   currencies.foreign(engine, invoice.currency))
         item_ids = line_items(engine, lines)
         return payload_for(engine, invoice, lines, doc_number=doc_number, tax_ids=tax_ids,
                            customer_id=customer, item_ids=item_ids)

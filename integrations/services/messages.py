@@ -190,3 +190,49 @@ def already_running_message(*, running: str, pressed: str, done: int = 0,
     return (text + f". hatsync runs one import, Undo sync or check at a time for an account "
             f"(they work on the same QuickBooks company), so {_PRESSED[pressed]} can start "
             "once it has finished.")
+
+
+# -- multicurrency (QBO-FACTS "Multicurrency") -------------------------------------------------
+
+def multicurrency_off_message(*, currency: str, home: str) -> str:
+    """A foreign invoice for a company without multicurrency (hatsync never turns it on:
+    QuickBooks cannot turn it off again)."""
+    return (f"This invoice is in {currency}, and multicurrency is off in QuickBooks, which "
+            f"then keeps everything in {home}. Turn it on there (Settings > Account and "
+            "settings > Advanced > Currency; it cannot be turned off again, and QuickBooks "
+            "Simple Start does not have it), press Re-check settings, then Sync. Or bill the "
+            f"contact in {home}.")
+
+
+def currency_not_added_message(*, currency: str, detail: str = "") -> str:
+    """QuickBooks refused to add a currency to the company's list."""
+    why = f" QuickBooks said: {detail.strip()}" if detail.strip() else ""
+    return (f"QuickBooks would not add {currency} to this company's currencies.{why} Add it "
+            "there (Settings > Currencies > Add currency), press Re-check settings, then "
+            "Sync.")
+
+
+def currency_inactive_message(*, currency: str) -> str:
+    return (f"{currency} is in this QuickBooks company's currencies but made inactive there. "
+            "Make it active (Settings > Currencies), press Re-check settings, then Sync.")
+
+
+def no_rate_message(*, currency: str, home: str, on: date) -> str:
+    return (f"QuickBooks has no exchange rate from {currency} to {home} for "
+            f"{on.isoformat()}. Enter the rate on the invoice (how many {home} one {currency} "
+            "is worth), or set one in QuickBooks (Settings > Currencies), then Sync.")
+
+
+def deposit_currency_note(*, account: str, held: str, currency: str, home: str) -> str:
+    """A foreign payment cannot go to the account chosen for deposits."""
+    return (f"The deposit account {account} is in {held}, and QuickBooks deposits a "
+            f"{currency} payment only to an account in {home} or {currency}: this one went "
+            "to Undeposited Funds. Choose such an account for it in QuickBooks when you "
+            "deposit it.")
+
+
+def customer_currency_message(*, name: str, held: str, currency: str) -> str:
+    """A customer adopted or kept in another currency than the invoice's."""
+    return (f"The QuickBooks customer {name} is in {held}, and a customer's currency cannot "
+            f"change there: hatsync makes a customer of its own for {currency} invoices "
+            f"(named “{name} ({currency})”).")

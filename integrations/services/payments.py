@@ -11,30 +11,35 @@ from decimal import Decimal
 from invoices.localisation import format_number, in_account_language
 from invoices.models import Payment
 
+from .. import currencies as rules_currencies
 from .. import payloads, rules
 from ..models import SyncRecord
 from ..qbo.errors import QboFault
-from . import accounts, exactly_once
+from . import accounts, currencies, exactly_once
 from .customers import ensure_customer
 from .engine import Blocked, CompanyEngine, Waiting
 from .invoices import push_invoice
 from .landed import Plan
+from .messages import deposit_currency_note
 
 State = SyncRecord.State
 
 
 def plan_payload(*, payment: Payment, customer_id: str, invoice_qbo_id: str,
                  tips_enabled: bool, deposit_account_id: str,
-                 payment_methods: list[dict] | None = None) -> tuple[dict, bool]:
+                 payment_methods: list[dict] | None = None, currency: str = "",
+                 exchange_rate: Decimal | None = None) -> tuple[dict, bool]:
     """The payment as QuickBooks takes it, with our marker, and whether its tip goes
     through the invoice's tip line. `payment_methods`: the company's, from the settings
-    snapshot (read at connect and Re-check settings, never per payment)."""
+    snapshot (read at connect and Re-check settings, never per payment). `currency`,
+    `exchange_rate`: a foreign payment's (its invoice's currency)."""
     tip_applied = bool(payment.tip_amount) and tips_enabled
     payload = payloads.payment_payload(
         payment=payment, customer_id=customer_id, invoice_qbo_id=invoice_qbo_id,
         ref_number=rules.shorten_reference(payment.reference), tip_applied=tip_applied,
         deposit_account_id=deposit_account_id,
         payment_method_id=rules.payment_method_id_for(payment.method, payment_methods or []),
+        currency=currency, exchange_rate=exchange_rate,
     )
     payload["PrivateNote"] = exactly_once.marker(exactly_once.PAYMENT, payment.pk)
     return payload, tip_applied
@@ -55,13 +60,32 @@ def tip_warning(payment: Payment, *, tip_applied: bool, country: str) -> str:
 
 def payload_for(engine: CompanyEngine, payment: Payment, *, customer_id: str,
                 invoice_qbo_id: str) -> tuple[dict, str]:
-    """The payload and the warning the record keeps (a tip that could not be applied)."""
+    """The payload and the warning the record keeps (a tip that could not be applied, a
+    deposit account in a third currency)."""
+    currency, rate = currencies.payment_currency(engine, payment)
+    deposit, note = deposit_for(engine, currency)
     payload, tip_applied = plan_payload(
         payment=payment, customer_id=customer_id, invoice_qbo_id=invoice_qbo_id,
-        tips_enabled=engine.tips_enabled,
-        deposit_account_id=accounts.chosen_account_id(engine.connection, accounts.DEPOSIT),
-        payment_methods=engine.snapshot.get("payment_methods", []))
-    return payload, tip_warning(payment, tip_applied=tip_applied, country=engine.country)
+        tips_enabled=engine.tips_enabled, deposit_account_id=deposit,
+        payment_methods=engine.snapshot.get("payment_methods", []),
+        currency=currency, exchange_rate=rate)
+    warning = tip_warning(payment, tip_applied=tip_applied, country=engine.country)
+    return payload, " ".join(part for part in (warning, note) if part)
+
+
+def deposit_for(engine: CompanyEngine, currency: str) -> tuple[str, str]:
+    """The account chosen for deposits, and "" or a note: a foreign payment goes only to an
+    account in the home currency or its own, so one chosen in a third currency is not used
+    for it (QuickBooks then deposits it to Undeposited Funds)."""
+    chosen = accounts.chosen_account_id(engine.connection, accounts.DEPOSIT)
+    if not (chosen and currency):
+        return chosen, ""
+    held = engine.snapshot.get("account_currencies", {}).get(chosen, "")
+    home = currencies.home_currency(engine)
+    if rules_currencies.account_takes(held, currency=currency, home=home):
+        return chosen, ""
+    return "", deposit_currency_note(account=accounts.account_name(engine.connection, chosen),
+                                     held=held, currency=currency, home=home)
 
 
 def invoice_record_of(realm_id: str, payment: Payment) -> SyncRecord | None:
@@ -82,11 +106,13 @@ def plan_batch(engine: CompanyEngine, records: list[SyncRecord]
             realm_id=realm, key__in=[exactly_once.invoice_key(r.payment.invoice_id)
                                      for r in records if r.payment])
     }
-    contact_ids = {r.payment.invoice.contact_id for r in records if r.payment}
+    keys = {r.payment.invoice_id: exactly_once.customer_key(
+        r.payment.invoice.contact_id, currencies.foreign(engine, r.payment.invoice.currency))
+        for r in records if r.payment}
     known_customers = dict(SyncRecord.objects.filter(
         account_id=engine.connection.account_id,
-        realm_id=realm, key__in=[exactly_once.contact_key(pk) for pk in contact_ids],
-        state=State.SYNCED).exclude(qbo_id="").values_list("contact_id", "qbo_id"))
+        realm_id=realm, key__in=set(keys.values()),
+        state=State.SYNCED).exclude(qbo_id="").values_list("key", "qbo_id"))
     plans, left = [], []
     for record in records:
         payment = record.payment
@@ -96,7 +122,7 @@ def plan_batch(engine: CompanyEngine, records: list[SyncRecord]
             left.append(record)
             continue
         invoice_record = by_invoice.get(payment.invoice_id)
-        customer = known_customers.get(payment.invoice.contact_id)
+        customer = known_customers.get(keys[payment.invoice_id])
         # A tip changes its invoice (the gratuity line): only an invoice pushed after the
         # payment was recorded has it already; the others are brought up to date first.
         current = (invoice_record is not None and invoice_record.state == State.SYNCED
@@ -106,8 +132,12 @@ def plan_batch(engine: CompanyEngine, records: list[SyncRecord]
         if not (current and customer):
             left.append(record)
             continue
-        payload, warning = payload_for(engine, payment, customer_id=customer,
-                                       invoice_qbo_id=invoice_record.qbo_id)
+        try:
+            payload, warning = payload_for(engine, payment, customer_id=customer,
+                                           invoice_qbo_id=invoice_record.qbo_id)
+        except Blocked:
+            left.append(record)  # the one-by-one push says why
+            continue
         plans.append(Plan(record, "Payment", "create", payload, rules.fingerprint(payload),
                           payload.get("PaymentRefNum", ""), warning=warning))
     return plans, left
@@ -131,7 +161,8 @@ def push_payment(engine: CompanyEngine, record: SyncRecord) -> str:
         # tips change the invoice (its gratuity line): bring it up to date first
         push_invoice(engine, invoice_record)
     contact = payment.invoice.contact
-    customer = ensure_customer(engine, contact)
+    currency = currencies.foreign(engine, payment.invoice.currency)
+    customer = ensure_customer(engine, contact, currency)
     payload, warning = payload_for(engine, payment, customer_id=customer,
                                    invoice_qbo_id=invoice_record.qbo_id)
     name = payload.get("PaymentRefNum", "")
@@ -148,7 +179,7 @@ def push_payment(engine: CompanyEngine, record: SyncRecord) -> str:
                   and engine.repair_references(contact, customer, {})):
             raise
         else:
-            payload["CustomerRef"] = {"value": ensure_customer(engine, contact)}
+            payload["CustomerRef"] = {"value": ensure_customer(engine, contact, currency)}
         entity = engine.write(record, "Payment", payload, op="create")
     record.warning = " ".join([*engine.notes, warning]).strip()
     engine.landed(record, entity, fingerprint=rules.fingerprint(payload), name=name)
@@ -176,7 +207,8 @@ def _update(engine: CompanyEngine, record: SyncRecord, payment: Payment,
     current SyncToken. A tip that grows goes on the invoice's tip line before the payment
     applies it; one that shrinks comes off after (QuickBooks refuses a payment applying more
     than the invoice's balance, and an invoice total below the payments applied to it)."""
-    customer = ensure_customer(engine, payment.invoice.contact)
+    customer = ensure_customer(engine, payment.invoice.contact,
+                               currencies.foreign(engine, payment.invoice.currency))
     payload, warning = payload_for(engine, payment, customer_id=customer,
                                    invoice_qbo_id=invoice_record.qbo_id)
     fingerprint = rules.fingerprint(payload)

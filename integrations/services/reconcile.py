@@ -26,8 +26,8 @@ from invoices import selectors as crm_selectors
 from invoices import services as crm
 from invoices.models import Account, Invoice, Payment
 
-from .. import rules
-from ..models import QuickBooksConnection, ReconcileReport, SyncRecord
+from .. import currencies, rules
+from ..models import ExchangeRateRead, QuickBooksConnection, ReconcileReport, SyncRecord
 from ..qbo.client import QboClient
 from ..qbo.errors import QboAuthError, QboError
 from . import exactly_once
@@ -72,6 +72,9 @@ class ExpectedInvoice:
     balance: Decimal
     sales_lines: int
     customer_id: str
+    currency: str = ""  # the invoice's currency, compared when QuickBooks names one
+    home: str = ""  # the company's home currency
+    rate: Decimal | None = None  # the ExchangeRate hatsync sent (None: home, or unknown)
 
 
 @dataclass
@@ -79,6 +82,31 @@ class ExpectedPayment:
     total: Decimal
     applied: Decimal
     invoice_qbo_id: str
+    currency: str = ""
+    home: str = ""
+    rate: Decimal | None = None
+
+
+def currency_differences(*, currency: str, home: str, rate: Decimal | None, total: Decimal,
+                         found: dict) -> list[tuple[str, str]]:
+    """A foreign transaction is compared in its own currency (its TotalAmt, elsewhere), and
+    here by its currency and its HomeTotalAmt: the total in home units at the rate hatsync
+    sent (QuickBooks books one sent without a rate at 1)."""
+    if not currency or "CurrencyRef" not in found:
+        return []
+    theirs = currencies.currency_of(found, home=home)
+    if theirs != currency.upper():
+        return [("currency", f"It is in {currency} in hatsync but in {theirs} in QuickBooks.")]
+    if rate is None or not currencies.is_foreign(currency, home=home):
+        return []
+    ours = currencies.home_amount(total, rate)
+    home_total = found.get("HomeTotalAmt")
+    if home_total is not None and _to_cents(home_total) != ours:
+        their_rate = found.get("ExchangeRate")
+        return [("home_total", f"In {home} it is {ours} in hatsync (at {rate.normalize():f} "
+                               f"{home} per {currency}) but {_to_cents(home_total)} in "
+                               f"QuickBooks (at {their_rate} {home} per {currency}).")]
+    return []
 
 
 def _to_cents(value) -> Decimal:
@@ -129,6 +157,8 @@ def invoice_differences(expected: ExpectedInvoice, found: dict) -> list[tuple[st
     if found.get("DocNumber", "") != expected.doc_number:
         out.append(("number", f"Its number is {expected.doc_number} in hatsync but "
                               f"{found.get('DocNumber') or 'none'} in QuickBooks."))
+    out += currency_differences(currency=expected.currency, home=expected.home,
+                                rate=expected.rate, total=expected.total, found=found)
     return out
 
 
@@ -146,6 +176,8 @@ def payment_differences(expected: ExpectedPayment, found: dict) -> list[tuple[st
         theirs = _to_cents(sum(_to_cents(line.get("Amount")) for line in applied))
         out.append(("amount", f"It pays {expected.applied} of the invoice in hatsync but "
                               f"{theirs} in QuickBooks."))
+    out += currency_differences(currency=expected.currency, home=expected.home,
+                                rate=expected.rate, total=expected.total, found=found)
     return out
 
 
@@ -285,7 +317,21 @@ def _compare(connection: QuickBooksConnection, reader: _Reader,
     payment_records = {r.payment_id: r for r in records.filter(
         kind=Kind.PAYMENT, payment__isnull=False)}
     customers = dict(records.filter(kind=Kind.CUSTOMER, contact__isnull=False)
-                     .values_list("contact_id", "qbo_id"))
+                     .values_list("key", "qbo_id"))  # one customer per contact and currency
+    home = currencies.home_currency_of(country=connection.country,
+                                       snapshot=connection.settings_snapshot or {})
+    rates = {(r.currency, r.as_of): r.rate for r in ExchangeRateRead.objects.filter(
+        account=connection.account, realm_id=realm)}
+
+    def foreign(invoice: Invoice) -> str:
+        return invoice.currency if currencies.is_foreign(invoice.currency, home=home) else ""
+
+    def rate_sent(invoice: Invoice, on, entered=None) -> Decimal | None:
+        """The rate a foreign transaction went with (services/currencies.rate_for)."""
+        if not foreign(invoice):
+            return None
+        found = entered or rates.get((invoice.currency, on))
+        return currencies.rate_to_send(entered=found, quickbooks=None) if found else None
     invoices = (Invoice.objects.filter(account=connection.account, pk__in=list(invoice_records))
                 .select_related("contact")
                 .prefetch_related("lines__tax_rate", Prefetch("payments")))
@@ -344,8 +390,11 @@ def _compare(connection: QuickBooksConnection, reader: _Reader,
                                               "this one invoice.", copies))
             synced = [p for p in invoice.payments.all() if p.pk in payment_records]
             expected = expected_invoice(
-                invoice, customer_id=customers.get(invoice.contact_id, ""), tips_on=tips_on,
+                invoice, customer_id=customers.get(exactly_once.customer_key(
+                    invoice.contact_id, foreign(invoice)), ""), tips_on=tips_on,
                 voided=invoice.is_void or record.void_in_quickbooks, synced_payments=synced)
+            expected.currency, expected.home = invoice.currency, home
+            expected.rate = rate_sent(invoice, invoice.issue_date, invoice.exchange_rate)
             problems += [(problem, message, [record.qbo_id])
                          for problem, message in invoice_differences(expected, found)]
         differences += _differences(record, "invoice", invoice.pk,
@@ -381,6 +430,10 @@ def _compare(connection: QuickBooksConnection, reader: _Reader,
                 total=_to_cents(payment.total_received),
                 applied=_to_cents(payment.amount + (payment.tip_amount if tip_applied else 0)),
                 invoice_qbo_id=invoice_record.qbo_id if invoice_record else "",
+                currency=payment.invoice.currency, home=home,
+                rate=None if payment.recorded_in_quickbooks else rate_sent(
+                    payment.invoice, payment.date, payment.invoice.exchange_rate
+                    if payment.date == payment.invoice.issue_date else None),
             )
             problems += [(problem, message, [record.qbo_id]) for problem, message
                          in payment_differences(expected_payment, found)]

@@ -14,6 +14,7 @@ from .. import payloads, rules
 from ..models import SyncRecord
 from ..qbo.errors import QboFault
 from . import accounts, exactly_once
+from .currencies import currency_of_payment
 from .engine import Blocked, CompanyEngine, Waiting
 from .items import ensure_item
 from .messages import unmatched_tax_message
@@ -64,6 +65,7 @@ def sync_refund(engine: CompanyEngine, record: SyncRecord) -> str:
         tip_as_gratuity=tip_applied and engine.tips_enabled, marker=marker,
         payment_method_id=rules.payment_method_id_for(
             refund.method, engine.snapshot.get("payment_methods", [])),
+        **currency_of_payment(engine, qbo_payment),
     )
     # Only an earlier attempt can have left a receipt behind: then look before creating.
     existing = (find_refund(engine, doc_number, refund.pk)

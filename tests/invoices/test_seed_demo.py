@@ -81,9 +81,24 @@ def test_seed_has_refunds_of_an_amount_and_of_a_tip_in_every_country(seeded):
     from invoices.models import Account
 
     for account in Account.objects.all():
-        refunds = list(account.refunds.select_related("payment"))
+        refunds = [r for r in account.refunds.select_related("payment__invoice")
+                   if r.payment.invoice.currency == account.currency]  # the foreign: below
         assert len(refunds) == 2, account
         assert any(r.tip_amount == r.payment.tip_amount > 0 for r in refunds)  # a whole tip
         for refund in refunds:
             amount, tip = refund.payment.refundable
             assert amount >= 0 and tip >= 0  # never more than was paid
+
+
+@pytest.mark.parametrize("country, currency", [("CA", "USD"), ("GB", "EUR")])
+def test_the_canadian_and_uk_studios_bill_a_client_in_another_currency(
+    seeded, country, currency
+):
+    account = Account.objects.get(country=country)
+    [client] = Contact.objects.filter(account=account, billing_currency=currency)
+    invoices = Invoice.objects.filter(account=account, contact=client)
+    assert invoices.count() == 3 and {i.currency for i in invoices} == {currency}
+    assert invoices.filter(exchange_rate__isnull=False).count() == 1  # the owner's own rate
+    assert Payment.objects.filter(invoice__in=invoices).count() == 2
+    assert account.refunds.filter(payment__invoice__in=invoices).count() == 1
+    assert not Contact.objects.filter(account__country="US").exclude(billing_currency="USD")

@@ -28,6 +28,9 @@ class DemoAccount:
     tax_rates: tuple[tuple[str, str], ...]
     taxable_rate: str
     older_invoices: int
+    # A client billed in another currency: (currency, first, last, email, company, the
+    # tax rate its invoices take, the rate entered on one of them).
+    foreign_client: tuple[str, str, str, str, str, str, str] | None = None
 
 
 DEMO_ACCOUNTS = (
@@ -51,6 +54,9 @@ DEMO_ACCOUNTS = (
                    ("QST", "9.975")),
         taxable_rate="HST ON",
         older_invoices=60,
+        # A New York client billed in US dollars (services exported: zero-rated).
+        foreign_client=("USD", "Jordan", "Avery", "jordan@averyandco.example",
+                        "Avery & Co (New York)", "Zero-rated", "1.3650"),
     ),
     DemoAccount(
         username="demo-uk",
@@ -62,6 +68,9 @@ DEMO_ACCOUNTS = (
                    ("VAT 17.5%", "17.5")),
         taxable_rate="20.0% S",
         older_invoices=60,
+        # A wedding in France, billed in euros.
+        foreign_client=("EUR", "Claire", "Dubois", "claire.dubois@example.fr",
+                        "Mariage Dubois (Lyon)", "0.0% Z", "0.8550"),
     ),
 )
 
@@ -151,6 +160,8 @@ def _seed_account(demo: DemoAccount) -> Account:
             )
 
     _seed_rule_cases(account, contacts, products, rates, today)
+    if demo.foreign_client:
+        _seed_foreign_client(account, demo.foreign_client, products, rates, today)
 
     for n in range(12):
         Expense.objects.create(
@@ -206,6 +217,38 @@ def _seed_products(account: Account, taxable: TaxRate, exempt: TaxRate) -> list[
         product("Travel Fee", "75.00", exempt, taxable_flag=False,
                 description="Travel beyond 25 miles."),
     ]
+
+
+def _seed_foreign_client(account: Account, client: tuple, products: list[Product],
+                         rates: dict[str, TaxRate], today: date) -> None:
+    """A client billed in another currency: an invoice paid and partly refunded, one paid
+    in part (with the owner's own exchange rate), one sent and unpaid."""
+    currency, first, last, email, company, rate_name, entered = client
+    contact = Contact.objects.create(account=account, first_name=first, last_name=last,
+                                     email=email, company=company, billing_currency=currency)
+    portrait, wedding, *_ = products
+    tax = rates[rate_name]
+
+    def invoice(number: str, days_ago: int, lines: list[LineInput], rate: str | None = None):
+        issued = today - timedelta(days=days_ago)
+        made = services.invoice_create(
+            account=account, number=number, contact=contact, issue_date=issued,
+            due_date=issued + timedelta(days=30), lines=lines,
+            exchange_rate=Decimal(rate) if rate else None)
+        return services.invoice_send(invoice=made)
+
+    paid = invoice(f"{currency}-1", 20, [LineInput(wedding, Decimal(1), Decimal("2000.00"), tax)])
+    payment = services.payment_record(invoice=paid, date=today - timedelta(days=15),
+                                      amount=paid.balance, reference=f"{currency}-WIRE-1",
+                                      method="bank_transfer")
+    services.refund_record(payment=payment, date=today - timedelta(days=5),
+                           amount=Decimal("150.00"), method="bank_transfer",
+                           reason="Second shooter not needed")
+    part = invoice(f"{currency}-2", 10, [LineInput(portrait, Decimal(2), Decimal("300.00"), tax)],
+                   rate=entered)
+    services.payment_record(invoice=part, date=part.issue_date, amount=Decimal("250.00"),
+                            processor_fee=account.card_fee(Decimal("250.00")))
+    invoice(f"{currency}-3", 2, [LineInput(portrait, Decimal(1), Decimal("350.00"), tax)])
 
 
 def _seed_rule_cases(account, contacts, products, rates, today) -> None:

@@ -1,0 +1,51 @@
+"""python manage.py qbo_local_multicurrency [--countries CA,GB] [--wait SECONDS]: turn
+multicurrency on in the local QuickBooks sandbox's companies of those countries (bin/demo
+runs it, so the demo's US-dollar and euro clients sync).
+
+In QuickBooks itself the owner turns it on (Settings > Account and settings > Advanced >
+Currency), and it cannot be turned off again: hatsync never turns it on in a real company.
+"""
+
+import time
+
+import requests
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Turn multicurrency on in the local QuickBooks sandbox's companies."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--countries", default="CA,GB",
+                            help="the companies' countries, comma-separated (default CA,GB)")
+        parser.add_argument("--wait", type=float, default=0,
+                            help="seconds to wait for the sandbox to start")
+
+    def handle(self, *args, countries: str, wait: float, **options) -> None:
+        if settings.QBO_ENVIRONMENT != "local":
+            raise CommandError("Only for the local sandbox (QBO_ENVIRONMENT=local): in "
+                               "QuickBooks the owner turns multicurrency on, for good.")
+        base = f"{settings.QBO_LOCAL_SANDBOX_URL}/_sandbox"
+        wanted = {code.strip().upper() for code in countries.split(",") if code.strip()}
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                answer = requests.get(f"{base}/companies", timeout=5)
+                answer.raise_for_status()
+                break
+            except requests.RequestException as error:
+                if time.monotonic() >= deadline:
+                    raise CommandError(f"The local sandbox could not be reached at "
+                                       f"{settings.QBO_LOCAL_SANDBOX_URL} ({error}).") from error
+                time.sleep(0.5)
+        for company in answer.json()["companies"]:
+            if company.get("country") not in wanted:
+                continue
+            realm = company["realm_id"]
+            turned = requests.patch(f"{base}/companies/{realm}/preferences", timeout=5,
+                                    json={"multicurrency": True})
+            if turned.ok:
+                self.stdout.write(f"Multicurrency is on in {company.get('name', realm)}.")
+            else:
+                self.stdout.write(f"{company.get('name', realm)}: {turned.text.strip()}")
