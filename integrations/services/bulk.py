@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
+from hatsync.log_context import bound
 from invoices.models import Invoice, InvoiceLine, Payment
 
 from .. import rules
@@ -83,11 +84,17 @@ def drain_company(*, connection_id: int, since: datetime) -> DrainResult:
         return DrainResult()
     if not connection.is_connected or writes_refused(connection):  # paused: records wait
         return DrainResult()
+    started = time.monotonic()
     try:
-        with connection_lease(connection_id=connection_id) as renew:
+        with connection_lease(connection_id=connection_id) as renew, \
+                bound(realm=connection.realm_id):
             result = Drain(connection, since=since, renew=renew).run()
     except CompanyBusy:  # a person's push is under way: our turn comes in a moment
         return DrainResult(more=True, retry_after=1.0)
+    logger.info("Drain of company %s: %d synced%s", connection.realm_id, result.synced,
+                ", more to come" if result.more else "",
+                extra={"realm": connection.realm_id,
+                       "duration_ms": int((time.monotonic() - started) * 1000)})
     # Payments a drain synced bring their processing fees and refunds (one by one).
     enqueue(mark_missing_followers(connection))
     return result
