@@ -391,3 +391,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+
+# Error tracking (hatsync/error_tracking.py): Sentry, with the Django and Celery integrations,
+# only when SENTRY_DSN is set. Tokens, codes, cookies, request bodies and QuickBooks data are
+# removed from every event before it leaves.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from hatsync.error_tracking import init_sentry
+
+    init_sentry(dsn=SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default=DJANGO_ENV),
+                release=env.str("SENTRY_RELEASE", default=""),
+                traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))
