@@ -37,7 +37,11 @@ def broker_problem() -> str | None:
                 return f"The broker's folder {folder} cannot be written ({shown})."
         return None
     try:
-        with app.connection_for_write(connect_timeout=BROKER_TIMEOUT_SECONDS) as broker:
+        # A broker that takes the connection but never answers must not hang the probe.
+        timeouts = {"socket_timeout": BROKER_TIMEOUT_SECONDS,
+                    "socket_connect_timeout": BROKER_TIMEOUT_SECONDS}
+        with app.connection_for_write(connect_timeout=BROKER_TIMEOUT_SECONDS,
+                                      transport_options=timeouts) as broker:
             broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0,
                                      timeout=BROKER_TIMEOUT_SECONDS)
     except Exception as error:  # kombu raises the transport's own errors

@@ -1,6 +1,9 @@
 """/readyz: 200 when the database and the broker answer, 503 with the reason when one does not;
 /healthz stays liveness only."""
 
+import socket
+import time
+
 import pytest
 from django.db import OperationalError
 
@@ -42,6 +45,19 @@ def test_not_ready_when_the_redis_broker_is_down_and_the_reason_is_given(client,
     assert body["status"] == "unavailable" and body["database"] == "ok"
     assert body["broker"].startswith("The broker does not answer at redis://")
     assert "s3cret-password" not in response.content.decode()
+
+
+def test_not_ready_soon_when_the_broker_takes_the_connection_but_never_answers(client, broker):
+    with socket.socket() as silent:  # the kernel accepts on its backlog; nothing ever answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        broker(f"redis://127.0.0.1:{silent.getsockname()[1]}/0")
+        started = time.monotonic()
+        response = client.get("/readyz")
+        elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert "Timeout" in response.json()["broker"]
+    assert elapsed < 10  # readiness.BROKER_TIMEOUT_SECONDS, not the client's patience
 
 
 def test_not_ready_when_the_embedded_brokers_folder_is_missing(client, broker, tmp_path):
