@@ -4,6 +4,10 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_ENV=production
 WORKDIR /app
 
+# Exactly the locked packages, each checked against its hash (bin/lock writes the lock), in
+# their own layer: a change to the code alone does not install them again.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY hatsync ./hatsync
 COPY invoices ./invoices
@@ -11,7 +15,8 @@ COPY integrations ./integrations
 COPY qbo_sandbox ./qbo_sandbox
 COPY templates ./templates
 COPY manage.py ./
-RUN pip install --no-cache-dir . \
+# hatsync itself adds nothing (--no-deps) and builds with the locked setuptools.
+RUN pip install --no-cache-dir --no-deps --no-build-isolation . \
     && SECRET_KEY=collectstatic-only-collectstatic-only-collectstatic-only \
        ALLOWED_HOSTS=localhost TOKEN_ENCRYPTION_KEY=build-only python manage.py collectstatic --noinput \
     && useradd --create-home hatsync

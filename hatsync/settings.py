@@ -207,6 +207,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = TIME_ZONE
+# Each worker writes that it is alive to the cache at most this often (hatsync/heartbeat.py;
+# `manage.py workers_seen` reads it).
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=10.0)
 # Two queues: "sync" for what a person just did (one invoice, one payment: seconds matter),
 # "bulk" for imports and backlogs. Run a worker on each (see Procfile) so a big import never
 # stands in front of a person's invoice.
@@ -390,12 +393,29 @@ AXES_VERBOSE = False  # lockouts are still logged; every successful sign-in is n
 
 # Every handler blanks OAuth secrets (hatsync/log_redaction.py), even at LOG_LEVEL=DEBUG; the
 # development server's request lines go through it too (a callback URL carries its `code`).
+# HATSYNC_LOG_FORMAT=json: one JSON object a line, with the realm, record key, requestid,
+# intuit_tid, task id and duration where known (hatsync/json_logs.py), in web and workers alike.
+LOG_FORMAT = env.str("HATSYNC_LOG_FORMAT", default="plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("HATSYNC_LOG_FORMAT must be 'plain' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"class": "hatsync.log_redaction.RedactingFormatter",
-                             "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+                             "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+                   "json": {"()": "hatsync.json_logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+
+# Error tracking (hatsync/error_tracking.py): Sentry, with the Django and Celery integrations,
+# only when SENTRY_DSN is set. Tokens, codes, cookies, request bodies and QuickBooks data are
+# removed from every event before it leaves.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from hatsync.error_tracking import init_sentry
+
+    init_sentry(dsn=SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default=DJANGO_ENV),
+                release=env.str("SENTRY_RELEASE", default=""),
+                traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))

@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from .forms import SignInForm
-from .views import favicon, healthz
+from .views import favicon, healthz, readyz
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="invoices:invoice_list",
@@ -15,6 +15,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     # Browsers and bookmarks still ask for /favicon.ico: the same icon as the pages link.
     path("favicon.ico", favicon, name="favicon"),
     path("", include("invoices.urls")),

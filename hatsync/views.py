@@ -9,6 +9,7 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_safe
 
 from .forms import SignInForm
+from .readiness import readiness
 from .request_params import BadParameter
 
 REQUEST_NOT_READ = ("Something in it is not of the form hatsync takes, or there is more of it "
@@ -21,6 +22,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@require_safe
+def readyz(request: HttpRequest) -> JsonResponse:
+    """For load balancers, deploys and docker-compose: 200 when the database and the Celery
+    broker answer; 503 with the reason when either does not (/healthz stays liveness only)."""
+    checks = readiness()
+    ready = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", **checks},
+                        status=200 if ready else 503)
 
 
 @require_safe

@@ -186,6 +186,7 @@ class _QuickBooks(QuickBooks):
         else:
             _take_rate_limit_slot(self.company_id, wait=self.wait_for_budget, batch=batch)
         headers.update({"Authorization": "Bearer " + self.session.access_token})
+        sent = time.monotonic()
         try:
             # A plain requests call: we add the bearer header ourselves, and OAuth2Session's
             # own request() would refuse the local sandbox's http:// URL.
@@ -201,7 +202,11 @@ class _QuickBooks(QuickBooks):
         # The path only: a query's text (names, emails) stays out of the log.
         logger.info("QuickBooks %s %s: %s (intuit_tid %s)", request_type,
                     url.split("?")[0].split("/company/")[-1], response.status_code,
-                    tid or "none")
+                    tid or "none",
+                    extra={"realm": self.company_id, "intuit_tid": tid,
+                           "requestid": (params or {}).get("requestid", "")
+                           if isinstance(params, dict) else "",
+                           "duration_ms": int((time.monotonic() - sent) * 1000)})
         if response.status_code == 429:
             # Intuit's 429 is XML even though we ask for JSON (python-quickbooks would only
             # say "Error reading json response"), and names no Retry-After: Intuit asks for

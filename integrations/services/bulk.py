@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
+from hatsync.log_context import bound
 from invoices.models import Invoice, InvoiceLine, Payment
 
 from .. import counters, rules
@@ -127,11 +128,16 @@ def drain_company(*, connection_id: int, since: datetime) -> DrainResult:
         return DrainResult()
     started = time.monotonic()
     try:
-        with connection_lease(connection_id=connection_id) as renew:
+        with connection_lease(connection_id=connection_id) as renew, \
+                bound(realm=connection.realm_id):
             result = Drain(connection, since=since, renew=renew).run()
     except CompanyBusy:  # a person's push is under way: our turn comes in a moment
         return DrainResult(more=True, retry_after=1.0)
     _count_drain(result, slice_seconds=time.monotonic() - started, since=since)
+    logger.info("Drain of company %s: %d synced%s", connection.realm_id, result.synced,
+                ", more to come" if result.more else "",
+                extra={"realm": connection.realm_id,
+                       "duration_ms": int((time.monotonic() - started) * 1000)})
     # Payments a drain synced bring their processing fees and refunds (one by one).
     enqueue(mark_missing_followers(connection))
     return result

@@ -15,6 +15,8 @@ from django.db import DatabaseError
 from django.db.models import F
 from django.utils import timezone
 
+from hatsync.log_context import bound
+
 from .. import counters, rules
 from ..models import QuickBooksConnection, SyncLog, SyncRecord
 from ..qbo import budget
@@ -78,7 +80,8 @@ def sync_record(*, record_id: int) -> Outcome:
         counters.count("hatsync_qbo_budget_waits_total", stage="before_push")
         return Outcome(State.NEEDS_SYNC, retry_after=wait, budget_wait=True)
     try:
-        with connection_lease(connection_id=connection.pk) as renew:
+        with connection_lease(connection_id=connection.pk) as renew, \
+                bound(realm=record.realm_id, record_key=record.key):
             return _attempt(record, connection, started, keep=renew)
     except CompanyBusy:  # another worker is writing to this company: not an attempt
         return Outcome(State.NEEDS_SYNC, retry_after=COMPANY_BUSY_RETRY, budget_wait=True)
@@ -88,7 +91,8 @@ def sync_held(*, record: SyncRecord, connection: QuickBooksConnection,
               keep: Callable[[], bool] | None = None) -> Outcome:
     """Push one record while the caller already holds the company's lease (a bulk drain);
     `keep` renews it before each request."""
-    return _attempt(record, connection, time.monotonic(), keep=keep)
+    with bound(realm=record.realm_id, record_key=record.key):
+        return _attempt(record, connection, time.monotonic(), keep=keep)
 
 
 def _attempt(record: SyncRecord, connection: QuickBooksConnection, started: float,
@@ -305,14 +309,22 @@ def _log(record, operation, outcome, message, error, started, seen=None, *,
     if outcome == SyncLog.Outcome.FAILED and refused:
         # Refused: the record's next push writes under new requestids (exactly_once.py).
         exactly_once.count_refusal(record.pk)
+    duration_ms = int((time.monotonic() - started) * 1000)
+    code = getattr(error, "code", "") if error else ""
     SyncLog.objects.create(
         record=record,
         operation=operation,
         outcome=outcome,
         message=message or "",
-        qbo_error_code=getattr(error, "code", "") if error else "",
+        qbo_error_code=code,
         # The push's latest write (mostly the record's own), else what the record had pending.
         request_id=(getattr(client, "last_request_id", "") or record.pending_request_id),
         intuit_tid=tid,
-        duration_ms=int((time.monotonic() - started) * 1000),
+        duration_ms=duration_ms,
     )
+    # The attempt in the log too, without its message (it may name a customer) or payload.
+    logger.info("Sync of %s (%s): %s%s", record.key, operation, outcome,
+                f" (QuickBooks error {code})" if code else "",
+                extra={"realm": record.realm_id, "record_key": record.key,
+                       "requestid": record.pending_request_id, "intuit_tid": tid,
+                       "duration_ms": duration_ms})

@@ -37,6 +37,17 @@ def test_check_deploy_is_clean_in_production_settings():
     assert "no issues" in result.stdout
 
 
+def test_check_deploy_stays_clean_with_sentry_and_json_logs_on():
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        DJANGO_ENV="production", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="example.com",
+        TOKEN_ENCRYPTION_KEY="x3Jm2oD5JQvHgq5m3d9aE1FZ0u2oTqM4bS8Rr7Yw6Kc=",
+        SENTRY_DSN="https://public@sentry.invalid/1", HATSYNC_LOG_FORMAT="json",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
 @pytest.mark.django_db
 def test_healthz_answers_when_the_database_does(client):
     response = client.get("/healthz")

@@ -37,7 +37,7 @@ FREE = {"version": ["", "x" * 5000, "\x00", "é"]}
 SENTENCE = "must be"  # each refusal says what the parameter must be
 
 PARAMETERS: dict[str, dict[str, str]] = {
-    "home": {}, "login": {}, "logout": {}, "healthz": {}, "favicon": {},
+    "home": {}, "login": {}, "logout": {}, "healthz": {}, "readyz": {}, "favicon": {},
     "invoices:invoice_list": {"q": "search", "status": "choice", "page": "page"},
     "invoices:invoice_live": {"v": "version"},
     "invoices:invoice_list_live": {"v": "version"},

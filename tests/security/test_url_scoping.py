@@ -203,6 +203,8 @@ def test_the_public_urls_show_nothing_of_an_account(client, theirs):
     assert client.get(reverse("home")).url == reverse("invoices:invoice_list")
     assert client.get(reverse("healthz")).json() == {"status": "ok"}
     assert client.get(reverse("integrations:metrics")).status_code == 404  # no token set
+    assert client.get(reverse("readyz")).json() == {"status": "ok", "database": "ok",
+                                                     "broker": "ok"}
     login = client.get(reverse("login"))
     assert login.status_code == 200 and THEIRS.encode() not in login.content
     assert client.post(reverse("logout")).url == reverse("login")

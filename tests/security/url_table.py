@@ -116,6 +116,8 @@ URLS: dict[str, Url] = {
     "login": Url(BOTH, public=True),
     "logout": Url(POST, public=True),
     "healthz": Url(GET, public=True, note="for load balancers; says nothing of any account"),
+    "readyz": Url(GET, public=True, note="for load balancers: the database and the broker "
+                                         "answer; says nothing of any account"),
     "favicon": Url(GET, public=True, note="a redirect to the static icon"),
     "invoices:invoice_list": Url(GET, note=ACCOUNT_WIDE),
     "invoices:invoice_create": Url(BOTH, note=ACCOUNT_WIDE),
