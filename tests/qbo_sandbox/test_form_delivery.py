@@ -60,7 +60,7 @@ def test_invoice_send_through_python_quickbooks_records_it_and_marks_the_invoice
     sent = answer["Invoice"]
     assert sent["EmailStatus"] == "EmailSent"
     assert sent["DeliveryInfo"]["DeliveryType"] == "Email"
-    assert sent["DeliveryInfo"]["DeliveryTime"]
+    assert sent["DeliveryInfo"]["DeliveryTime"].endswith(("-08:00", "-07:00"))  # Pacific
     assert sent["BillEmail"] == {"Address": "bookkeeper@example.com"}
     assert sent["SyncToken"] == str(int(invoice.SyncToken) + 1)
     reread = Invoice.get(invoice.Id, qb=qb)
