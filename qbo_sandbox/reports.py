@@ -82,6 +82,11 @@ class _Context:
         self.basis = basis
         self._ledger: Ledger | None = None
 
+    def accrual_only(self) -> None:
+        """Balance sheets are on the accrual basis here (a cash-basis one would take
+        receivables and payables out); the header says so."""
+        self.basis = "Accrual"
+
     @property
     def ledger(self) -> Ledger:
         if self._ledger is None:
@@ -109,7 +114,7 @@ class _Context:
         return Period(end, end, macro)
 
     def header(self, period: Period, *, basis: bool = True, empty: bool = False,
-               options: list[tuple[str, str]] = ()) -> dict[str, Any]:
+               options: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
         head: dict[str, Any] = {
             "Time": local_time(iso(self.books.now), company_zone(self.books.country)),
             "ReportName": self.name,
@@ -323,6 +328,7 @@ def _retained_earnings(book: Ledger) -> str:
 
 
 def balance_sheet(ctx: _Context) -> dict[str, Any]:
+    ctx.accrual_only()
     period = ctx.period()
     book = ctx.ledger
     balances, net_income = _balance_sheet_balances(ctx, period.end)
@@ -381,6 +387,7 @@ def balance_sheet(ctx: _Context) -> dict[str, Any]:
 
 # Trial Balance ----------------------------------------------------------------------------
 def trial_balance(ctx: _Context) -> dict[str, Any]:
+    ctx.accrual_only()
     period = ctx.period()
     book = ctx.ledger
     balances, _ = _balance_sheet_balances(ctx, period.end)
@@ -512,7 +519,7 @@ def aged_receivables(ctx: _Context) -> dict[str, Any]:
     rows.append(section(None, [], [cell("TOTAL"), *(cell(amount(v)) for v in grand),
                                    cell(amount(sum(grand, ZERO)))], "GrandTotal"))
     return {"Header": ctx.header(period, basis=False, empty=len(rows) == 1,
-                                 options=[("report_date", period.end.isoformat())]),
+                                 options=(("report_date", period.end.isoformat()),)),
             "Columns": columns(("", "Customer", "customer"),
                                *((t, "Money", "current" if i == 0 else str(i - 1))
                                  for i, t in enumerate(titles)),
@@ -554,7 +561,7 @@ def aged_receivable_detail(ctx: _Context) -> dict[str, Any]:
     rows.append(section(None, [], [cell("TOTAL"), *(cell("") for _ in range(5)),
                                    cell(amount(total))], "GrandTotal"))
     return {"Header": ctx.header(period, basis=False, empty=len(rows) == 1,
-                                 options=[("report_date", period.end.isoformat())]),
+                                 options=(("report_date", period.end.isoformat()),)),
             "Columns": columns(("Date", "Date", "tx_date"), ("Transaction Type", "String",
                                                             "txn_type"),
                                ("Num", "String", "doc_num"), ("Customer", "String",

@@ -105,6 +105,14 @@ def test_balance_sheet_of_the_sample_company_balances_and_shows_its_accounts(sam
     assert equity[-1][0] == "Net Income"
 
 
+def test_balance_sheet_asked_on_cash_basis_answers_on_accrual_and_says_so(sample_us):
+    report = sample_us.get("reports/BalanceSheet", accounting_method="Cash").json()
+
+    assert report["Header"]["ReportBasis"] == "Accrual"
+    rows = rows_of(report)
+    assert summary(rows[0])[1] == summary(rows[1])[1]
+
+
 def test_trial_balance_debits_equal_credits(sample_us):
     report = sample_us.get("reports/TrialBalance").json()
 
