@@ -1,63 +1,44 @@
 """The Reports API: `GET /v3/company/<realm>/reports/<ReportName>`, computed from the
-company's transactions (ledger.py) in Intuit's report shape:
-
-    {"Header": {"Time", "ReportName", "DateMacro"?, "ReportBasis"?, "StartPeriod",
-                "EndPeriod", "SummarizeColumnsBy", "Currency", "Option": [{Name, Value}]},
-     "Columns": {"Column": [{"ColTitle", "ColType", "MetaData": [{"Name": "ColKey", ...}]}]},
-     "Rows": {"Row": [{"type": "Section", "group", "Header": {"ColData"}, "Rows": {"Row"},
-                       "Summary": {"ColData"}} or {"type": "Data", "ColData": [{value, id?}]}]}}
-
-Amounts are strings with two decimals ("1350.55", "-20.00"); an empty cell is "". The shape
-and the section names and groups are those of Intuit's recorded answers (a BalanceSheet with
-groups TotalAssets, CurrentAssets, BankAccounts, AR, OtherCurrentAssets, FixedAssets, ...;
-aging columns "Current", "1 - 30", ..., "91 and over").
+company's transactions (ledger.py) in Intuit's report shape (report_shape.py): the profit and
+loss, balance sheet, cash flow and ledger reports here, those of what customers and vendors
+owe in aging.py. The section names and groups are those of Intuit's recorded answers (a
+BalanceSheet with groups TotalAssets, CurrentAssets, BankAccounts, AR, OtherCurrentAssets,
+FixedAssets, ...).
 """
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from . import faults, ledger
+from . import aging, ledger
 from .ledger import Ledger, Posting
-from .shapes import company_zone, local_time
-from .values import iso, ref_value
-
-ZERO = Decimal(0)
-DEFAULT_MACRO = "This Calendar Year-to-date"
-# Where each account type goes. Balance sheet: (top section, middle section, group, title).
-BALANCE_SHEET = {
-    "Bank": ("assets", "CurrentAssets", "BankAccounts", "Bank Accounts"),
-    "Accounts Receivable": ("assets", "CurrentAssets", "AR", "Accounts Receivable"),
-    "Other Current Asset": ("assets", "CurrentAssets", "OtherCurrentAssets",
-                            "Other Current Assets"),
-    "Fixed Asset": ("assets", None, "FixedAssets", "Fixed Assets"),
-    "Other Asset": ("assets", None, "OtherAssets", "Other Assets"),
-    "Accounts Payable": ("liabilities", "CurrentLiabilities", "AP", "Accounts Payable"),
-    "Credit Card": ("liabilities", "CurrentLiabilities", "CreditCards", "Credit Cards"),
-    "Other Current Liability": ("liabilities", "CurrentLiabilities", "OtherCurrentLiabilities",
-                                "Other Current Liabilities"),
-    "Long Term Liability": ("liabilities", None, "LongTermLiabilities",
-                            "Long-Term Liabilities"),
-    "Equity": ("equity", None, "Equity", "Equity"),
-}
-PROFIT_AND_LOSS = (("Income", "Income", "Income"), ("Cost of Goods Sold", "COGS",
-                                                    "Cost of Goods Sold"),
-                   ("Expense", "Expenses", "Expenses"), ("Other Income", "OtherIncome",
-                                                         "Other Income"),
-                   ("Other Expense", "OtherExpenses", "Other Expenses"))
-ACCOUNT_ORDER = (*BALANCE_SHEET, *(kind for kind, _, _ in PROFIT_AND_LOSS))
-
-
-class Period:
-    """The dates a report covers, and the macro that named them (if one did)."""
-
-    def __init__(self, start: date, end: date, macro: str | None) -> None:
-        self.start, self.end, self.macro = start, end, macro
+from .report_shape import (
+    BALANCE_SHEET,
+    PROFIT_AND_LOSS,
+    ZERO,
+    Context,
+    account_cell,
+    amount,
+    between,
+    by_name,
+    cell,
+    columns,
+    data_row,
+    dec,
+    name_cell,
+    names,
+    ordered,
+    rate,
+    section,
+)
+from .report_shape import (
+    balances as sum_by_account,
+)
+from .values import ref_value
 
 
 def answer(books: Any, name: str, params: Any) -> dict[str, Any] | None:
@@ -67,214 +48,22 @@ def answer(books: Any, name: str, params: Any) -> dict[str, Any] | None:
     if report is None:
         return None
     canonical, build = report
-    return build(_Context(books, canonical, params))
-
-
-class _Context:
-    """What every report reads: the books, the parameters and the company's today."""
-
-    def __init__(self, books: Any, name: str, params: Any) -> None:
-        self.books, self.name, self.params = books, name, params
-        self.today = datetime.fromtimestamp(books.now, company_zone(books.country) or UTC).date()
-        basis = str(params.get("accounting_method") or "Accrual").capitalize()
-        if basis not in ("Accrual", "Cash"):
-            raise faults.request_malformed("accounting_method")
-        self.basis = basis
-        self._ledger: Ledger | None = None
-
-    def accrual_only(self) -> None:
-        """Balance sheets are on the accrual basis here (a cash-basis one would take
-        receivables and payables out); the header says so."""
-        self.basis = "Accrual"
-
-    @property
-    def ledger(self) -> Ledger:
-        if self._ledger is None:
-            self._ledger = ledger.build(self.books.store, self.books.realm, basis=self.basis)
-        return self._ledger
-
-    def period(self, default: str = DEFAULT_MACRO) -> Period:
-        start, end = self.params.get("start_date"), self.params.get("end_date")
-        macro = self.params.get("date_macro")
-        if start or end:
-            end_day = _date(end, "end_date") if end else self.today
-            start_day = _date(start, "start_date") if start else end_day.replace(month=1, day=1)
-            return Period(start_day, end_day, None)
-        macro = macro or default
-        return Period(*date_macro(macro, self.today), macro)
-
-    def as_of(self) -> Period:
-        """A report run at one date: `report_date`, else `end_date`, else the macro's end."""
-        day = self.params.get("report_date") or self.params.get("end_date")
-        if day:
-            parsed = _date(day, "report_date")
-            return Period(parsed, parsed, None)
-        macro = self.params.get("date_macro") or "Today"
-        _, end = date_macro(macro, self.today)
-        return Period(end, end, macro)
-
-    def header(self, period: Period, *, basis: bool = True, empty: bool = False,
-               options: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
-        head: dict[str, Any] = {
-            "Time": local_time(iso(self.books.now), company_zone(self.books.country)),
-            "ReportName": self.name,
-        }
-        if period.macro:
-            head["DateMacro"] = period.macro.lower()
-        if basis:
-            head["ReportBasis"] = self.basis
-        head.update({"StartPeriod": period.start.isoformat(),
-                     "EndPeriod": period.end.isoformat(), "SummarizeColumnsBy": "Total",
-                     "Currency": self.books._home_currency()})
-        pairs = [*options, ("AccountingStandard", "GAAP"),
-                 ("NoReportData", "true" if empty else "false")]
-        head["Option"] = [{"Name": n, "Value": v} for n, v in pairs]
-        return head
-
-    def customer_filter(self) -> set[str] | None:
-        sent = self.params.get("customer")
-        return {part.strip() for part in str(sent).split(",") if part.strip()} if sent else None
-
-
-# dates ------------------------------------------------------------------------------------
-def date_macro(macro: str, today: date) -> tuple[date, date]:
-    """Intuit's date macros (fiscal year = calendar year, as the sample companies')."""
-    key = macro.strip().lower().replace("fiscal ", "").replace("calendar ", "")
-    month_start = today.replace(day=1)
-    last_month_end = month_start - timedelta(days=1)
-    quarter_start = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
-    last_quarter_end = quarter_start - timedelta(days=1)
-    last_quarter_start = last_quarter_end.replace(
-        month=(last_quarter_end.month - 1) // 3 * 3 + 1, day=1)
-    week_start = today - timedelta(days=(today.weekday() + 1) % 7)  # weeks start on Sunday
-    year_start = today.replace(month=1, day=1)
-    last_year = today.year - 1
-    ranges = {
-        "all": (date(1900, 1, 1), today),
-        "today": (today, today),
-        "yesterday": (today - timedelta(days=1), today - timedelta(days=1)),
-        "this week": (week_start, week_start + timedelta(days=6)),
-        "this week-to-date": (week_start, today),
-        "last week": (week_start - timedelta(days=7), week_start - timedelta(days=1)),
-        "last week-to-date": (week_start - timedelta(days=7), today - timedelta(days=7)),
-        "this month": (month_start, _month_end(today)),
-        "this month-to-date": (month_start, today),
-        "last month": (last_month_end.replace(day=1), last_month_end),
-        "last month-to-date": (last_month_end.replace(day=1),
-                               min(last_month_end, _shift_month(today, -1))),
-        "this quarter": (quarter_start, _month_end(quarter_start.replace(
-            month=quarter_start.month + 2))),
-        "this quarter-to-date": (quarter_start, today),
-        "last quarter": (last_quarter_start, last_quarter_end),
-        "this year": (year_start, date(today.year, 12, 31)),
-        "this year-to-date": (year_start, today),
-        "last year": (date(last_year, 1, 1), date(last_year, 12, 31)),
-        "last year-to-date": (date(last_year, 1, 1), _shift_year(today)),
-    }
-    if key not in ranges:
-        raise faults.request_malformed("date_macro")
-    return ranges[key]
-
-
-def _month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def _shift_month(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _shift_year(day: date) -> date:
-    return day.replace(year=day.year - 1, day=28) if (day.month, day.day) == (2, 29) \
-        else day.replace(year=day.year - 1)
-
-
-def _date(value: Any, element: str) -> date:
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise faults.request_malformed(element) from None
-
-
-# cells and rows ---------------------------------------------------------------------------
-def amount(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:.2f}"
-
-
-def cell(value: str, ident: str | None = None) -> dict[str, str]:
-    return {"value": value, "id": ident} if ident else {"value": value}
-
-
-def columns(*specs: tuple[str, str, str]) -> dict[str, Any]:
-    return {"Column": [{"ColTitle": title, "ColType": kind,
-                        "MetaData": [{"Name": "ColKey", "Value": key}]}
-                       for title, kind, key in specs]}
-
-
-def data_row(*cells: dict[str, str]) -> dict[str, Any]:
-    return {"ColData": list(cells), "type": "Data"}
-
-
-def section(title: str | None, rows: list[dict], summary: list[dict] | None, group: str = "",
-            width: int = 2) -> dict[str, Any]:
-    row: dict[str, Any] = {}
-    if title is not None:
-        row["Header"] = {"ColData": [cell(title), *(cell("") for _ in range(width - 1))]}
-    if rows:
-        row["Rows"] = {"Row": rows}
-    if summary is not None:
-        row["Summary"] = {"ColData": summary}
-    row["type"] = "Section"
-    if group:
-        row["group"] = group
-    return row
-
-
-def _account_cell(book: Ledger, account_id: str) -> dict[str, str]:
-    account = book.account(account_id)
-    ident = str(account.get("Id") or "")
-    return cell(str(account.get("FullyQualifiedName") or account.get("Name", "")),
-                ident or None)
-
-
-def _ordered(book: Ledger, account_ids: Any) -> list[str]:
-    def key(account_id: str) -> tuple:
-        account = book.account(account_id)
-        kind = account.get("AccountType", "")
-        position = ACCOUNT_ORDER.index(kind) if kind in ACCOUNT_ORDER else len(ACCOUNT_ORDER)
-        return position, str(account.get("FullyQualifiedName") or account.get("Name", ""))
-    return sorted(account_ids, key=key)
-
-
-def _balances(book: Ledger, postings: list[Posting]) -> dict[str, Decimal]:
-    """Each account's balance, in its normal sign, from these postings (non-zero only)."""
-    sums: dict[str, Decimal] = defaultdict(Decimal)
-    for posting in postings:
-        sums[posting.account_id] += posting.amount
-    return {account_id: (total if book.debit_normal(account_id) else -total)
-            for account_id, total in sums.items() if total}
-
-
-def _between(postings: list[Posting], start: date | None, end: date) -> list[Posting]:
-    low, high = (start.isoformat() if start else ""), end.isoformat()
-    return [p for p in postings if low <= p.date <= high]
+    return build(Context(books, canonical, params))
 
 
 # Profit and Loss --------------------------------------------------------------------------
-def profit_and_loss(ctx: _Context) -> dict[str, Any]:
+def profit_and_loss(ctx: Context) -> dict[str, Any]:
     period = ctx.period()
     book = ctx.ledger
-    balances = {a: v for a, v in _balances(book, _between(book.postings, period.start,
+    balances = {a: v for a, v in sum_by_account(book, between(book.postings, period.start,
                                                          period.end)).items()
                 if book.account(a).get("AccountType") in ledger.PROFIT_AND_LOSS}
     totals: dict[str, Decimal] = {}
     sections: dict[str, dict] = {}
     for kind, group, title in PROFIT_AND_LOSS:
-        ids = _ordered(book, [a for a in balances if book.account(a).get("AccountType") == kind])
+        ids = ordered(book, [a for a in balances if book.account(a).get("AccountType") == kind])
         totals[group] = sum((balances[a] for a in ids), ZERO)
-        rows = [data_row(_account_cell(book, a), cell(amount(balances[a]))) for a in ids]
+        rows = [data_row(account_cell(book, a), cell(amount(balances[a]))) for a in ids]
         sections[group] = section(title, rows, [cell(f"Total {title}"),
                                                 cell(amount(totals[group]))], group)
     gross = totals["Income"] - totals["COGS"]
@@ -299,15 +88,15 @@ def profit_and_loss(ctx: _Context) -> dict[str, Any]:
 
 
 # Balance Sheet ----------------------------------------------------------------------------
-def _balance_sheet_balances(ctx: _Context, end: date) -> tuple[dict[str, Decimal], Decimal]:
+def _balance_sheet_balances(ctx: Context, end: date) -> tuple[dict[str, Decimal], Decimal]:
     """Balance-sheet accounts at `end` (earlier years' profit in Retained Earnings) and this
     fiscal year's net income up to `end`."""
     book = ctx.ledger
     year_start = end.replace(month=1, day=1)
-    upto = _between(book.postings, None, end)
+    upto = between(book.postings, None, end)
     pl = [p for p in upto if book.account(p.account_id).get("AccountType")
           in ledger.PROFIT_AND_LOSS]
-    balances = {a: v for a, v in _balances(book, upto).items()
+    balances = {a: v for a, v in sum_by_account(book, upto).items()
                 if book.account(a).get("AccountType") in BALANCE_SHEET}
     earlier = -sum((p.amount for p in pl if p.date < year_start.isoformat()), ZERO)
     if earlier:
@@ -327,19 +116,19 @@ def _retained_earnings(book: Ledger) -> str:
     return "standin:RetainedEarnings"
 
 
-def balance_sheet(ctx: _Context) -> dict[str, Any]:
+def balance_sheet(ctx: Context) -> dict[str, Any]:
     ctx.accrual_only()
     period = ctx.period()
     book = ctx.ledger
     balances, net_income = _balance_sheet_balances(ctx, period.end)
     groups: dict[str, list[str]] = defaultdict(list)
-    for account_id in _ordered(book, balances):
+    for account_id in ordered(book, balances):
         groups[book.account(account_id).get("AccountType", "")].append(account_id)
 
     def group_section(kind: str) -> tuple[dict | None, Decimal]:
         _, _, group, title = BALANCE_SHEET[kind]
         ids = groups.get(kind, [])
-        rows = [data_row(_account_cell(book, a), cell(amount(balances[a]))) for a in ids]
+        rows = [data_row(account_cell(book, a), cell(amount(balances[a]))) for a in ids]
         total = sum((balances[a] for a in ids), ZERO)
         if kind == "Equity":
             rows.append(data_row(cell("Net Income"), cell(amount(net_income))))
@@ -386,27 +175,27 @@ def balance_sheet(ctx: _Context) -> dict[str, Any]:
 
 
 # Trial Balance ----------------------------------------------------------------------------
-def trial_balance(ctx: _Context) -> dict[str, Any]:
+def trial_balance(ctx: Context) -> dict[str, Any]:
     ctx.accrual_only()
     period = ctx.period()
     book = ctx.ledger
     balances, _ = _balance_sheet_balances(ctx, period.end)
     year_start = period.end.replace(month=1, day=1)
-    balances.update({a: v for a, v in _balances(book, _between(
+    balances.update({a: v for a, v in sum_by_account(book, between(
         book.postings, year_start, period.end)).items()
         if book.account(a).get("AccountType") in ledger.PROFIT_AND_LOSS})
     rows, debits, credits = [], ZERO, ZERO
-    for account_id in _ordered(book, balances):
+    for account_id in ordered(book, balances):
         debit = balances[account_id] if book.debit_normal(account_id) else -balances[account_id]
         if not debit:
             continue
         if debit > 0:
             debits += debit
-            rows.append(data_row(_account_cell(book, account_id), cell(amount(debit)),
+            rows.append(data_row(account_cell(book, account_id), cell(amount(debit)),
                                  cell("")))
         else:
             credits -= debit
-            rows.append(data_row(_account_cell(book, account_id), cell(""),
+            rows.append(data_row(account_cell(book, account_id), cell(""),
                                  cell(amount(-debit))))
     rows.append(section(None, [], [cell("TOTAL"), cell(amount(debits)), cell(amount(credits))],
                         "GrandTotal"))
@@ -416,184 +205,13 @@ def trial_balance(ctx: _Context) -> dict[str, Any]:
             "Rows": {"Row": rows}}
 
 
-# Receivables ------------------------------------------------------------------------------
-class _OpenItem:
-    def __init__(self, txn: dict, txn_type: str, open_amount: Decimal, due: str) -> None:
-        self.txn, self.txn_type, self.open, self.due = txn, txn_type, open_amount, due
-        self.customer_id = ref_value(txn.get("CustomerRef")) or ""
-
-
-def open_receivables(ctx: _Context, day: date) -> list[_OpenItem]:
-    """What customers owe at the end of `day`, item by item, in the home currency: invoices
-    less their deposit and the payments dated by then; unapplied payments and credit memos
-    as negative amounts."""
-    store, realm = ctx.books.store, ctx.books.realm
-    upto = day.isoformat()
-    paid: dict[str, Decimal] = defaultdict(Decimal)
-    items: list[_OpenItem] = []
-    for payment in store.entities(realm, "Payment"):
-        if str(payment.get("TxnDate", ""))[:10] > upto:
-            continue
-        for line in payment.get("Line") or []:
-            for link in line.get("LinkedTxn") or []:
-                if link.get("TxnType") == "Invoice":
-                    paid[str(link.get("TxnId"))] += _dec(line.get("Amount"))
-        unapplied = _dec(payment.get("UnappliedAmt"))
-        if unapplied:
-            items.append(_OpenItem(payment, "Payment", -unapplied * _rate(payment),
-                                   str(payment.get("TxnDate", ""))[:10]))
-    for invoice in store.entities(realm, "Invoice"):
-        if str(invoice.get("TxnDate", ""))[:10] > upto:
-            continue
-        owed = _dec(invoice.get("TotalAmt")) - _dec(invoice.get("Deposit")) \
-            - paid[str(invoice["Id"])]
-        if owed:
-            items.append(_OpenItem(invoice, "Invoice", owed * _rate(invoice),
-                                   str(invoice.get("DueDate") or invoice.get("TxnDate"))[:10]))
-    for memo in store.entities(realm, "CreditMemo"):
-        remaining = _dec(memo.get("RemainingCredit", memo.get("Balance")))
-        if str(memo.get("TxnDate", ""))[:10] <= upto and remaining:
-            items.append(_OpenItem(memo, "Credit Memo", -remaining * _rate(memo),
-                                   str(memo.get("TxnDate", ""))[:10]))
-    wanted = ctx.customer_filter()
-    if wanted is not None:
-        items = [item for item in items if item.customer_id in wanted]
-    return items
-
-
-def _aging(ctx: _Context) -> tuple[int, int]:
-    try:
-        period = int(ctx.params.get("aging_period") or 30)
-        count = int(ctx.params.get("num_periods") or 4)
-    except ValueError:
-        raise faults.request_malformed("aging_period") from None
-    if period < 1 or count < 1:
-        raise faults.request_malformed("aging_period")
-    return period, count
-
-
-def _bucket(item: _OpenItem, day: date, period: int, count: int) -> int:
-    """0 = Current (not yet due), then 1..count by days past due."""
-    late = (day - date.fromisoformat(item.due)).days if item.due else 0
-    return 0 if late <= 0 else min((late - 1) // period + 1, count)
-
-
-def _bucket_titles(period: int, count: int) -> list[str]:
-    titles = ["Current"]
-    titles += [f"{i * period + 1} - {(i + 1) * period}" for i in range(count - 1)]
-    titles.append(f"{(count - 1) * period + 1} and over")
-    return titles
-
-
-def _customers(ctx: _Context) -> dict[str, dict]:
-    return {str(c["Id"]): c for c in ctx.books.store.entities(ctx.books.realm, "Customer")}
-
-
-def _customer_cell(customers: dict[str, dict], customer_id: str) -> dict[str, str]:
-    customer = customers.get(customer_id, {})
-    name = customer.get("FullyQualifiedName") or customer.get("DisplayName") or ""
-    return cell(str(name), customer_id or None)
-
-
-def _by_name(customers: dict[str, dict], ids: Any) -> list[str]:
-    return sorted(ids, key=lambda c: str(customers.get(c, {}).get("DisplayName", "")).lower())
-
-
-def aged_receivables(ctx: _Context) -> dict[str, Any]:
-    period = ctx.as_of()
-    aging, count = _aging(ctx)
-    titles = _bucket_titles(aging, count)
-    customers = _customers(ctx)
-    sums: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO] * (count + 1))
-    for item in open_receivables(ctx, period.end):
-        sums[item.customer_id][_bucket(item, period.end, aging, count)] += item.open
-    rows, grand = [], [ZERO] * (count + 1)
-    for customer_id in _by_name(customers, sums):
-        values = sums[customer_id]
-        if not any(values):
-            continue
-        grand = [a + b for a, b in zip(grand, values, strict=True)]
-        rows.append(data_row(_customer_cell(customers, customer_id),
-                             *(cell(amount(v) if v else "") for v in values),
-                             cell(amount(sum(values, ZERO)))))
-    rows.append(section(None, [], [cell("TOTAL"), *(cell(amount(v)) for v in grand),
-                                   cell(amount(sum(grand, ZERO)))], "GrandTotal"))
-    return {"Header": ctx.header(period, basis=False, empty=len(rows) == 1,
-                                 options=(("report_date", period.end.isoformat()),)),
-            "Columns": columns(("", "Customer", "customer"),
-                               *((t, "Money", "current" if i == 0 else str(i - 1))
-                                 for i, t in enumerate(titles)),
-                               ("Total", "Money", "total")),
-            "Rows": {"Row": rows}}
-
-
-def aged_receivable_detail(ctx: _Context) -> dict[str, Any]:
-    period = ctx.as_of()
-    aging, count = _aging(ctx)
-    titles = _bucket_titles(aging, count)
-    customers = _customers(ctx)
-    buckets: dict[int, list[_OpenItem]] = defaultdict(list)
-    for item in open_receivables(ctx, period.end):
-        buckets[_bucket(item, period.end, aging, count)].append(item)
-    rows, total = [], ZERO
-    for index, title in enumerate(titles):
-        items = sorted(buckets.get(index, []), key=lambda i: (str(i.txn.get("TxnDate")),
-                                                              str(i.txn["Id"])))
-        if not items:
-            continue
-        label = title if index == 0 else (
-            f"{title.replace(' and over', '')} or more days past due"
-            if index == count else f"{title} days past due")
-        lines = [data_row(cell(str(i.txn.get("TxnDate", ""))[:10]),
-                          cell(i.txn_type, str(i.txn["Id"])),
-                          cell(str(i.txn.get("DocNumber") or i.txn.get("PaymentRefNum") or "")),
-                          _customer_cell(customers, i.customer_id),
-                          cell(i.due if i.txn_type == "Invoice" else ""),
-                          cell(amount((_dec(i.txn.get("TotalAmt")) * _rate(i.txn))
-                                      * (1 if i.open > 0 else -1))),
-                          cell(amount(i.open)))
-                 for i in items]
-        subtotal = sum((i.open for i in items), ZERO)
-        total += subtotal
-        rows.append(section(label, lines, [cell(f"Total for {label}"), *(cell("") for _ in
-                                                                          range(4)),
-                                           cell(""), cell(amount(subtotal))], width=7))
-    rows.append(section(None, [], [cell("TOTAL"), *(cell("") for _ in range(5)),
-                                   cell(amount(total))], "GrandTotal"))
-    return {"Header": ctx.header(period, basis=False, empty=len(rows) == 1,
-                                 options=(("report_date", period.end.isoformat()),)),
-            "Columns": columns(("Date", "Date", "tx_date"), ("Transaction Type", "String",
-                                                            "txn_type"),
-                               ("Num", "String", "doc_num"), ("Customer", "String",
-                                                             "cust_name"),
-                               ("Due Date", "Date", "due_date"),
-                               ("Amount", "Money", "subt_amount"),
-                               ("Open Balance", "Money", "subt_open_bal")),
-            "Rows": {"Row": rows}}
-
-
-def customer_balance(ctx: _Context) -> dict[str, Any]:
-    period = ctx.as_of()
-    customers = _customers(ctx)
-    sums: dict[str, Decimal] = defaultdict(Decimal)
-    for item in open_receivables(ctx, period.end):
-        sums[item.customer_id] += item.open
-    rows = [data_row(_customer_cell(customers, c), cell(amount(sums[c])))
-            for c in _by_name(customers, sums) if sums[c]]
-    rows.append(section(None, [], [cell("TOTAL"), cell(amount(sum(sums.values(), ZERO)))],
-                        "GrandTotal"))
-    return {"Header": ctx.header(period, empty=len(rows) == 1),
-            "Columns": columns(("", "Customer", "customer"), ("Total", "Money", "total")),
-            "Rows": {"Row": rows}}
-
-
-def customer_income(ctx: _Context) -> dict[str, Any]:
+def customer_income(ctx: Context) -> dict[str, Any]:
     period = ctx.period()
     book = ctx.ledger
-    customers = _customers(ctx)
+    customers = names(ctx, "Customer")
     income: dict[str, Decimal] = defaultdict(Decimal)
     expenses: dict[str, Decimal] = defaultdict(Decimal)
-    for posting in _between(book.postings, period.start, period.end):
+    for posting in between(book.postings, period.start, period.end):
         kind = book.account(posting.account_id).get("AccountType")
         if posting.name_id not in customers or kind not in ledger.PROFIT_AND_LOSS:
             continue
@@ -601,8 +219,8 @@ def customer_income(ctx: _Context) -> dict[str, Any]:
             income[posting.name_id] -= posting.amount
         else:
             expenses[posting.name_id] += posting.amount
-    ids = _by_name(customers, set(income) | set(expenses))
-    rows = [data_row(_customer_cell(customers, c), cell(amount(income[c])),
+    ids = by_name(customers, set(income) | set(expenses))
+    rows = [data_row(name_cell(customers, c), cell(amount(income[c])),
                      cell(amount(expenses[c]) if expenses[c] else ""),
                      cell(amount(income[c] - expenses[c]))) for c in ids]
     total_income, total_expenses = sum(income.values(), ZERO), sum(expenses.values(), ZERO)
@@ -616,71 +234,296 @@ def customer_income(ctx: _Context) -> dict[str, Any]:
             "Rows": {"Row": rows}}
 
 
-def general_ledger(ctx: _Context) -> dict[str, Any]:
-    period = ctx.period()
-    book = ctx.ledger
-    by_txn: dict[tuple[str, str], list[Posting]] = defaultdict(list)
-    for posting in book.postings:
-        by_txn[(posting.txn_type, posting.txn_id)].append(posting)
-    within = _between(book.postings, period.start, period.end)
-    before = [p for p in book.postings if p.date < period.start.isoformat()]
-    rows = []
-    for account_id in _ordered(book, {p.account_id for p in within}):
+LEDGER_COLUMNS = (("Date", "Date", "tx_date"), ("Transaction Type", "String", "txn_type"),
+                  ("Num", "String", "doc_num"), ("Name", "String", "name"),
+                  ("Memo/Description", "String", "memo"), ("Split", "String", "split_acc"),
+                  ("Amount", "Money", "subt_nat_amount"), ("Balance", "Money", "rbal_nat_amount"))
+
+
+class _Postings:
+    """A period's postings, with each transaction's postings (for the split column)."""
+
+    def __init__(self, book: Ledger, start: date, end: date) -> None:
+        self.book = book
+        self.by_txn: dict[tuple[str, str], list[Posting]] = defaultdict(list)
+        for posting in book.postings:
+            self.by_txn[(posting.txn_type, posting.txn_id)].append(posting)
+        self.within = between(book.postings, start, end)
+        self.before = [p for p in book.postings if p.date < start.isoformat()]
+
+    def account_section(self, account_id: str) -> tuple[dict[str, Any], Decimal]:
+        """One account's section: beginning balance (balance-sheet accounts), each posting
+        with its split account and running balance, its total."""
+        book = self.book
         sign = 1 if book.debit_normal(account_id) else -1
-        opening = sign * sum((p.amount for p in before if p.account_id == account_id), ZERO)
-        if book.account(account_id).get("AccountType") in ledger.PROFIT_AND_LOSS:
-            opening = ZERO  # an income or expense account starts each period at nothing
-        running = opening
+        opening = ZERO
+        if book.account(account_id).get("AccountType") not in ledger.PROFIT_AND_LOSS:
+            opening = sign * sum((p.amount for p in self.before if p.account_id == account_id),
+                                 ZERO)
+        running, total = opening, ZERO
         lines = [data_row(cell("Beginning Balance"), *(cell("") for _ in range(6)),
                           cell(amount(opening)))] if opening else []
-        total = ZERO
-        for posting in sorted((p for p in within if p.account_id == account_id),
+        for posting in sorted((p for p in self.within if p.account_id == account_id),
                               key=lambda p: (p.date, int(p.txn_id) if p.txn_id.isdigit() else 0)):
             value = sign * posting.amount
             running += value
             total += value
-            others = {p.account_id for p in by_txn[(posting.txn_type, posting.txn_id)]
+            others = {p.account_id for p in self.by_txn[(posting.txn_type, posting.txn_id)]
                       if p.account_id != account_id}
-            split = _account_cell(book, others.pop()) if len(others) == 1 else cell("-Split-")
+            split = account_cell(book, others.pop()) if len(others) == 1 else cell("-Split-")
             lines.append(data_row(cell(posting.date), cell(posting.txn_type, posting.txn_id),
                                   cell(posting.doc_number),
                                   cell(posting.name, posting.name_id or None),
                                   cell(posting.memo), split, cell(amount(value)),
                                   cell(amount(running))))
-        account_cell = _account_cell(book, account_id)
-        header_cells = [account_cell, *(cell("") for _ in range(7))]
-        rows.append({"Header": {"ColData": header_cells}, "Rows": {"Row": lines},
-                     "Summary": {"ColData": [cell(f"Total for {account_cell['value']}"),
-                                             *(cell("") for _ in range(5)),
-                                             cell(amount(total)), cell("")]},
-                     "type": "Section"})
-    return {"Header": ctx.header(period, empty=not rows),
-            "Columns": columns(("Date", "Date", "tx_date"), ("Transaction Type", "String",
-                                                            "txn_type"),
-                               ("Num", "String", "doc_num"), ("Name", "String", "name"),
-                               ("Memo/Description", "String", "memo"),
-                               ("Split", "String", "split_acc"),
-                               ("Amount", "Money", "subt_nat_amount"),
-                               ("Balance", "Money", "rbal_nat_amount")),
+        heading = account_cell(book, account_id)
+        return {"Header": {"ColData": [heading, *(cell("") for _ in range(7))]},
+                "Rows": {"Row": lines},
+                "Summary": {"ColData": [cell(f"Total for {heading['value']}"),
+                                        *(cell("") for _ in range(5)), cell(amount(total)),
+                                        cell("")]},
+                "type": "Section"}, total
+
+
+def general_ledger(ctx: Context) -> dict[str, Any]:
+    period = ctx.period()
+    postings = _Postings(ctx.ledger, period.start, period.end)
+    rows = [postings.account_section(a)[0]
+            for a in ordered(ctx.ledger, {p.account_id for p in postings.within})]
+    return {"Header": ctx.header(period, empty=not rows), "Columns": columns(*LEDGER_COLUMNS),
             "Rows": {"Row": rows}}
 
 
-def _dec(value: Any) -> Decimal:
-    return ledger._dec(value)
+def profit_and_loss_detail(ctx: Context) -> dict[str, Any]:
+    """The profit and loss with each account's postings (the general ledger's columns)."""
+    period = ctx.period()
+    book = ctx.ledger
+    postings = _Postings(book, period.start, period.end)
+    used = {p.account_id for p in postings.within
+            if book.account(p.account_id).get("AccountType") in ledger.PROFIT_AND_LOSS}
+    rows, totals = [], {}
+    for kind, group, title in PROFIT_AND_LOSS:
+        parts = [postings.account_section(a) for a in ordered(book, used)
+                 if book.account(a).get("AccountType") == kind]
+        totals[group] = sum((total for _, total in parts), ZERO)
+        if parts:
+            rows.append(section(title, [part for part, _ in parts],
+                                [cell(f"Total {title}"), *(cell("") for _ in range(5)),
+                                 cell(amount(totals[group])), cell("")], group, width=8))
+    net = totals["Income"] + totals["OtherIncome"] - totals["COGS"] - totals["Expenses"] \
+        - totals["OtherExpenses"]
+    rows.append(section(None, [], [cell("Net Income"), *(cell("") for _ in range(5)),
+                                   cell(amount(net)), cell("")], "NetIncome"))
+    return {"Header": ctx.header(period, empty=not used), "Columns": columns(*LEDGER_COLUMNS),
+            "Rows": {"Row": rows}}
 
 
-def _rate(txn: dict) -> Decimal:
-    return Decimal(str(txn.get("ExchangeRate") or 1))
+def cash_flow(ctx: Context) -> dict[str, Any]:
+    """Net income, then what each other account's change did to the bank accounts in the
+    period: current assets and liabilities (operating), fixed and other assets (investing),
+    long-term liabilities and equity (financing); cash = the Bank accounts."""
+    ctx.accrual_only()
+    period = ctx.period()
+    book = ctx.ledger
+    within = between(book.postings, period.start, period.end)
+    changes: dict[str, Decimal] = defaultdict(Decimal)  # debit-positive change per account
+    for posting in within:
+        changes[posting.account_id] += posting.amount
+    kind_of = {a: book.account(a).get("AccountType", "") for a in changes}
+    net_income = -sum((v for a, v in changes.items() if kind_of[a] in ledger.PROFIT_AND_LOSS),
+                      ZERO)
+    groups = {"operating": ("Accounts Receivable", "Other Current Asset", "Accounts Payable",
+                            "Credit Card", "Other Current Liability"),
+              "investing": ("Fixed Asset", "Other Asset"),
+              "financing": ("Long Term Liability", "Equity")}
+
+    def effect(kinds: tuple[str, ...]) -> tuple[list[dict], Decimal]:
+        ids = ordered(book, [a for a in changes if kind_of[a] in kinds and changes[a]])
+        return ([data_row(account_cell(book, a), cell(amount(-changes[a]))) for a in ids],
+                -sum((changes[a] for a in ids), ZERO))
+
+    adjustments, adjusted = effect(groups["operating"])
+    investing, invested = effect(groups["investing"])
+    financing, financed = effect(groups["financing"])
+    operating = net_income + adjusted
+    start = period.start.isoformat()
+    beginning = sum((p.amount for p in book.postings if p.date < start
+                     and book.account(p.account_id).get("AccountType") == "Bank"), ZERO)
+    increase = operating + invested + financed
+    label = "Adjustments to reconcile Net Income to Net Cash provided by operations:"
+    rows = [section("OPERATING ACTIVITIES", [
+        data_row(cell("Net Income"), cell(amount(net_income))),
+        section(label, adjustments, [cell(f"Total {label}"), cell(amount(adjusted))],
+                "OperatingAdjustments")],
+        [cell("Net cash provided by operating activities"), cell(amount(operating))],
+        "OperatingActivities")]
+    if investing:
+        rows.append(section("INVESTING ACTIVITIES", investing, [
+            cell("Net cash provided by investing activities"), cell(amount(invested))],
+            "InvestingActivities"))
+    if financing:
+        rows.append(section("FINANCING ACTIVITIES", financing, [
+            cell("Net cash provided by financing activities"), cell(amount(financed))],
+            "FinancingActivities"))
+    rows += [section(None, [], [cell("Net cash increase for period"), cell(amount(increase))],
+                     "CashIncrease"),
+             section(None, [], [cell("Cash at beginning of period"), cell(amount(beginning))],
+                     "BeginningCash"),
+             section(None, [], [cell("CASH AT END OF PERIOD"),
+                                cell(amount(beginning + increase))], "EndingCash")]
+    return {"Header": ctx.header(period, empty=not within),
+            "Columns": columns(("", "Account", "account"), ("Total", "Money", "total")),
+            "Rows": {"Row": rows}}
 
 
-REPORTS: dict[str, Callable[[_Context], dict[str, Any]]] = {
+def _totals_by_name(ctx: Context, people_entity: str, kinds: tuple[str, ...],
+                    sign: int) -> dict[str, Any]:
+    """Per customer (vendor): what the period's postings to these account types add up to."""
+    period = ctx.period()
+    book = ctx.ledger
+    people = names(ctx, people_entity)
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for posting in between(book.postings, period.start, period.end):
+        if posting.name_id in people and book.account(posting.account_id).get(
+                "AccountType") in kinds:
+            sums[posting.name_id] += sign * posting.amount
+    rows = [data_row(name_cell(people, p), cell(amount(sums[p])))
+            for p in by_name(people, sums) if sums[p]]
+    rows.append(section(None, [], [cell("TOTAL"), cell(amount(sum(sums.values(), ZERO)))],
+                        "GrandTotal"))
+    return {"Header": ctx.header(period, empty=len(rows) == 1),
+            "Columns": columns(("", people_entity, people_entity.lower()),
+                               ("Total", "Money", "total")),
+            "Rows": {"Row": rows}}
+
+
+def customer_sales(ctx: Context) -> dict[str, Any]:
+    """Sales by customer: income posted to each customer in the period."""
+    return _totals_by_name(ctx, "Customer", ("Income",), -1)
+
+
+def vendor_expenses(ctx: Context) -> dict[str, Any]:
+    """Expenses by vendor: expense and cost-of-sales postings naming each vendor."""
+    return _totals_by_name(ctx, "Vendor", ("Expense", "Cost of Goods Sold", "Other Expense"), 1)
+
+
+SALES_SIGNS = {"Invoice": 1, "SalesReceipt": 1, "CreditMemo": -1, "RefundReceipt": -1}
+
+
+def item_sales(ctx: Context) -> dict[str, Any]:
+    """Sales by product/service: quantity and amount of the period's sales lines per item,
+    their share of the total and the average price."""
+    period = ctx.period()
+    store, realm = ctx.books.store, ctx.books.realm
+    low, high = period.start.isoformat(), period.end.isoformat()
+    qty: dict[str, Decimal] = defaultdict(Decimal)
+    sold: dict[str, Decimal] = defaultdict(Decimal)
+    for entity, sign in SALES_SIGNS.items():
+        for txn in store.entities(realm, entity):
+            if not low <= str(txn.get("TxnDate", ""))[:10] <= high or \
+                    txn.get("PrivateNote") == "Voided":
+                continue
+            for line in txn.get("Line") or []:
+                detail = line.get("SalesItemLineDetail")
+                item_id = ref_value((detail or {}).get("ItemRef"))
+                if item_id:
+                    qty[item_id] += sign * dec(detail.get("Qty") or 1)
+                    sold[item_id] += sign * dec(line.get("Amount")) * rate(txn)
+    items = {str(i["Id"]): i for i in store.entities(realm, "Item")}
+    total = sum(sold.values(), ZERO)
+    rows = []
+    for item_id in sorted(sold, key=lambda i: str(items.get(i, {}).get("Name", i)).lower()):
+        item = items.get(item_id, {})
+        share = f"{sold[item_id] * 100 / total:.2f} %" if total else ""
+        average = amount(sold[item_id] / qty[item_id]) if qty[item_id] else ""
+        rows.append(data_row(cell(str(item.get("FullyQualifiedName") or item.get("Name")
+                                      or item_id), item_id),
+                             cell(f"{qty[item_id].normalize():f}"), cell(amount(sold[item_id])),
+                             cell(share), cell(average)))
+    rows.append(section(None, [], [cell("TOTAL"), cell(f"{sum(qty.values(), ZERO).normalize():f}"),
+                                   cell(amount(total)), cell("100.00 %" if total else ""),
+                                   cell("")], "GrandTotal"))
+    return {"Header": ctx.header(period, empty=len(rows) == 1),
+            "Columns": columns(("", "ProductsAndService", "item"), ("Quantity", "Money", "qty"),
+                               ("Amount", "Money", "amount"),
+                               ("% of Sales", "Money", "pct_sales"),
+                               ("Avg Price", "Money", "avg_price")),
+            "Rows": {"Row": rows}}
+
+
+def inventory_valuation_summary(ctx: Context) -> dict[str, Any]:
+    """Each inventory item's quantity on hand, asset value at its purchase cost and that
+    average cost (quantities as they stand now, whatever the date asked)."""
+    period = ctx.as_of()
+    rows, total_qty, total_value = [], ZERO, ZERO
+    for item in sorted(ctx.books.store.entities(ctx.books.realm, "Item"),
+                       key=lambda i: str(i.get("Name", "")).lower()):
+        if item.get("Type") != "Inventory":
+            continue
+        quantity, cost = dec(item.get("QtyOnHand")), dec(item.get("PurchaseCost"))
+        value = quantity * cost
+        total_qty += quantity
+        total_value += value
+        rows.append(data_row(cell(str(item.get("FullyQualifiedName") or item.get("Name")),
+                                  str(item["Id"])),
+                             cell(f"{quantity.normalize():f}"), cell(amount(value)),
+                             cell(amount(cost))))
+    rows.append(section(None, [], [cell("TOTAL"), cell(f"{total_qty.normalize():f}"),
+                                   cell(amount(total_value)), cell("")], "GrandTotal"))
+    return {"Header": ctx.header(period, basis=False, empty=len(rows) == 1),
+            "Columns": columns(("", "ProductsAndService", "item"), ("Qty", "Money", "qty"),
+                               ("Asset Value", "Money", "asset_value"),
+                               ("Calc. Avg", "Money", "calc_avg")),
+            "Rows": {"Row": rows}}
+
+
+PSEUDO_TXNS = ("Opening Balance", "Inventory Starting Value")
+
+
+def transaction_list(ctx: Context) -> dict[str, Any]:
+    """Each transaction of the period, oldest first: date, type, number, posting, name,
+    memo, its first account (the one it is entered in), the split and its amount."""
+    period = ctx.period()
+    book = ctx.ledger
+    grouped: dict[tuple[str, str], list[Posting]] = defaultdict(list)
+    for posting in between(book.postings, period.start, period.end):
+        if posting.txn_type not in PSEUDO_TXNS:
+            grouped[(posting.txn_type, posting.txn_id)].append(posting)
+    rows = []
+    for postings in sorted(grouped.values(), key=lambda ps: (
+            ps[0].date, int(ps[0].txn_id) if ps[0].txn_id.isdigit() else 0)):
+        first = postings[0]
+        others = {p.account_id for p in postings[1:] if p.account_id != first.account_id}
+        split = account_cell(book, others.pop()) if len(others) == 1 else cell("-Split-")
+        rows.append(data_row(cell(first.date), cell(first.txn_type, first.txn_id),
+                             cell(first.doc_number), cell("Yes"),
+                             cell(first.name, first.name_id or None), cell(first.memo),
+                             account_cell(book, first.account_id), split,
+                             cell(amount(first.amount))))
+    return {"Header": ctx.header(period, empty=not rows),
+            "Columns": columns(("Date", "Date", "tx_date"),
+                               ("Transaction Type", "String", "txn_type"),
+                               ("Num", "String", "doc_num"), ("Posting", "String", "is_no_post"),
+                               ("Name", "String", "name"), ("Memo/Description", "String", "memo"),
+                               ("Account", "String", "account_name"),
+                               ("Split", "String", "other_account"),
+                               ("Amount", "Money", "subt_nat_amount")),
+            "Rows": {"Row": rows}}
+
+
+REPORTS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "ProfitAndLoss": profit_and_loss,
     "BalanceSheet": balance_sheet,
     "TrialBalance": trial_balance,
-    "AgedReceivables": aged_receivables,
-    "AgedReceivableDetail": aged_receivable_detail,
-    "CustomerBalance": customer_balance,
+    "ProfitAndLossDetail": profit_and_loss_detail,
+    "CashFlow": cash_flow,
     "CustomerIncome": customer_income,
+    "CustomerSales": customer_sales,
+    "ItemSales": item_sales,
+    "VendorExpenses": vendor_expenses,
+    "InventoryValuationSummary": inventory_valuation_summary,
+    "TransactionList": transaction_list,
     "GeneralLedger": general_ledger,
+    **aging.REPORTS,
 }
 REPORT_NAMES = {name.lower(): (name, build) for name, build in REPORTS.items()}
