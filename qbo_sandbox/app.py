@@ -36,7 +36,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import books_pages, control, metering, pages, shapes
+from . import books_pages, control, form_delivery, metering, pages, paths, shapes
 from .batch import run_batch
 from .catalog import ENTITY_PATHS
 from .companies import accepts_writes, create_samples
@@ -108,6 +108,8 @@ URLS = Map([
     Rule("/app/deposit", endpoint="app_deposit"),
     Rule("/app/sales", endpoint="app_sales"),
     Rule("/app/expenses", endpoint="app_expenses"),
+    Rule("/_sandbox/companies/<realm>/sent", endpoint="sandbox_sent",
+         methods=["GET", "DELETE"]),
     *control.RULES,
 ], strict_slashes=False)
 
@@ -724,7 +726,8 @@ class SandboxApp:
                 raise injected.fault
             if time.monotonic() - started > self.config.request_cut_seconds:
                 raise gateway_timeout()  # Intuit cuts a request at 120 s; its work is kept
-            response = json_response(body, status)
+            response = body.response() if isinstance(body, paths.Answer) \
+                else json_response(body, status)
         except QBOFault as fault:
             response = json_response(fault.body(self.clock.now()), fault.status, fault.headers)
             if fault.code in XML_FAULT_CODES:  # Intuit's gateway answers in XML, always
@@ -768,6 +771,8 @@ class SandboxApp:
                 if fault.status >= 500 or fault.status in (401, 403, 429):
                     raise
                 status, body = fault.status, fault.body(now)
+            if isinstance(body, paths.Answer):  # a PDF or a report: as it is
+                return status, body
             body["time"] = qbo_time(now)
             body = shapes.dress(body, books)  # Intuit's keys and formats (shapes.py)
             if request_id and apply_items is None:
@@ -796,8 +801,9 @@ class SandboxApp:
         if parts[:2] == ["taxservice", "taxcode"] and request.method == "POST":  # taxes.py
             return books.tax_service(_json_body(request))
         entity = ENTITY_PATHS.get(head)
-        if entity is None:
-            raise unsupported_operation(f"{request.method} {head}")
+        beyond = paths.route(books, request, parts, entity)  # reports, send, pdf, or a fault
+        if beyond is not None:
+            return beyond
         if request.method == "GET":
             if entity == "Preferences":
                 return {"Preferences": books.preferences()}
@@ -818,6 +824,13 @@ class SandboxApp:
     def write(self, books: Books, entity: str, payload: dict, params: Any) -> dict:
         """One create/update/void/delete, chosen like QBO: by `operation` and by Id."""
         return books.write(entity, payload, params)
+
+    def on_sandbox_sent(self, request: Request, realm: str) -> Response:
+        """Control API: the forms emailed through `POST <form>/<id>/send` (form_delivery.py);
+        DELETE forgets them."""
+        if request.method == "DELETE":
+            self.store.execute("DELETE FROM sent_forms WHERE realm_id = ?", (realm,))
+        return json_response({"sent": form_delivery.sent(self.store, realm)})
 
     # request log --------------------------------------------------------------------------
     def _log(self, request: Request, realm: str | None, entity: str, status: int,

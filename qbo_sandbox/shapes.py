@@ -85,6 +85,9 @@ def _entity(name: str, entity: dict, books: Any, zone: Any) -> None:
         for key in ("CreateTime", "LastUpdatedTime"):
             if isinstance(meta.get(key), str):
                 meta[key] = local_time(meta[key], zone)
+    delivery = entity.get("DeliveryInfo")  # a sent form's (form_delivery.py)
+    if isinstance(delivery, dict) and isinstance(delivery.get("DeliveryTime"), str):
+        delivery["DeliveryTime"] = local_time(delivery["DeliveryTime"], zone)
     if entity.get("status") == "Deleted":
         return
     for key, index in ADDRESS_KEYS.items():

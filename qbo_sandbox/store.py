@@ -68,6 +68,11 @@ CREATE TABLE IF NOT EXISTS changes (
 );
 -- The loser's id of a 'merged' change (merges.py): the webhook's data.deletedid.
 CREATE TABLE IF NOT EXISTS merged_changes (seq INTEGER PRIMARY KEY, deleted_id TEXT NOT NULL);
+-- Forms emailed through the API (form_delivery.py): the sandbox sends no mail.
+CREATE TABLE IF NOT EXISTS sent_forms (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, realm_id TEXT NOT NULL, type TEXT NOT NULL,
+    id TEXT NOT NULL, doc_number TEXT NOT NULL, send_to TEXT NOT NULL, time REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS request_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, method TEXT NOT NULL,
     path TEXT NOT NULL, realm TEXT, entity TEXT, status INTEGER NOT NULL, requestid TEXT,
@@ -305,7 +310,7 @@ class Store:
             for table in (
                 "companies", "counters", "entities", "deleted", "auth_codes", "refresh_tokens",
                 "grants", "access_tokens", "request_ids", "request_log", "changes",
-                "merged_changes",
+                "merged_changes", "sent_forms",
             ):
                 self.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 

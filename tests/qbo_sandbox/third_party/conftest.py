@@ -42,6 +42,8 @@ class QuickbooksTestCase(unittest.TestCase):
         self.addCleanup(shutil.rmtree, data_dir, True)
         app = create_app(data_dir)  # sample data, as Intuit's sandbox companies have
         app.config.rate_limit_per_second = 1000
+        # Intuit-like latency on every API call, e.g. QBO_SANDBOX_LATENCY_MS=150 (default 0)
+        app.config.latency_ms = float(os.environ.get("QBO_SANDBOX_LATENCY_MS", "0"))
         self.addCleanup(app.close)
         mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         mock.start()
