@@ -62,6 +62,7 @@ class BatchSender:
         self.token = token
         self.renew = renew
         self._local = threading.local()
+        self.in_flight = 0  # requests of a send out now (look-ups meanwhile share the limit)
 
     def put_in_flight(self, plans: list[Plan]) -> list[Batch]:
         """Cut the plans into batches, each committed as in flight before it is sent: a
@@ -134,10 +135,13 @@ class BatchSender:
                     futures[pool.submit(self._post, batch, counted=True)] = batch
                 idle = futures and (not queue or pause >= MEANWHILE_PAUSE)
                 if meanwhile is not None and idle:
+                    self.in_flight = len(futures)
                     try:
                         next(meanwhile)  # HTTP and database work of its own, a step
                     except StopIteration:
                         meanwhile = None
+                    finally:
+                        self.in_flight = 0
                     done = {future for future in futures if future.done()}
                 elif futures:
                     done, _ = wait(futures, timeout=max(0.01, pause),
@@ -187,7 +191,8 @@ class BatchSender:
         """Several look-up queries at once (HTTP only in the pool), their rows together."""
         if not self.renew():
             raise LeaseLost(f"Lost the hold on company {self.realm}")
-        most = max(1, min(settings.QBO_MAX_IN_FLIGHT, len(statements)))
+        # Within the company's requests in flight: a chunk planned meanwhile shares them.
+        most = max(1, min(settings.QBO_MAX_IN_FLIGHT - self.in_flight, len(statements)))
         with ThreadPoolExecutor(max_workers=most, thread_name_prefix="qbo-query") as pool:
             answers = list(pool.map(lambda statement: self._client().query(statement),
                                     statements))

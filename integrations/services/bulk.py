@@ -97,22 +97,30 @@ class Planning:
     def __init__(self, steps: Generator[None, None, InvoiceChunk]):
         self.steps = steps
         self.chunk: InvoiceChunk | None = None
+        self.error: Exception | None = None
 
     def __iter__(self) -> "Planning":
         return self
 
     def __next__(self) -> None:
-        if self.chunk is not None:
+        if self.chunk is not None or self.error is not None:
             raise StopIteration
         try:
             return next(self.steps)
         except StopIteration as done:
             self.chunk = done.value
             raise
+        except Exception as error:
+            # A look-up that failed while another chunk's requests were out must not stop
+            # their answers being recorded: the planning stops, and says so when asked.
+            self.error = error
+            raise StopIteration from error
 
     def result(self) -> InvoiceChunk:
         for _ in self:
             pass
+        if self.error is not None:
+            raise self.error
         assert self.chunk is not None
         return self.chunk
 

@@ -227,3 +227,30 @@ def test_a_number_the_chunk_before_is_sending_waits_for_it_and_is_told_why(
     assert second.state == "blocked" and HELD in second.last_error, second.last_error
     shortened = first.qbo_name
     assert len(sandbox.invoices(US_REALM, shortened)) == 1
+
+
+def test_a_look_up_that_fails_meanwhile_leaves_the_chunk_out_recorded(
+    sandbox, account_for, few_batches, settings
+):
+    """The second chunk's first look-up gets a 500 while the first chunk's invoices are out:
+    their answers are still recorded (none left Syncing), and the drain goes on later."""
+    from tests.integrations.test_bulk import run_drain as drain_until_done
+
+    settings.QBO_BULK_CHUNK = 20
+    account, _ = waiting_studio(account_for, 40, contacts=20, products=2)
+    import_all(account)
+    sandbox.control("POST", "faults", json={"responses": [
+        {"status": 500, "on": "query", "skip": 3}]})
+    from django.utils import timezone
+
+    from integrations.models import QuickBooksConnection
+    from integrations.services import bulk
+
+    connection = QuickBooksConnection.objects.get(account=account)
+    first = bulk.drain_company(connection_id=connection.pk, since=timezone.now())
+    assert first.more and first.retry_after
+    assert not SyncRecord.objects.filter(account=account, state="syncing").exists()
+    assert SyncRecord.objects.filter(account=account, kind="invoice", state="synced").count() \
+        == 20
+    drain_until_done(account)
+    assert_each_once(sandbox, account)
