@@ -302,6 +302,9 @@ def test_payables_reports_age_stored_bills_less_their_bill_payments(sample_app, 
     aged = sample_us.get("reports/AgedPayables").json()
     balance = sample_us.get("reports/VendorBalance").json()
 
-    assert data(rows_of(aged)) == [[vendor["DisplayName"], "", "", "150.00", "", "", "150.00"]]
-    assert data(rows_of(balance)) == [[vendor["DisplayName"], "150.00"]]
+    # The sample companies hold bills of their own (other vendors): this vendor's row.
+    mine = [row for row in data(rows_of(aged)) if row[0] == vendor["DisplayName"]]
+    assert mine == [[vendor["DisplayName"], "", "", "150.00", "", "", "150.00"]]
+    mine = [row for row in data(rows_of(balance)) if row[0] == vendor["DisplayName"]]
+    assert mine == [[vendor["DisplayName"], "150.00"]]
     assert aged["Columns"]["Column"][0]["ColType"] == "Vendor"
