@@ -257,6 +257,7 @@ def refund_receipt_payload(
     payment_method_id: str = "",
     currency: str = "",
     exchange_rate: Decimal | None = None,
+    tracking: InvoiceTracking = NO_TRACKING,
 ) -> dict:
     """A RefundReceipt that gives back part of a payment: money leaves `deposit_account_id`
     (where the payment went) and a line on the invoice's first item reverses the income.
@@ -267,12 +268,17 @@ def refund_receipt_payload(
     as the US invoice's tax is sent as a total). A tip given back goes on a gratuity line when
     the payment's tip was applied through QuickBooks' tips, else on the same item.
     `payment_method_id`: the company's PaymentMethod for how the money went back (the
-    refund's method); none sent when there is none.
+    refund's method); none sent when there is none. `tracking`: the invoice's first line's
+    class and the invoice's location (the income it reverses), as the company tracks them.
     """
+    line_class = tracking.line_class_ids[0] if tracking.line_class_ids else ""
+
     def sales_line(amount: Decimal, item: str, description: str, code: str | None) -> dict:
         detail = {"ItemRef": {"value": item}, "Qty": "1", "UnitPrice": _wire_amount(amount)}
         if code:
             detail["TaxCodeRef"] = {"value": code}
+        if line_class:
+            detail["ClassRef"] = {"value": line_class}
         return {"DetailType": "SalesItemLineDetail", "Amount": _wire_amount(amount),
                 "Description": description, "SalesItemLineDetail": detail}
 
@@ -297,6 +303,10 @@ def refund_receipt_payload(
     }
     if payment_method_id:
         payload["PaymentMethodRef"] = {"value": payment_method_id}
+    if tracking.class_id:
+        payload["ClassRef"] = {"value": tracking.class_id}
+    if tracking.department_id:
+        payload["DepartmentRef"] = {"value": tracking.department_id}
     if country != "US":
         payload["GlobalTaxCalculation"] = "TaxInclusive"
     return with_currency(payload, currency=currency, exchange_rate=exchange_rate)

@@ -13,7 +13,7 @@ from invoices.models import InvoiceLine, Refund
 from .. import payloads, rules
 from ..models import SyncRecord
 from ..qbo.errors import QboFault
-from . import accounts, exactly_once
+from . import accounts, classes_locations, exactly_once
 from .currencies import currency_of_payment
 from .engine import Blocked, CompanyEngine, Waiting
 from .items import ensure_item
@@ -66,6 +66,8 @@ def sync_refund(engine: CompanyEngine, record: SyncRecord) -> str:
         payment_method_id=rules.payment_method_id_for(
             refund.method, engine.snapshot.get("payment_methods", [])),
         **currency_of_payment(engine, qbo_payment),
+        tracking=classes_locations.invoice_tracking_for(engine.connection, invoice, [first],
+                                                        snapshot=engine.snapshot),
     )
     # Only an earlier attempt can have left a receipt behind: then look before creating.
     existing = (find_refund(engine, doc_number, refund.pk)

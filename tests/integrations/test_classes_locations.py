@@ -478,3 +478,59 @@ def test_a_class_or_location_made_inactive_cannot_be_newly_chosen(sandbox, studi
     invoice = two_line_invoice(account, products, "1054")
     assert not classes_locations.invoice_choose_location(
         connection=connection, invoice=invoice, department_id=ids["Ottawa"])
+
+
+def test_a_refund_carries_its_invoices_first_class_and_location(sandbox, studio):
+    """A refund reverses the income of its invoice: its lines carry the first line's class
+    (per line tracking) and the receipt the invoice's location."""
+    from datetime import date
+    from decimal import Decimal
+
+    from invoices import services
+    from tests.integrations.refund_fee_helpers import push_all, set_up_books
+
+    account, ids, products = studio
+    books = set_up_books(sandbox, account)
+    books.connection.refresh_from_db()
+    books.connection.deposit_account_id = books.checking
+    books.connection.save(update_fields=["deposit_account_id"])
+    choose(account, classes={products["wedding"]: ids["Weddings"],
+                             products["portrait"]: ids["Portraits"]}, location=ids["Toronto"])
+    invoice = two_line_invoice(account, products, "1050")
+    payment = pay(invoice, "1050.00")
+    push_all(account)
+    services.refund_record(payment=payment, date=date(2026, 11, 21), amount=Decimal("100.00"),
+                           reason="Shorter day")
+    push_all(account)
+
+    [receipt] = [r for r in sandbox.entities(US_REALM, "RefundReceipt")
+                 if "1050" in r.get("DocNumber", "")]
+    assert [line["SalesItemLineDetail"]["ClassRef"]["value"] for line in receipt["Line"]
+            if line["DetailType"] == "SalesItemLineDetail"] == [ids["Weddings"]]
+    assert receipt["DepartmentRef"]["value"] == ids["Toronto"]
+
+
+def test_a_refund_in_a_company_that_tracks_neither_carries_neither(sandbox, studio, client):
+    from datetime import date
+    from decimal import Decimal
+
+    from invoices import services
+    from tests.integrations.refund_fee_helpers import push_all, set_up_books
+
+    account, _, products = studio
+    books = set_up_books(sandbox, account)
+    books.connection.refresh_from_db()
+    books.connection.deposit_account_id = books.checking
+    books.connection.save(update_fields=["deposit_account_id"])
+    set_prefs(sandbox, class_tracking_per_line=False, class_tracking_per_txn=False,
+              track_departments=False)
+    recheck(client)
+    invoice = two_line_invoice(account, products, "1051")
+    payment = pay(invoice, "1050.00")
+    push_all(account)
+    services.refund_record(payment=payment, date=date(2026, 11, 21), amount=Decimal("50.00"))
+    push_all(account)
+
+    [body] = sent(sandbox, "RefundReceipt")
+    assert "DepartmentRef" not in body and "ClassRef" not in body
+    assert all("ClassRef" not in line["SalesItemLineDetail"] for line in body["Line"])
