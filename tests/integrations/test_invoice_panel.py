@@ -66,7 +66,7 @@ def test_a_tip_says_what_the_total_is_in_quickbooks(sandbox, account_for, client
     pay(invoice, "100.00", tip="15.00")
     run_outbox(account)
     page = client.get(f"/invoices/{invoice.pk}/").content.decode()
-    assert "In QuickBooks the total is <strong>115.00</strong>: the 15.00 tip" in page
+    assert "In QuickBooks the total is <strong>$115.00</strong>: the $15.00 tip" in page
 
 
 def test_a_contact_page_names_its_quickbooks_customer_when_it_differs(

@@ -254,7 +254,7 @@ def test_the_panel_shows_a_deleted_payment_until_it_is_gone_from_quickbooks(
     panel = reverse("integrations:invoice_panel", args=[invoice.pk])
 
     waiting = client.get(panel).content.decode()
-    assert "Deleted payments" in waiting and "90.00 · deleted here" in waiting
+    assert "Deleted payments" in waiting and "$90.00 · deleted here" in waiting
     assert "Being removed from QuickBooks." in waiting
 
     push_all(books.account)

@@ -131,7 +131,7 @@ def test_without_a_fee_account_the_fee_is_blocked_saying_where_to_choose_one(
     assert "Integrations page" in NO_FEE_ACCOUNT
     assert purchases(sandbox) == []
     page = client.get(invoice.get_absolute_url()).content.decode()
-    assert "Fee 3.20" in page and "Blocked" in page
+    assert "Fee $3.20" in page and "Blocked" in page
 
 
 def test_a_fee_blocked_for_want_of_a_fee_account_goes_once_one_is_chosen(

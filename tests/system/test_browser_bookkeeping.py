@@ -69,7 +69,7 @@ def test_choose_accounts_discount_an_invoice_take_a_card_payment_and_refund_it(
     # All of it reaches QuickBooks through the worker; the panel says so.
     panel = page.locator(".qbo-panel, #quickbooks-panel, [data-refresh-url]").first
     expect(panel).to_contain_text(re.compile(r"Synced\s+as R-WEB-000"), timeout=60_000)
-    expect(panel).to_contain_text(re.compile(r"Fee 3\.43 ·\s+Synced"), timeout=60_000)
+    expect(panel).to_contain_text(re.compile(r"Fee \$3\.43 ·\s+Synced"), timeout=60_000)
     # The refund and the fee being synced say nothing of the invoice's own update (its
     # discount) or the payment: read QuickBooks once nothing is left to do.
     all_settled(studio["account"], timeout=60)
