@@ -55,7 +55,7 @@ def test_a_uk_account_reads_british_dates_pounds_vat_and_even_percentages(
     table = page.locator("table").first
     expect(table).to_contain_text("28 Nov 2026")  # issued; due 12 Dec 2026
     expect(table).to_contain_text((NOV_28 + timedelta(days=14)).strftime("%-d %b %Y"))
-    expect(table.locator("th", has_text="Total")).to_have_text("Total (£)")
+    expect(table.get_by_role("columnheader", name="Total (£)")).to_be_visible()
     expect(table).to_contain_text("840.00")
     assert not US_DATE.search(table.inner_text())
     assert_accessible(page, "UK invoice list")
@@ -94,7 +94,7 @@ def test_a_canadian_account_reads_its_dates_dollars_gst_hst_and_a_fee_hint_with_
     page.goto(f"{live_server.url}/invoices/")
     table = page.locator("table").first
     expect(table).to_contain_text("28 Nov 2026")  # Django's en_CA DATE_FORMAT, j M Y
-    expect(table.locator("th", has_text="Balance")).to_have_text("Balance ($)")
+    expect(table.get_by_role("columnheader", name="Balance ($)")).to_be_visible()
     expect(table).to_contain_text("565.00")
     assert not US_DATE.search(table.inner_text())
 

@@ -18,6 +18,7 @@ from tests.system.test_browser import (  # noqa: F401 - the chromium fixture is 
     assert_accessible,
     browser_type_launch_args,
     connect,
+    shoot,
     sign_in,
 )
 
@@ -74,6 +75,7 @@ def test_a_usd_invoice_for_a_canadian_studio_is_paid_and_refunded_in_usd(
 
     panel = page.locator(".qbo-panel, #quickbooks-panel, [data-refresh-url]").first
     expect(panel).to_contain_text(re.compile(r"Synced\s+as R-NY-1"), timeout=60_000)
+    shoot(page, "multicurrency-invoice-ca-usd")
     all_settled(account, timeout=60)
 
     def entities(name: str) -> list[dict]:
@@ -97,3 +99,4 @@ def test_a_usd_invoice_for_a_canadian_studio_is_paid_and_refunded_in_usd(
     page.goto(f"{live_server.url}/settings/integrations/")
     expect(page.get_by_text("Multi-currency: on (home currency CAD; other currencies: USD)")
            ).to_be_visible()
+    shoot(page, "multicurrency-checklist-ca")
