@@ -35,7 +35,8 @@ INTUIT_THROTTLE_WAIT_SECONDS = 60  # Intuit: "wait 60 seconds before retrying th
 def throttled_message(seconds: float) -> str:
     """What the sync log says when QuickBooks itself answered 429."""
     return ("QuickBooks is getting too many requests for this company right now, so hatsync "
-            f"waits the {seconds:g} seconds QuickBooks asks for and then tries again by "
+            f"waits the {seconds:g} second{'' if seconds == 1 else 's'} QuickBooks asks for "
+            "and then tries again by "
             "itself. Nothing to do.")
 
 
