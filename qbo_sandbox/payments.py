@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import faults
+from .applications import applied_lines
 from .catalog import MAX_DOC_NUMBER
-from .values import as_json_number, clean, iso, money, ref_value
+from .values import as_json_number, iso, money, ref_value
 from .values import decimal_field as _decimal
 
 if TYPE_CHECKING:
@@ -47,47 +48,25 @@ class Payments:
         self._payment_method(data)
         # Work out the new applications against balances without this payment's old ones.
         old = self._applications(current) if current else {}
-        lines, applied = [], Decimal(0)
-        new: dict[str, Decimal] = {}
-        for raw in data.get("Line", []):
-            line = clean(raw)
-            amount = money(_decimal(line.get("Amount"), "Amount") or 0)
-            links = [t for t in line.get("LinkedTxn", []) if t]
-            if not links:
-                raise faults.required_missing("Line.LinkedTxn")
-            for link in links:
-                txn_id = str(link.get("TxnId", ""))
-                if link.get("TxnType", "Invoice") != "Invoice":
-                    raise faults.business_rule(
-                        f"This sandbox applies payments to invoices only, not "
-                        f"{link.get('TxnType')}.", "LinkedTxn")
-                invoice = self.store.entity(self.realm, "Invoice", txn_id)
-                if invoice is None:
-                    raise faults.invalid_reference("LinkedTxn", txn_id)
-                invoice_code = self._currency_code(invoice.get("CurrencyRef"))
-                if invoice_code and invoice_code != code:
-                    raise faults.business_rule(
-                        f"Invoice {txn_id} is in {invoice_code} and the payment in {code}: a "
-                        "payment is applied only to transactions in its own currency.",
-                        "LinkedTxn")
-                if ref_value(invoice["CustomerRef"]) != customer["Id"]:
-                    raise faults.business_rule(
-                        f"Invoice {txn_id} belongs to a different customer than the payment's "
-                        "CustomerRef; a payment can only be applied to its own customer's "
-                        "invoices.", "LinkedTxn")
-                open_balance = Decimal(str(invoice["Balance"])) + old.get(txn_id, Decimal(0))
-                if amount + new.get(txn_id, Decimal(0)) > open_balance:
-                    raise faults.business_rule(
-                        f"The amount applied to invoice {txn_id} ({amount}) is more than its open "
-                        f"balance ({open_balance}).", "Line.Amount")
-                new[txn_id] = new.get(txn_id, Decimal(0)) + amount
-                link["TxnId"] = txn_id
-                link["TxnType"] = "Invoice"
+        def own(txn_id: str, invoice: dict) -> None:
+            invoice_code = self._currency_code(invoice.get("CurrencyRef"))
+            if invoice_code and invoice_code != code:
+                raise faults.business_rule(
+                    f"Invoice {txn_id} is in {invoice_code} and the payment in {code}: a "
+                    "payment is applied only to transactions in its own currency.",
+                    "LinkedTxn")
+            if ref_value(invoice["CustomerRef"]) != customer["Id"]:
+                raise faults.business_rule(
+                    f"Invoice {txn_id} belongs to a different customer than the payment's "
+                    "CustomerRef; a payment can only be applied to its own customer's "
+                    "invoices.", "LinkedTxn")
+
+        lines, applied, new = applied_lines(
+            data, txn_type="Invoice", payer="payments", target="invoice", old=old,
+            find=lambda txn_id: self.store.entity(self.realm, "Invoice", txn_id), check=own)
+        for line in lines:  # an invoice is applied whole, never by its line
+            for link in line["LinkedTxn"]:
                 link.pop("TxnLineId", None)
-            line["Amount"] = as_json_number(amount)
-            line["LinkedTxn"] = links
-            applied += amount
-            lines.append(line)
         if applied > total:
             raise faults.business_rule(
                 f"The amounts applied ({applied}) add up to more than the payment's TotalAmt "

@@ -19,8 +19,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import faults
+from .applications import applied_lines
 from .catalog import MAX_DOC_NUMBER
-from .values import as_json_number, clean, iso, money, ref_value
+from .values import as_json_number, iso, money, ref_value
 from .values import decimal_field as _decimal
 
 if TYPE_CHECKING:
@@ -168,36 +169,15 @@ class VendorTransactions:
         if total < 0:
             raise faults.business_rule("The payment amount can't be negative.", "TotalAmt")
         old = self._bill_applications(current) if current else {}
-        lines, applied, new = [], Decimal(0), {}
-        for raw in data.get("Line") or []:
-            line = clean(raw)
-            amount = money(_decimal(line.get("Amount"), "Amount") or 0)
-            links = [t for t in line.get("LinkedTxn") or [] if t]
-            if not links:
-                raise faults.required_missing("Line.LinkedTxn")
-            for link in links:
-                txn_id = str(link.get("TxnId", ""))
-                if link.get("TxnType", "Bill") != "Bill":
-                    raise faults.business_rule(
-                        f"This sandbox applies bill payments to bills only, not "
-                        f"{link.get('TxnType')}.", "LinkedTxn")
-                bill = self.store.entity(self.realm, "Bill", txn_id)
-                if bill is None:
-                    raise faults.invalid_reference("LinkedTxn", txn_id)
-                if ref_value(bill.get("VendorRef")) != vendor["Id"]:
-                    raise faults.business_rule(
-                        f"Bill {txn_id} belongs to a different vendor than the payment's "
-                        "VendorRef.", "LinkedTxn")
-                open_balance = Decimal(str(bill["Balance"])) + old.get(txn_id, Decimal(0))
-                if amount + new.get(txn_id, Decimal(0)) > open_balance:
-                    raise faults.business_rule(
-                        f"The amount applied to bill {txn_id} ({amount}) is more than its open "
-                        f"balance ({open_balance}).", "Line.Amount")
-                new[txn_id] = new.get(txn_id, Decimal(0)) + amount
-                link.update(TxnId=txn_id, TxnType="Bill")
-            line.update(Amount=as_json_number(amount), LinkedTxn=links)
-            applied += amount
-            lines.append(line)
+        def own(txn_id: str, bill: dict) -> None:
+            if ref_value(bill.get("VendorRef")) != vendor["Id"]:
+                raise faults.business_rule(
+                    f"Bill {txn_id} belongs to a different vendor than the payment's "
+                    "VendorRef.", "LinkedTxn")
+
+        lines, applied, new = applied_lines(
+            data, txn_type="Bill", payer="bill payments", target="bill", old=old,
+            find=lambda txn_id: self.store.entity(self.realm, "Bill", txn_id), check=own)
         if applied > total:
             raise faults.business_rule(
                 f"The amounts applied ({applied}) add up to more than the payment's TotalAmt "
