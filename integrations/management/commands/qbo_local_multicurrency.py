@@ -6,11 +6,11 @@ In QuickBooks itself the owner turns it on (Settings > Account and settings > Ad
 Currency), and it cannot be turned off again: hatsync never turns it on in a real company.
 """
 
-import time
-
 import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from ..local_sandbox import call_when_up
 
 
 class Command(BaseCommand):
@@ -28,17 +28,7 @@ class Command(BaseCommand):
                                "QuickBooks the owner turns multicurrency on, for good.")
         base = f"{settings.QBO_LOCAL_SANDBOX_URL}/_sandbox"
         wanted = {code.strip().upper() for code in countries.split(",") if code.strip()}
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                answer = requests.get(f"{base}/companies", timeout=5)
-                answer.raise_for_status()
-                break
-            except requests.RequestException as error:
-                if time.monotonic() >= deadline:
-                    raise CommandError(f"The local sandbox could not be reached at "
-                                       f"{settings.QBO_LOCAL_SANDBOX_URL} ({error}).") from error
-                time.sleep(0.5)
+        answer = call_when_up("GET", f"{base}/companies", wait=wait)
         for company in answer.json()["companies"]:
             if company.get("country") not in wanted:
                 continue

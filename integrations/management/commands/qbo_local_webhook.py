@@ -5,11 +5,11 @@ With Intuit, the endpoint and its verifier token are set in the developer portal
 this is only for QBO_ENVIRONMENT=local.
 """
 
-import time
 
-import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from ..local_sandbox import call_when_up
 
 
 class Command(BaseCommand):
@@ -29,16 +29,6 @@ class Command(BaseCommand):
         if not settings.QBO_WEBHOOK_VERIFIER_TOKEN:
             raise CommandError("Set QBO_WEBHOOK_VERIFIER_TOKEN first.")
         endpoint = f"{settings.QBO_LOCAL_SANDBOX_URL}/_sandbox/webhooks"
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                answer = requests.post(endpoint, timeout=5, json={
-                    "url": url, "verifier_token": settings.QBO_WEBHOOK_VERIFIER_TOKEN})
-                answer.raise_for_status()
-                break
-            except requests.RequestException as error:
-                if time.monotonic() >= deadline:
-                    raise CommandError(f"The local sandbox could not be reached at "
-                                       f"{settings.QBO_LOCAL_SANDBOX_URL} ({error}).") from error
-                time.sleep(0.5)
+        call_when_up("POST", endpoint, wait=wait, json={
+            "url": url, "verifier_token": settings.QBO_WEBHOOK_VERIFIER_TOKEN})
         self.stdout.write(f"The local QuickBooks sandbox delivers webhooks to {url}")
