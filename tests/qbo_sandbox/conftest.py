@@ -10,6 +10,7 @@ import requests
 import responses
 from intuitlib.client import AuthClient
 from quickbooks import QuickBooks
+from quickbooks.objects.base import Ref
 
 from qbo_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, create_app
 from qbo_sandbox.testing import DEFAULT_BASE_URL, DISCOVERY_PATH, mount
@@ -172,3 +173,17 @@ def control(method: str, path: str, body: dict | None = None, base: str = BASE) 
     answer = requests.request(method, f"{base}/_sandbox/{path}", json=body)
     assert answer.status_code < 300, answer.text
     return answer.json()
+
+
+def ref(value: str, type_: str | None = None) -> Ref:
+    """A python-quickbooks reference to an entity by its Id (and type, for polymorphic refs)."""
+    r = Ref()
+    r.value = value
+    if type_:
+        r.type = type_
+    return r
+
+
+def code_of(exc: pytest.ExceptionInfo) -> int:
+    """The Intuit error code of a raised python-quickbooks exception."""
+    return int(exc.value.error_code)

@@ -12,7 +12,7 @@ import pytest
 import requests
 from quickbooks.exceptions import QuickbooksException
 from quickbooks.objects.account import Account
-from quickbooks.objects.base import Address, EmailAddress, LinkedTxn, Ref
+from quickbooks.objects.base import Address, EmailAddress, LinkedTxn
 from quickbooks.objects.creditmemo import CreditMemo
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.department import Department
@@ -41,17 +41,7 @@ from quickbooks.objects.term import Term
 from quickbooks.objects.trackingclass import Class
 from quickbooks.objects.vendor import Vendor
 
-from .conftest import BASE, CA, US, connect, quickbooks_for
-
-
-def ref(value: str) -> Ref:
-    r = Ref()
-    r.value = value
-    return r
-
-
-def code_of(exc: pytest.ExceptionInfo) -> int:
-    return int(exc.value.error_code)
+from .conftest import BASE, CA, US, code_of, connect, quickbooks_for, ref
 
 
 def account(qb, name: str, sub_type: str, account_type: str | None = None) -> Account:

@@ -13,7 +13,7 @@ from quickbooks.exceptions import QuickbooksException
 from quickbooks.helpers import qb_datetime_utc_offset_format
 from quickbooks.objects.account import Account
 from quickbooks.objects.attachable import Attachable
-from quickbooks.objects.base import AttachableRef, LinkedTxn, Ref
+from quickbooks.objects.base import AttachableRef, LinkedTxn
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.detailline import (
     AccountBasedExpenseLine,
@@ -40,19 +40,7 @@ from quickbooks.objects.taxservice import TaxRateDetails, TaxService
 from quickbooks.objects.timeactivity import TimeActivity
 from quickbooks.objects.vendor import Vendor
 
-from .conftest import control
-
-
-def ref(value: str, type_: str | None = None) -> Ref:
-    r = Ref()
-    r.value = value
-    if type_:
-        r.type = type_
-    return r
-
-
-def code_of(exc: pytest.ExceptionInfo) -> int:
-    return int(exc.value.error_code)
+from .conftest import code_of, control, ref
 
 
 def customer(qb, name: str = "Amy's Bird Sanctuary") -> Customer:

@@ -11,7 +11,7 @@ from quickbooks.exceptions import (
     QuickbooksException,
     ValidationException,
 )
-from quickbooks.objects.base import LinkedTxn, Ref
+from quickbooks.objects.base import LinkedTxn
 from quickbooks.objects.company_info import CompanyInfo
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
@@ -21,13 +21,7 @@ from quickbooks.objects.payment import Payment, PaymentLine
 from quickbooks.objects.preferences import Preferences
 from quickbooks.objects.taxcode import TaxCode
 
-from .conftest import BASE, CA, connect, quickbooks_for
-
-
-def ref(value: str) -> Ref:
-    r = Ref()
-    r.value = value
-    return r
+from .conftest import BASE, CA, connect, quickbooks_for, ref
 
 
 def make_customer(qb, name: str) -> Customer:

@@ -33,20 +33,8 @@ from quickbooks.objects.transfer import Transfer
 from quickbooks.objects.vendor import Vendor
 from quickbooks.objects.vendorcredit import VendorCredit
 
-from .conftest import control
+from .conftest import code_of, control, ref
 from .test_webhooks import Receiver, flush, register
-
-
-def ref(value: str, type_: str | None = None) -> Ref:
-    r = Ref()
-    r.value = value
-    if type_:
-        r.type = type_
-    return r
-
-
-def code_of(exc: pytest.ExceptionInfo) -> int:
-    return int(exc.value.error_code)
 
 
 def account(qb, name: str, sub_type: str) -> Account:
