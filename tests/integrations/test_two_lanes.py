@@ -187,6 +187,7 @@ def test_the_next_chunk_is_planned_while_this_ones_requests_are_out(
     from integrations.services import invoices as invoice_service
 
     settings.QBO_BULK_CHUNK = 20
+    sandbox.app.config.latency_ms = 30  # answers take a moment, as Intuit's do
     account, _ = waiting_studio(account_for, 60, contacts=30, products=2)
     syncing_at_look_up = []
     original = invoice_service.free_numbers
