@@ -51,6 +51,9 @@ class QuickBooksConnection(models.Model):
     # One writer per company, without a transaction held open across HTTP: a lease.
     lease_owner = models.CharField(max_length=64, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # When a drain of this company was queued to start (services/turns.py): a drain that
+    # other companies' drains wait behind gives its worker thread back between chunks.
+    drain_wanted_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # Accounts chosen on the Integrations page (empty: QuickBooks' defaults, see
     # services/accounts.py); a change applies to what syncs afterwards.
     deposit_account_id = models.CharField(max_length=40, blank=True)

@@ -17,7 +17,7 @@ from kombu.exceptions import OperationalError
 
 from .models import QuickBooksConnection
 from .qbo.errors import QboError
-from .services import bulk, company_status, outbox_sweep, sync
+from .services import bulk, company_status, outbox_sweep, sync, turns
 from .services.outbox import backlog_waiting, records_waiting
 from .services.reconcile import report_requested
 from .services.undo import undo_requested
@@ -56,11 +56,19 @@ def drain_company(connection_id: int, since: str | None = None) -> int:
     """Push a company's backlog in batches for a while, then queue the rest behind the other
     companies' turns (the "bulk" queue, so a person's invoice never waits behind it)."""
     started = datetime.fromisoformat(since) if since else timezone.now()
+    turns.taken(connection_id)
     result = bulk.drain_company(connection_id=connection_id, since=started)
     if result.more:
-        drain_company.apply_async((connection_id, started.isoformat()),
-                                  countdown=result.retry_after)
+        queue_drain(connection_id, since=started, countdown=result.retry_after)
     return result.synced
+
+
+def queue_drain(connection_id: int, *, since: datetime | None = None,
+                countdown: float = 0.0) -> None:
+    """Queue a company's drain, saying first that it wants a thread (services/turns.py)."""
+    turns.wanted(connection_id, countdown=countdown)
+    drain_company.apply_async((connection_id, since.isoformat() if since else None),
+                              countdown=countdown or None)
 
 
 @shared_task
@@ -70,7 +78,7 @@ def sweep_outbox() -> int:
     What counts as left behind is decided in services/outbox_sweep.py."""
     swept = outbox_sweep.sweep_invoices_and_payments()
     for connection_id in swept.drain_ids:
-        drain_company.delay(connection_id)
+        queue_drain(connection_id)
     followers = outbox_sweep.sweep_payment_followers(realms=swept.realms, now=swept.now)
     for record_id in followers.push_ids:
         sync_record.delay(record_id)
@@ -105,7 +113,7 @@ def queue_waiting_records(sender, record_ids: list[int], **kwargs) -> None:
 @receiver(backlog_waiting, dispatch_uid="integrations.queue_backlog")
 def queue_backlog(sender, connection_id: int, **kwargs) -> None:
     try:
-        drain_company.delay(connection_id)
+        queue_drain(connection_id)
     except BROKER_DOWN as error:
         logger.warning("The broker is unreachable (%s); the sweeper will drain connection %s",
                        error, connection_id)

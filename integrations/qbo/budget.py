@@ -79,6 +79,9 @@ class RedisStore:
     def room(self, key: str, limit: int, period: float, keep: int) -> float:
         return self.wait(key, limit - keep, period)
 
+    def free(self, key: str, limit: int, period: float) -> int:
+        return max(0, limit - self._count(key, period)[0])
+
     @contextmanager
     def locked(self, realm_id: str) -> Iterator[None]:
         """One taker at a time per company, on every machine (a short Redis lock)."""
@@ -132,6 +135,10 @@ class FileStore:
 
     def wait(self, key: str, limit: int, period: float) -> float:
         return self._use(key, limit, period, take=False)
+
+    def free(self, key: str, limit: int, period: float) -> int:
+        with self._window(key, period) as stamps:
+            return max(0, limit - len(stamps))
 
     def _use(self, key: str, limit: int, period: float, *, take: bool) -> float:
         with self._window(key, period) as stamps:
@@ -224,6 +231,11 @@ def take_spare(realm_id: str) -> float:
         for window in windows:
             store().take(*window)
     return 0.0
+
+
+def batches_free(realm_id: str) -> int:
+    """How many batch requests this company's budget would take now. Counts nothing."""
+    return min(store().free(*window) for window in _windows(realm_id, batch=True))
 
 
 def wait_seconds(realm_id: str, *, batch: bool = False) -> float:

@@ -42,6 +42,10 @@ class Left:
 
     batches: list[Batch] = field(default_factory=list)
     plans: list[Plan] = field(default_factory=list)
+    # A crowded send that gave its thread back rather than wait for the batch budget: plans
+    # never sent (their records wait, as before they were planned), and the wait it saw.
+    unsent: list[Plan] = field(default_factory=list)
+    budget_wait: float = 0.0
 
     def __bool__(self) -> bool:
         return bool(self.batches or self.plans)
@@ -50,6 +54,7 @@ class Left:
 SINGLE_OPERATIONS = ("create", "update")
 IDLE_POLL_SECONDS = 0.25  # the longest the sender waits before it looks at the budget again
 MEANWHILE_PAUSE = 0.1  # a wait for the budget this long is spent on other work
+GIVE_WAY_SECONDS = 1.0  # a crowded send that would wait this long gives its thread back
 
 
 class BatchSender:
@@ -86,14 +91,18 @@ class BatchSender:
         return Batch(request_id, [plan], single=True)
 
     def send(self, plans: list[Plan], settle: Callable[[list[Plan]], None], *,
-             again: list[Batch] | None = None, meanwhile: Iterator | None = None) -> Left:
+             again: list[Batch] | None = None, meanwhile: Iterator | None = None,
+             crowded: bool = False) -> Left:
         """Send the plans through both lanes and `settle` each request's plans as its answer
         comes (so progress shows as it goes); `again`: batches already in flight to post once
         more (after a new token). Whenever the batch budget has room a batch of up to 30
         goes; while it has none, single requests take plans one at a time, as long as the
         company's request windows keep their share for people (`budget.take_spare`).
         `meanwhile`: other work (the next chunk's planning), advanced a step at a time
-        whenever both lanes wait for the budget or the last requests are in flight."""
+        whenever both lanes wait for the budget or the last requests are in flight.
+        `crowded` (other companies wait for a worker thread, turns.py): batches only, and
+        rather than wait GIVE_WAY_SECONDS for the batch budget with nothing in flight, stop:
+        the plans not sent are `unsent` in the answer."""
         queue = deque(plans)
         ready = deque(again or [])
         left = Left()
@@ -103,19 +112,19 @@ class BatchSender:
         renewed = time.monotonic()
         size = settings.QBO_BATCH_SIZE
         most = max(1, settings.QBO_MAX_IN_FLIGHT)
-        singles = max(0, min(settings.QBO_SINGLE_LANE_IN_FLIGHT, most - 1))
+        singles = 0 if crowded else max(0, min(settings.QBO_SINGLE_LANE_IN_FLIGHT, most - 1))
         spacing = 1.0 / settings.QBO_LIMITS_TIME_SCALE / max(1, settings.QBO_REQUESTS_PER_SECOND)
         next_single = 0.0
         with ThreadPoolExecutor(max_workers=most, thread_name_prefix="qbo-send") as pool:
             while futures or ((queue or ready) and not (stop or lost_lease or left)):
-                pause = IDLE_POLL_SECONDS
+                pause, batch_wait = IDLE_POLL_SECONDS, 0.0
                 while ready and len(futures) < most and not left:
                     batch = ready.popleft()  # its client waits for the budget itself
                     futures[pool.submit(self._post, batch, counted=False)] = batch
                 while queue and len(futures) < most and not (stop or lost_lease or left):
                     wait_for = budget.take(self.realm, batch=True)
                     if wait_for:
-                        pause = min(pause, wait_for)
+                        pause, batch_wait = min(pause, wait_for), wait_for
                         break
                     [batch] = self.put_in_flight([queue.popleft() for _ in
                                                   range(min(size, len(queue)))])
@@ -133,6 +142,10 @@ class BatchSender:
                     next_single = time.monotonic() + spacing
                     batch = self.single_in_flight(queue.popleft())
                     futures[pool.submit(self._post, batch, counted=True)] = batch
+                if crowded and queue and not futures and batch_wait >= GIVE_WAY_SECONDS:
+                    left.unsent, left.budget_wait = list(queue), batch_wait
+                    queue.clear()
+                    break
                 idle = futures and (not queue or pause >= MEANWHILE_PAUSE)
                 if meanwhile is not None and idle:
                     self.in_flight = len(futures)

@@ -30,8 +30,9 @@ from invoices.models import Invoice, InvoiceLine, Payment
 
 from .. import counters, rules
 from ..models import QuickBooksConnection, SyncLog, SyncRecord
+from ..qbo import budget
 from ..qbo.errors import QboAuthError, QboError, QboFault
-from . import currencies, customers, exactly_once, invoices, items, payments
+from . import currencies, customers, exactly_once, invoices, items, payments, turns
 from .batches import BatchSender
 from .engine import Blocked, CompanyEngine
 from .landed import Landed, Plan, record_landed
@@ -185,6 +186,10 @@ class Drain:
         self.engine: CompanyEngine | None = None
         self.sender: BatchSender | None = None
         self._next: Planning | None = None  # the next chunk, perhaps planned already
+        # Other companies' drains wait for a worker thread (turns.py): this one sends a small
+        # chunk in batches only, then gives its thread back (`gave_way`: the budget's wait).
+        self.crowded = False
+        self.gave_way: float | None = None
 
     # the loop ------------------------------------------------------------------------------
     def run(self) -> DrainResult:
@@ -201,7 +206,18 @@ class Drain:
         ).update(state=State.NEEDS_SYNC, state_changed_at=self.since)
         try:
             self._start(force=False)
+            chunks = 0
             while time.monotonic() < deadline:
+                self.crowded = turns.others_waiting(self.connection.pk) > 0
+                if self.crowded and (chunks or not budget.batches_free(self.realm)):
+                    if not self._anything_waiting():
+                        return self.result
+                    # Behind the companies waiting for a thread, when its budget has room.
+                    self.result.more = True
+                    self.result.retry_after = max(self.gave_way or 0.0, budget.wait_seconds(
+                        self.realm, batch=True))
+                    return self.result
+                chunks, self.gave_way = chunks + 1, None
                 try:
                     if not self._chunk():
                         return self.result
@@ -284,13 +300,25 @@ class Drain:
             self._invoices(chunk, singles)
         else:
             records = list(self._waiting(Kind.PAYMENT).select_related("payment__invoice")
-                           [: settings.QBO_BULK_CHUNK])
+                           [: self._chunk_size()])
             if not records:
                 return False
             self._payments(records, singles)
         for record in singles:
             self._single(record)
         return True
+
+    def _anything_waiting(self) -> bool:
+        return (self._waiting(Kind.INVOICE).exists()
+                or self._waiting(Kind.PAYMENT).exists())
+
+    def _chunk_size(self) -> int:
+        """Records a chunk takes: QBO_BULK_CHUNK or, crowded, what the batch budget has room
+        for now (one turn at the thread)."""
+        if self.crowded:
+            room = max(1, budget.batches_free(self.realm)) * settings.QBO_BATCH_SIZE
+            return min(settings.QBO_BULK_CHUNK, room)
+        return settings.QBO_BULK_CHUNK
 
     def _single(self, record: SyncRecord) -> None:
         """The one-record push, with all its look-ups, for what the batch path leaves."""
@@ -318,7 +346,7 @@ class Drain:
                 Prefetch("invoice__lines",
                          queryset=InvoiceLine.objects.select_related("product", "tax_rate")),
                 "invoice__payments",
-            )[: settings.QBO_BULK_CHUNK]
+            )[: self._chunk_size()]
         )
         chunk = InvoiceChunk(records)
         for record in records:
@@ -359,6 +387,8 @@ class Drain:
             return
         resolved = chunk.resolved
         self._send(chunk.first, [])  # customers and items first, in the same batches
+        if self.gave_way is not None:  # the invoices wait, unsent, for this drain's next turn
+            return
         for plan in chunk.first:
             if plan.answer is not None and plan.entity == "Customer":
                 resolved.customer_ids[plan.record.contact_id,
@@ -382,9 +412,10 @@ class Drain:
                 continue
             plans.append(Plan(p.record, "Invoice", "create", payload, fingerprint, p.doc_number,
                               warning=""))
-        self._next = Planning(self._plan_invoices(
-            exclude={record.pk for record in chunk.records},
-            held={p.doc_number.casefold() for p in chunk.planned}))
+        if not self.crowded:  # crowded, the next chunk waits for this drain's next turn
+            self._next = Planning(self._plan_invoices(
+                exclude={record.pk for record in chunk.records},
+                held={p.doc_number.casefold() for p in chunk.planned}))
         # their payments' records come with their answers (_settle)
         self._send(plans, singles, meanwhile=self._next)
 
@@ -463,7 +494,9 @@ class Drain:
         def settle(batch: list[Plan]) -> None:
             self._settle(batch, singles)
 
-        left = self.sender.send(plans, settle, meanwhile=meanwhile)
+        left = self.sender.send(plans, settle, meanwhile=meanwhile, crowded=self.crowded)
+        if left.unsent:  # gave its thread back: these were never sent, and wait again
+            self.gave_way = left.budget_wait
         if left:  # QuickBooks stopped accepting the token: refresh it once, go again
             self._start(force=True)
             left = self.sender.send(left.plans, settle, again=left.batches)

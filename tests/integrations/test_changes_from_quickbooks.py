@@ -304,7 +304,7 @@ def test_pressing_sync_puts_an_invoice_deleted_in_quickbooks_back(
     _bookkeeper(sandbox, account, invoice, "delete")
     deliver_and_process(client, hooks)
 
-    with mock.patch.object(tasks.drain_company, "delay"), \
+    with mock.patch.object(tasks, "queue_drain"), \
             mock.patch.object(tasks.sync_record, "delay"):
         client.post(f"/invoices/{invoice.pk}/sync/")
     run_outbox(account)

@@ -165,7 +165,7 @@ def test_search_sort_page_size_and_sync_all_shown(sandbox, account_for, client):
     first = client.get("/import-invoices/", {"sort": "number", "per_page": "25"}).content
     assert first.decode().index(">POR-01<") < first.decode().index(">POR-02<")
 
-    with mock.patch.object(tasks.drain_company, "delay"):
+    with mock.patch.object(tasks, "queue_drain"):
         client.post("/import-invoices/sync/", {"matching": "1", "q": "wed", "state": ""})
     job = BulkSyncJob.objects.get(account=account)
     assert len(job.invoice_ids) == 10  # all the search found, across pages, and no others

@@ -46,7 +46,7 @@ def test_the_sweep_re_enqueues_records_left_waiting_or_stuck(sandbox, account_fo
     record = SyncRecord.objects.get(key=f"invoice:{invoice.pk}")
     SyncRecord.objects.filter(pk=record.pk).update(
         state="syncing", state_changed_at=timezone.now() - timedelta(minutes=30))
-    with mock.patch.object(tasks.drain_company, "delay") as delay:
+    with mock.patch.object(tasks, "queue_drain") as delay:
         assert tasks.sweep_outbox() == 1
     delay.assert_called_once_with(QuickBooksConnection.objects.get(account=account).pk)
     assert SyncRecord.objects.get(pk=record.pk).state == "needs_sync"

@@ -92,7 +92,7 @@ def test_the_sweeper_makes_the_records_of_payments_a_dead_worker_never_queued(
     assert not SyncRecord.objects.filter(account=account, kind="payment").exists()
     restart(account)
 
-    with mock.patch.object(tasks.drain_company, "delay") as drain:
+    with mock.patch.object(tasks, "queue_drain") as drain:
         tasks.sweep_outbox()
 
     connection = QuickBooksConnection.objects.get(account=account)
@@ -113,7 +113,7 @@ def test_the_sweeper_leaves_payments_of_invoices_not_in_quickbooks_to_their_invo
     import_all(account)
     restart(account)
 
-    with mock.patch.object(tasks.drain_company, "delay"):
+    with mock.patch.object(tasks, "queue_drain"):
         tasks.sweep_outbox()
 
     assert not SyncRecord.objects.filter(account=account, kind="payment").exists()
