@@ -2,6 +2,7 @@
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from uuid import uuid4
 
@@ -88,10 +89,24 @@ def add_form_token(form: forms.BaseForm) -> None:
 
     Pages are never cached (hatsync.middleware), so Back loads the form again with a new
     token, and the browser puts back what had been typed but not a hidden field; app.js
-    keeps the first token in the page's history entry and puts it back."""
+    keeps the first token in the page's history entry and puts it back. Without JavaScript
+    the view asks before recording the same money again (repeats.py)."""
     form.fields["form_token"] = forms.UUIDField(widget=forms.HiddenInput, required=False)
     if not form.is_bound:
         form.initial.setdefault("form_token", uuid4())
+
+
+RECORD_AGAIN = "record_again"  # ticked: record it although it looks like a repeat (repeats.py)
+
+
+def ask_to_record_again(form: forms.BaseForm, *, question: str, label: str) -> None:
+    """Show `question` on the form, with the checkbox (`label`) that records it anyway."""
+    form.fields[RECORD_AGAIN] = forms.BooleanField(required=False, label=label)
+    form.add_error(None, question)
+
+
+def record_again_ticked(data: Mapping) -> bool:
+    return forms.CheckboxInput().value_from_datadict(data, {}, RECORD_AGAIN)
 
 
 # --- Account-scoped model forms ------------------------------------------------------------

@@ -334,7 +334,7 @@ class Invoice(models.Model):
 
     @property
     def total(self) -> Decimal:
-        return self.subtotal - self.discount_amount + self.tax_total
+        return total_of(self.lines.all(), self.discount_kind, self.discount_value)
 
     @property
     def refunded_total(self) -> Decimal:
@@ -419,6 +419,14 @@ def discount_of(subtotal: Decimal, kind: str, value: Decimal) -> Decimal:
     if kind == "amount":
         return min(to_cents(value), subtotal)
     return ZERO
+
+
+def total_of(lines, discount_kind: str, discount_value: Decimal | None) -> Decimal:
+    """What lines (saved or not) come to with an invoice discount and tax: an invoice's total."""
+    lines = list(lines)
+    subtotal = sum((line.amount for line in lines), ZERO)
+    discount = discount_of(subtotal, discount_kind, discount_value or ZERO)
+    return subtotal - discount + invoice_tax(lines, discount=discount)
 
 
 def invoice_tax(lines, discount: Decimal = ZERO) -> Decimal:

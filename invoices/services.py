@@ -25,6 +25,7 @@ from .models import (
     Product,
     Refund,
     TaxRate,
+    total_of,
 )
 
 
@@ -75,6 +76,15 @@ class LineInput:
     tax_rate: TaxRate | None = None
     description: str = ""
     discount_percent: Decimal = Decimal("0")
+
+
+def lines_total(lines: list[LineInput], *, discount_kind: str = "",
+                discount_value: Decimal | None = ZERO) -> Decimal:
+    """What a new invoice with these lines and discount comes to, before it is made."""
+    return total_of((InvoiceLine(product=line.product, quantity=line.quantity,
+                                 unit_price=line.unit_price, tax_rate=line.tax_rate,
+                                 discount_percent=line.discount_percent) for line in lines),
+                    discount_kind, discount_value)
 
 
 def _check_same_account(account: Account, *objects: object) -> None:

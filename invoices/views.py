@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from hatsync import request_params
 
-from . import live, selectors, services
+from . import live, repeats, selectors, services
 from .forms import (
     DUPLICATE_NUMBER,
     CardFeeForm,
@@ -34,7 +34,9 @@ from .forms import (
     RefundForm,
     TaxRateForm,
     add_service_errors,
+    ask_to_record_again,
     invoice_line_initial,
+    record_again_ticked,
 )
 from .localisation import format_money, format_number, format_percent
 from .models import Account, Contact, Expense, Invoice, Payment, Product, Refund, TaxRate
@@ -151,15 +153,12 @@ def _already_recorded(request, record) -> HttpResponse:
     again = "Submitting the form again added nothing."
     if isinstance(record, Payment):
         messages.info(request, f"This payment was already recorded: "
-                      f"{format_money(record.amount, record.invoice.currency)} on "
-                      f"{date_format(record.date)}. {again}")
+                      f"{_amount_on_date(record)}. {again}")
         return redirect(f"{record.invoice.get_absolute_url()}#payment-{record.pk}")
     if isinstance(record, Refund):
-        invoice = record.payment.invoice
         messages.info(request, f"This refund was already recorded: "
-                      f"{format_money(record.total, invoice.currency)} on "
-                      f"{date_format(record.date)}. {again}")
-        return redirect(f"{invoice.get_absolute_url()}#refund-{record.pk}")
+                      f"{_amount_on_date(record)}. {again}")
+        return redirect(f"{record.payment.invoice.get_absolute_url()}#refund-{record.pk}")
     if isinstance(record, Invoice):
         messages.info(request, f"Invoice {record.number} was already created from this form. "
                       f"{again}")
@@ -167,6 +166,64 @@ def _already_recorded(request, record) -> HttpResponse:
     messages.info(request, f"This expense from {record.vendor} was already added "
                   f"({format_number(record.amount)} on {date_format(record.date)}). {again}")
     return redirect("invoices:expense_list")
+
+
+def _amount_on_date(record: Payment | Refund) -> str:
+    """"$100.00 on Nov. 5, 2026": a payment's amount or a refund's total, in its invoice's
+    currency and the account's formats."""
+    if isinstance(record, Payment):
+        money = format_money(record.amount, record.invoice.currency)
+    else:
+        money = format_money(record.total, record.payment.invoice.currency)
+    return f"{money} on {date_format(record.date)}"
+
+
+# --- The same money again from a new copy of the form (Back without JavaScript) -----------
+
+REPEATABLE = {"payment": Payment, "refund": Refund, "expense": Expense, "invoice": Invoice}
+
+
+def _asked_first(request, form, kind: str, *, target: int, amount: Decimal, on: date) -> bool:
+    """True, with the question and its checkbox on the form, when this session recorded the
+    same money lately (repeats.probable_repeat) and the checkbox is not ticked. A record
+    deleted since does not count."""
+    if record_again_ticked(request.POST):
+        return False
+    now = timezone.now().timestamp()
+    earlier = repeats.probable_repeat(repeats.recent(request.session), kind=kind,
+                                      target=target, amount=amount, on=on, now=now)
+    record = None if earlier is None else REPEATABLE[kind].objects.filter(
+        account=request.account, pk=earlier["id"]).first()
+    if record is None:
+        return False
+    question, label = _repeat_question(record, repeats.time_ago(now - earlier["at"]))
+    ask_to_record_again(form, question=question, label=label)
+    return True
+
+
+def _repeat_question(record, ago: str) -> tuple[str, str]:
+    """What the form says about the earlier `record`, and the label of the checkbox."""
+    if isinstance(record, Payment):
+        label, again = "Record another payment", "record a second payment of the same amount"
+        done = f"You recorded a payment of {_amount_on_date(record)} on this invoice {ago}."
+    elif isinstance(record, Refund):
+        label, again = "Record another refund", "record a second refund of the same amount"
+        done = f"You recorded a refund of {_amount_on_date(record)} on this payment {ago}."
+    elif isinstance(record, Expense):
+        label, again = "Add another expense", "add a second expense of the same amount"
+        done = (f"You added an expense of {format_money(record.amount, record.account.currency)}"
+                f" from {record.vendor} on {date_format(record.date)}, {ago}.")
+    else:
+        label, again = "Create another invoice", "create a second invoice like it"
+        done = (f"You created invoice {record.number} for {record.contact.full_name} "
+                f"({format_money(record.total, record.currency)}, issued "
+                f"{date_format(record.issue_date)}) {ago}.")
+    return f"{done} To {again}, tick “{label}” and submit again.", label
+
+
+def _remember(request, kind: str, record, *, target: int, amount: Decimal, on: date) -> None:
+    repeats.remember(request.session, kind=kind, record_id=record.pk, target=target,
+                     amount=amount, on=on, now=timezone.now().timestamp())
 
 
 # --- Invoices ------------------------------------------------------------------------------
@@ -277,7 +334,14 @@ def invoice_create(request):
         lines = InvoiceLineFormSet(request.POST, **line_kwargs)
 
         def save(**fields):
-            return services.invoice_create(account=account, **fields)
+            total = services.lines_total(fields["lines"], discount_kind=fields["discount_kind"],
+                                         discount_value=fields["discount_value"])
+            target, on = fields["contact"].pk, fields["issue_date"]
+            if _asked_first(request, form, "invoice", target=target, amount=total, on=on):
+                return None
+            invoice = services.invoice_create(account=account, **fields)
+            _remember(request, "invoice", invoice, target=target, amount=total, on=on)
+            return invoice
 
         try:
             invoice = _save_invoice(form, lines, save)
@@ -403,7 +467,9 @@ def payment_create(request, pk: int):
     figures = InvoiceFigures.of(invoice)
     if request.method == "POST":
         form = PaymentForm(request.POST, account=request.account)
-        if form.is_valid():
+        if form.is_valid() and not _asked_first(
+                request, form, "payment", target=invoice.pk,
+                amount=form.cleaned_data["amount"], on=form.cleaned_data["date"]):
             try:
                 payment = services.payment_record(invoice=invoice, **form.cleaned_data)
             except AlreadyRecorded as already:
@@ -411,6 +477,8 @@ def payment_create(request, pk: int):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
+                _remember(request, "payment", payment, target=invoice.pk,
+                          amount=payment.amount, on=payment.date)
                 messages.success(
                     request,
                     f"Payment of {format_money(payment.amount, invoice.currency)} recorded "
@@ -519,7 +587,9 @@ def refund_create(request, pk: int, payment_pk: int):
         return redirect(invoice)
     if request.method == "POST":
         form = RefundForm(request.POST, refundable=refundable)
-        if form.is_valid():
+        if form.is_valid() and not _asked_first(
+                request, form, "refund", target=payment.pk, on=form.cleaned_data["date"],
+                amount=form.cleaned_data["amount"] + form.cleaned_data["tip_amount"]):
             try:
                 refund = services.refund_record(payment=payment, **form.cleaned_data)
             except AlreadyRecorded as already:
@@ -527,6 +597,8 @@ def refund_create(request, pk: int, payment_pk: int):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
+                _remember(request, "refund", refund, target=payment.pk, amount=refund.total,
+                          on=refund.date)
                 messages.success(request,
                                  f"Refund of {format_money(refund.total, invoice.currency)} "
                                  f"recorded on invoice {invoice.number}.")
@@ -677,12 +749,16 @@ def expense_create(request):
         if answer is not None:
             return answer
         form = ExpenseForm(request.POST, account=request.account)
-        if form.is_valid():
+        if form.is_valid() and not _asked_first(
+                request, form, "expense", target=request.account.pk,
+                amount=form.cleaned_data["amount"], on=form.cleaned_data["date"]):
             try:
                 expense = services.expense_record(
                     expense=form.save(commit=False), form_token=form.cleaned_data["form_token"])
             except AlreadyRecorded as already:
                 return _already_recorded(request, already.record)
+            _remember(request, "expense", expense, target=request.account.pk,
+                      amount=expense.amount, on=expense.date)
             messages.success(request, f"Expense from {expense.vendor} added.")
             return redirect("invoices:expense_list")
     else:
