@@ -16,8 +16,8 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -818,6 +818,7 @@ def run(args: argparse.Namespace, work_dir: Path, sandbox_pid: int) -> dict:
         "cpu_busy_share": round(sum(cpu_used.values()) / (seconds * (os.cpu_count() or 1)), 2),
         "person_invoices": len(person_seconds),
         "person_invoice_seconds_max": round(max(person_seconds, default=0), 2),
+        "person_invoice_seconds": [round(value, 2) for value in person_seconds],
         "duplicates": sum(count_duplicates(c) for c in [*companies, naive]),
         "throttled_seen_by_user": throttled_seen_by_user([*accounts, naive.account]),
         "throttled_by_quickbooks": counts["throttled"],

@@ -280,6 +280,10 @@ QBO_BULK_CHUNK = env.int("QBO_BULK_CHUNK", default=300)
 QBO_SINGLE_LANE_IN_FLIGHT = env.int("QBO_SINGLE_LANE_IN_FLIGHT", default=4)
 QBO_SINGLE_LANE_RESERVE = env.float("QBO_SINGLE_LANE_RESERVE", default=0.05)
 QBO_DRAIN_SLICE_SECONDS = env.float("QBO_DRAIN_SLICE_SECONDS", default=30.0)
+# While other companies' drains wait for a bulk worker thread, or did a moment ago
+# (services/turns.py), a drain's turn is this many batch requests (no single lane), then it
+# goes back on the queue, due when its batch budget's even pace allows the next turn.
+QBO_CROWDED_TURN_BATCHES = env.int("QBO_CROWDED_TURN_BATCHES", default=2)
 # Benchmarks only: the local sandbox's clock can run faster (its --time-scale); the budget's
 # minute then lasts 60 / scale seconds. Against Intuit this must stay 1.
 QBO_LIMITS_TIME_SCALE = env.float("QBO_LIMITS_TIME_SCALE", default=1.0)

@@ -54,6 +54,7 @@ class QuickBooksConnection(models.Model):
     # When a drain of this company was queued to start (services/turns.py): a drain that
     # other companies' drains wait behind gives its worker thread back between chunks.
     drain_wanted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    crowded_seen_at = models.DateTimeField(null=True, blank=True)  # its drain saw others wait
     # Accounts chosen on the Integrations page (empty: QuickBooks' defaults, see
     # services/accounts.py); a change applies to what syncs afterwards.
     deposit_account_id = models.CharField(max_length=40, blank=True)

@@ -68,6 +68,7 @@ class BatchSender:
         self.renew = renew
         self._local = threading.local()
         self.in_flight = 0  # requests of a send out now (look-ups meanwhile share the limit)
+        self.batches_sent = 0  # batch requests this sender took from the budget
 
     def put_in_flight(self, plans: list[Plan]) -> list[Batch]:
         """Cut the plans into batches, each committed as in flight before it is sent: a
@@ -102,7 +103,7 @@ class BatchSender:
         whenever both lanes wait for the budget or the last requests are in flight.
         `crowded` (other companies wait for a worker thread, turns.py): batches only, and
         rather than wait GIVE_WAY_SECONDS for the batch budget with nothing in flight, stop:
-        the plans not sent are `unsent` in the answer."""
+        the plans not sent are `unsent`."""
         queue = deque(plans)
         ready = deque(again or [])
         left = Left()
@@ -128,6 +129,7 @@ class BatchSender:
                         break
                     [batch] = self.put_in_flight([queue.popleft() for _ in
                                                   range(min(size, len(queue)))])
+                    self.batches_sent += 1
                     futures[pool.submit(self._post, batch, counted=True)] = batch
                 while (queue and len(futures) < most and not (stop or lost_lease or left)
                        and sum(b.single for b in futures.values()) < singles

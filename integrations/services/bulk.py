@@ -206,16 +206,18 @@ class Drain:
         ).update(state=State.NEEDS_SYNC, state_changed_at=self.since)
         try:
             self._start(force=False)
-            chunks = 0
+            chunks, began = 0, time.monotonic()
             while time.monotonic() < deadline:
-                self.crowded = turns.others_waiting(self.connection.pk) > 0
+                self.crowded = turns.crowded(self.connection)
                 if self.crowded and (chunks or not budget.batches_free(self.realm)):
                     if not self._anything_waiting():
                         return self.result
-                    # Behind the companies waiting for a thread, when its budget has room.
+                    # Back on the queue, due when the budget's even pace allows another turn.
+                    pace = turns.turn_seconds(self.sender.batches_sent) - (
+                        time.monotonic() - began)
                     self.result.more = True
-                    self.result.retry_after = max(self.gave_way or 0.0, budget.wait_seconds(
-                        self.realm, batch=True))
+                    self.result.retry_after = max(self.gave_way or 0.0, pace,
+                                                  budget.wait_seconds(self.realm, batch=True))
                     return self.result
                 chunks, self.gave_way = chunks + 1, None
                 try:
@@ -313,11 +315,11 @@ class Drain:
                 or self._waiting(Kind.PAYMENT).exists())
 
     def _chunk_size(self) -> int:
-        """Records a chunk takes: QBO_BULK_CHUNK or, crowded, what the batch budget has room
-        for now (one turn at the thread)."""
+        """Records a chunk takes: QBO_BULK_CHUNK or, crowded, a turn's batches' worth (within
+        what the batch budget has room for now)."""
         if self.crowded:
-            room = max(1, budget.batches_free(self.realm)) * settings.QBO_BATCH_SIZE
-            return min(settings.QBO_BULK_CHUNK, room)
+            batches = min(budget.batches_free(self.realm), settings.QBO_CROWDED_TURN_BATCHES)
+            return min(settings.QBO_BULK_CHUNK, max(1, batches) * settings.QBO_BATCH_SIZE)
         return settings.QBO_BULK_CHUNK
 
     def _single(self, record: SyncRecord) -> None:

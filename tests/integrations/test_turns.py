@@ -153,3 +153,30 @@ def test_a_crowded_send_that_would_wait_for_the_budget_leaves_the_rest_unsent(
     while drain_once(account, since).more:
         pass
     assert_each_once(sandbox, account)
+
+
+def test_a_drain_that_saw_others_wait_stays_crowded_for_a_while(sandbox, account_for,
+                                                                 other_company):
+    us = QuickBooksConnection.objects.get(account=account_for("US", US_REALM))
+    assert turns.crowded(us)  # the other company waits now
+    turns.taken(other_company.pk)
+    us = QuickBooksConnection.objects.get(pk=us.pk)
+    assert turns.crowded(us)  # nobody waits, but a moment ago somebody did
+    QuickBooksConnection.objects.filter(pk=us.pk).update(
+        crowded_seen_at=timezone.now() - timedelta(seconds=turns.memory_seconds() + 1))
+    assert not turns.crowded(QuickBooksConnection.objects.get(pk=us.pk))
+
+
+def test_crowded_turns_are_due_at_the_budgets_even_pace(sandbox, account_for, other_company,
+                                                        settings):
+    """A turn of two batches of invoices after one of customers and items, at 38 batch
+    requests a minute: the next turn is due about 4.7 s after this one began."""
+    account, _ = waiting_studio(account_for, 90, contacts=3, products=2)
+    import_all(account)
+
+    result = drain_once(account, timezone.now())
+
+    assert result.more
+    assert turns.turn_seconds(3) - 2 < result.retry_after <= turns.turn_seconds(3)
+    assert SyncRecord.objects.filter(account=account, kind="invoice",
+                                     state="synced").count() == 60
