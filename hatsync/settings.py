@@ -284,6 +284,8 @@ QBO_DRAIN_SLICE_SECONDS = env.float("QBO_DRAIN_SLICE_SECONDS", default=30.0)
 # (services/turns.py), a drain's turn is this many batch requests (no single lane), then it
 # goes back on the queue, due when its batch budget's even pace allows the next turn.
 QBO_CROWDED_TURN_BATCHES = env.int("QBO_CROWDED_TURN_BATCHES", default=2)
+# ... and sends at most this many requests at once (many companies' turns run side by side).
+QBO_CROWDED_IN_FLIGHT = env.int("QBO_CROWDED_IN_FLIGHT", default=2)
 # Benchmarks only: the local sandbox's clock can run faster (its --time-scale); the budget's
 # minute then lasts 60 / scale seconds. Against Intuit this must stay 1.
 QBO_LIMITS_TIME_SCALE = env.float("QBO_LIMITS_TIME_SCALE", default=1.0)

@@ -101,9 +101,9 @@ class BatchSender:
         company's request windows keep their share for people (`budget.take_spare`).
         `meanwhile`: other work (the next chunk's planning), advanced a step at a time
         whenever both lanes wait for the budget or the last requests are in flight.
-        `crowded` (other companies wait for a worker thread, turns.py): batches only, and
-        rather than wait GIVE_WAY_SECONDS for the batch budget with nothing in flight, stop:
-        the plans not sent are `unsent`."""
+        `crowded` (other companies wait for a worker thread, turns.py): batches only, at
+        most QBO_CROWDED_IN_FLIGHT at once, and rather than wait GIVE_WAY_SECONDS for the
+        batch budget with nothing in flight, stop: the plans not sent are `unsent`."""
         queue = deque(plans)
         ready = deque(again or [])
         left = Left()
@@ -113,6 +113,8 @@ class BatchSender:
         renewed = time.monotonic()
         size = settings.QBO_BATCH_SIZE
         most = max(1, settings.QBO_MAX_IN_FLIGHT)
+        if crowded:  # the workers serve many companies: a few requests each, not a flood
+            most = min(most, max(1, settings.QBO_CROWDED_IN_FLIGHT))
         singles = 0 if crowded else max(0, min(settings.QBO_SINGLE_LANE_IN_FLIGHT, most - 1))
         spacing = 1.0 / settings.QBO_LIMITS_TIME_SCALE / max(1, settings.QBO_REQUESTS_PER_SECOND)
         next_single = 0.0

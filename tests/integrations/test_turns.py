@@ -2,6 +2,8 @@
 sends a small chunk in batches only and goes back on the queue behind them; with nobody
 waiting it keeps its thread and both lanes. Nothing is made twice, nothing is left."""
 
+import threading
+import time
 from datetime import timedelta
 from unittest import mock
 
@@ -180,3 +182,46 @@ def test_crowded_turns_are_due_at_the_budgets_even_pace(sandbox, account_for, ot
     assert turns.turn_seconds(3) - 2 < result.retry_after <= turns.turn_seconds(3)
     assert SyncRecord.objects.filter(account=account, kind="invoice",
                                      state="synced").count() == 60
+
+
+def concurrency_of(monkeypatch) -> list[int]:
+    """Track the most requests a drain's sender has out at once."""
+    from integrations.services.batches import BatchSender
+
+    original, lock, now, most = BatchSender._post, threading.Lock(), [0], [0]
+
+    def post(self, batch, *, counted):
+        with lock:
+            now[0] += 1
+            most[0] = max(most[0], now[0])
+        try:
+            time.sleep(0.05)  # long enough for the others to be sent meanwhile
+            return original(self, batch, counted=counted)
+        finally:
+            with lock:
+                now[0] -= 1
+
+    monkeypatch.setattr(BatchSender, "_post", post)
+    return most
+
+
+def test_a_crowded_turn_has_at_most_its_share_in_flight(sandbox, account_for, other_company,
+                                                        settings, monkeypatch):
+    settings.QBO_CROWDED_TURN_BATCHES = 6
+    account, _ = waiting_studio(account_for, 180, contacts=3, products=2)
+    import_all(account)
+    most = concurrency_of(monkeypatch)
+
+    drain_once(account, timezone.now())
+
+    assert most[0] == settings.QBO_CROWDED_IN_FLIGHT == 2
+
+
+def test_with_nobody_waiting_a_drain_sends_more_at_once(sandbox, account_for, monkeypatch):
+    account, _ = waiting_studio(account_for, 180, contacts=3, products=2)
+    import_all(account)
+    most = concurrency_of(monkeypatch)
+
+    drain_once(account, timezone.now())
+
+    assert most[0] > 2
